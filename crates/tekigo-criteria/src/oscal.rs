@@ -1,0 +1,318 @@
+//! OSCAL 1.2.3 export: a catalog per scheme, a profile per level, a mapping collection per mapping.
+//!
+//! Output is deterministic (UUIDs are derived from content names, dates from the scheme's
+//! publication), so exporting twice gives the same bytes and a diff shows real changes.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::model::*;
+use crate::text::Lang;
+
+pub const OSCAL_VERSION: &str = "1.2.3";
+/// Namespace of the properties tekigo adds to OSCAL documents.
+pub const NS: &str = "urn:tekigo:oscal";
+
+/// One exported document: its file name (relative to the output folder) and its JSON.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub file_name: String,
+    pub kind: DocumentKind,
+    pub json: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    Catalog,
+    Profile,
+    Mapping,
+}
+
+fn stable_uuid(name: &str) -> String {
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:tekigo:oscal");
+    Uuid::new_v5(&namespace, name.as_bytes()).to_string()
+}
+
+/// An OSCAL token (XML NCName) for a requirement ID as printed: `S1.1-01` -> `s1.1-01`,
+/// `I.2(a)` -> `i.2.a`, `5.1-1` -> `req-5.1-1`. The printed ID is kept in the `label` property.
+pub fn control_id(requirement_id: &str) -> String {
+    let mut id = String::new();
+    for c in requirement_id.chars() {
+        match c {
+            'A'..='Z' => id.push(c.to_ascii_lowercase()),
+            'a'..='z' | '0'..='9' | '.' | '-' | '_' => id.push(c),
+            '(' => id.push('.'),
+            ')' => {}
+            _ => id.push('_'),
+        }
+    }
+    if !id.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+        id.insert_str(0, "req-");
+    }
+    id
+}
+
+/// The last-modified stamp OSCAL requires: the scheme's publication date, at midnight UTC.
+fn timestamp(published: &str) -> String {
+    let mut parts = published.split('-');
+    let year = parts.next().unwrap_or("1970");
+    let month = parts.next().unwrap_or("01");
+    let day = parts.next().unwrap_or("01");
+    format!("{year}-{month}-{day}T00:00:00Z")
+}
+
+fn prop(name: &str, value: &str) -> Value {
+    json!({ "name": name, "ns": NS, "value": value })
+}
+
+pub fn catalog_file_name(scheme: &str) -> String {
+    format!("{scheme}.catalog.json")
+}
+
+/// Every document for the whole catalog.
+pub fn export_all(catalog: &Catalog, lang: Lang) -> Vec<Document> {
+    let mut documents = Vec::new();
+    for scheme in &catalog.schemes {
+        documents.push(export_catalog(scheme, lang));
+        documents.extend(scheme.levels.iter().filter_map(|level| export_profile(scheme, level, lang)));
+    }
+    for mapping in &catalog.mappings {
+        if let Some(document) = export_mapping(catalog, mapping, lang) {
+            documents.push(document);
+        }
+    }
+    documents
+}
+
+pub fn export_catalog(scheme: &Scheme, lang: Lang) -> Document {
+    let groups: Vec<Value> = scheme
+        .categories
+        .iter()
+        .filter(|category| scheme.requirements.iter().any(|r| r.category == category.id))
+        .map(|category| {
+            let controls: Vec<Value> = scheme
+                .requirements
+                .iter()
+                .filter(|r| r.category == category.id)
+                .map(|r| control(r, lang))
+                .collect();
+            json!({
+                "id": format!("grp-{}", control_id(&category.id).trim_start_matches("req-")),
+                "title": category.title.get(lang),
+                "props": [{ "name": "label", "value": category.id }],
+                "controls": controls,
+            })
+        })
+        .collect();
+    let mut metadata = json!({
+        "title": scheme.title.get(lang),
+        "last-modified": timestamp(&scheme.published),
+        "version": scheme.version,
+        "oscal-version": OSCAL_VERSION,
+        "props": [prop("scheme", &scheme.id), prop("language", lang.code())],
+        "remarks": format!("{}: {}. {}", scheme.publisher.get(lang), scheme.source, match lang {
+            Lang::En => "Titles and summaries are tekigo's own words; IDs and structure are the publisher's.",
+            Lang::Ja => "タイトルと要約はtekigoによる独自の記述であり、IDと構成は発行元のものである。",
+        }),
+    });
+    if scheme.published.len() == 10 {
+        metadata["published"] = json!(timestamp(&scheme.published));
+    }
+    let mut catalog = json!({
+        "uuid": stable_uuid(&format!("catalog:{}:{}:{}", scheme.id, scheme.version, lang.code())),
+        "metadata": metadata,
+    });
+    if !groups.is_empty() {
+        catalog["groups"] = json!(groups);
+    }
+    Document { file_name: catalog_file_name(&scheme.id), kind: DocumentKind::Catalog, json: json!({ "catalog": catalog }) }
+}
+
+fn control(requirement: &Requirement, lang: Lang) -> Value {
+    let id = control_id(&requirement.id);
+    let mut props = vec![json!({ "name": "label", "value": requirement.id })];
+    if let Some(status) = &requirement.status {
+        props.push(prop("status", status));
+    }
+    for condition in &requirement.conditions {
+        props.push(prop("condition", &condition.to_string()));
+    }
+    props.push(prop("evaluation", match requirement.evaluation {
+        Evaluation::Document => "document",
+        Evaluation::Device => "device",
+        Evaluation::Both => "both",
+    }));
+    for threat in &requirement.threats {
+        props.push(prop("threat", threat));
+    }
+    for asset in &requirement.assets {
+        props.push(prop("asset", asset));
+    }
+    let mut provenance = match &requirement.provenance {
+        Provenance::Confirmed { source } => json!({ "name": "provenance", "ns": NS, "value": "confirmed", "remarks": source }),
+        Provenance::Provisional { note } => json!({ "name": "provenance", "ns": NS, "value": "provisional", "remarks": note }),
+    };
+    provenance["class"] = json!("tekigo");
+    props.push(provenance);
+
+    let mut parts = vec![json!({ "id": format!("{id}_smt"), "name": "statement", "prose": requirement.summary.get(lang) })];
+    if !requirement.items.is_empty() {
+        let objectives: Vec<Value> = requirement
+            .items
+            .iter()
+            .map(|item| {
+                json!({
+                    "id": format!("{id}_obj.{}", control_id(&item.id).trim_start_matches("req-")),
+                    "name": "assessment-objective",
+                    "props": [{ "name": "label", "value": item.id }, { "name": "method", "value": oscal_method(item.method) }],
+                    "prose": item.text.get(lang),
+                })
+            })
+            .collect();
+        parts.push(json!({ "id": format!("{id}_obj"), "name": "assessment-objective", "parts": objectives }));
+    }
+    let methods: Vec<&str> = match requirement.evaluation {
+        Evaluation::Document => vec!["EXAMINE"],
+        Evaluation::Device => vec!["TEST"],
+        Evaluation::Both => vec!["EXAMINE", "TEST"],
+    };
+    for method in methods {
+        parts.push(json!({
+            "id": format!("{id}_asm-{}", method.to_ascii_lowercase()),
+            "name": "assessment-method",
+            "props": [{ "name": "method", "value": method }],
+        }));
+    }
+    json!({ "id": id, "class": "requirement", "title": requirement.title.get(lang), "props": props, "parts": parts })
+}
+
+fn oscal_method(method: Method) -> &'static str {
+    match method {
+        Method::Document => "EXAMINE",
+        Method::Device => "TEST",
+    }
+}
+
+pub fn profile_file_name(scheme: &str, level: &str) -> String {
+    format!("{scheme}.profile.{}.json", control_id(level).trim_start_matches("req-"))
+}
+
+/// A profile selecting the level's requirements from their catalogs; None for a level that has
+/// no requirements yet (OSCAL cannot import nothing).
+pub fn export_profile(scheme: &Scheme, level: &Level, lang: Lang) -> Option<Document> {
+    if level.requirements.is_empty() {
+        return None;
+    }
+    // One import per catalog the level draws on, in order of first use.
+    let mut imports: Vec<(String, Vec<String>)> = Vec::new();
+    for reference in &level.requirements {
+        let id = control_id(&reference.id);
+        match imports.iter_mut().find(|(scheme, _)| *scheme == reference.scheme) {
+            Some((_, ids)) => ids.push(id),
+            None => imports.push((reference.scheme.clone(), vec![id])),
+        }
+    }
+    let imports: Vec<Value> = imports
+        .into_iter()
+        .map(|(scheme, ids)| json!({ "href": format!("./{}", catalog_file_name(&scheme)), "include-controls": [{ "with-ids": ids }] }))
+        .collect();
+    let title = format!("{} {}", scheme.title.get(lang), level.name.get(lang));
+    let mut props = vec![prop("scheme", &scheme.id), prop("level", &level.id), prop("level-status", match level.status {
+        LevelStatus::Published => "published",
+        LevelStatus::Draft => "draft",
+    })];
+    if let Some(cvss) = level.vulnerability_cvss_min {
+        props.push(prop("vulnerability-cvss-min", &format!("{cvss:.1}")));
+    }
+    for threat in &level.threats {
+        props.push(prop("threat", threat));
+    }
+    let mut profile = json!({
+        "uuid": stable_uuid(&format!("profile:{}:{}:{}:{}", scheme.id, scheme.version, level.id, lang.code())),
+        "metadata": {
+            "title": title,
+            "last-modified": timestamp(&scheme.published),
+            "version": scheme.version,
+            "oscal-version": OSCAL_VERSION,
+            "props": props,
+        },
+        "merge": { "as-is": true },
+    });
+    if let Some(summary) = &level.summary {
+        profile["metadata"]["remarks"] = json!(summary.get(lang));
+    }
+    profile["imports"] = json!(imports);
+    Some(Document { file_name: profile_file_name(&scheme.id, &level.id), kind: DocumentKind::Profile, json: json!({ "profile": profile }) })
+}
+
+pub fn mapping_file_name(from: &str, to: &str) -> String {
+    format!("mappings/{from}--{to}.mapping.json")
+}
+
+/// The mapping as published (not inverted). None when it has no entries (OSCAL needs one).
+pub fn export_mapping(catalog: &Catalog, mapping: &Mapping, lang: Lang) -> Option<Document> {
+    if mapping.entries.is_empty() {
+        return None;
+    }
+    let name = format!("mapping:{}:{}", mapping.from, mapping.to);
+    let maps: Vec<Value> = mapping
+        .entries
+        .iter()
+        .map(|entry| {
+            let mut props = vec![prop("provenance", match entry.provenance {
+                MappingProvenance::Official => "official",
+                MappingProvenance::Derived => "derived",
+            })];
+            if entry.deemed {
+                props.push(prop("deemed", "true"));
+            }
+            let mut map = json!({
+                "uuid": stable_uuid(&format!("{name}:{}:{}", entry.from, entry.to)),
+                "matching-rationale": "semantic",
+                "relationship": entry.relationship.oscal_name(),
+                "sources": [{ "type": "control", "id-ref": control_id(&entry.from) }],
+                "targets": [{ "type": "control", "id-ref": control_id(&entry.to) }],
+                "props": props,
+            });
+            let remarks: Vec<&str> = [entry.source.as_deref(), entry.rationale.as_ref().map(|r| r.get(lang))].into_iter().flatten().collect();
+            if !remarks.is_empty() {
+                map["remarks"] = json!(remarks.join("\n\n"));
+            }
+            map
+        })
+        .collect();
+    let any_derived = mapping.entries.iter().any(|e| e.provenance == MappingProvenance::Derived);
+    let published = catalog
+        .scheme(&mapping.from)
+        .ok()
+        .into_iter()
+        .chain(catalog.scheme(&mapping.to).ok())
+        .map(|s| timestamp(&s.published))
+        .max()
+        .unwrap_or_else(|| timestamp("1970"));
+    let collection = json!({
+        "uuid": stable_uuid(&format!("{name}:{}", lang.code())),
+        "metadata": {
+            "title": mapping.title.get(lang),
+            "last-modified": published,
+            "version": "1",
+            "oscal-version": OSCAL_VERSION,
+        },
+        "provenance": {
+            "method": "human",
+            "matching-rationale": "semantic",
+            "status": if any_derived { "draft" } else { "complete" },
+            "mapping-description": match lang {
+                Lang::En => "Relationships are NIST OLIR/IR 8477 set relations read as 'source is <relationship> target'. Each map says whether it is official (published by a scheme owner) or derived by tekigo, with its source or rationale.",
+                Lang::Ja => "関係はNIST OLIR／IR 8477の集合関係で「ソースはターゲットに対して<関係>」と読む。各対応には、公式（制度所有者の公表）かtekigoの判断かを示し、出典または根拠を付す。",
+            },
+        },
+        "mappings": [{
+            "uuid": stable_uuid(&format!("{name}:mapping")),
+            "source-resource": { "type": "catalog", "href": format!("../{}", catalog_file_name(&mapping.from)) },
+            "target-resource": { "type": "catalog", "href": format!("../{}", catalog_file_name(&mapping.to)) },
+            "maps": maps,
+        }],
+    });
+    Some(Document { file_name: mapping_file_name(&mapping.from, &mapping.to), kind: DocumentKind::Mapping, json: json!({ "mapping-collection": collection }) })
+}

@@ -1,0 +1,144 @@
+//! Command-line syntax. Kept apart from the commands so `--help` reads as the reference.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tekigo_criteria::Lang;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tekigo",
+    version,
+    about = "IoT product security conformity assessment and labeling: JC-STAR ★1-★4 and the schemes beside it",
+    long_about = "tekigo (適合) runs an IoT product security labeling scheme end to end: Japan's JC-STAR ★1-★4, \
+                  and beside it ETSI EN 303 645, Singapore CLS, UK PSTI, the US Cyber Trust Mark (NISTIR 8425) \
+                  and the EU Cyber Resilience Act.\n\n\
+                  tekigo（適合）はIoT製品セキュリティラベリング制度（JC-STAR ★1〜★4）と、\
+                  ETSI EN 303 645・シンガポールCLS・英国PSTI・米国Cyber Trust Mark・EUサイバーレジリエンス法を扱うツールです。"
+)]
+pub(crate) struct Cli {
+    /// Use the catalog in DIR instead of the built-in one (for a newer published version).
+    /// 組み込みのカタログの代わりに DIR のカタログを使う
+    #[arg(long, global = true, value_name = "DIR", env = "TEKIGO_CRITERIA")]
+    pub criteria: Option<PathBuf>,
+
+    /// Language of output a person reads [default: ja when LANG starts with "ja", else en].
+    /// 出力の言語
+    #[arg(long, global = true, value_enum, env = "TEKIGO_LANG")]
+    pub lang: Option<LangArg>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LangArg {
+    En,
+    Ja,
+}
+
+impl From<LangArg> for Lang {
+    fn from(value: LangArg) -> Self {
+        match value {
+            LangArg::En => Lang::En,
+            LangArg::Ja => Lang::Ja,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// The criteria catalog: requirements, levels, mappings, gap analysis, OSCAL export.
+    /// 適合基準カタログ
+    #[command(subcommand)]
+    Criteria(CriteriaCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// For people / 人が読む表
+    Table,
+    /// Stable JSON for scripts / スクリプト向けの安定したJSON
+    Json,
+    /// OSCAL 1.2.3 JSON documents (export only) / OSCAL文書（export のみ）
+    Oscal,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FormatArg {
+    /// Output format / 出力形式
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CriteriaCommand {
+    /// List requirements of a scheme or level (all schemes when none is named).
+    /// 要件の一覧
+    List {
+        /// Scheme ID: jc-star, etsi-en-303-645, sg-cls, uk-psti, nistir-8425, eu-cra
+        #[arg(long)]
+        scheme: Option<String>,
+        /// Level of the scheme (jc-star: 1-4; sg-cls: 1-4; etsi-en-303-645: mandatory, all)
+        #[arg(long, requires = "scheme")]
+        level: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show one requirement: ID, or SCHEME/ID when the ID is in several schemes.
+    /// 要件の詳細
+    Show {
+        id: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// The mapping from one scheme's requirements to another's (NIST OLIR relationships).
+    /// 制度間の対応関係
+    Map {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Which requirements of a wanted level are covered by what you hold, partly covered, or left.
+    /// 保有する認証から、目標の水準で評価が残る要件を求める（部分評価）
+    Gap {
+        /// What the product holds: SCHEME or SCHEME:LEVEL, repeatable (uk-psti, sg-cls:2)
+        #[arg(long, required = true, num_args = 1..)]
+        have: Vec<String>,
+        /// The level wanted: SCHEME:LEVEL (jc-star:1)
+        #[arg(long)]
+        want: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// The level a procurer should require for a use, why, and its equivalents abroad.
+    /// 調達者が求めるべき水準
+    Recommend {
+        /// home, sme, enterprise, government, critical-infrastructure
+        #[arg(long = "use", value_name = "USE")]
+        use_case: String,
+        /// Product type (SCHEME §9), e.g. router, network-camera
+        #[arg(long)]
+        product_type: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Export the catalog as OSCAL 1.2.3: a catalog per scheme, a profile per level, the mappings.
+    /// OSCAL形式で書き出す
+    Export {
+        #[arg(long, value_enum, default_value = "oscal")]
+        format: Format,
+        /// Folder to write into (created if missing) / 出力先フォルダ
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Load and validate the catalog, and summarise it (for catalog editors).
+    /// カタログを検証して概要を表示する
+    Check {
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}

@@ -1,0 +1,23 @@
+//! The `tekigo` binary: a thin command line over the library crates. Only this crate prints.
+
+mod cli;
+mod criteria_cmd;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let lang = cli.lang.map_or_else(output::lang_from_environment, Into::into);
+    let mut stdout = std::io::stdout().lock();
+    match cli.command {
+        cli::Command::Criteria(command) => {
+            match criteria_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdout) {
+                Ok(code) => code,
+                Err(error) => output::report_error(&error, lang),
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Shared pieces of terminal output: language choice, tables, JSON, errors.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use comfy_table::{ContentArrangement, Table, presets};
+use tekigo_criteria::Lang;
+
+/// Japanese when the locale says so (LC_ALL, then LC_MESSAGES, then LANG), English otherwise.
+pub(crate) fn lang_from_environment() -> Lang {
+    for variable in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        if let Ok(value) = std::env::var(variable) {
+            if value.is_empty() {
+                continue;
+            }
+            return if value.starts_with("ja") { Lang::Ja } else { Lang::En };
+        }
+    }
+    Lang::En
+}
+
+/// Picks the text for the output language. Both languages stand side by side at every call site,
+/// so neither can be forgotten.
+pub(crate) fn tr(lang: Lang, en: &'static str, ja: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Ja => ja,
+    }
+}
+
+pub(crate) fn table(header: Vec<&str>) -> Table {
+    let mut table = Table::new();
+    table.load_style(presets::UTF8_FULL_CONDENSED);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    table.set_header(header);
+    table
+}
+
+pub(crate) fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+#[allow(clippy::print_stderr)]
+pub(crate) fn report_error(error: &anyhow::Error, lang: Lang) -> ExitCode {
+    eprintln!("{}: {error:#}", tr(lang, "error", "エラー"));
+    ExitCode::FAILURE
+}
