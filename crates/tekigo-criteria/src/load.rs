@@ -261,6 +261,9 @@ struct ParsedMapping {
 struct Problems<'a> {
     texts: HashMap<&'a str, &'a str>,
     errors: Vec<LoadError>,
+    /// A file failed to parse, so a scheme may be missing only because of it: references to
+    /// unknown schemes are then not reported again.
+    incomplete: bool,
 }
 
 impl<'a> Problems<'a> {
@@ -325,6 +328,7 @@ impl Catalog {
         let mut problems = Problems {
             texts: files.iter().map(|f| (f.path.as_str(), f.text.as_str())).collect(),
             errors: Vec::new(),
+            incomplete: false,
         };
         let mut schemes = Vec::new();
         let mut mappings = Vec::new();
@@ -350,6 +354,7 @@ impl Catalog {
 }
 
 fn report_parse_error(problems: &mut Problems<'_>, file: &str, err: &toml::de::Error) {
+    problems.incomplete = true;
     let message = err.message().trim().to_owned();
     match err.span() {
         Some(span) => problems.at(file, span, message),
@@ -440,7 +445,9 @@ fn resolve_scheme(
                 Some(base.get_ref().clone())
             }
         } else {
-            problems.at(file, base.span(), format!("base scheme `{}` is not in the catalog", base.get_ref()));
+            if !problems.incomplete {
+                problems.at(file, base.span(), format!("base scheme `{}` is not in the catalog", base.get_ref()));
+            }
             None
         }
     });
@@ -729,7 +736,10 @@ fn resolve_levels(
                 Err(message) => problems.at(file, equivalent.target.span(), message),
                 Ok(target) => {
                     match (level_ids.get(target.scheme.as_str()), &target.level) {
-                        (None, _) => problems.at(file, equivalent.target.span(), format!("unknown scheme `{}`", target.scheme)),
+                        (None, _) if !problems.incomplete => {
+                            problems.at(file, equivalent.target.span(), format!("unknown scheme `{}`", target.scheme));
+                        }
+                        (None, _) => {}
                         (Some(levels), Some(wanted)) if !levels.contains(&wanted.as_str()) && !(levels.is_empty() && wanted == ALL_LEVEL) => {
                             problems.at(file, equivalent.target.span(), format!("scheme `{}` has no level `{wanted}`", target.scheme));
                         }
@@ -766,11 +776,15 @@ fn resolve_mapping(
     let from_ids = requirement_ids.get(header.from.get_ref().as_str());
     let to_ids = requirement_ids.get(header.to.get_ref().as_str());
     if from_ids.is_none() {
-        problems.at(file, header.from.span(), format!("mapping from unknown scheme `{}`", header.from.get_ref()));
+        if !problems.incomplete {
+            problems.at(file, header.from.span(), format!("mapping from unknown scheme `{}`", header.from.get_ref()));
+        }
         ok = false;
     }
     if to_ids.is_none() {
-        problems.at(file, header.to.span(), format!("mapping to unknown scheme `{}`", header.to.get_ref()));
+        if !problems.incomplete {
+            problems.at(file, header.to.span(), format!("mapping to unknown scheme `{}`", header.to.get_ref()));
+        }
         ok = false;
     }
     if header.from.get_ref() == header.to.get_ref() {

@@ -67,6 +67,10 @@ impl Catalog {
                 }));
             }
         }
+        // A pair published in both directions is read as published, not as the other's inverse.
+        let published: Vec<(ReqRef, ReqRef)> =
+            links.iter().filter(|link| !link.inverted).map(|link| (link.from.clone(), link.to.clone())).collect();
+        links.retain(|link| !link.inverted || !published.contains(&(link.from.clone(), link.to.clone())));
         links
     }
 

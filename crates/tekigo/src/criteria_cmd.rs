@@ -346,7 +346,12 @@ fn gap(catalog: &Catalog, have: &[String], want: &str, format: Format, lang: Lan
             continue;
         }
         writeln!(out, "\n{heading}")?;
-        let mut rows = table(vec!["ID", tr(lang, "Title", "タイトル"), tr(lang, "By", "根拠")]);
+        let with_basis = entries.iter().any(|entry| !entry.by.is_empty());
+        let mut header = vec!["ID", tr(lang, "Title", "タイトル")];
+        if with_basis {
+            header.push(tr(lang, "By", "根拠"));
+        }
+        let mut rows = table(header);
         for entry in entries {
             let by: Vec<String> = entry
                 .by
@@ -361,7 +366,11 @@ fn gap(catalog: &Catalog, have: &[String], want: &str, format: Format, lang: Lan
                     format!("{}/{} ({}, {kind}{deemed})", basis.scheme, basis.id, relationship_name(basis.relationship, lang))
                 })
                 .collect();
-            rows.add_row(vec![entry.id.clone(), entry.title.get(lang).to_owned(), by.join("\n")]);
+            let mut row = vec![entry.id.clone(), entry.title.get(lang).to_owned()];
+            if with_basis {
+                row.push(by.join("\n"));
+            }
+            rows.add_row(row);
         }
         writeln!(out, "{rows}")?;
     }

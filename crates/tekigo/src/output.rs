@@ -32,6 +32,11 @@ pub(crate) fn table(header: Vec<&str>) -> Table {
     let mut table = Table::new();
     table.load_style(presets::UTF8_FULL_CONDENSED);
     table.set_content_arrangement(ContentArrangement::Dynamic);
+    // Off a terminal (pipes, files, tests) there is no width to fit: wrap at a fixed one so the
+    // output is the same everywhere.
+    if !table.is_tty() {
+        table.set_width(120);
+    }
     table.set_header(header);
     table
 }

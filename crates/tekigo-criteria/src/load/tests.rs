@@ -1,1 +1,345 @@
+use proptest::prelude::*;
 
+use super::*;
+use crate::source::builtin_sources;
+
+fn file(path: &str, text: &str) -> SourceFile {
+    SourceFile { path: path.to_owned(), text: text.to_owned() }
+}
+
+/// A small valid catalog: one scheme with a threat, a level and a requirement, and a second
+/// scheme mapped to it. Tests break one thing at a time.
+const SCHEME_A: &str = r#"
+[scheme]
+id = "alpha"
+version = "1"
+published = "2024-12"
+title = { en = "Alpha", ja = "アルファ" }
+publisher = { en = "P", ja = "P" }
+source = "test"
+
+[[threats]]
+id = "T1"
+title = { en = "Weak auth", ja = "弱い認証" }
+summary = { en = "s", ja = "s" }
+
+[[categories]]
+id = "auth"
+title = { en = "Auth", ja = "認証" }
+
+[[requirements]]
+id = "A-01"
+category = "auth"
+title = { en = "One", ja = "一" }
+summary = { en = "s", ja = "s" }
+evaluation = "document"
+threats = ["T1"]
+provenance = { status = "confirmed", source = "test" }
+
+[[levels]]
+id = "1"
+name = { en = "L1", ja = "L1" }
+requirements = ["A-01"]
+threats = ["T1"]
+"#;
+
+const SCHEME_B: &str = r#"
+[scheme]
+id = "beta"
+version = "1"
+published = "2020"
+title = { en = "Beta", ja = "ベータ" }
+publisher = { en = "P", ja = "P" }
+source = "test"
+
+[[categories]]
+id = "c"
+title = { en = "C", ja = "C" }
+
+[[requirements]]
+id = "B-1"
+category = "c"
+title = { en = "B one", ja = "B一" }
+summary = { en = "s", ja = "s" }
+evaluation = "device"
+provenance = { status = "provisional", note = "test" }
+"#;
+
+const MAPPING: &str = r#"
+[mapping]
+from = "beta"
+to = "alpha"
+title = { en = "m", ja = "m" }
+
+[[entries]]
+from = "B-1"
+to = "A-01"
+relationship = "equal"
+provenance = "derived"
+rationale = { en = "r", ja = "r" }
+"#;
+
+fn load_with(a: &str, b: &str, mapping: &str) -> Result<Catalog, LoadErrors> {
+    Catalog::load(&[file("c/alpha.toml", a), file("c/beta.toml", b), file("c/mappings/beta--alpha.toml", mapping)])
+}
+
+fn single_error(a: &str, b: &str, mapping: &str) -> LoadError {
+    let errors = load_with(a, b, mapping).expect_err("the catalog should be rejected").0;
+    assert_eq!(errors.len(), 1, "expected exactly one problem, got: {errors:#?}");
+    errors.into_iter().next().unwrap()
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|line| line.contains(needle)).expect("needle in text") + 1
+}
+
+#[test]
+fn the_test_catalog_is_valid() {
+    let catalog = load_with(SCHEME_A, SCHEME_B, MAPPING).expect("valid");
+    assert_eq!(catalog.schemes.len(), 2);
+    assert_eq!(catalog.mappings[0].entries.len(), 1);
+}
+
+#[test]
+fn a_dangling_mapping_names_file_and_line() {
+    let broken = MAPPING.replace("to = \"A-01\"", "to = \"A-99\"");
+    let error = single_error(SCHEME_A, SCHEME_B, &broken);
+    assert_eq!(error.file, "c/mappings/beta--alpha.toml");
+    assert_eq!(error.line, line_of(&broken, "A-99"));
+    assert!(error.message.contains("dangling mapping") && error.message.contains("A-99"), "{error}");
+}
+
+#[test]
+fn a_duplicate_requirement_id_is_reported_at_the_second_one() {
+    let extra = "\n[[requirements]]\nid = \"A-01\"\ncategory = \"auth\"\ntitle = { en = \"x\", ja = \"x\" }\nsummary = { en = \"x\", ja = \"x\" }\nevaluation = \"document\"\nprovenance = { status = \"confirmed\", source = \"t\" }\n";
+    let broken = format!("{SCHEME_A}{extra}");
+    let error = single_error(&broken, SCHEME_B, MAPPING);
+    assert_eq!(error.line, broken.lines().count() - 5);
+    assert!(error.message.contains("defined twice"), "{error}");
+}
+
+#[test]
+fn an_unknown_category_is_an_error() {
+    let broken = SCHEME_A.replace("category = \"auth\"", "category = \"nope\"");
+    let error = single_error(&broken, SCHEME_B, MAPPING);
+    assert_eq!(error.line, line_of(&broken, "\"nope\""));
+    assert!(error.message.contains("unknown category `nope`"), "{error}");
+}
+
+#[test]
+fn a_published_level_threat_that_nothing_counters_is_an_error() {
+    let broken = SCHEME_A.replace("threats = [\"T1\"]\nprovenance", "threats = []\nprovenance");
+    let error = single_error(&broken, SCHEME_B, MAPPING);
+    assert_eq!(error.file, "c/alpha.toml");
+    assert_eq!(error.line, broken.lines().count());
+    assert!(error.message.contains("no requirement of the level counters threat `T1`"), "{error}");
+}
+
+#[test]
+fn a_draft_level_may_name_threats_not_countered_yet() {
+    let draft = SCHEME_A.replace("threats = [\"T1\"]\nprovenance", "threats = []\nprovenance").replace("threats = [\"T1\"]\n", "threats = [\"T1\"]\nstatus = \"draft\"\n");
+    load_with(&draft, SCHEME_B, MAPPING).expect("a draft level is exempt");
+}
+
+#[test]
+fn a_toml_syntax_error_names_the_line() {
+    let broken = SCHEME_A.replace("version = \"1\"", "version = \"1");
+    let error = single_error(&broken, SCHEME_B, MAPPING);
+    assert_eq!(error.line, line_of(&broken, "version = \"1"));
+}
+
+#[test]
+fn an_unknown_field_is_rejected() {
+    let broken = SCHEME_A.replace("evaluation = \"document\"", "evaluation = \"document\"\nevalution_items = 3");
+    let error = single_error(&broken, SCHEME_B, MAPPING);
+    assert_eq!(error.line, line_of(&broken, "evalution_items"));
+    assert!(error.message.contains("evalution_items"), "{error}");
+}
+
+#[test]
+fn a_missing_japanese_text_is_rejected() {
+    let broken = SCHEME_A.replace("title = { en = \"One\", ja = \"一\" }", "title = { en = \"One\", ja = \"\" }");
+    let error = single_error(&broken, SCHEME_B, MAPPING);
+    assert_eq!(error.line, line_of(&broken, "title = { en = \"One\""));
+    assert!(error.message.contains("`ja`"), "{error}");
+}
+
+#[test]
+fn a_derived_mapping_needs_a_rationale_and_an_official_one_a_source() {
+    let no_rationale = MAPPING.replace("rationale = { en = \"r\", ja = \"r\" }\n", "");
+    assert!(single_error(SCHEME_A, SCHEME_B, &no_rationale).message.contains("needs a `rationale`"));
+    let official = MAPPING.replace("provenance = \"derived\"", "provenance = \"official\"");
+    assert!(single_error(SCHEME_A, SCHEME_B, &official).message.contains("needs a `source`"));
+}
+
+#[test]
+fn two_files_for_one_scheme_are_rejected() {
+    let errors = Catalog::load(&[file("a.toml", SCHEME_A), file("b.toml", SCHEME_A)]).unwrap_err().0;
+    assert!(errors.iter().any(|e| e.file == "b.toml" && e.message.contains("also defined in a.toml")), "{errors:#?}");
+}
+
+#[test]
+fn a_level_inheritance_cycle_is_rejected() {
+    let cyclic = format!("{SCHEME_A}\n[[levels]]\nid = \"2\"\nname = {{ en = \"L2\", ja = \"L2\" }}\ninherits = \"3\"\n\n[[levels]]\nid = \"3\"\nname = {{ en = \"L3\", ja = \"L3\" }}\ninherits = \"2\"\n");
+    let errors = load_with(&cyclic, SCHEME_B, MAPPING).unwrap_err().0;
+    assert!(errors.iter().all(|e| e.message.contains("inherits from itself")), "{errors:#?}");
+    assert_eq!(errors.len(), 2);
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let broken_a = SCHEME_A.replace("category = \"auth\"", "category = \"nope\"");
+    let broken_mapping = MAPPING.replace("to = \"A-01\"", "to = \"A-99\"");
+    let errors = load_with(&broken_a, SCHEME_B, &broken_mapping).unwrap_err().0;
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+}
+
+#[test]
+fn errors_display_as_file_line_column() {
+    let broken = MAPPING.replace("to = \"A-01\"", "to = \"A-99\"");
+    let text = load_with(SCHEME_A, SCHEME_B, &broken).unwrap_err().to_string();
+    let line = line_of(&broken, "A-99");
+    assert!(text.contains(&format!("c/mappings/beta--alpha.toml:{line}:6: dangling mapping")), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The built-in catalog.
+
+fn builtin() -> Catalog {
+    Catalog::load(&builtin_sources()).unwrap_or_else(|errors| panic!("{errors}"))
+}
+
+#[test]
+fn the_builtin_catalog_loads() {
+    let catalog = builtin();
+    let ids: Vec<&str> = catalog.schemes.iter().map(|s| s.id.as_str()).collect();
+    for expected in ["jc-star", "etsi-en-303-645", "sg-cls", "uk-psti", "nistir-8425", "eu-cra"] {
+        assert!(ids.contains(&expected), "missing scheme {expected}");
+    }
+}
+
+#[test]
+fn jc_star_level_1_is_s1_1_01_to_16() {
+    let catalog = builtin();
+    let members = catalog.select(&LevelSelector::parse("jc-star:1").unwrap()).unwrap();
+    let expected: Vec<ReqRef> = (1..=16).map(|n| ReqRef::new("jc-star", format!("S1.1-{n:02}"))).collect();
+    assert_eq!(members, expected);
+    // ★1 is common to every level (SCHEME §2).
+    for level in ["2", "3", "4"] {
+        let higher = catalog.select(&LevelSelector::parse(&format!("jc-star:{level}")).unwrap()).unwrap();
+        assert!(expected.iter().all(|r| higher.contains(r)));
+    }
+}
+
+#[test]
+fn jc_star_levels_carry_the_threats_and_cvss_rule_of_scheme_section_2() {
+    let catalog = builtin();
+    let scheme = catalog.scheme("jc-star").unwrap();
+    let threats = |level: &str| scheme.level(level).unwrap().threats.len();
+    assert_eq!((threats("1"), threats("2"), threats("3"), threats("4")), (7, 9, 12, 12));
+    let cvss = |level: &str| scheme.level(level).unwrap().vulnerability_cvss_min;
+    assert_eq!((cvss("1"), cvss("2"), cvss("3"), cvss("4")), (Some(7.0), Some(7.0), Some(4.0), Some(4.0)));
+}
+
+#[test]
+fn etsi_has_every_provision_of_clauses_5_and_6() {
+    let catalog = builtin();
+    let etsi = catalog.scheme("etsi-en-303-645").unwrap();
+    let per_category = [
+        ("5.1", 5), ("5.2", 3), ("5.3", 16), ("5.4", 4), ("5.5", 8), ("5.6", 9), ("5.7", 2),
+        ("5.8", 3), ("5.9", 3), ("5.10", 1), ("5.11", 4), ("5.12", 3), ("5.13", 1),
+    ];
+    for (category, count) in per_category {
+        for n in 1..=count {
+            let id = format!("{category}-{n}");
+            assert!(etsi.requirement(&id).is_some(), "missing ETSI provision {id}");
+        }
+    }
+    for n in 1..=5 {
+        assert!(etsi.requirement(&format!("6-{n}")).is_some(), "missing ETSI provision 6-{n}");
+    }
+    let mandatory = catalog.select(&LevelSelector::parse("etsi-en-303-645:mandatory").unwrap()).unwrap();
+    let all = catalog.select(&LevelSelector::parse("etsi-en-303-645:all").unwrap()).unwrap();
+    assert_eq!((mandatory.len(), all.len(), etsi.requirements.len()), (33, 68, 68));
+    for requirement in &etsi.requirements {
+        let status = requirement.status.as_deref().unwrap_or_default();
+        assert!(["M", "R", "M C", "R C"].contains(&status), "{}: status {status}", requirement.id);
+    }
+}
+
+#[test]
+fn cls_levels_are_profiles_over_etsi() {
+    let catalog = builtin();
+    let level = |n: &str| catalog.select(&LevelSelector::parse(&format!("sg-cls:{n}")).unwrap()).unwrap();
+    let mandatory = catalog.select(&LevelSelector::parse("etsi-en-303-645:mandatory").unwrap()).unwrap();
+    assert!(mandatory.iter().all(|r| level("2").contains(r)), "CLS 2 holds every ETSI mandatory provision");
+    assert!(level("1").iter().all(|r| level("2").contains(r)));
+    assert!(level("3").len() > level("2").len() && level("4").len() > level("3").len());
+}
+
+#[test]
+fn the_other_schemes_have_their_published_structure() {
+    let catalog = builtin();
+    let ids = |scheme: &str| -> Vec<String> { catalog.scheme(scheme).unwrap().requirements.iter().map(|r| r.id.clone()).collect() };
+    assert_eq!(ids("uk-psti"), ["1", "2", "3"]);
+    assert_eq!(ids("nistir-8425").len(), 10);
+    let mut cra: Vec<String> = vec!["I.1".into()];
+    cra.extend(('a'..='m').map(|c| format!("I.2({c})")));
+    cra.extend((1..=8).map(|n| format!("II.{n}")));
+    assert_eq!(ids("eu-cra"), cra);
+}
+
+#[test]
+fn every_builtin_text_is_given_in_both_languages() {
+    // The loader enforces it; this pins that no requirement slipped through with a copy of the
+    // English text in the Japanese field.
+    let catalog = builtin();
+    for scheme in &catalog.schemes {
+        for requirement in &scheme.requirements {
+            assert_ne!(requirement.title.en, requirement.title.ja, "{}/{} title", scheme.id, requirement.id);
+            assert_ne!(requirement.summary.en, requirement.summary.ja, "{}/{} summary", scheme.id, requirement.id);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outside data: a criteria folder given with --criteria may hold anything.
+
+fn mutate(text: &str, cut_at: usize, insert: &str) -> String {
+    let mut cut = cut_at.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{insert}{}", &text[..cut], &text[cut..])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever is inserted wherever, loading never panics, and every error points inside the file.
+    #[test]
+    fn loading_a_mangled_file_never_panics(position in 0usize..1500, insert in "[\\[\\]=\"{}a-zA-Z0-9 ,.\\n#-]{0,12}") {
+        let mangled = mutate(SCHEME_A, position, &insert);
+        if let Err(errors) = load_with(&mangled, SCHEME_B, MAPPING) {
+            for error in errors.0 {
+                let text = match error.file.as_str() { "c/alpha.toml" => &mangled, "c/beta.toml" => SCHEME_B, _ => MAPPING };
+                prop_assert!(error.line <= text.lines().count() + 1, "{error} beyond the end");
+                prop_assert!(!error.message.is_empty());
+            }
+        }
+    }
+
+    /// Deleting any line of a mapping file gives a clean result or clean errors.
+    #[test]
+    fn deleting_a_line_never_panics(line in 0usize..20) {
+        let kept: Vec<&str> = MAPPING.lines().enumerate().filter(|(i, _)| *i != line).map(|(_, l)| l).collect();
+        let _ = load_with(SCHEME_A, SCHEME_B, &kept.join("\n"));
+    }
+
+    #[test]
+    fn line_column_is_within_the_text(text in "(\\PC|\\n){0,80}", offset in 0usize..100) {
+        let (line, column) = line_column(&text, offset);
+        prop_assert!(line >= 1 && line <= text.lines().count().max(1) + 1);
+        prop_assert!(column >= 1);
+    }
+}
