@@ -102,12 +102,31 @@ impl Catalog {
             .filter(|link| held.contains(&link.from))
             .collect();
 
-        let mut report = GapReport { have: have.to_vec(), want: want.clone(), covered: Vec::new(), partial: Vec::new(), remaining: Vec::new() };
+        let mut report = GapReport {
+            have: have.to_vec(),
+            want: want.clone(),
+            covered: Vec::new(),
+            partial: Vec::new(),
+            remaining: Vec::new(),
+        };
         for reference in &wanted {
-            let Some(requirement) = self.requirement(reference) else { continue };
-            let mut entry = GapEntry { id: requirement.id.clone(), scheme: requirement.scheme.clone(), title: requirement.title.clone(), by: Vec::new() };
+            let Some(requirement) = self.requirement(reference) else {
+                continue;
+            };
+            let mut entry = GapEntry {
+                id: requirement.id.clone(),
+                scheme: requirement.scheme.clone(),
+                title: requirement.title.clone(),
+                by: Vec::new(),
+            };
             if held.contains(reference) {
-                entry.by.push(Basis { id: reference.id.clone(), scheme: reference.scheme.clone(), relationship: Relationship::Equal, basis: BasisKind::SameRequirement, deemed: false });
+                entry.by.push(Basis {
+                    id: reference.id.clone(),
+                    scheme: reference.scheme.clone(),
+                    relationship: Relationship::Equal,
+                    basis: BasisKind::SameRequirement,
+                    deemed: false,
+                });
                 report.covered.push(entry);
                 continue;
             }

@@ -368,14 +368,26 @@ fn resolve(schemes: &[ParsedScheme], mappings: &[ParsedMapping], problems: &mut 
     for parsed in schemes {
         let id = parsed.raw.scheme.id.get_ref();
         if !is_slug(id) {
-            problems.at(&parsed.file, parsed.raw.scheme.id.span(), format!("scheme id `{id}` must be lowercase letters, digits and `-`"));
+            problems.at(
+                &parsed.file,
+                parsed.raw.scheme.id.span(),
+                format!("scheme id `{id}` must be lowercase letters, digits and `-`"),
+            );
         }
         if let Some(other) = seen_schemes.insert(id, &parsed.file) {
-            problems.at(&parsed.file, parsed.raw.scheme.id.span(), format!("scheme `{id}` is also defined in {other}: a catalog holds one version of each scheme"));
+            problems.at(
+                &parsed.file,
+                parsed.raw.scheme.id.span(),
+                format!("scheme `{id}` is also defined in {other}: a catalog holds one version of each scheme"),
+            );
         }
         let published = parsed.raw.scheme.published.get_ref();
         if !is_partial_date(published) {
-            problems.at(&parsed.file, parsed.raw.scheme.published.span(), format!("`{published}` is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"));
+            problems.at(
+                &parsed.file,
+                parsed.raw.scheme.published.span(),
+                format!("`{published}` is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"),
+            );
         }
     }
 
@@ -385,7 +397,11 @@ fn resolve(schemes: &[ParsedScheme], mappings: &[ParsedMapping], problems: &mut 
     for parsed in schemes {
         for threat in &parsed.raw.threats {
             if threat_ids.insert(threat.id.get_ref(), &parsed.file).is_some() {
-                problems.at(&parsed.file, threat.id.span(), format!("threat `{}` is defined twice", threat.id.get_ref()));
+                problems.at(
+                    &parsed.file,
+                    threat.id.span(),
+                    format!("threat `{}` is defined twice", threat.id.get_ref()),
+                );
             }
         }
         for asset in &parsed.raw.assets {
@@ -398,7 +414,9 @@ fn resolve(schemes: &[ParsedScheme], mappings: &[ParsedMapping], problems: &mut 
     // Requirement IDs per scheme, for resolving references from levels and mappings.
     let requirement_ids: HashMap<&str, HashSet<&str>> = schemes
         .iter()
-        .map(|p| (p.raw.scheme.id.get_ref().as_str(), p.raw.requirements.iter().map(|r| r.id.get_ref().as_str()).collect()))
+        .map(|p| {
+            (p.raw.scheme.id.get_ref().as_str(), p.raw.requirements.iter().map(|r| r.id.get_ref().as_str()).collect())
+        })
         .collect();
     let level_ids: HashMap<&str, Vec<&str>> = schemes
         .iter()
@@ -470,13 +488,25 @@ fn resolve_scheme(
     for requirement in &raw.requirements {
         let id = requirement.id.get_ref();
         if !is_printable_id(id) {
-            problems.at(file, requirement.id.span(), format!("requirement id `{id}` must not be empty or contain spaces or `/`"));
+            problems.at(
+                file,
+                requirement.id.span(),
+                format!("requirement id `{id}` must not be empty or contain spaces or `/`"),
+            );
         }
         if !seen_requirements.insert(id.as_str()) {
-            problems.at(file, requirement.id.span(), format!("requirement `{id}` is defined twice in scheme `{scheme_id}`"));
+            problems.at(
+                file,
+                requirement.id.span(),
+                format!("requirement `{id}` is defined twice in scheme `{scheme_id}`"),
+            );
         }
         if !category_ids.contains(requirement.category.get_ref().as_str()) {
-            problems.at(file, requirement.category.span(), format!("requirement `{id}`: unknown category `{}`", requirement.category.get_ref()));
+            problems.at(
+                file,
+                requirement.category.span(),
+                format!("requirement `{id}`: unknown category `{}`", requirement.category.get_ref()),
+            );
         }
         let conditional = requirement.status.as_ref().is_some_and(|s| s.get_ref().ends_with(" C"));
         if conditional && requirement.conditions.is_empty() {
@@ -484,11 +514,19 @@ fn resolve_scheme(
             problems.at(file, span, format!("requirement `{id}` is conditional but names no condition"));
         }
         if !conditional && !requirement.conditions.is_empty() {
-            problems.at(file, requirement.conditions[0].span(), format!("requirement `{id}` names conditions but its status is not conditional (`M C` or `R C`)"));
+            problems.at(
+                file,
+                requirement.conditions[0].span(),
+                format!("requirement `{id}` names conditions but its status is not conditional (`M C` or `R C`)"),
+            );
         }
         for condition in &requirement.conditions {
             if !condition_ids.contains(condition.get_ref()) {
-                problems.at(file, condition.span(), format!("requirement `{id}`: unknown condition {}", condition.get_ref()));
+                problems.at(
+                    file,
+                    condition.span(),
+                    format!("requirement `{id}`: unknown condition {}", condition.get_ref()),
+                );
             }
         }
         for threat in &requirement.threats {
@@ -504,7 +542,11 @@ fn resolve_scheme(
         let mut item_ids = HashSet::new();
         for item in &requirement.items {
             if !item_ids.insert(item.id.get_ref().as_str()) {
-                problems.at(file, item.id.span(), format!("requirement `{id}`: evaluation item `{}` is defined twice", item.id.get_ref()));
+                problems.at(
+                    file,
+                    item.id.span(),
+                    format!("requirement `{id}`: evaluation item `{}` is defined twice", item.id.get_ref()),
+                );
             }
         }
         requirements.push(Requirement {
@@ -519,7 +561,11 @@ fn resolve_scheme(
             items: requirement
                 .items
                 .iter()
-                .map(|item| EvaluationItem { id: item.id.get_ref().clone(), method: item.method, text: item.text.clone() })
+                .map(|item| EvaluationItem {
+                    id: item.id.get_ref().clone(),
+                    method: item.method,
+                    text: item.text.clone(),
+                })
                 .collect(),
             threats: requirement.threats.iter().map(|t| t.get_ref().clone()).collect(),
             assets: requirement.assets.iter().map(|a| a.get_ref().clone()).collect(),
@@ -533,18 +579,35 @@ fn resolve_scheme(
     let mut assets = Vec::new();
     for asset in &raw.assets {
         if !own_levels.contains(asset.from_level.get_ref().as_str()) {
-            problems.at(file, asset.from_level.span(), format!("asset `{}`: unknown level `{}`", asset.id.get_ref(), asset.from_level.get_ref()));
+            problems.at(
+                file,
+                asset.from_level.span(),
+                format!("asset `{}`: unknown level `{}`", asset.id.get_ref(), asset.from_level.get_ref()),
+            );
         }
-        assets.push(Asset { id: asset.id.get_ref().clone(), kind: asset.kind.clone(), title: asset.title.clone(), from_level: asset.from_level.get_ref().clone() });
+        assets.push(Asset {
+            id: asset.id.get_ref().clone(),
+            kind: asset.kind.clone(),
+            title: asset.title.clone(),
+            from_level: asset.from_level.get_ref().clone(),
+        });
     }
 
     let mut product_type_ids = HashSet::new();
     let mut product_types = Vec::new();
     for product_type in &raw.product_types {
         if !product_type_ids.insert(product_type.id.get_ref().as_str()) {
-            problems.at(file, product_type.id.span(), format!("product type `{}` is defined twice", product_type.id.get_ref()));
+            problems.at(
+                file,
+                product_type.id.span(),
+                format!("product type `{}` is defined twice", product_type.id.get_ref()),
+            );
         }
-        product_types.push(ProductType { id: product_type.id.get_ref().clone(), sector: product_type.sector, title: product_type.title.clone() });
+        product_types.push(ProductType {
+            id: product_type.id.get_ref().clone(),
+            sector: product_type.sector,
+            title: product_type.title.clone(),
+        });
     }
 
     let mut profile_ids = HashSet::new();
@@ -555,12 +618,20 @@ fn resolve_scheme(
         }
         for product_type in &profile.product_types {
             if !product_type_ids.contains(product_type.get_ref().as_str()) {
-                problems.at(file, product_type.span(), format!("profile `{}`: unknown product type `{}`", profile.id.get_ref(), product_type.get_ref()));
+                problems.at(
+                    file,
+                    product_type.span(),
+                    format!("profile `{}`: unknown product type `{}`", profile.id.get_ref(), product_type.get_ref()),
+                );
             }
         }
         for level in &profile.levels {
             if !own_levels.contains(level.get_ref().as_str()) {
-                problems.at(file, level.span(), format!("profile `{}`: unknown level `{}`", profile.id.get_ref(), level.get_ref()));
+                problems.at(
+                    file,
+                    level.span(),
+                    format!("profile `{}`: unknown level `{}`", profile.id.get_ref(), level.get_ref()),
+                );
             }
         }
         profiles.push(Profile {
@@ -581,7 +652,11 @@ fn resolve_scheme(
             problems.at(file, use_case.id.span(), format!("use `{}` is defined twice", use_case.id.get_ref()));
         }
         if !own_levels.contains(use_case.level.get_ref().as_str()) {
-            problems.at(file, use_case.level.span(), format!("use `{}`: unknown level `{}`", use_case.id.get_ref(), use_case.level.get_ref()));
+            problems.at(
+                file,
+                use_case.level.span(),
+                format!("use `{}`: unknown level `{}`", use_case.id.get_ref(), use_case.level.get_ref()),
+            );
         }
         uses.push(UseCase {
             id: use_case.id.get_ref().clone(),
@@ -601,11 +676,19 @@ fn resolve_scheme(
         source: raw.scheme.source.clone(),
         base,
         file: file.to_owned(),
-        categories: raw.categories.iter().map(|c| Category { id: c.id.get_ref().clone(), title: c.title.clone() }).collect(),
+        categories: raw
+            .categories
+            .iter()
+            .map(|c| Category { id: c.id.get_ref().clone(), title: c.title.clone() })
+            .collect(),
         conditions: raw.conditions.iter().map(|c| Condition { id: *c.id.get_ref(), text: c.text.clone() }).collect(),
         requirements,
         levels,
-        threats: raw.threats.iter().map(|t| Threat { id: t.id.get_ref().clone(), title: t.title.clone(), summary: t.summary.clone() }).collect(),
+        threats: raw
+            .threats
+            .iter()
+            .map(|t| Threat { id: t.id.get_ref().clone(), title: t.title.clone(), summary: t.summary.clone() })
+            .collect(),
         assets,
         product_types,
         profiles,
@@ -633,7 +716,11 @@ fn resolve_levels(
     let mut seen = HashSet::new();
     for level in &raw.levels {
         if !seen.insert(level.id.get_ref().as_str()) {
-            problems.at(file, level.id.span(), format!("level `{}` is defined twice in scheme `{scheme_id}`", level.id.get_ref()));
+            problems.at(
+                file,
+                level.id.span(),
+                format!("level `{}` is defined twice in scheme `{scheme_id}`", level.id.get_ref()),
+            );
         }
     }
 
@@ -653,21 +740,41 @@ fn resolve_levels(
             };
             match resolved {
                 Some(reference) => members.push(reference),
-                None => problems.at(file, reference.span(), format!("level `{}`: unknown requirement `{text}`", level.id.get_ref())),
+                None => problems.at(
+                    file,
+                    reference.span(),
+                    format!("level `{}`: unknown requirement `{text}`", level.id.get_ref()),
+                ),
             }
         }
         if !level.select_status.is_empty() {
             let source = base.and_then(|base| by_id.get(base)).copied().unwrap_or(parsed);
             let source_id = source.raw.scheme.id.get_ref();
-            let statuses: HashSet<&str> = source.raw.requirements.iter().filter_map(|r| r.status.as_ref().map(|s| s.get_ref().as_str())).collect();
+            let statuses: HashSet<&str> = source
+                .raw
+                .requirements
+                .iter()
+                .filter_map(|r| r.status.as_ref().map(|s| s.get_ref().as_str()))
+                .collect();
             for status in &level.select_status {
                 if !statuses.contains(status.get_ref().as_str()) {
-                    problems.at(file, status.span(), format!("level `{}`: no requirement of `{source_id}` has status `{}`", level.id.get_ref(), status.get_ref()));
+                    problems.at(
+                        file,
+                        status.span(),
+                        format!(
+                            "level `{}`: no requirement of `{source_id}` has status `{}`",
+                            level.id.get_ref(),
+                            status.get_ref()
+                        ),
+                    );
                 }
             }
             let wanted: HashSet<&str> = level.select_status.iter().map(|s| s.get_ref().as_str()).collect();
             members.extend(
-                source.raw.requirements.iter()
+                source
+                    .raw
+                    .requirements
+                    .iter()
                     .filter(|r| r.status.as_ref().is_some_and(|s| wanted.contains(s.get_ref().as_str())))
                     .map(|r| ReqRef::new(source_id, r.id.get_ref())),
             );
@@ -675,7 +782,8 @@ fn resolve_levels(
         direct.push(members);
     }
 
-    let index: HashMap<&str, usize> = raw.levels.iter().enumerate().map(|(i, l)| (l.id.get_ref().as_str(), i)).collect();
+    let index: HashMap<&str, usize> =
+        raw.levels.iter().enumerate().map(|(i, l)| (l.id.get_ref().as_str(), i)).collect();
     let mut levels = Vec::new();
     for (position, level) in raw.levels.iter().enumerate() {
         // Follow `inherits` to the root, refusing cycles.
@@ -684,7 +792,11 @@ fn resolve_levels(
         while let Some(parent) = &current.inherits {
             match index.get(parent.get_ref().as_str()) {
                 Some(&parent_position) if chain.contains(&parent_position) => {
-                    problems.at(file, parent.span(), format!("level `{}` inherits from itself through `{}`", level.id.get_ref(), parent.get_ref()));
+                    problems.at(
+                        file,
+                        parent.span(),
+                        format!("level `{}` inherits from itself through `{}`", level.id.get_ref(), parent.get_ref()),
+                    );
                     break;
                 }
                 Some(&parent_position) => {
@@ -693,7 +805,11 @@ fn resolve_levels(
                 }
                 None => {
                     if position == chain[0] && std::ptr::eq(current, level) {
-                        problems.at(file, parent.span(), format!("level `{}` inherits unknown level `{}`", level.id.get_ref(), parent.get_ref()));
+                        problems.at(
+                            file,
+                            parent.span(),
+                            format!("level `{}` inherits unknown level `{}`", level.id.get_ref(), parent.get_ref()),
+                        );
                     }
                     break;
                 }
@@ -710,24 +826,46 @@ fn resolve_levels(
 
         for threat in &level.threats {
             if !threat_ids.contains_key(threat.get_ref().as_str()) {
-                problems.at(file, threat.span(), format!("level `{}`: unknown threat `{}`", level.id.get_ref(), threat.get_ref()));
+                problems.at(
+                    file,
+                    threat.span(),
+                    format!("level `{}`: unknown threat `{}`", level.id.get_ref(), threat.get_ref()),
+                );
             } else if level.status == LevelStatus::Published {
                 // DESIGN "Criteria are data": a published level whose threat nothing counters is a hole in the criteria.
                 let countered = members.iter().any(|member| {
                     by_id.get(member.scheme.as_str()).is_some_and(|scheme| {
-                        scheme.raw.requirements.iter().any(|r| r.id.get_ref() == &member.id && r.threats.iter().any(|t| t.get_ref() == threat.get_ref()))
+                        scheme.raw.requirements.iter().any(|r| {
+                            r.id.get_ref() == &member.id && r.threats.iter().any(|t| t.get_ref() == threat.get_ref())
+                        })
                     })
                 });
                 if !countered {
-                    problems.at(file, threat.span(), format!("level `{scheme_id}:{}`: no requirement of the level counters threat `{}`", level.id.get_ref(), threat.get_ref()));
+                    problems.at(
+                        file,
+                        threat.span(),
+                        format!(
+                            "level `{scheme_id}:{}`: no requirement of the level counters threat `{}`",
+                            level.id.get_ref(),
+                            threat.get_ref()
+                        ),
+                    );
                 }
             }
         }
 
-        if let Some(cvss) = &level.vulnerability_cvss_min {
-            if !(0.0..=10.0).contains(cvss.get_ref()) {
-                problems.at(file, cvss.span(), format!("level `{}`: a CVSS base score is between 0.0 and 10.0, not {}", level.id.get_ref(), cvss.get_ref()));
-            }
+        if let Some(cvss) = &level.vulnerability_cvss_min
+            && !(0.0..=10.0).contains(cvss.get_ref())
+        {
+            problems.at(
+                file,
+                cvss.span(),
+                format!(
+                    "level `{}`: a CVSS base score is between 0.0 and 10.0, not {}",
+                    level.id.get_ref(),
+                    cvss.get_ref()
+                ),
+            );
         }
 
         let mut abroad = Vec::new();
@@ -740,8 +878,14 @@ fn resolve_levels(
                             problems.at(file, equivalent.target.span(), format!("unknown scheme `{}`", target.scheme));
                         }
                         (None, _) => {}
-                        (Some(levels), Some(wanted)) if !levels.contains(&wanted.as_str()) && !(levels.is_empty() && wanted == ALL_LEVEL) => {
-                            problems.at(file, equivalent.target.span(), format!("scheme `{}` has no level `{wanted}`", target.scheme));
+                        (Some(levels), Some(wanted))
+                            if !(levels.contains(&wanted.as_str()) || levels.is_empty() && wanted == ALL_LEVEL) =>
+                        {
+                            problems.at(
+                                file,
+                                equivalent.target.span(),
+                                format!("scheme `{}` has no level `{wanted}`", target.scheme),
+                            );
                         }
                         _ => {}
                     }
@@ -795,28 +939,55 @@ fn resolve_mapping(
     let mut pairs = HashSet::new();
     for spanned in &parsed.raw.entries {
         let entry = spanned.get_ref();
-        if let Some(ids) = from_ids {
-            if !ids.contains(entry.from.get_ref().as_str()) {
-                problems.at(file, entry.from.span(), format!("dangling mapping: `{}` has no requirement `{}`", header.from.get_ref(), entry.from.get_ref()));
-            }
-        }
-        if let Some(ids) = to_ids {
-            if !ids.contains(entry.to.get_ref().as_str()) {
-                problems.at(file, entry.to.span(), format!("dangling mapping: `{}` has no requirement `{}`", header.to.get_ref(), entry.to.get_ref()));
+        for (ids, side, scheme) in [(from_ids, &entry.from, &header.from), (to_ids, &entry.to, &header.to)] {
+            if ids.is_some_and(|ids| !ids.contains(side.get_ref().as_str())) {
+                problems.at(
+                    file,
+                    side.span(),
+                    format!("dangling mapping: `{}` has no requirement `{}`", scheme.get_ref(), side.get_ref()),
+                );
             }
         }
         if !pairs.insert((entry.from.get_ref().as_str(), entry.to.get_ref().as_str())) {
-            problems.at(file, spanned.span(), format!("mapping `{}` -> `{}` is given twice", entry.from.get_ref(), entry.to.get_ref()));
+            problems.at(
+                file,
+                spanned.span(),
+                format!("mapping `{}` -> `{}` is given twice", entry.from.get_ref(), entry.to.get_ref()),
+            );
         }
         match entry.provenance {
             MappingProvenance::Official if entry.source.as_deref().is_none_or(|s| s.trim().is_empty()) => {
-                problems.at(file, spanned.span(), format!("official mapping `{}` -> `{}` needs a `source`: who published it, where", entry.from.get_ref(), entry.to.get_ref()));
+                problems.at(
+                    file,
+                    spanned.span(),
+                    format!(
+                        "official mapping `{}` -> `{}` needs a `source`: who published it, where",
+                        entry.from.get_ref(),
+                        entry.to.get_ref()
+                    ),
+                );
             }
             MappingProvenance::Derived if entry.rationale.is_none() => {
-                problems.at(file, spanned.span(), format!("derived mapping `{}` -> `{}` needs a `rationale` in en and ja", entry.from.get_ref(), entry.to.get_ref()));
+                problems.at(
+                    file,
+                    spanned.span(),
+                    format!(
+                        "derived mapping `{}` -> `{}` needs a `rationale` in en and ja",
+                        entry.from.get_ref(),
+                        entry.to.get_ref()
+                    ),
+                );
             }
             MappingProvenance::Derived if entry.deemed => {
-                problems.at(file, spanned.span(), format!("mapping `{}` -> `{}`: only an official mapping can be `deemed`", entry.from.get_ref(), entry.to.get_ref()));
+                problems.at(
+                    file,
+                    spanned.span(),
+                    format!(
+                        "mapping `{}` -> `{}`: only an official mapping can be `deemed`",
+                        entry.from.get_ref(),
+                        entry.to.get_ref()
+                    ),
+                );
             }
             _ => {}
         }
@@ -830,7 +1001,13 @@ fn resolve_mapping(
             rationale: entry.rationale.clone(),
         });
     }
-    ok.then(|| Mapping { from: header.from.get_ref().clone(), to: header.to.get_ref().clone(), title: header.title.clone(), file: file.to_owned(), entries })
+    ok.then(|| Mapping {
+        from: header.from.get_ref().clone(),
+        to: header.to.get_ref().clone(),
+        title: header.title.clone(),
+        file: file.to_owned(),
+        entries,
+    })
 }
 
 /// Two files mapping the same pair of requirements in the same direction would disagree silently.
@@ -840,10 +1017,23 @@ fn check_duplicate_mapping_pairs(mappings: &[ParsedMapping], problems: &mut Prob
         let header = &parsed.raw.mapping;
         for spanned in &parsed.raw.entries {
             let entry = spanned.get_ref();
-            let key = (header.from.get_ref().clone(), entry.from.get_ref().clone(), header.to.get_ref().clone(), entry.to.get_ref().clone());
+            let key = (
+                header.from.get_ref().clone(),
+                entry.from.get_ref().clone(),
+                header.to.get_ref().clone(),
+                entry.to.get_ref().clone(),
+            );
             match seen.get(&key) {
                 Some(other) if *other != parsed.file.as_str() => {
-                    problems.at(&parsed.file, spanned.span(), format!("mapping `{}` -> `{}` is also given in {other}", entry.from.get_ref(), entry.to.get_ref()));
+                    problems.at(
+                        &parsed.file,
+                        spanned.span(),
+                        format!(
+                            "mapping `{}` -> `{}` is also given in {other}",
+                            entry.from.get_ref(),
+                            entry.to.get_ref()
+                        ),
+                    );
                 }
                 _ => {
                     seen.insert(key, &parsed.file);

@@ -84,12 +84,16 @@ impl Catalog {
         let mut links = self.links(from, to);
         // Keep the `from` scheme's order, then the `to` scheme's, so output is stable and readable.
         let position = |scheme: &Scheme, id: &str| scheme.requirements.iter().position(|r| r.id == id);
-        links.sort_by_key(|link| (position(from_scheme, &link.from.id), position(to_scheme, &link.to.id), link.inverted));
+        links.sort_by_key(|link| {
+            (position(from_scheme, &link.from.id), position(to_scheme, &link.to.id), link.inverted)
+        });
         let mapped = |scheme: &Scheme, side: fn(&Link) -> &ReqRef| -> Vec<String> {
             scheme
                 .requirements
                 .iter()
-                .filter(|r| !links.iter().any(|link| side(link).id == r.id && link.relationship != Relationship::NotRelated))
+                .filter(|r| {
+                    !links.iter().any(|link| side(link).id == r.id && link.relationship != Relationship::NotRelated)
+                })
                 .map(|r| r.id.clone())
                 .collect()
         };

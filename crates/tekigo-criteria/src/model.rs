@@ -373,22 +373,16 @@ impl Catalog {
     }
 
     pub fn requirement(&self, reference: &ReqRef) -> Option<&Requirement> {
-        self.schemes
-            .iter()
-            .find(|scheme| scheme.id == reference.scheme)?
-            .requirement(&reference.id)
+        self.schemes.iter().find(|scheme| scheme.id == reference.scheme)?.requirement(&reference.id)
     }
 
     /// Finds a requirement by `ID` (when only one scheme has it) or `SCHEME/ID`.
     pub fn find_requirement(&self, id: &str) -> Result<&Requirement, LookupError> {
         if let Some((scheme, bare)) = id.split_once('/') {
             let scheme = self.scheme(scheme)?;
-            return scheme
-                .requirement(bare)
-                .ok_or_else(|| LookupError::UnknownRequirement(id.to_owned()));
+            return scheme.requirement(bare).ok_or_else(|| LookupError::UnknownRequirement(id.to_owned()));
         }
-        let matches: Vec<&Requirement> =
-            self.schemes.iter().filter_map(|scheme| scheme.requirement(id)).collect();
+        let matches: Vec<&Requirement> = self.schemes.iter().filter_map(|scheme| scheme.requirement(id)).collect();
         match matches.as_slice() {
             [] => Err(LookupError::UnknownRequirement(id.to_owned())),
             [one] => Ok(one),
@@ -416,9 +410,11 @@ impl Catalog {
         self.schemes
             .iter()
             .flat_map(|scheme| {
-                scheme.levels.iter().filter(|level| level.requirements.contains(reference)).map(|level| {
-                    LevelSelector { scheme: scheme.id.clone(), level: Some(level.id.clone()) }
-                })
+                scheme
+                    .levels
+                    .iter()
+                    .filter(|level| level.requirements.contains(reference))
+                    .map(|level| LevelSelector { scheme: scheme.id.clone(), level: Some(level.id.clone()) })
             })
             .collect()
     }

@@ -90,12 +90,8 @@ pub fn export_catalog(scheme: &Scheme, lang: Lang) -> Document {
         .iter()
         .filter(|category| scheme.requirements.iter().any(|r| r.category == category.id))
         .map(|category| {
-            let controls: Vec<Value> = scheme
-                .requirements
-                .iter()
-                .filter(|r| r.category == category.id)
-                .map(|r| control(r, lang))
-                .collect();
+            let controls: Vec<Value> =
+                scheme.requirements.iter().filter(|r| r.category == category.id).map(|r| control(r, lang)).collect();
             json!({
                 "id": format!("grp-{}", control_id(&category.id).trim_start_matches("req-")),
                 "title": category.title.get(lang),
@@ -125,7 +121,11 @@ pub fn export_catalog(scheme: &Scheme, lang: Lang) -> Document {
     if !groups.is_empty() {
         catalog["groups"] = json!(groups);
     }
-    Document { file_name: catalog_file_name(&scheme.id), kind: DocumentKind::Catalog, json: json!({ "catalog": catalog }) }
+    Document {
+        file_name: catalog_file_name(&scheme.id),
+        kind: DocumentKind::Catalog,
+        json: json!({ "catalog": catalog }),
+    }
 }
 
 fn control(requirement: &Requirement, lang: Lang) -> Value {
@@ -137,11 +137,14 @@ fn control(requirement: &Requirement, lang: Lang) -> Value {
     for condition in &requirement.conditions {
         props.push(prop("condition", &condition.to_string()));
     }
-    props.push(prop("evaluation", match requirement.evaluation {
-        Evaluation::Document => "document",
-        Evaluation::Device => "device",
-        Evaluation::Both => "both",
-    }));
+    props.push(prop(
+        "evaluation",
+        match requirement.evaluation {
+            Evaluation::Document => "document",
+            Evaluation::Device => "device",
+            Evaluation::Both => "both",
+        },
+    ));
     for threat in &requirement.threats {
         props.push(prop("threat", threat));
     }
@@ -149,13 +152,18 @@ fn control(requirement: &Requirement, lang: Lang) -> Value {
         props.push(prop("asset", asset));
     }
     let mut provenance = match &requirement.provenance {
-        Provenance::Confirmed { source } => json!({ "name": "provenance", "ns": NS, "value": "confirmed", "remarks": source }),
-        Provenance::Provisional { note } => json!({ "name": "provenance", "ns": NS, "value": "provisional", "remarks": note }),
+        Provenance::Confirmed { source } => {
+            json!({ "name": "provenance", "ns": NS, "value": "confirmed", "remarks": source })
+        }
+        Provenance::Provisional { note } => {
+            json!({ "name": "provenance", "ns": NS, "value": "provisional", "remarks": note })
+        }
     };
     provenance["class"] = json!("tekigo");
     props.push(provenance);
 
-    let mut parts = vec![json!({ "id": format!("{id}_smt"), "name": "statement", "prose": requirement.summary.get(lang) })];
+    let mut parts =
+        vec![json!({ "id": format!("{id}_smt"), "name": "statement", "prose": requirement.summary.get(lang) })];
     if !requirement.items.is_empty() {
         let objectives: Vec<Value> = requirement
             .items
@@ -217,10 +225,17 @@ pub fn export_profile(scheme: &Scheme, level: &Level, lang: Lang) -> Option<Docu
         .map(|(scheme, ids)| json!({ "href": format!("./{}", catalog_file_name(&scheme)), "include-controls": [{ "with-ids": ids }] }))
         .collect();
     let title = format!("{} {}", scheme.title.get(lang), level.name.get(lang));
-    let mut props = vec![prop("scheme", &scheme.id), prop("level", &level.id), prop("level-status", match level.status {
-        LevelStatus::Published => "published",
-        LevelStatus::Draft => "draft",
-    })];
+    let mut props = vec![
+        prop("scheme", &scheme.id),
+        prop("level", &level.id),
+        prop(
+            "level-status",
+            match level.status {
+                LevelStatus::Published => "published",
+                LevelStatus::Draft => "draft",
+            },
+        ),
+    ];
     if let Some(cvss) = level.vulnerability_cvss_min {
         props.push(prop("vulnerability-cvss-min", &format!("{cvss:.1}")));
     }
@@ -242,7 +257,11 @@ pub fn export_profile(scheme: &Scheme, level: &Level, lang: Lang) -> Option<Docu
         profile["metadata"]["remarks"] = json!(summary.get(lang));
     }
     profile["imports"] = json!(imports);
-    Some(Document { file_name: profile_file_name(&scheme.id, &level.id), kind: DocumentKind::Profile, json: json!({ "profile": profile }) })
+    Some(Document {
+        file_name: profile_file_name(&scheme.id, &level.id),
+        kind: DocumentKind::Profile,
+        json: json!({ "profile": profile }),
+    })
 }
 
 pub fn mapping_file_name(from: &str, to: &str) -> String {
@@ -259,10 +278,13 @@ pub fn export_mapping(catalog: &Catalog, mapping: &Mapping, lang: Lang) -> Optio
         .entries
         .iter()
         .map(|entry| {
-            let mut props = vec![prop("provenance", match entry.provenance {
-                MappingProvenance::Official => "official",
-                MappingProvenance::Derived => "derived",
-            })];
+            let mut props = vec![prop(
+                "provenance",
+                match entry.provenance {
+                    MappingProvenance::Official => "official",
+                    MappingProvenance::Derived => "derived",
+                },
+            )];
             if entry.deemed {
                 props.push(prop("deemed", "true"));
             }
@@ -274,7 +296,10 @@ pub fn export_mapping(catalog: &Catalog, mapping: &Mapping, lang: Lang) -> Optio
                 "targets": [{ "type": "control", "id-ref": control_id(&entry.to) }],
                 "props": props,
             });
-            let remarks: Vec<&str> = [entry.source.as_deref(), entry.rationale.as_ref().map(|r| r.get(lang))].into_iter().flatten().collect();
+            let remarks: Vec<&str> = [entry.source.as_deref(), entry.rationale.as_ref().map(|r| r.get(lang))]
+                .into_iter()
+                .flatten()
+                .collect();
             if !remarks.is_empty() {
                 map["remarks"] = json!(remarks.join("\n\n"));
             }
@@ -314,5 +339,9 @@ pub fn export_mapping(catalog: &Catalog, mapping: &Mapping, lang: Lang) -> Optio
             "maps": maps,
         }],
     });
-    Some(Document { file_name: mapping_file_name(&mapping.from, &mapping.to), kind: DocumentKind::Mapping, json: json!({ "mapping-collection": collection }) })
+    Some(Document {
+        file_name: mapping_file_name(&mapping.from, &mapping.to),
+        kind: DocumentKind::Mapping,
+        json: json!({ "mapping-collection": collection }),
+    })
 }

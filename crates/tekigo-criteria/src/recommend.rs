@@ -45,7 +45,8 @@ impl Catalog {
     /// # Errors
     /// When the use or the product type is not in the catalog.
     pub fn recommend(&self, use_id: &str, product_type: Option<&str>) -> Result<Recommendation, RecommendError> {
-        let found = self.schemes.iter().find_map(|scheme| scheme.uses.iter().find(|u| u.id == use_id).map(|u| (scheme, u)));
+        let found =
+            self.schemes.iter().find_map(|scheme| scheme.uses.iter().find(|u| u.id == use_id).map(|u| (scheme, u)));
         let Some((scheme, use_case)) = found else {
             let known: Vec<&str> = self.schemes.iter().flat_map(|s| &s.uses).map(|u| u.id.as_str()).collect();
             return Err(RecommendError::UnknownUse(use_id.to_owned(), known.join(", ")));
@@ -66,7 +67,9 @@ impl Catalog {
                 // types (★1, SCHEME §2) or set by a published profile of the type.
                 let available = |candidate: &Level| {
                     candidate.status == LevelStatus::Published
-                        || profiles.iter().any(|p| p.status == LevelStatus::Published && p.levels.contains(&candidate.id))
+                        || profiles
+                            .iter()
+                            .any(|p| p.status == LevelStatus::Published && p.levels.contains(&candidate.id))
                 };
                 let rank = scheme.level_rank(&level.id).unwrap_or(0);
                 let available_now = scheme.levels[..=rank]

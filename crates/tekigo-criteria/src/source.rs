@@ -35,9 +35,8 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, std::io::Error> {
     paths
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|err| {
-                std::io::Error::new(err.kind(), format!("cannot read {}: {err}", path.display()))
-            })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|err| std::io::Error::new(err.kind(), format!("cannot read {}: {err}", path.display())))?;
             Ok(SourceFile { path: path.display().to_string(), text })
         })
         .collect()

@@ -25,7 +25,7 @@ fn gap_from_uk_psti_to_jc_star_1_is_ipas_deemed_conformity() {
     let report = gap(&["uk-psti"], "jc-star:1");
     // IPA waives exactly these three for PSTI-compliant products.
     assert_eq!(ids(&report.covered), ["S1.1-02", "S1.1-05", "S1.1-16"]);
-    assert!(report.covered.iter().all(|e| e.by.iter().all(|b| b.basis == BasisKind::Official && b.deemed)));
+    assert!(report.covered.iter().all(|e| { e.by.iter().all(|b| b.basis == BasisKind::Official && b.deemed) }));
     assert!(report.partial.is_empty());
     assert_eq!(report.remaining.len(), 13);
 }
@@ -33,7 +33,10 @@ fn gap_from_uk_psti_to_jc_star_1_is_ipas_deemed_conformity() {
 #[test]
 fn gap_from_cls_level_2_to_jc_star_1() {
     let report = gap(&["sg-cls:2"], "jc-star:1");
-    assert_eq!(ids(&report.covered), ["S1.1-02", "S1.1-03", "S1.1-05", "S1.1-08", "S1.1-09", "S1.1-10", "S1.1-11", "S1.1-13", "S1.1-15"]);
+    assert_eq!(
+        ids(&report.covered),
+        ["S1.1-02", "S1.1-03", "S1.1-05", "S1.1-08", "S1.1-09", "S1.1-10", "S1.1-11", "S1.1-13", "S1.1-15"]
+    );
     assert_eq!(ids(&report.partial), ["S1.1-01", "S1.1-04", "S1.1-06", "S1.1-07", "S1.1-12", "S1.1-16"]);
     // Outage resilience is only recommended in ETSI, so CLS level 2 says nothing of it.
     assert_eq!(ids(&report.remaining), ["S1.1-14"]);
@@ -69,7 +72,12 @@ fn gap_from_jc_star_1_to_uk_psti_is_the_uks_deemed_compliance() {
 fn holding_more_never_covers_less() {
     let catalog = catalog();
     let wants = ["jc-star:1", "uk-psti", "etsi-en-303-645:mandatory", "sg-cls:1"];
-    let haves = [vec!["uk-psti"], vec!["uk-psti", "sg-cls:1"], vec!["uk-psti", "sg-cls:2"], vec!["uk-psti", "sg-cls:2", "nistir-8425", "eu-cra"]];
+    let haves = [
+        vec!["uk-psti"],
+        vec!["uk-psti", "sg-cls:1"],
+        vec!["uk-psti", "sg-cls:2"],
+        vec!["uk-psti", "sg-cls:2", "nistir-8425", "eu-cra"],
+    ];
     for want in wants {
         let want = LevelSelector::parse(want).unwrap();
         let mut previous: Option<(HashSet<String>, HashSet<String>)> = None;
@@ -77,7 +85,8 @@ fn holding_more_never_covers_less() {
             let have: Vec<LevelSelector> = have.iter().map(|h| LevelSelector::parse(h).unwrap()).collect();
             let report = catalog.gap(&have, &want).unwrap();
             let covered: HashSet<String> = report.covered.iter().map(|e| e.id.clone()).collect();
-            let touched: HashSet<String> = covered.iter().cloned().chain(report.partial.iter().map(|e| e.id.clone())).collect();
+            let touched: HashSet<String> =
+                covered.iter().cloned().chain(report.partial.iter().map(|e| e.id.clone())).collect();
             if let Some((before_covered, before_touched)) = &previous {
                 assert!(before_covered.is_subset(&covered), "{want}: holding more lost coverage");
                 assert!(before_touched.is_subset(&touched), "{want}: holding more lost partial coverage");
@@ -92,7 +101,9 @@ fn every_wanted_requirement_lands_in_exactly_one_list() {
     let catalog = catalog();
     for scheme in &catalog.schemes {
         let mut wants = vec![LevelSelector { scheme: scheme.id.clone(), level: None }];
-        wants.extend(scheme.levels.iter().map(|l| LevelSelector { scheme: scheme.id.clone(), level: Some(l.id.clone()) }));
+        wants.extend(
+            scheme.levels.iter().map(|l| LevelSelector { scheme: scheme.id.clone(), level: Some(l.id.clone()) }),
+        );
         for want in wants {
             for other in &catalog.schemes {
                 let have = [LevelSelector { scheme: other.id.clone(), level: None }];
@@ -128,7 +139,11 @@ fn the_oscal_export_is_valid_against_the_official_schemas() {
         assert_eq!(documents.iter().filter(|d| d.kind == DocumentKind::Mapping).count(), catalog.mappings.len());
         for document in &documents {
             let validator = &validators.iter().find(|(k, _)| *k == document.kind).unwrap().1;
-            let errors: Vec<String> = validator.iter_errors(&document.json).map(|e| format!("{} at {}", e, e.instance_path())).take(5).collect();
+            let errors: Vec<String> = validator
+                .iter_errors(&document.json)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .take(5)
+                .collect();
             assert!(errors.is_empty(), "{} ({lang:?}) is not valid OSCAL: {errors:#?}", document.file_name);
         }
     }
@@ -143,7 +158,11 @@ fn every_profile_and_mapping_reference_resolves_to_a_control_of_the_exported_cat
         for group in document.json["catalog"]["groups"].as_array().unwrap() {
             for control in group["controls"].as_array().unwrap() {
                 let id = control["id"].as_str().unwrap().to_owned();
-                assert!(controls.insert((document.file_name.clone(), id.clone())), "duplicate control {id} in {}", document.file_name);
+                assert!(
+                    controls.insert((document.file_name.clone(), id.clone())),
+                    "duplicate control {id} in {}",
+                    document.file_name
+                );
             }
         }
     }
@@ -151,7 +170,11 @@ fn every_profile_and_mapping_reference_resolves_to_a_control_of_the_exported_cat
         for import in document.json["profile"]["imports"].as_array().unwrap() {
             let file = import["href"].as_str().unwrap().trim_start_matches("./").to_owned();
             for id in import["include-controls"][0]["with-ids"].as_array().unwrap() {
-                assert!(controls.contains(&(file.clone(), id.as_str().unwrap().to_owned())), "{}: {id} not in {file}", document.file_name);
+                assert!(
+                    controls.contains(&(file.clone(), id.as_str().unwrap().to_owned())),
+                    "{}: {id} not in {file}",
+                    document.file_name
+                );
             }
         }
     }

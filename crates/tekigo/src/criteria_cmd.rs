@@ -9,8 +9,8 @@ use serde::Serialize;
 use tekigo_criteria::gap::{BasisKind, GapEntry};
 use tekigo_criteria::oscal;
 use tekigo_criteria::{
-    Catalog, Evaluation, Extent, Lang, LevelSelector, LevelStatus, MappingProvenance, Method, Provenance,
-    Relationship, Requirement, map::Link,
+    Catalog, Evaluation, Extent, Lang, LevelSelector, LevelStatus, MappingProvenance, Method, Provenance, Relationship,
+    Requirement, map::Link,
 };
 
 use crate::cli::{CriteriaCommand, Format};
@@ -24,13 +24,22 @@ pub(crate) fn load_catalog(dir: Option<&Path>) -> anyhow::Result<Catalog> {
     catalog.map_err(|errors| anyhow::anyhow!("{errors}"))
 }
 
-pub(crate) fn run(command: &CriteriaCommand, criteria_dir: Option<&Path>, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(
+    command: &CriteriaCommand,
+    criteria_dir: Option<&Path>,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(criteria_dir)?;
     match command {
-        CriteriaCommand::List { scheme, level, format } => list(&catalog, scheme.as_deref(), level.as_deref(), table_or_json(format.format)?, lang, out)?,
+        CriteriaCommand::List { scheme, level, format } => {
+            list(&catalog, scheme.as_deref(), level.as_deref(), table_or_json(format.format)?, lang, out)?
+        }
         CriteriaCommand::Show { id, format } => show(&catalog, id, table_or_json(format.format)?, lang, out)?,
         CriteriaCommand::Map { from, to, format } => map(&catalog, from, to, table_or_json(format.format)?, lang, out)?,
-        CriteriaCommand::Gap { have, want, format } => gap(&catalog, have, want, table_or_json(format.format)?, lang, out)?,
+        CriteriaCommand::Gap { have, want, format } => {
+            gap(&catalog, have, want, table_or_json(format.format)?, lang, out)?
+        }
         CriteriaCommand::Recommend { use_case, product_type, format } => {
             recommend(&catalog, use_case, product_type.as_deref(), table_or_json(format.format)?, lang, out)?;
         }
@@ -47,7 +56,9 @@ pub(crate) fn run(command: &CriteriaCommand, criteria_dir: Option<&Path>, lang: 
 
 fn table_or_json(format: Format) -> anyhow::Result<Format> {
     match format {
-        Format::Oscal => bail!("--format oscal is for `criteria export`; this command takes table or json"),
+        Format::Oscal => {
+            bail!("--format oscal is for `criteria export`; this command takes table or json")
+        }
         other => Ok(other),
     }
 }
@@ -111,13 +122,28 @@ struct ListJson<'a> {
     requirements: Vec<RequirementView<'a>>,
 }
 
-fn list(catalog: &Catalog, scheme: Option<&str>, level: Option<&str>, format: Format, lang: Lang, out: &mut dyn Write) -> anyhow::Result<()> {
+fn list(
+    catalog: &Catalog,
+    scheme: Option<&str>,
+    level: Option<&str>,
+    format: Format,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let (references, level_status) = match scheme {
-        None => (catalog.schemes.iter().flat_map(|s| s.requirements.iter().map(Requirement::reference)).collect::<Vec<_>>(), None),
+        None => (
+            catalog.schemes.iter().flat_map(|s| s.requirements.iter().map(Requirement::reference)).collect::<Vec<_>>(),
+            None,
+        ),
         Some(scheme_id) => {
-            let selector = LevelSelector { scheme: scheme_id.to_owned(), level: level.map(|l| l.trim_start_matches('★').to_owned()) };
+            let selector = LevelSelector {
+                scheme: scheme_id.to_owned(),
+                level: level.map(|l| l.trim_start_matches('★').to_owned()),
+            };
             let status = match &selector.level {
-                Some(level_id) => catalog.scheme(scheme_id)?.levels.iter().find(|l| &l.id == level_id).map(|l| l.status),
+                Some(level_id) => {
+                    catalog.scheme(scheme_id)?.levels.iter().find(|l| &l.id == level_id).map(|l| l.status)
+                }
                 None => None,
             };
             (catalog.select(&selector)?, status)
@@ -125,13 +151,16 @@ fn list(catalog: &Catalog, scheme: Option<&str>, level: Option<&str>, format: Fo
     };
     let requirements: Vec<&Requirement> = references.iter().filter_map(|r| catalog.requirement(r)).collect();
     match format {
-        Format::Json => write_json(out, &ListJson {
-            scheme,
-            level,
-            level_status,
-            count: requirements.len(),
-            requirements: requirements.iter().map(|r| view(catalog, r)).collect(),
-        }),
+        Format::Json => write_json(
+            out,
+            &ListJson {
+                scheme,
+                level,
+                level_status,
+                count: requirements.len(),
+                requirements: requirements.iter().map(|r| view(catalog, r)).collect(),
+            },
+        ),
         _ => {
             let several_schemes = requirements.windows(2).any(|pair| pair[0].scheme != pair[1].scheme);
             let with_status = requirements.iter().any(|r| r.status.is_some());
@@ -143,7 +172,11 @@ fn list(catalog: &Catalog, scheme: Option<&str>, level: Option<&str>, format: Fo
             if with_status {
                 header.push(tr(lang, "Status", "区分"));
             }
-            header.extend([tr(lang, "Evaluation", "評価方法"), tr(lang, "Threats", "脅威"), tr(lang, "Provenance", "出典の確度")]);
+            header.extend([
+                tr(lang, "Evaluation", "評価方法"),
+                tr(lang, "Threats", "脅威"),
+                tr(lang, "Provenance", "出典の確度"),
+            ]);
             let mut rows = table(header);
             for requirement in &requirements {
                 let mut row = vec![requirement.id.clone()];
@@ -165,9 +198,15 @@ fn list(catalog: &Catalog, scheme: Option<&str>, level: Option<&str>, format: Fo
                 Lang::Ja => writeln!(out, "要件 {} 件", requirements.len())?,
             }
             if level_status == Some(LevelStatus::Draft) {
-                writeln!(out, "{}", tr(lang,
-                    "This level's criteria are drafts set per product type; listed are the requirements it inherits.",
-                    "この水準の基準は製品類型ごとの案の段階です。表示しているのは継承する要件です。"))?;
+                writeln!(
+                    out,
+                    "{}",
+                    tr(
+                        lang,
+                        "This level's criteria are drafts set per product type; listed are the requirements it inherits.",
+                        "この水準の基準は製品類型ごとの案の段階です。表示しているのは継承する要件です。"
+                    )
+                )?;
             }
             Ok(())
         }
@@ -200,8 +239,13 @@ fn show(catalog: &Catalog, id: &str, format: Format, lang: Lang, out: &mut dyn W
     let scheme = catalog.scheme(&requirement.scheme)?;
     let mut rows = table(vec![tr(lang, "Field", "項目"), tr(lang, "Value", "内容")]);
     rows.add_row(vec!["ID".to_owned(), requirement.id.clone()]);
-    rows.add_row(vec![tr(lang, "Scheme", "制度").to_owned(), format!("{} ({} {})", scheme.title.get(lang), scheme.id, scheme.version)]);
-    let category = scheme.category(&requirement.category).map_or(requirement.category.clone(), |c| format!("{} ({})", c.title.get(lang), c.id));
+    rows.add_row(vec![
+        tr(lang, "Scheme", "制度").to_owned(),
+        format!("{} ({} {})", scheme.title.get(lang), scheme.id, scheme.version),
+    ]);
+    let category = scheme
+        .category(&requirement.category)
+        .map_or(requirement.category.clone(), |c| format!("{} ({})", c.title.get(lang), c.id));
     rows.add_row(vec![tr(lang, "Category", "分類").to_owned(), category]);
     rows.add_row(vec![tr(lang, "Title", "タイトル").to_owned(), requirement.title.get(lang).to_owned()]);
     rows.add_row(vec![tr(lang, "Summary", "概要").to_owned(), requirement.summary.get(lang).to_owned()]);
@@ -214,8 +258,12 @@ fn show(catalog: &Catalog, id: &str, format: Format, lang: Lang, out: &mut dyn W
         }
         rows.add_row(vec![tr(lang, "Status", "区分").to_owned(), text]);
     }
-    rows.add_row(vec![tr(lang, "Evaluation", "評価方法").to_owned(), evaluation_name(requirement.evaluation, lang).to_owned()]);
-    let levels: Vec<String> = catalog.levels_including(&requirement.reference()).iter().map(ToString::to_string).collect();
+    rows.add_row(vec![
+        tr(lang, "Evaluation", "評価方法").to_owned(),
+        evaluation_name(requirement.evaluation, lang).to_owned(),
+    ]);
+    let levels: Vec<String> =
+        catalog.levels_including(&requirement.reference()).iter().map(ToString::to_string).collect();
     rows.add_row(vec![tr(lang, "Levels", "水準").to_owned(), levels.join(", ")]);
     if !requirement.threats.is_empty() {
         let threats: Vec<String> = requirement
@@ -249,7 +297,9 @@ fn show(catalog: &Catalog, id: &str, format: Format, lang: Lang, out: &mut dyn W
     }
     let provenance = match &requirement.provenance {
         Provenance::Confirmed { source } => format!("{}: {source}", provenance_name(&requirement.provenance, lang)),
-        Provenance::Provisional { note } => format!("{}: {note}", provenance_name(&requirement.provenance, lang)),
+        Provenance::Provisional { note } => {
+            format!("{}: {note}", provenance_name(&requirement.provenance, lang))
+        }
     };
     rows.add_row(vec![tr(lang, "Provenance", "出典の確度").to_owned(), provenance]);
     if !links.is_empty() {
@@ -304,7 +354,11 @@ fn map(catalog: &Catalog, from: &str, to: &str, format: Format, lang: Lang, out:
     writeln!(out, "{rows}")?;
     match lang {
         Lang::En => {
-            writeln!(out, "{} link(s). Read each row as \"{from} requirement is <relationship> {to} requirement\".", report.links.len())?;
+            writeln!(
+                out,
+                "{} link(s). Read each row as \"{from} requirement is <relationship> {to} requirement\".",
+                report.links.len()
+            )?;
             writeln!(out, "Not mapped in {from}: {}", none_if_empty(&report.unmapped_from, lang))?;
             writeln!(out, "Not mapped in {to}: {}", none_if_empty(&report.unmapped_to, lang))?;
         }
@@ -321,8 +375,16 @@ fn none_if_empty(ids: &[String], lang: Lang) -> String {
     if ids.is_empty() { tr(lang, "none", "なし").to_owned() } else { ids.join(", ") }
 }
 
-fn gap(catalog: &Catalog, have: &[String], want: &str, format: Format, lang: Lang, out: &mut dyn Write) -> anyhow::Result<()> {
-    let have: Vec<LevelSelector> = have.iter().map(|h| LevelSelector::parse(h)).collect::<Result<_, _>>().map_err(anyhow::Error::msg)?;
+fn gap(
+    catalog: &Catalog,
+    have: &[String],
+    want: &str,
+    format: Format,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let have: Vec<LevelSelector> =
+        have.iter().map(|h| LevelSelector::parse(h)).collect::<Result<_, _>>().map_err(anyhow::Error::msg)?;
     let want = LevelSelector::parse(want).map_err(anyhow::Error::msg)?;
     let report = catalog.gap(&have, &want)?;
     if format == Format::Json {
@@ -331,10 +393,24 @@ fn gap(catalog: &Catalog, have: &[String], want: &str, format: Format, lang: Lan
     let have_text: Vec<String> = report.have.iter().map(ToString::to_string).collect();
     let total = report.covered.len() + report.partial.len() + report.remaining.len();
     match lang {
-        Lang::En => writeln!(out, "Holding {} and wanting {}: {} covered, {} partly covered, {} to evaluate, of {total}.",
-            have_text.join(" + "), report.want, report.covered.len(), report.partial.len(), report.remaining.len())?,
-        Lang::Ja => writeln!(out, "{} を保有し {} を目指す場合: 全 {total} 件のうち、充足 {} 件、一部充足 {} 件、要評価 {} 件。",
-            have_text.join(" + "), report.want, report.covered.len(), report.partial.len(), report.remaining.len())?,
+        Lang::En => writeln!(
+            out,
+            "Holding {} and wanting {}: {} covered, {} partly covered, {} to evaluate, of {total}.",
+            have_text.join(" + "),
+            report.want,
+            report.covered.len(),
+            report.partial.len(),
+            report.remaining.len()
+        )?,
+        Lang::Ja => writeln!(
+            out,
+            "{} を保有し {} を目指す場合: 全 {total} 件のうち、充足 {} 件、一部充足 {} 件、要評価 {} 件。",
+            have_text.join(" + "),
+            report.want,
+            report.covered.len(),
+            report.partial.len(),
+            report.remaining.len()
+        )?,
     }
     let sections: [(&str, &Vec<GapEntry>); 3] = [
         (tr(lang, "Covered", "充足"), &report.covered),
@@ -363,7 +439,12 @@ fn gap(catalog: &Catalog, have: &[String], want: &str, format: Format, lang: Lan
                         BasisKind::Derived => tr(lang, "derived (tekigo)", "tekigoの判断"),
                     };
                     let deemed = if basis.deemed { tr(lang, ", deemed", "、みなし適合") } else { "" };
-                    format!("{}/{} ({}, {kind}{deemed})", basis.scheme, basis.id, relationship_name(basis.relationship, lang))
+                    format!(
+                        "{}/{} ({}, {kind}{deemed})",
+                        basis.scheme,
+                        basis.id,
+                        relationship_name(basis.relationship, lang)
+                    )
                 })
                 .collect();
             let mut row = vec![entry.id.clone(), entry.title.get(lang).to_owned()];
@@ -377,17 +458,41 @@ fn gap(catalog: &Catalog, have: &[String], want: &str, format: Format, lang: Lan
     Ok(())
 }
 
-fn recommend(catalog: &Catalog, use_case: &str, product_type: Option<&str>, format: Format, lang: Lang, out: &mut dyn Write) -> anyhow::Result<()> {
+fn recommend(
+    catalog: &Catalog,
+    use_case: &str,
+    product_type: Option<&str>,
+    format: Format,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let recommendation = catalog.recommend(use_case, product_type)?;
     if format == Format::Json {
         return write_json(out, &recommendation);
     }
     let scheme = catalog.scheme(&recommendation.level.scheme)?;
-    writeln!(out, "{}: {} {} ({})", tr(lang, "Require", "求める水準"), scheme.title.get(lang), recommendation.level_name.get(lang), recommendation.level)?;
+    writeln!(
+        out,
+        "{}: {} {} ({})",
+        tr(lang, "Require", "求める水準"),
+        scheme.title.get(lang),
+        recommendation.level_name.get(lang),
+        recommendation.level
+    )?;
     writeln!(out, "{}: {}", tr(lang, "Use", "用途"), recommendation.use_case.title.get(lang))?;
-    writeln!(out, "{}: {} [{}]", tr(lang, "Why", "理由"), recommendation.use_case.rationale.get(lang), recommendation.use_case.references.join(", "))?;
+    writeln!(
+        out,
+        "{}: {} [{}]",
+        tr(lang, "Why", "理由"),
+        recommendation.use_case.rationale.get(lang),
+        recommendation.use_case.references.join(", ")
+    )?;
     if recommendation.level_status == LevelStatus::Draft {
-        writeln!(out, "{}", tr(lang, "Note: the criteria of this level are still drafts.", "注意: この水準の基準はまだ案の段階です。"))?;
+        writeln!(
+            out,
+            "{}",
+            tr(lang, "Note: the criteria of this level are still drafts.", "注意: この水準の基準はまだ案の段階です。")
+        )?;
     }
     if let Some(advice) = &recommendation.product_type {
         writeln!(out, "{}: {}", tr(lang, "Product type", "製品類型"), advice.title.get(lang))?;
@@ -397,19 +502,34 @@ fn recommend(catalog: &Catalog, use_case: &str, product_type: Option<&str>, form
                 LevelStatus::Draft => tr(lang, "draft", "案"),
                 LevelStatus::Published => tr(lang, "published", "公表済み"),
             };
-            writeln!(out, "  {} ({}, {status}): {}", profile.title.get(lang), levels.join("/"), profile.note.get(lang))?;
+            writeln!(
+                out,
+                "  {} ({}, {status}): {}",
+                profile.title.get(lang),
+                levels.join("/"),
+                profile.note.get(lang)
+            )?;
         }
         if !advice.criteria_published {
             match lang {
-                Lang::En => writeln!(out, "  No published criteria for this product type at {} yet: require {} now, and {} once its criteria are published.", recommendation.level, advice.available_now, recommendation.level)?,
-                Lang::Ja => writeln!(out, "  この製品類型の {} の基準はまだ公表されていません。当面は {} を求め、基準の公表後に {} を求めてください。", recommendation.level, advice.available_now, recommendation.level)?,
+                Lang::En => writeln!(
+                    out,
+                    "  No published criteria for this product type at {} yet: require {} now, and {} once its criteria are published.",
+                    recommendation.level, advice.available_now, recommendation.level
+                )?,
+                Lang::Ja => writeln!(
+                    out,
+                    "  この製品類型の {} の基準はまだ公表されていません。当面は {} を求め、基準の公表後に {} を求めてください。",
+                    recommendation.level, advice.available_now, recommendation.level
+                )?,
             }
         }
     }
     if !recommendation.abroad.is_empty() {
         writeln!(out, "{}:", tr(lang, "Equivalents abroad", "海外制度との対応"))?;
         for equivalent in &recommendation.abroad {
-            let title = catalog.scheme(&equivalent.target.scheme).map(|s| s.title.get(lang).to_owned()).unwrap_or_default();
+            let title =
+                catalog.scheme(&equivalent.target.scheme).map(|s| s.title.get(lang).to_owned()).unwrap_or_default();
             let extent = match equivalent.extent {
                 Extent::Full => tr(lang, "contains", "包含"),
                 Extent::Partial => tr(lang, "partly", "一部"),
@@ -436,8 +556,16 @@ fn export(catalog: &Catalog, dir: &Path, lang: Lang, out: &mut dyn Write) -> any
         std::fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))?;
     }
     match lang {
-        Lang::En => writeln!(out, "wrote {} OSCAL {} document(s) to {}", documents.len(), oscal::OSCAL_VERSION, dir.display())?,
-        Lang::Ja => writeln!(out, "OSCAL {} 文書 {} 件を {} に書き出しました", oscal::OSCAL_VERSION, documents.len(), dir.display())?,
+        Lang::En => {
+            writeln!(out, "wrote {} OSCAL {} document(s) to {}", documents.len(), oscal::OSCAL_VERSION, dir.display())?
+        }
+        Lang::Ja => writeln!(
+            out,
+            "OSCAL {} 文書 {} 件を {} に書き出しました",
+            oscal::OSCAL_VERSION,
+            documents.len(),
+            dir.display()
+        )?,
     }
     Ok(())
 }

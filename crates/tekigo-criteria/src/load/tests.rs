@@ -137,7 +137,9 @@ fn a_published_level_threat_that_nothing_counters_is_an_error() {
 
 #[test]
 fn a_draft_level_may_name_threats_not_countered_yet() {
-    let draft = SCHEME_A.replace("threats = [\"T1\"]\nprovenance", "threats = []\nprovenance").replace("threats = [\"T1\"]\n", "threats = [\"T1\"]\nstatus = \"draft\"\n");
+    let draft = SCHEME_A
+        .replace("threats = [\"T1\"]\nprovenance", "threats = []\nprovenance")
+        .replace("threats = [\"T1\"]\n", "threats = [\"T1\"]\nstatus = \"draft\"\n");
     load_with(&draft, SCHEME_B, MAPPING).expect("a draft level is exempt");
 }
 
@@ -180,7 +182,9 @@ fn two_files_for_one_scheme_are_rejected() {
 
 #[test]
 fn a_level_inheritance_cycle_is_rejected() {
-    let cyclic = format!("{SCHEME_A}\n[[levels]]\nid = \"2\"\nname = {{ en = \"L2\", ja = \"L2\" }}\ninherits = \"3\"\n\n[[levels]]\nid = \"3\"\nname = {{ en = \"L3\", ja = \"L3\" }}\ninherits = \"2\"\n");
+    let cyclic = format!(
+        "{SCHEME_A}\n[[levels]]\nid = \"2\"\nname = {{ en = \"L2\", ja = \"L2\" }}\ninherits = \"3\"\n\n[[levels]]\nid = \"3\"\nname = {{ en = \"L3\", ja = \"L3\" }}\ninherits = \"2\"\n"
+    );
     let errors = load_with(&cyclic, SCHEME_B, MAPPING).unwrap_err().0;
     assert!(errors.iter().all(|e| e.message.contains("inherits from itself")), "{errors:#?}");
     assert_eq!(errors.len(), 2);
@@ -246,8 +250,19 @@ fn etsi_has_every_provision_of_clauses_5_and_6() {
     let catalog = builtin();
     let etsi = catalog.scheme("etsi-en-303-645").unwrap();
     let per_category = [
-        ("5.1", 5), ("5.2", 3), ("5.3", 16), ("5.4", 4), ("5.5", 8), ("5.6", 9), ("5.7", 2),
-        ("5.8", 3), ("5.9", 3), ("5.10", 1), ("5.11", 4), ("5.12", 3), ("5.13", 1),
+        ("5.1", 5),
+        ("5.2", 3),
+        ("5.3", 16),
+        ("5.4", 4),
+        ("5.5", 8),
+        ("5.6", 9),
+        ("5.7", 2),
+        ("5.8", 3),
+        ("5.9", 3),
+        ("5.10", 1),
+        ("5.11", 4),
+        ("5.12", 3),
+        ("5.13", 1),
     ];
     for (category, count) in per_category {
         for n in 1..=count {
@@ -280,7 +295,9 @@ fn cls_levels_are_profiles_over_etsi() {
 #[test]
 fn the_other_schemes_have_their_published_structure() {
     let catalog = builtin();
-    let ids = |scheme: &str| -> Vec<String> { catalog.scheme(scheme).unwrap().requirements.iter().map(|r| r.id.clone()).collect() };
+    let ids = |scheme: &str| -> Vec<String> {
+        catalog.scheme(scheme).unwrap().requirements.iter().map(|r| r.id.clone()).collect()
+    };
     assert_eq!(ids("uk-psti"), ["1", "2", "3"]);
     assert_eq!(ids("nistir-8425").len(), 10);
     let mut cra: Vec<String> = vec!["I.1".into()];
@@ -342,4 +359,14 @@ proptest! {
         prop_assert!(line >= 1 && line <= text.lines().count().max(1) + 1);
         prop_assert!(column >= 1);
     }
+}
+
+#[test]
+fn a_bare_id_in_two_schemes_must_be_qualified() {
+    let twin = SCHEME_B.replace("id = \"B-1\"", "id = \"A-01\"");
+    let mapping = MAPPING.replace("from = \"B-1\"", "from = \"A-01\"");
+    let catalog = load_with(SCHEME_A, &twin, &mapping).expect("valid");
+    let error = catalog.find_requirement("A-01").unwrap_err();
+    assert_eq!(error.to_string(), "`A-01` is ambiguous: it names alpha/A-01, beta/A-01; write SCHEME/ID");
+    assert_eq!(catalog.find_requirement("beta/A-01").unwrap().scheme, "beta");
 }
