@@ -88,7 +88,6 @@ impl Catalog {
         let wanted = self.select(want)?;
 
         let mut held_schemes: Vec<&str> = held.iter().map(|r| r.scheme.as_str()).collect();
-        held_schemes.dedup();
         held_schemes.sort_unstable();
         held_schemes.dedup();
         let mut wanted_schemes: Vec<&str> = wanted.iter().map(|r| r.scheme.as_str()).collect();

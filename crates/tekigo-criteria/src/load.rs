@@ -804,7 +804,8 @@ fn resolve_levels(
                     current = &raw.levels[parent_position];
                 }
                 None => {
-                    if position == chain[0] && std::ptr::eq(current, level) {
+                    // An unknown parent further up is reported by the level that names it.
+                    if std::ptr::eq(current, level) {
                         problems.at(
                             file,
                             parent.span(),
