@@ -52,6 +52,34 @@ pub(crate) enum Command {
     /// 適合基準カタログ
     #[command(subcommand)]
     Criteria(CriteriaCommand),
+    /// The offline vulnerability database: import OSV, NVD, KEV, EPSS and CSAF; show what it holds.
+    /// 脆弱性データベース
+    #[command(subcommand)]
+    Vulndb(VulndbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VulndbCommand {
+    /// Import files, folders or zip archives; each input is recognised by its content: OSV JSON
+    /// (records, lists, the per-ecosystem zip), NVD CVE JSON 2.0, the CISA KEV catalog (JSON or
+    /// CSV), EPSS CSV, CSAF 2.0 advisories. Re-running skips what is unchanged.
+    /// ファイル・フォルダ・zipを取り込む（内容で形式を判別し、再実行は差分のみ）
+    Import {
+        /// Database folder (created if missing) / データベースのフォルダ
+        #[arg(long, value_name = "DIR", env = "TEKIGO_VULNDB")]
+        db: PathBuf,
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// What the database holds and how old each source is / 内容と各ソースの鮮度
+    Stats {
+        #[arg(long, value_name = "DIR", env = "TEKIGO_VULNDB")]
+        db: PathBuf,
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

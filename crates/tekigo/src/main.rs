@@ -3,6 +3,7 @@
 mod cli;
 mod criteria_cmd;
 mod output;
+mod vulndb_cmd;
 
 use std::process::ExitCode;
 
@@ -19,5 +20,9 @@ fn main() -> ExitCode {
                 Err(error) => output::report_error(&error, lang),
             }
         }
+        cli::Command::Vulndb(command) => match vulndb_cmd::run(&command, lang, &mut stdout) {
+            Ok(code) => code,
+            Err(error) => output::report_error(&error, lang),
+        },
     }
 }

@@ -1,0 +1,222 @@
+//! The offline vulnerability database: one SQLite file in a folder. It holds what was imported,
+//! record by record and source by source, so imports are incremental and can be re-run, and a
+//! check reads only the rows for the packages an SBOM names.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+pub const DB_FILE: &str = "vulndb.sqlite";
+
+/// Raise with every change to `SCHEMA`; an older database is rebuilt from a new import.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r"
+CREATE TABLE IF NOT EXISTS groups (
+    id          INTEGER PRIMARY KEY,
+    display_id  TEXT NOT NULL
+);
+-- Every identifier (CVE, GHSA, GO-, PYSEC-, ...) points to one vulnerability group.
+CREATE TABLE IF NOT EXISTS aliases (
+    alias     TEXT PRIMARY KEY,
+    group_id  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS aliases_group ON aliases(group_id);
+-- One row per imported advisory record, per source.
+CREATE TABLE IF NOT EXISTS records (
+    source     TEXT NOT NULL,
+    record_id  TEXT NOT NULL,
+    group_id   INTEGER NOT NULL,
+    modified   TEXT NOT NULL,
+    published  TEXT,
+    summary    TEXT,
+    PRIMARY KEY (source, record_id)
+);
+CREATE INDEX IF NOT EXISTS records_group ON records(group_id);
+CREATE TABLE IF NOT EXISTS affected_packages (
+    group_id     INTEGER NOT NULL,
+    source       TEXT NOT NULL,
+    record_id    TEXT NOT NULL,
+    package_key  TEXT NOT NULL,
+    ecosystem    TEXT NOT NULL,
+    ranges       TEXT NOT NULL,
+    versions     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS affected_packages_key ON affected_packages(package_key);
+CREATE INDEX IF NOT EXISTS affected_packages_record ON affected_packages(source, record_id);
+CREATE TABLE IF NOT EXISTS affected_cpes (
+    group_id         INTEGER NOT NULL,
+    source           TEXT NOT NULL,
+    record_id        TEXT NOT NULL,
+    vendor           TEXT NOT NULL,
+    product          TEXT NOT NULL,
+    criteria         TEXT NOT NULL,
+    version          TEXT NOT NULL,
+    start_including  TEXT,
+    start_excluding  TEXT,
+    end_including    TEXT,
+    end_excluding    TEXT,
+    running_on       TEXT
+);
+CREATE INDEX IF NOT EXISTS affected_cpes_product ON affected_cpes(product, vendor);
+CREATE INDEX IF NOT EXISTS affected_cpes_record ON affected_cpes(source, record_id);
+CREATE TABLE IF NOT EXISTS severities (
+    group_id   INTEGER NOT NULL,
+    source     TEXT NOT NULL,
+    record_id  TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    vector     TEXT,
+    score      REAL,
+    origin     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS severities_group ON severities(group_id);
+CREATE INDEX IF NOT EXISTS severities_record ON severities(source, record_id);
+CREATE TABLE IF NOT EXISTS exploited (
+    group_id   INTEGER NOT NULL,
+    source     TEXT NOT NULL,
+    record_id  TEXT NOT NULL,
+    detail     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exploited_group ON exploited(group_id);
+CREATE TABLE IF NOT EXISTS kev (
+    cve         TEXT PRIMARY KEY,
+    date_added  TEXT NOT NULL,
+    due_date    TEXT,
+    ransomware  TEXT,
+    name        TEXT
+);
+CREATE TABLE IF NOT EXISTS epss (
+    cve         TEXT PRIMARY KEY,
+    score       REAL NOT NULL,
+    percentile  REAL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    name         TEXT PRIMARY KEY,
+    last_import  TEXT NOT NULL,
+    data_date    TEXT,
+    items        INTEGER NOT NULL
+);
+";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("no vulnerability database in {0}: build one with `tekigo vulndb import --db {0} PATH...`")]
+    Missing(String),
+    #[error("the vulnerability database in {dir} has format {found}, this tekigo reads format {expected}: import again into a new folder")]
+    Version { dir: String, found: i64, expected: i64 },
+    #[error("cannot create {0}: {1}")]
+    Create(String, std::io::Error),
+    #[error("vulnerability database {0}: {1}")]
+    Sqlite(String, rusqlite::Error),
+}
+
+pub struct VulnDb {
+    pub(crate) conn: Connection,
+    dir: PathBuf,
+}
+
+impl VulnDb {
+    /// Opens the database in `dir`, creating the folder and the schema when missing.
+    pub fn create_or_open(dir: &Path) -> Result<Self, DbError> {
+        std::fs::create_dir_all(dir).map_err(|e| DbError::Create(dir.display().to_string(), e))?;
+        Self::open_file(dir, true)
+    }
+
+    /// Opens an existing database for reading.
+    pub fn open(dir: &Path) -> Result<Self, DbError> {
+        if !dir.join(DB_FILE).is_file() {
+            return Err(DbError::Missing(dir.display().to_string()));
+        }
+        Self::open_file(dir, false)
+    }
+
+    fn open_file(dir: &Path, create: bool) -> Result<Self, DbError> {
+        let path = dir.join(DB_FILE);
+        let name = path.display().to_string();
+        let wrap = |e| DbError::Sqlite(name.clone(), e);
+        let conn = Connection::open(&path).map_err(wrap)?;
+        // WAL lets a check read while an import writes; the busy timeout rides out short locks.
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(wrap)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(wrap)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(wrap)?;
+        let has_tables: bool = conn
+            .query_row("SELECT count(*) > 0 FROM sqlite_master WHERE name = 'groups'", [], |row| row.get(0))
+            .map_err(wrap)?;
+        if has_tables && version != SCHEMA_VERSION {
+            return Err(DbError::Version { dir: dir.display().to_string(), found: version, expected: SCHEMA_VERSION });
+        }
+        if !has_tables {
+            if !create {
+                return Err(DbError::Missing(dir.display().to_string()));
+            }
+            conn.execute_batch(SCHEMA).map_err(wrap)?;
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(wrap)?;
+        }
+        Ok(VulnDb { conn, dir: dir.to_owned() })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn err(&self, error: rusqlite::Error) -> DbError {
+        DbError::Sqlite(self.dir.join(DB_FILE).display().to_string(), error)
+    }
+
+    /// What the database holds and how old each source is.
+    pub fn stats(&self) -> Result<Stats, DbError> {
+        let count = |sql: &str| -> Result<i64, DbError> { self.conn.query_row(sql, [], |r| r.get(0)).map_err(|e| self.err(e)) };
+        let mut statement = self
+            .conn
+            .prepare("SELECT name, last_import, data_date, items FROM sources ORDER BY name")
+            .map_err(|e| self.err(e))?;
+        let sources = statement
+            .query_map([], |row| {
+                Ok(SourceStats { name: row.get(0)?, last_import: row.get(1)?, data_date: row.get(2)?, items: row.get(3)? })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        Ok(Stats {
+            vulnerabilities: count("SELECT count(*) FROM groups")?,
+            aliases: count("SELECT count(*) FROM aliases")?,
+            records: count("SELECT count(*) FROM records")?,
+            affected_packages: count("SELECT count(*) FROM affected_packages")?,
+            affected_cpes: count("SELECT count(*) FROM affected_cpes")?,
+            kev: count("SELECT count(*) FROM kev")?,
+            epss: count("SELECT count(*) FROM epss")?,
+            sources,
+        })
+    }
+
+    /// The group an identifier belongs to, if any.
+    pub fn group_of(&self, id: &str) -> Result<Option<i64>, DbError> {
+        self.conn
+            .query_row("SELECT group_id FROM aliases WHERE alias = ?1", params![id], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub vulnerabilities: i64,
+    pub aliases: i64,
+    pub records: i64,
+    pub affected_packages: i64,
+    pub affected_cpes: i64,
+    pub kev: i64,
+    pub epss: i64,
+    pub sources: Vec<SourceStats>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStats {
+    pub name: String,
+    /// When tekigo last imported from the source (UTC, RFC 3339).
+    pub last_import: String,
+    /// The newest date the source's data carries (record modified, catalog release, score date).
+    pub data_date: Option<String>,
+    pub items: i64,
+}

@@ -1,0 +1,11 @@
+//! Known vulnerabilities: an offline database built from OSV, NVD, CISA KEV, EPSS and CSAF;
+//! matching of SBOM components against it; the level rule of SCHEME §2; VEX.
+
+pub mod cpe;
+pub mod db;
+pub mod import;
+pub mod package;
+pub mod severity;
+
+pub use db::{DbError, Stats, VulnDb};
+pub use import::{ImportError, ImportSummary, Progress, import_paths};
