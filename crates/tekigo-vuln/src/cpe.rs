@@ -66,9 +66,8 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Some(value) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            && let Some(value) =
+                std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|hex| u8::from_str_radix(hex, 16).ok())
         {
             out.push(value);
             i += 3;
@@ -97,7 +96,10 @@ mod tests {
     #[test]
     fn reads_2_3_and_2_2_names() {
         let cpe = parse("cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*").unwrap();
-        assert_eq!((cpe.vendor.as_str(), cpe.product.as_str(), cpe.concrete_version()), ("busybox", "busybox", Some("1.36.1")));
+        assert_eq!(
+            (cpe.vendor.as_str(), cpe.product.as_str(), cpe.concrete_version()),
+            ("busybox", "busybox", Some("1.36.1"))
+        );
         let escaped = parse(r"cpe:2.3:a:lighttpd:lighttpd:1.4.59\:beta:*:*:*:*:*:*:*").unwrap();
         assert_eq!(escaped.version, "1.4.59:beta");
         let old = parse("cpe:/a:openssl:openssl:1.1.1w").unwrap();

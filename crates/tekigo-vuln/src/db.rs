@@ -103,7 +103,9 @@ CREATE TABLE IF NOT EXISTS sources (
 pub enum DbError {
     #[error("no vulnerability database in {0}: build one with `tekigo vulndb import --db {0} PATH...`")]
     Missing(String),
-    #[error("the vulnerability database in {dir} has format {found}, this tekigo reads format {expected}: import again into a new folder")]
+    #[error(
+        "the vulnerability database in {dir} has format {found}, this tekigo reads format {expected}: import again into a new folder"
+    )]
     Version { dir: String, found: i64, expected: i64 },
     #[error("cannot create {0}: {1}")]
     Create(String, std::io::Error),
@@ -167,14 +169,20 @@ impl VulnDb {
 
     /// What the database holds and how old each source is.
     pub fn stats(&self) -> Result<Stats, DbError> {
-        let count = |sql: &str| -> Result<i64, DbError> { self.conn.query_row(sql, [], |r| r.get(0)).map_err(|e| self.err(e)) };
+        let count =
+            |sql: &str| -> Result<i64, DbError> { self.conn.query_row(sql, [], |r| r.get(0)).map_err(|e| self.err(e)) };
         let mut statement = self
             .conn
             .prepare("SELECT name, last_import, data_date, items FROM sources ORDER BY name")
             .map_err(|e| self.err(e))?;
         let sources = statement
             .query_map([], |row| {
-                Ok(SourceStats { name: row.get(0)?, last_import: row.get(1)?, data_date: row.get(2)?, items: row.get(3)? })
+                Ok(SourceStats {
+                    name: row.get(0)?,
+                    last_import: row.get(1)?,
+                    data_date: row.get(2)?,
+                    items: row.get(3)?,
+                })
             })
             .and_then(Iterator::collect)
             .map_err(|e| self.err(e))?;

@@ -9,3 +9,9 @@ pub mod severity;
 
 pub use db::{DbError, Stats, VulnDb};
 pub use import::{ImportError, ImportSummary, Progress, import_paths};
+pub mod check;
+pub mod policy;
+pub mod vex;
+
+pub use check::{CheckRequest, Report, Verdict};
+pub use policy::Policy;

@@ -72,8 +72,18 @@ mod tests {
 
     #[test]
     fn the_rule_prefers_nvd_primary_then_v3_1() {
-        let score = |origin: &str, vector: &str, value: f64| Score { kind: "CVSS_V3".into(), vector: Some(vector.into()), score: Some(value), origin: origin.into() };
-        let scores = vec![score("osv", "CVSS:3.1/x", 9.8), score("nvd:Secondary", "CVSS:3.1/x", 8.1), score("nvd:Primary", "CVSS:3.0/x", 7.5), score("nvd:Primary", "CVSS:3.1/x", 6.5)];
+        let score = |origin: &str, vector: &str, value: f64| Score {
+            kind: "CVSS_V3".into(),
+            vector: Some(vector.into()),
+            score: Some(value),
+            origin: origin.into(),
+        };
+        let scores = vec![
+            score("osv", "CVSS:3.1/x", 9.8),
+            score("nvd:Secondary", "CVSS:3.1/x", 8.1),
+            score("nvd:Primary", "CVSS:3.0/x", 7.5),
+            score("nvd:Primary", "CVSS:3.1/x", 6.5),
+        ];
         assert_eq!(rule_score(&scores).unwrap().score, Some(6.5));
         assert_eq!(rule_score(&scores[..2]).unwrap().score, Some(8.1));
         assert!(rule_score(&[]).is_none());

@@ -56,6 +56,51 @@ pub(crate) enum Command {
     /// 脆弱性データベース
     #[command(subcommand)]
     Vulndb(VulndbCommand),
+    /// SBOMs: read them, and check them against known vulnerabilities under a level's rule.
+    /// SBOMの読み込みと、水準の規則による既知脆弱性の判定
+    #[command(subcommand)]
+    Sbom(SbomCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    Table,
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools in CI
+    Sarif,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SbomCommand {
+    /// Print the components of an SBOM (CycloneDX 1.2-1.6 JSON/XML, SPDX 2.2/2.3 JSON/tag-value,
+    /// SPDX 3.0 JSON-LD), normalized / SBOMの構成要素を表示する
+    Components {
+        sbom: PathBuf,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Decide conformity with a level: CVSS v3 >= 7.0 (★1/★2) or >= 4.0 (★3/★4) and exploitable fails.
+    /// Exit 0 conformant, 1 not conformant, 2 input error.
+    /// 水準の規則で適合を判定する（終了コード 0 適合、1 不適合、2 入力エラー）
+    Check {
+        sbom: PathBuf,
+        /// Level: N for JC-STAR ★N, or SCHEME:LEVEL
+        #[arg(long)]
+        level: String,
+        #[arg(long, value_name = "DIR", env = "TEKIGO_VULNDB")]
+        db: PathBuf,
+        /// VEX documents (CycloneDX VEX, CSAF VEX, OpenVEX), repeatable
+        #[arg(long, value_name = "FILE")]
+        vex: Vec<PathBuf>,
+        /// Policy file (TOML): EPSS threshold, stricter CVSS threshold, dated exceptions
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Decide as of this date (YYYY-MM-DD) instead of today, for exceptions' expiry
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: CheckFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]

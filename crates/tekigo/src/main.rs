@@ -3,6 +3,7 @@
 mod cli;
 mod criteria_cmd;
 mod output;
+mod sbom_cmd;
 mod vulndb_cmd;
 
 use std::process::ExitCode;
@@ -20,6 +21,14 @@ fn main() -> ExitCode {
                 Err(error) => output::report_error(&error, lang),
             }
         }
+        cli::Command::Sbom(command) => match sbom_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdout) {
+            Ok(code) => code,
+            // SBOM commands keep exit 1 for "not conformant": input errors are 2.
+            Err(error) => {
+                output::report_error(&error, lang);
+                ExitCode::from(2)
+            }
+        },
         cli::Command::Vulndb(command) => match vulndb_cmd::run(&command, lang, &mut stdout) {
             Ok(code) => code,
             Err(error) => output::report_error(&error, lang),

@@ -65,8 +65,15 @@ pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> a
             writeln!(out, "{rows}")?;
             let seconds = started.elapsed().as_secs_f64();
             match lang {
-                Lang::En => writeln!(out, "imported {} file(s) into {} in {seconds:.2} s", summary.files, db.display())?,
-                Lang::Ja => writeln!(out, "{} 件のファイルを {} に取り込みました（{seconds:.2} 秒）", summary.files, db.display())?,
+                Lang::En => {
+                    writeln!(out, "imported {} file(s) into {} in {seconds:.2} s", summary.files, db.display())?
+                }
+                Lang::Ja => writeln!(
+                    out,
+                    "{} 件のファイルを {} に取り込みました（{seconds:.2} 秒）",
+                    summary.files,
+                    db.display()
+                )?,
             }
         }
         VulndbCommand::Stats { db, format } => {

@@ -76,7 +76,8 @@ fn identifiers(tree: &Value, out: &mut HashMap<String, (Option<String>, Option<S
                 }
             }
             // A relationship ("component X installed on Y") names a new product made of X.
-            if let (Some(Value::String(reference)), Some(full)) = (map.get("product_reference"), map.get("full_product_name"))
+            if let (Some(Value::String(reference)), Some(full)) =
+                (map.get("product_reference"), map.get("full_product_name"))
                 && let Some(Value::String(id)) = full.get("product_id")
                 && let Some(found) = out.get(reference).cloned()
             {
@@ -169,7 +170,11 @@ pub(super) fn import(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Res
                 record.exploited.push(format!("{}: {}", tracking.id, threat.details));
             }
         }
-        if record.packages.is_empty() && record.cpes.is_empty() && record.exploited.is_empty() && record.severities.is_empty() {
+        if record.packages.is_empty()
+            && record.cpes.is_empty()
+            && record.exploited.is_empty()
+            && record.severities.is_empty()
+        {
             writer.skip("csaf");
             continue;
         }

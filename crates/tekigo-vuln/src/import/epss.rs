@@ -11,7 +11,10 @@ pub(super) fn import(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Res
     let mut body = text;
     if let Some(rest) = text.strip_prefix('#') {
         let (comment, after) = rest.split_once('\n').unwrap_or((rest, ""));
-        score_date = comment.split(',').find_map(|part| part.trim().strip_prefix("score_date:")).map(|d| d.get(..10).unwrap_or(d).to_owned());
+        score_date = comment
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("score_date:"))
+            .map(|d| d.get(..10).unwrap_or(d).to_owned());
         body = after;
     }
     let line_offset = usize::from(score_date.is_some() || text.starts_with('#'));
@@ -24,11 +27,10 @@ pub(super) fn import(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Res
         let line = index + 2 + line_offset;
         let row = row.map_err(|e| ImportError::input(&format!("{origin}:{line}"), format!("not an EPSS row: {e}")))?;
         let cve = row.get(0).unwrap_or_default();
-        let score: f64 = row
-            .get(1)
-            .and_then(|s| s.trim().parse().ok())
-            .filter(|s: &f64| (0.0..=1.0).contains(s))
-            .ok_or_else(|| ImportError::input(&format!("{origin}:{line}"), "the EPSS score must be a number between 0 and 1"))?;
+        let score: f64 =
+            row.get(1).and_then(|s| s.trim().parse().ok()).filter(|s: &f64| (0.0..=1.0).contains(s)).ok_or_else(
+                || ImportError::input(&format!("{origin}:{line}"), "the EPSS score must be a number between 0 and 1"),
+            )?;
         let percentile: Option<f64> = row.get(2).and_then(|s| s.trim().parse().ok());
         if !cve.starts_with("CVE-") {
             return Err(ImportError::input(&format!("{origin}:{line}"), format!("`{cve}` is not a CVE ID")).into());

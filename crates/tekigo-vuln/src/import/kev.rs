@@ -37,7 +37,9 @@ pub(super) fn import_csv(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) ->
     let mut reader = csv::Reader::from_reader(bytes);
     let mut entries = Vec::new();
     for (index, row) in reader.deserialize::<Entry>().enumerate() {
-        let entry = row.map_err(|e| ImportError::input(&format!("{origin}:{}", index + 2), format!("not a KEV catalog row: {e}")))?;
+        let entry = row.map_err(|e| {
+            ImportError::input(&format!("{origin}:{}", index + 2), format!("not a KEV catalog row: {e}"))
+        })?;
         entries.push(entry);
     }
     store(writer, entries, None)

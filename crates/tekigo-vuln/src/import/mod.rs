@@ -197,7 +197,15 @@ impl Writer<'_> {
             "INSERT INTO affected_packages (group_id, source, record_id, package_key, ecosystem, ranges, versions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for package in &record.packages {
-            insert_package.execute(params![group, record.source, record.record_id, package.key, package.ecosystem, package.ranges, package.versions])?;
+            insert_package.execute(params![
+                group,
+                record.source,
+                record.record_id,
+                package.key,
+                package.ecosystem,
+                package.ranges,
+                package.versions
+            ])?;
         }
         let mut insert_cpe = tx.prepare_cached(
             "INSERT INTO affected_cpes (group_id, source, record_id, vendor, product, criteria, version, start_including, start_excluding, end_including, end_excluding, running_on)
@@ -205,15 +213,33 @@ impl Writer<'_> {
         )?;
         for cpe in &record.cpes {
             insert_cpe.execute(params![
-                group, record.source, record.record_id, cpe.vendor, cpe.product, cpe.criteria, cpe.version,
-                cpe.start_including, cpe.start_excluding, cpe.end_including, cpe.end_excluding, cpe.running_on
+                group,
+                record.source,
+                record.record_id,
+                cpe.vendor,
+                cpe.product,
+                cpe.criteria,
+                cpe.version,
+                cpe.start_including,
+                cpe.start_excluding,
+                cpe.end_including,
+                cpe.end_excluding,
+                cpe.running_on
             ])?;
         }
         let mut insert_severity = tx.prepare_cached(
             "INSERT INTO severities (group_id, source, record_id, kind, vector, score, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for severity in &record.severities {
-            insert_severity.execute(params![group, record.source, record.record_id, severity.kind, severity.vector, severity.score, severity.origin])?;
+            insert_severity.execute(params![
+                group,
+                record.source,
+                record.record_id,
+                severity.kind,
+                severity.vector,
+                severity.score,
+                severity.origin
+            ])?;
         }
         let mut insert_exploited =
             tx.prepare_cached("INSERT INTO exploited (group_id, source, record_id, detail) VALUES (?1, ?2, ?3, ?4)")?;
@@ -248,7 +274,8 @@ impl Writer<'_> {
         };
         for &other in groups.iter().skip(1) {
             for table in ["aliases", "records", "affected_packages", "affected_cpes", "severities", "exploited"] {
-                tx.prepare_cached(&format!("UPDATE {table} SET group_id = ?1 WHERE group_id = ?2"))?.execute(params![group, other])?;
+                tx.prepare_cached(&format!("UPDATE {table} SET group_id = ?1 WHERE group_id = ?2"))?
+                    .execute(params![group, other])?;
             }
             tx.prepare_cached("DELETE FROM groups WHERE id = ?1")?.execute(params![other])?;
         }
@@ -261,7 +288,8 @@ impl Writer<'_> {
                 .prepare_cached("SELECT alias FROM aliases WHERE group_id = ?1")?
                 .query_map(params![group], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            tx.prepare_cached("UPDATE groups SET display_id = ?1 WHERE id = ?2")?.execute(params![display_id(&all), group])?;
+            tx.prepare_cached("UPDATE groups SET display_id = ?1 WHERE id = ?2")?
+                .execute(params![display_id(&all), group])?;
         }
         Ok(group)
     }
@@ -272,7 +300,11 @@ impl Writer<'_> {
 }
 
 /// Imports every file named (folders are walked, zip archives opened), all in one transaction.
-pub fn import_paths(db: &mut VulnDb, paths: &[PathBuf], progress: &mut dyn FnMut(Progress)) -> Result<ImportSummary, ImportError> {
+pub fn import_paths(
+    db: &mut VulnDb,
+    paths: &[PathBuf],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportSummary, ImportError> {
     let mut files = Vec::new();
     for path in paths {
         collect_files(path, &mut files)?;
@@ -340,10 +372,15 @@ fn read_bounded(path: &Path, origin: &str) -> Result<Vec<u8>, ImportError> {
     let file = std::fs::File::open(path).map_err(|e| ImportError::input(origin, format!("cannot open: {e}")))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > MAX_INPUT_BYTES {
-        return Err(ImportError::input(origin, format!("{size} bytes is more than the {MAX_INPUT_BYTES} a single input may have")));
+        return Err(ImportError::input(
+            origin,
+            format!("{size} bytes is more than the {MAX_INPUT_BYTES} a single input may have"),
+        ));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(MAX_INPUT_BYTES).read_to_end(&mut bytes).map_err(|e| ImportError::input(origin, format!("cannot read: {e}")))?;
+    file.take(MAX_INPUT_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImportError::input(origin, format!("cannot read: {e}")))?;
     Ok(bytes)
 }
 
@@ -359,7 +396,8 @@ fn import_zip(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Result<(),
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| ImportError::input(origin, format!("not a readable zip archive: {e}")))?;
     for index in 0..archive.len() {
-        let mut entry = archive.by_index(index).map_err(|e| ImportError::input(origin, format!("zip entry {index}: {e}")))?;
+        let mut entry =
+            archive.by_index(index).map_err(|e| ImportError::input(origin, format!("zip entry {index}: {e}")))?;
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("entry {index}"));
         if !entry.is_file() || !name.ends_with(".json") {
             continue;
@@ -424,7 +462,10 @@ fn detect(bytes: &[u8], origin: &str) -> Result<Kind, ImportError> {
         } else if probe.id.is_some() && probe.modified.is_some() {
             Ok(Kind::Osv)
         } else {
-            Err(ImportError::input(origin, "JSON that is none of: an OSV record, an NVD CVE 2.0 feed, the CISA KEV catalog, a CSAF 2.0 advisory"))
+            Err(ImportError::input(
+                origin,
+                "JSON that is none of: an OSV record, an NVD CVE 2.0 feed, the CISA KEV catalog, a CSAF 2.0 advisory",
+            ))
         };
     }
     let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
@@ -435,7 +476,10 @@ fn detect(bytes: &[u8], origin: &str) -> Result<Kind, ImportError> {
     if first_line.starts_with("cveID,") {
         return Ok(Kind::KevCsv);
     }
-    Err(ImportError::input(origin, "not a recognised input: expected OSV or NVD or KEV or CSAF JSON, an OSV zip, or an EPSS or KEV CSV file"))
+    Err(ImportError::input(
+        origin,
+        "not a recognised input: expected OSV or NVD or KEV or CSAF JSON, an OSV zip, or an EPSS or KEV CSV file",
+    ))
 }
 
 fn import_bytes(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Result<(), ImportError> {

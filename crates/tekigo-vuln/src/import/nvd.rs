@@ -130,7 +130,11 @@ pub(super) fn import(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Res
         ];
         for (kind, metrics) in groups {
             for metric in metrics {
-                let origin = if metric.source.contains("nvd@nist.gov") { format!("nvd:{}", metric.kind) } else { format!("cna:{}", metric.kind) };
+                let origin = if metric.source.contains("nvd@nist.gov") {
+                    format!("nvd:{}", metric.kind)
+                } else {
+                    format!("cna:{}", metric.kind)
+                };
                 record.severities.push(SeverityRow {
                     kind: kind.into(),
                     vector: metric.cvss_data.vector_string.clone(),
@@ -142,7 +146,13 @@ pub(super) fn import(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Res
         for configuration in &cve.configurations {
             let and = configuration.operator.as_deref() == Some("AND");
             let platforms: Vec<&str> = if and {
-                configuration.nodes.iter().flat_map(|n| &n.cpe_match).filter(|m| !m.vulnerable).map(|m| m.criteria.as_str()).collect()
+                configuration
+                    .nodes
+                    .iter()
+                    .flat_map(|n| &n.cpe_match)
+                    .filter(|m| !m.vulnerable)
+                    .map(|m| m.criteria.as_str())
+                    .collect()
             } else {
                 Vec::new()
             };

@@ -1,0 +1,809 @@
+//! `tekigo sbom check`: match an SBOM's components against the database, then decide each finding
+//! under the level's rule.
+//!
+//! Matching, best evidence first: the component's package URL against advisories' packages (high
+//! confidence); its CPE against advisories' CPE ranges (high; medium when the advisory's vendor
+//! differs, the configuration needs a platform, or no version bounds are given); for a component
+//! with neither, its name against CPE products (low). Every match carries its reasons.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rusqlite::params_from_iter;
+use serde::{Deserialize, Serialize};
+use tekigo_criteria::Level;
+use tekigo_sbom::{Component, Sbom};
+use tekigo_version::{CpeRange, Event, Scheme};
+
+use crate::cpe;
+use crate::db::{DbError, VulnDb};
+use crate::package::{PurlPackage, parse_purl};
+use crate::policy::{Exception, Policy};
+use crate::severity::{Score, rule_score};
+use crate::vex::{VexStatement, VexStatus, names_component};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    High,
+    Medium,
+    Low,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchedBy {
+    Purl,
+    Cpe,
+    Name,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Fails the level: the product is not conformant while it stands.
+    Fail,
+    /// Would fail, but the evidence is not enough to decide (no CVSS v3 score, name-only match).
+    Review,
+    /// Matched, but below the level's bar.
+    Pass,
+    /// A VEX statement says the product is not affected (or the vulnerability is fixed in it).
+    NotAffected,
+    /// Waived by an unexpired exception of the policy.
+    Excepted,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentInfo {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Kev {
+    pub date_added: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ransomware: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The vulnerability's ID (a CVE when it has one) and every other name it goes by.
+    pub id: String,
+    pub aliases: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    pub component: ComponentInfo,
+    pub matched_by: MatchedBy,
+    pub confidence: Confidence,
+    pub reasons: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixed_in: Vec<String>,
+    /// The CVSS v3 score the rule reads (see `severity`), and every score known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<Score>,
+    pub scores: Vec<Score>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kev: Option<Kev>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epss: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exploited_by: Vec<String>,
+    pub exploitable: bool,
+    pub verdict: Verdict,
+    /// Whether this finding alone makes the product fail the level.
+    pub fails_level: bool,
+    pub verdict_reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vex: Option<VexStatement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Exception>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub fail: usize,
+    pub review: usize,
+    pub pass: usize,
+    pub not_affected: usize,
+    pub excepted: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExceptionUse {
+    pub exception: Exception,
+    pub applied: usize,
+    pub expired: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub sbom: String,
+    pub components: usize,
+    /// Components with neither purl nor CPE, matched by name only (or not at all).
+    pub components_without_identifiers: usize,
+    pub level: String,
+    pub cvss_min: f64,
+    pub epss_threshold: f64,
+    pub require_exploitable: bool,
+    pub conformant: bool,
+    pub counts: Counts,
+    pub findings: Vec<Finding>,
+    pub exceptions: Vec<ExceptionUse>,
+    pub diagnostics: Vec<String>,
+}
+
+/// What a check is asked to decide.
+pub struct CheckRequest<'a> {
+    pub sbom: &'a Sbom,
+    pub sbom_origin: &'a str,
+    /// Written `SCHEME:LEVEL`.
+    pub level_name: &'a str,
+    pub level: &'a Level,
+    pub policy: &'a Policy,
+    pub vex: &'a [VexStatement],
+    pub today: jiff::civil::Date,
+}
+
+#[derive(Debug, Deserialize)]
+struct RangeJson {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    events: Vec<BTreeMap<String, String>>,
+}
+
+/// One component matched to one vulnerability group, before the rule.
+struct Candidate {
+    component: usize,
+    group: i64,
+    matched_by: MatchedBy,
+    confidence: Confidence,
+    reasons: Vec<String>,
+    fixed_in: Vec<String>,
+}
+
+/// group, source, record, ecosystem, ranges JSON, versions JSON.
+type PackageDbRow = (i64, String, String, String, String, String);
+
+/// SQLite's default limit on bound parameters is 32766; stay well under it.
+const CHUNK: usize = 500;
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(",")
+}
+
+fn scheme_for(ecosystem: &str, range_kind: &str) -> Scheme {
+    let scheme = Scheme::from_osv_ecosystem(ecosystem);
+    if range_kind == "SEMVER" && scheme == Scheme::Generic { Scheme::Semver } else { scheme }
+}
+
+fn events_of(range: &RangeJson) -> Vec<Event> {
+    range
+        .events
+        .iter()
+        .filter_map(|event| {
+            let (kind, value) = event.iter().next()?;
+            Some(match kind.as_str() {
+                "introduced" => Event::Introduced(value.clone()),
+                "fixed" => Event::Fixed(value.clone()),
+                "last_affected" => Event::LastAffected(value.clone()),
+                "limit" => Event::Limit(value.clone()),
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+impl VulnDb {
+    /// Matches and decides. The database is only read.
+    pub fn check(&self, request: &CheckRequest<'_>) -> Result<Report, DbError> {
+        let mut diagnostics = Vec::new();
+        let components = &request.sbom.components;
+        let mut candidates: Vec<Candidate> = Vec::new();
+
+        // 1. Package URLs.
+        let purls: Vec<Option<PurlPackage>> =
+            components.iter().map(|c| c.purl.as_deref().and_then(parse_purl)).collect();
+        for (component, purl) in components.iter().zip(&purls) {
+            if component.purl.is_some() && purl.is_none() {
+                diagnostics.push(format!(
+                    "component `{}`: purl `{}` does not parse",
+                    component.name,
+                    component.purl.as_deref().unwrap_or_default()
+                ));
+            }
+        }
+        let keys: Vec<&str> = {
+            let mut keys: Vec<&str> = purls.iter().flatten().map(|p| p.key.0.as_str()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        };
+        let mut package_rows: HashMap<String, Vec<PackageDbRow>> = HashMap::new();
+        for chunk in keys.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT package_key, group_id, source, record_id, ecosystem, ranges, versions FROM affected_packages WHERE package_key IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+            let rows = statement
+                .query_map(params_from_iter(chunk.iter()), |r| {
+                    Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                let (key, rest) = row.map_err(|e| self.err(e))?;
+                package_rows.entry(key).or_default().push(rest);
+            }
+        }
+        for (index, purl) in purls.iter().enumerate() {
+            let Some(purl) = purl else { continue };
+            let Some(rows) = package_rows.get(&purl.key.0) else { continue };
+            let Some(version) = purl.version.as_deref().or(components[index].version.as_deref()) else {
+                diagnostics.push(format!("component `{}` has no version: not compared", components[index].name));
+                continue;
+            };
+            for (group, source, record_id, ecosystem, ranges, versions) in rows {
+                match purl_row_affects(ecosystem, ranges, versions, version) {
+                    Ok(Some(detail)) => {
+                        let mut confidence = Confidence::High;
+                        let mut reasons = vec![format!("{}@{version} {} ({source} {record_id})", purl.key.0, detail.0)];
+                        if let Some((_, release)) = ecosystem.split_once(':') {
+                            match &purl.distro {
+                                Some(distro)
+                                    if !distro
+                                        .to_lowercase()
+                                        .replace('-', "")
+                                        .contains(&release.to_lowercase().replace(['v', '-'], "")) =>
+                                {
+                                    continue;
+                                }
+                                Some(_) => {}
+                                None => {
+                                    confidence = Confidence::Medium;
+                                    reasons.push(format!(
+                                        "the advisory is for {ecosystem}; the purl names no distro release"
+                                    ));
+                                }
+                            }
+                        }
+                        candidates.push(Candidate {
+                            component: index,
+                            group: *group,
+                            matched_by: MatchedBy::Purl,
+                            confidence,
+                            reasons,
+                            fixed_in: detail.1,
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(message) => diagnostics.push(format!("component `{}`: {message}", components[index].name)),
+                }
+            }
+        }
+
+        // 2. CPEs, and names of components that carry no identifier at all.
+        let mut without_identifiers = 0;
+        let mut cpe_queries: Vec<(usize, Option<cpe::Cpe>, String, Option<String>)> = Vec::new();
+        for (index, component) in components.iter().enumerate() {
+            let parsed: Vec<cpe::Cpe> = component.cpes.iter().filter_map(|c| cpe::parse(c)).collect();
+            if parsed.is_empty() && component.purl.is_none() {
+                without_identifiers += 1;
+                let product = component.name.to_lowercase().replace(' ', "_");
+                cpe_queries.push((index, None, product, component.version.clone()));
+            }
+            for name in parsed {
+                let version = name.concrete_version().map(str::to_owned).or_else(|| component.version.clone());
+                let product = name.product.clone();
+                cpe_queries.push((index, Some(name), product, version));
+            }
+        }
+        let products: Vec<&str> = {
+            let mut products: Vec<&str> = cpe_queries.iter().map(|q| q.2.as_str()).collect();
+            products.sort_unstable();
+            products.dedup();
+            products
+        };
+        type CpeDbRow = (i64, String, String, String, String, String, [Option<String>; 4], Option<String>);
+        let mut cpe_rows: HashMap<String, Vec<CpeDbRow>> = HashMap::new();
+        for chunk in products.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT product, group_id, source, record_id, vendor, criteria, version, start_including, start_excluding, end_including, end_excluding, running_on
+                 FROM affected_cpes WHERE product IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+            let rows = statement
+                .query_map(params_from_iter(chunk.iter()), |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        (
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            [r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?],
+                            r.get(11)?,
+                        ),
+                    ))
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                let (product, rest) = row.map_err(|e| self.err(e))?;
+                cpe_rows.entry(product).or_default().push(rest);
+            }
+        }
+        for (index, name, product, version) in &cpe_queries {
+            let Some(rows) = cpe_rows.get(product) else { continue };
+            let Some(version) = version else {
+                diagnostics
+                    .push(format!("component `{}` has no version: its CPE is not compared", components[*index].name));
+                continue;
+            };
+            for (group, source, record_id, vendor, criteria, row_version, bounds, running_on) in rows {
+                let [start_including, start_excluding, end_including, end_excluding] = bounds.clone();
+                let range = CpeRange { start_including, start_excluding, end_including, end_excluding };
+                let bounded = range != CpeRange::default();
+                let affected = match row_version.as_str() {
+                    "*" | "-" | "" if bounded => range.contains(Scheme::Generic, version),
+                    "*" | "" => Ok(true),
+                    "-" => Ok(false),
+                    exact => tekigo_version::compare(Scheme::Generic, exact, version).map(|o| o.is_eq()),
+                };
+                let affected = match affected {
+                    Ok(affected) => affected,
+                    Err(error) => {
+                        diagnostics.push(format!("component `{}`: {error}", components[*index].name));
+                        continue;
+                    }
+                };
+                if !affected {
+                    continue;
+                }
+                let mut reasons = Vec::new();
+                let (matched_by, mut confidence) = match name {
+                    Some(name) if name.vendor == *vendor => {
+                        reasons.push(format!(
+                            "CPE {}:{product} {version} matches {criteria} ({source} {record_id})",
+                            name.vendor
+                        ));
+                        (MatchedBy::Cpe, Confidence::High)
+                    }
+                    Some(name) => {
+                        reasons.push(format!("CPE product `{product}` {version} matches {criteria}, but the vendor differs (`{}` in the SBOM) ({source} {record_id})", name.vendor));
+                        (MatchedBy::Cpe, Confidence::Medium)
+                    }
+                    None => {
+                        reasons.push(format!("component name `{}` {version} matches the product of {criteria}; the component has no purl or CPE ({source} {record_id})", components[*index].name));
+                        (MatchedBy::Name, Confidence::Low)
+                    }
+                };
+                if !bounded && matches!(row_version.as_str(), "*" | "") {
+                    confidence = confidence.max(Confidence::Medium);
+                    reasons.push("the advisory gives no version bounds: every version is listed as affected".into());
+                }
+                if let Some(platform) = running_on {
+                    confidence = confidence.max(Confidence::Medium);
+                    reasons.push(format!("only when running on {platform}"));
+                }
+                let fixed_in = range.end_excluding.iter().cloned().collect();
+                candidates.push(Candidate {
+                    component: *index,
+                    group: *group,
+                    matched_by,
+                    confidence,
+                    reasons,
+                    fixed_in,
+                });
+            }
+        }
+
+        // 3. One finding per component and vulnerability, with the best evidence first.
+        let mut merged: BTreeMap<(usize, i64), Candidate> = BTreeMap::new();
+        for candidate in candidates {
+            match merged.get_mut(&(candidate.component, candidate.group)) {
+                Some(existing) => {
+                    if candidate.confidence < existing.confidence {
+                        existing.confidence = candidate.confidence;
+                        existing.matched_by = candidate.matched_by;
+                    }
+                    for reason in candidate.reasons {
+                        if !existing.reasons.contains(&reason) {
+                            existing.reasons.push(reason);
+                        }
+                    }
+                    for fixed in candidate.fixed_in {
+                        if !existing.fixed_in.contains(&fixed) {
+                            existing.fixed_in.push(fixed);
+                        }
+                    }
+                }
+                None => {
+                    merged.insert((candidate.component, candidate.group), candidate);
+                }
+            }
+        }
+
+        let groups: Vec<i64> = {
+            let mut groups: Vec<i64> = merged.keys().map(|(_, g)| *g).collect();
+            groups.sort_unstable();
+            groups.dedup();
+            groups
+        };
+        let facts = self.facts(&groups)?;
+        let threshold = request.policy.cvss_min.unwrap_or(request.level.vulnerability_cvss_min.unwrap_or(7.0));
+        let mut exception_uses: Vec<ExceptionUse> = request
+            .policy
+            .exceptions
+            .iter()
+            .map(|exception| ExceptionUse {
+                exception: exception.clone(),
+                applied: 0,
+                expired: expired(exception, request.today),
+            })
+            .collect();
+
+        let mut findings = Vec::new();
+        for ((index, group), candidate) in merged {
+            let component = &components[index];
+            let fact = facts.get(&group).cloned().unwrap_or_default();
+            let mut finding = Finding {
+                id: fact.display_id.clone(),
+                aliases: fact.aliases.iter().filter(|a| **a != fact.display_id).cloned().collect(),
+                summary: fact.summary.clone(),
+                component: component_info(component),
+                matched_by: candidate.matched_by,
+                confidence: candidate.confidence,
+                reasons: candidate.reasons,
+                fixed_in: candidate.fixed_in,
+                cvss: rule_score(&fact.scores).cloned(),
+                scores: fact.scores.clone(),
+                kev: fact.kev.clone(),
+                epss: fact.epss,
+                exploited_by: fact.exploited.clone(),
+                exploitable: false,
+                verdict: Verdict::Pass,
+                fails_level: false,
+                verdict_reason: String::new(),
+                vex: None,
+                exception: None,
+            };
+            decide(&mut finding, threshold, request, &fact.aliases, &mut exception_uses);
+            findings.push(finding);
+        }
+        findings.sort_by(|a, b| {
+            let rank = |f: &Finding| match f.verdict {
+                Verdict::Fail => 0,
+                Verdict::Review => 1,
+                Verdict::Excepted => 2,
+                Verdict::Pass => 3,
+                Verdict::NotAffected => 4,
+            };
+            rank(a)
+                .cmp(&rank(b))
+                .then(
+                    b.cvss
+                        .as_ref()
+                        .and_then(|s| s.score)
+                        .partial_cmp(&a.cvss.as_ref().and_then(|s| s.score))
+                        .unwrap_or(std::cmp::Ordering::Equal),
+                )
+                .then(a.id.cmp(&b.id))
+                .then(a.component.name.cmp(&b.component.name))
+        });
+        let mut counts = Counts::default();
+        for finding in &findings {
+            match finding.verdict {
+                Verdict::Fail => counts.fail += 1,
+                Verdict::Review => counts.review += 1,
+                Verdict::Pass => counts.pass += 1,
+                Verdict::NotAffected => counts.not_affected += 1,
+                Verdict::Excepted => counts.excepted += 1,
+            }
+        }
+        diagnostics.sort();
+        diagnostics.dedup();
+        Ok(Report {
+            sbom: request.sbom_origin.to_owned(),
+            components: components.len(),
+            components_without_identifiers: without_identifiers,
+            level: request.level_name.to_owned(),
+            cvss_min: threshold,
+            epss_threshold: request.policy.epss_threshold,
+            require_exploitable: request.policy.require_exploitable,
+            conformant: counts.fail == 0,
+            counts,
+            findings,
+            exceptions: exception_uses,
+            diagnostics,
+        })
+    }
+
+    /// Aliases, scores, KEV, EPSS and exploitation evidence of each group.
+    fn facts(&self, groups: &[i64]) -> Result<HashMap<i64, Facts>, DbError> {
+        let mut facts: HashMap<i64, Facts> = HashMap::new();
+        for chunk in groups.chunks(CHUNK) {
+            let marks = placeholders(chunk.len());
+            let query =
+                |sql: String, f: &mut dyn FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>| -> Result<(), DbError> {
+                    let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+                    let mut rows = statement.query(params_from_iter(chunk.iter())).map_err(|e| self.err(e))?;
+                    while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+                        f(row).map_err(|e| self.err(e))?;
+                    }
+                    Ok(())
+                };
+            query(format!("SELECT id, display_id FROM groups WHERE id IN ({marks})"), &mut |r| {
+                facts.entry(r.get(0)?).or_default().display_id = r.get(1)?;
+                Ok(())
+            })?;
+            query(
+                format!("SELECT group_id, alias FROM aliases WHERE group_id IN ({marks}) ORDER BY alias"),
+                &mut |r| {
+                    facts.entry(r.get(0)?).or_default().aliases.push(r.get(1)?);
+                    Ok(())
+                },
+            )?;
+            query(
+                format!(
+                    "SELECT group_id, summary FROM records WHERE group_id IN ({marks}) AND summary IS NOT NULL ORDER BY source DESC"
+                ),
+                &mut |r| {
+                    let entry = facts.entry(r.get(0)?).or_default();
+                    if entry.summary.is_none() {
+                        entry.summary = r.get(1)?;
+                    }
+                    Ok(())
+                },
+            )?;
+            query(
+                format!(
+                    "SELECT DISTINCT group_id, kind, vector, score, origin FROM severities WHERE group_id IN ({marks})"
+                ),
+                &mut |r| {
+                    facts.entry(r.get(0)?).or_default().scores.push(Score {
+                        kind: r.get(1)?,
+                        vector: r.get(2)?,
+                        score: r.get(3)?,
+                        origin: r.get(4)?,
+                    });
+                    Ok(())
+                },
+            )?;
+            query(format!("SELECT group_id, detail FROM exploited WHERE group_id IN ({marks})"), &mut |r| {
+                facts.entry(r.get(0)?).or_default().exploited.push(r.get(1)?);
+                Ok(())
+            })?;
+            query(
+                format!(
+                    "SELECT a.group_id, k.date_added, k.due_date, k.ransomware FROM aliases a JOIN kev k ON k.cve = a.alias WHERE a.group_id IN ({marks})"
+                ),
+                &mut |r| {
+                    facts.entry(r.get(0)?).or_default().kev =
+                        Some(Kev { date_added: r.get(1)?, due_date: r.get(2)?, ransomware: r.get(3)? });
+                    Ok(())
+                },
+            )?;
+            query(
+                format!(
+                    "SELECT a.group_id, max(e.score) FROM aliases a JOIN epss e ON e.cve = a.alias WHERE a.group_id IN ({marks}) GROUP BY a.group_id"
+                ),
+                &mut |r| {
+                    facts.entry(r.get(0)?).or_default().epss = r.get(1)?;
+                    Ok(())
+                },
+            )?;
+        }
+        Ok(facts)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Facts {
+    display_id: String,
+    aliases: Vec<String>,
+    summary: Option<String>,
+    scores: Vec<Score>,
+    kev: Option<Kev>,
+    epss: Option<f64>,
+    exploited: Vec<String>,
+}
+
+fn component_info(component: &Component) -> ComponentInfo {
+    ComponentInfo {
+        id: component.id.clone(),
+        name: component.name.clone(),
+        version: component.version.clone(),
+        purl: component.purl.clone(),
+        cpe: component.cpes.first().cloned(),
+    }
+}
+
+/// Whether an affected-package row covers `version`: Some((how, fixed versions)) when it does.
+fn purl_row_affects(
+    ecosystem: &str,
+    ranges: &str,
+    versions: &str,
+    version: &str,
+) -> Result<Option<(String, Vec<String>)>, String> {
+    let listed: Vec<String> = serde_json::from_str(versions).unwrap_or_default();
+    let ranges: Vec<RangeJson> = serde_json::from_str(ranges).unwrap_or_default();
+    let fixed: Vec<String> =
+        ranges.iter().flat_map(|r| r.events.iter()).filter_map(|e| e.get("fixed").cloned()).collect();
+    let bare = version.strip_prefix('v').unwrap_or(version);
+    if listed.iter().any(|v| v == version || v == bare) {
+        return Ok(Some(("is listed as affected".into(), fixed)));
+    }
+    for range in &ranges {
+        let scheme = scheme_for(ecosystem, &range.kind);
+        let events = events_of(range);
+        match tekigo_version::osv_range_affects(scheme, &events, version) {
+            Ok(true) => {
+                let bounds: Vec<String> =
+                    range.events.iter().flat_map(|e| e.iter().map(|(k, v)| format!("{k} {v}"))).collect();
+                return Ok(Some((format!("is within [{}]", bounds.join(", ")), fixed)));
+            }
+            Ok(false) => {}
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+    Ok(None)
+}
+
+fn expired(exception: &Exception, today: jiff::civil::Date) -> bool {
+    jiff::civil::Date::strptime("%Y-%m-%d", &exception.expires).map(|d| d < today).unwrap_or(true)
+}
+
+fn exception_applies(exception: &Exception, aliases: &[String], component: &ComponentInfo) -> bool {
+    aliases.iter().any(|a| a.eq_ignore_ascii_case(&exception.id))
+        && exception.component.as_deref().is_none_or(|wanted| {
+            component.purl.as_deref().is_some_and(|p| p.contains(wanted))
+                || component.cpe.as_deref().is_some_and(|c| c.contains(wanted))
+                || component.name.contains(wanted)
+        })
+}
+
+/// The level's rule, in one place (SCHEME §2): a known vulnerability fails the level when its CVSS v3
+/// base score is at or above the level's threshold (7.0 for ★1/★2, 4.0 for ★3/★4) and it is
+/// exploitable: listed in KEV, EPSS at or above the policy's threshold, or marked exploited by an
+/// advisory. VEX and unexpired exceptions then take findings out.
+fn decide(
+    finding: &mut Finding,
+    threshold: f64,
+    request: &CheckRequest<'_>,
+    aliases: &[String],
+    exceptions: &mut [ExceptionUse],
+) {
+    let policy = request.policy;
+    let vex = request.vex.iter().find(|statement| {
+        aliases.iter().any(|a| a.eq_ignore_ascii_case(&statement.vulnerability))
+            && statement.products.iter().any(|p| {
+                names_component(
+                    p,
+                    &finding.component.id,
+                    finding.component.purl.as_deref(),
+                    finding.component.cpe.as_slice(),
+                )
+            })
+    });
+    if let Some(statement) = vex
+        && matches!(statement.status, VexStatus::NotAffected | VexStatus::Fixed)
+    {
+        finding.verdict = Verdict::NotAffected;
+        finding.verdict_reason = format!(
+            "VEX ({}) says {}{}",
+            statement.source,
+            if statement.status == VexStatus::Fixed { "fixed" } else { "not affected" },
+            statement.justification.as_ref().map(|j| format!(": {j}")).unwrap_or_default()
+        );
+        finding.vex = Some(statement.clone());
+        return;
+    }
+    finding.vex = vex.cloned();
+
+    let mut because = Vec::new();
+    if let Some(kev) = &finding.kev {
+        because.push(format!("listed in CISA KEV since {}", kev.date_added));
+    }
+    if let Some(epss) = finding.epss
+        && epss >= policy.epss_threshold
+    {
+        because.push(format!("EPSS {epss:.3} ≥ {}", policy.epss_threshold));
+    }
+    if !finding.exploited_by.is_empty() {
+        because.push("an advisory reports exploitation".into());
+    }
+    finding.exploitable = !because.is_empty();
+    let counts_as_exploitable = finding.exploitable || !policy.require_exploitable;
+    let score = finding.cvss.as_ref().and_then(|s| s.score);
+
+    let would_fail = match score {
+        Some(score) if score >= threshold && counts_as_exploitable => {
+            finding.verdict_reason = format!(
+                "CVSS v3 {score:.1} ≥ {threshold:.1} and {}",
+                if finding.exploitable {
+                    because.join("; ")
+                } else {
+                    "the policy does not require exploitability".into()
+                }
+            );
+            true
+        }
+        Some(score) if score >= threshold => {
+            finding.verdict_reason = format!(
+                "CVSS v3 {score:.1} ≥ {threshold:.1}, but not known to be exploited (no KEV entry, EPSS below {}, no advisory report)",
+                policy.epss_threshold
+            );
+            false
+        }
+        Some(score) => {
+            finding.verdict_reason = format!("CVSS v3 {score:.1} is below {threshold:.1}");
+            false
+        }
+        None if counts_as_exploitable => {
+            finding.verdict = Verdict::Review;
+            finding.verdict_reason = format!(
+                "no CVSS v3 score is known ({}): import NVD data for it, or assess it by hand",
+                if finding.exploitable {
+                    because.join("; ")
+                } else {
+                    "exploitability not required by the policy".into()
+                }
+            );
+            return;
+        }
+        None => {
+            finding.verdict_reason = "no CVSS v3 score is known, and it is not known to be exploited".into();
+            false
+        }
+    };
+    if !would_fail {
+        finding.verdict = Verdict::Pass;
+        return;
+    }
+    if finding.confidence == Confidence::Low && !policy.fail_on_low_confidence {
+        finding.verdict = Verdict::Review;
+        finding.verdict_reason = format!(
+            "{}; matched on the name alone: confirm the component is the product named",
+            finding.verdict_reason
+        );
+        return;
+    }
+    for exception_use in exceptions.iter_mut() {
+        if exception_applies(&exception_use.exception, aliases, &finding.component) {
+            if exception_use.expired {
+                finding.verdict_reason = format!(
+                    "{}; the exception until {} has expired",
+                    finding.verdict_reason, exception_use.exception.expires
+                );
+                continue;
+            }
+            exception_use.applied += 1;
+            finding.verdict = Verdict::Excepted;
+            finding.verdict_reason = format!(
+                "{}; excepted until {}: {}",
+                finding.verdict_reason, exception_use.exception.expires, exception_use.exception.reason
+            );
+            finding.exception = Some(exception_use.exception.clone());
+            return;
+        }
+    }
+    finding.verdict = Verdict::Fail;
+    finding.fails_level = true;
+}
+
+/// Groups that share no identifiers are different vulnerabilities; this is what tests use to look
+/// findings up by any name.
+pub fn finding_names(finding: &Finding) -> HashSet<&str> {
+    std::iter::once(finding.id.as_str()).chain(finding.aliases.iter().map(String::as_str)).collect()
+}

@@ -1,0 +1,308 @@
+//! `tekigo sbom ...`: read SBOMs, and check them against the vulnerability database.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use tekigo_criteria::{Lang, LevelSelector};
+use tekigo_vuln::check::{Confidence, Finding};
+use tekigo_vuln::{CheckRequest, Policy, Report, Verdict, VulnDb};
+
+use crate::cli::{CheckFormat, Format, SbomCommand};
+use crate::criteria_cmd::load_catalog;
+use crate::output::{table, tr, write_json};
+
+pub(crate) fn run(
+    command: &SbomCommand,
+    criteria_dir: Option<&Path>,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        SbomCommand::Components { sbom, format } => {
+            let sbom = tekigo_sbom::read_file(sbom)?;
+            match format.format {
+                Format::Json => write_json(out, &sbom)?,
+                Format::Table => {
+                    let mut rows = table(vec![
+                        tr(lang, "Name", "名前"),
+                        tr(lang, "Version", "版"),
+                        "purl / CPE",
+                        tr(lang, "Supplier", "供給者"),
+                    ]);
+                    for component in &sbom.components {
+                        let identifier =
+                            component.purl.clone().or_else(|| component.cpes.first().cloned()).unwrap_or_default();
+                        rows.add_row(vec![
+                            component.name.clone(),
+                            component.version.clone().unwrap_or_default(),
+                            identifier,
+                            component.supplier.clone().unwrap_or_default(),
+                        ]);
+                    }
+                    writeln!(out, "{rows}")?;
+                    match lang {
+                        Lang::En => writeln!(out, "{} component(s)", sbom.components.len())?,
+                        Lang::Ja => writeln!(out, "構成要素 {} 件", sbom.components.len())?,
+                    }
+                }
+                Format::Oscal => bail!("--format oscal is for `criteria export`"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SbomCommand::Check { sbom: path, level, db, vex, policy, today, format } => {
+            let catalog = load_catalog(criteria_dir)?;
+            let selector = if level.contains(':') {
+                LevelSelector::parse(level).map_err(anyhow::Error::msg)?
+            } else {
+                LevelSelector { scheme: "jc-star".into(), level: Some(level.trim_start_matches('★').to_owned()) }
+            };
+            let scheme = catalog.scheme(&selector.scheme)?;
+            let level_id = selector.level.clone().context("name a level: --level 1 or --level jc-star:1")?;
+            let level_def = scheme.level(&level_id)?;
+            let Some(cvss_min) = level_def.vulnerability_cvss_min else {
+                bail!("level {selector} sets no vulnerability rule (no vulnerability_cvss_min in the catalog)");
+            };
+            let policy = match policy {
+                Some(file) => {
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("cannot read policy {}", file.display()))?;
+                    Policy::from_toml(&text, &file.display().to_string(), cvss_min)?
+                }
+                None => Policy::default(),
+            };
+            let mut statements = Vec::new();
+            for file in vex {
+                let bytes = std::fs::read(file).with_context(|| format!("cannot read VEX {}", file.display()))?;
+                statements.extend(tekigo_vuln::vex::read(&bytes, &file.display().to_string())?);
+            }
+            let today = match today {
+                Some(date) => jiff::civil::Date::strptime("%Y-%m-%d", date)
+                    .with_context(|| format!("--today {date}: expected YYYY-MM-DD"))?,
+                None => jiff::ZonedDateTime::now().date(),
+            };
+            let database = VulnDb::open(db)?;
+            let origin = path.display().to_string();
+            let sbom = tekigo_sbom::read_file(path)?;
+            let report = database.check(&CheckRequest {
+                sbom: &sbom,
+                sbom_origin: &origin,
+                level_name: &selector.to_string(),
+                level: level_def,
+                policy: &policy,
+                vex: &statements,
+                today,
+            })?;
+            match format {
+                CheckFormat::Json => write_json(out, &report)?,
+                CheckFormat::Sarif => write_json(out, &sarif(&report))?,
+                CheckFormat::Table => print_table(&report, lang, out)?,
+            }
+            Ok(if report.conformant { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+fn verdict_name(verdict: Verdict, lang: Lang) -> &'static str {
+    match verdict {
+        Verdict::Fail => tr(lang, "FAIL", "不適合"),
+        Verdict::Review => tr(lang, "review", "要確認"),
+        Verdict::Pass => tr(lang, "pass", "基準未満"),
+        Verdict::NotAffected => tr(lang, "not affected (VEX)", "影響なし（VEX）"),
+        Verdict::Excepted => tr(lang, "excepted", "例外"),
+    }
+}
+
+fn confidence_name(confidence: Confidence, lang: Lang) -> &'static str {
+    match confidence {
+        Confidence::High => tr(lang, "high", "高"),
+        Confidence::Medium => tr(lang, "medium", "中"),
+        Confidence::Low => tr(lang, "low", "低"),
+    }
+}
+
+fn print_table(report: &Report, lang: Lang, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut rows = table(vec![
+        tr(lang, "Verdict", "判定"),
+        tr(lang, "Vulnerability", "脆弱性"),
+        tr(lang, "Component", "構成要素"),
+        "CVSS v3",
+        tr(lang, "Exploited", "悪用"),
+        tr(lang, "Match", "照合"),
+        tr(lang, "Why", "理由"),
+    ]);
+    for finding in &report.findings {
+        rows.add_row(vec![
+            verdict_name(finding.verdict, lang).to_owned(),
+            finding.id.clone(),
+            format!("{} {}", finding.component.name, finding.component.version.clone().unwrap_or_default()),
+            finding.cvss.as_ref().and_then(|s| s.score).map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into()),
+            exploited_mark(finding),
+            confidence_name(finding.confidence, lang).to_owned(),
+            finding.verdict_reason.clone(),
+        ]);
+    }
+    if !report.findings.is_empty() {
+        writeln!(out, "{rows}")?;
+    }
+    let c = &report.counts;
+    match lang {
+        Lang::En => {
+            writeln!(
+                out,
+                "{}: {} against {} (CVSS v3 ≥ {:.1} and exploitable fails)",
+                report.sbom,
+                if report.conformant { "CONFORMANT" } else { "NOT CONFORMANT" },
+                report.level,
+                report.cvss_min
+            )?;
+            writeln!(
+                out,
+                "{} component(s), {} finding(s): {} fail, {} review, {} below the bar, {} not affected (VEX), {} excepted",
+                report.components,
+                report.findings.len(),
+                c.fail,
+                c.review,
+                c.pass,
+                c.not_affected,
+                c.excepted
+            )?;
+            if report.components_without_identifiers > 0 {
+                writeln!(
+                    out,
+                    "{} component(s) carry neither purl nor CPE and were matched by name only",
+                    report.components_without_identifiers
+                )?;
+            }
+        }
+        Lang::Ja => {
+            writeln!(
+                out,
+                "{}: {} に{}（CVSS v3 {:.1} 以上かつ悪用可能なものが不適合）",
+                report.sbom,
+                report.level,
+                if report.conformant { "適合" } else { "不適合" },
+                report.cvss_min
+            )?;
+            writeln!(
+                out,
+                "構成要素 {} 件、検出 {} 件: 不適合 {}、要確認 {}、基準未満 {}、影響なし（VEX） {}、例外 {}",
+                report.components,
+                report.findings.len(),
+                c.fail,
+                c.review,
+                c.pass,
+                c.not_affected,
+                c.excepted
+            )?;
+            if report.components_without_identifiers > 0 {
+                writeln!(
+                    out,
+                    "purl も CPE もない構成要素 {} 件は名前のみで照合しました",
+                    report.components_without_identifiers
+                )?;
+            }
+        }
+    }
+    for exception in report.exceptions.iter().filter(|e| e.expired) {
+        match lang {
+            Lang::En => writeln!(
+                out,
+                "warning: the exception for {} expired on {}",
+                exception.exception.id, exception.exception.expires
+            )?,
+            Lang::Ja => writeln!(
+                out,
+                "警告: {} の例外は {} に期限切れです",
+                exception.exception.id, exception.exception.expires
+            )?,
+        }
+    }
+    Ok(())
+}
+
+fn exploited_mark(finding: &Finding) -> String {
+    let mut marks = Vec::new();
+    if finding.kev.is_some() {
+        marks.push("KEV".to_owned());
+    }
+    if let Some(epss) = finding.epss {
+        marks.push(format!("EPSS {epss:.2}"));
+    }
+    if !finding.exploited_by.is_empty() {
+        marks.push("advisory".to_owned());
+    }
+    marks.join(", ")
+}
+
+/// SARIF 2.1.0: one rule per vulnerability, one result per finding. Failing findings are errors,
+/// those to review warnings, the rest notes, so CI can gate on errors alone.
+fn sarif(report: &Report) -> serde_json::Value {
+    let mut rule_ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rules: Vec<serde_json::Value> = rule_ids
+        .iter()
+        .map(|id| {
+            let finding = report.findings.iter().find(|f| f.id == *id).expect("the id comes from a finding");
+            let mut rule = json!({
+                "id": id,
+                "shortDescription": { "text": finding.summary.clone().unwrap_or_else(|| (*id).to_owned()) },
+                "properties": { "aliases": finding.aliases },
+            });
+            if let Some(score) = finding.cvss.as_ref().and_then(|s| s.score) {
+                rule["properties"]["security-severity"] = json!(format!("{score:.1}"));
+            }
+            rule
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .map(|finding| {
+            let level = match finding.verdict {
+                Verdict::Fail => "error",
+                Verdict::Review => "warning",
+                _ => "note",
+            };
+            let component = finding
+                .component
+                .purl
+                .clone()
+                .or_else(|| finding.component.cpe.clone())
+                .unwrap_or_else(|| finding.component.name.clone());
+            json!({
+                "ruleId": finding.id,
+                "ruleIndex": rule_ids.iter().position(|r| *r == finding.id),
+                "level": level,
+                "message": { "text": format!("{} in {}: {}", finding.id, component, finding.verdict_reason) },
+                "locations": [{
+                    "physicalLocation": { "artifactLocation": { "uri": report.sbom } },
+                    "logicalLocations": [{ "name": component, "kind": "module" }],
+                }],
+                "properties": {
+                    "verdict": finding.verdict,
+                    "failsLevel": finding.fails_level,
+                    "confidence": finding.confidence,
+                    "reasons": finding.reasons,
+                },
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "tekigo",
+                "informationUri": "https://github.com/tekigo/tekigo",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            } },
+            "results": results,
+            "properties": { "level": report.level, "conformant": report.conformant },
+        }],
+    })
+}
