@@ -159,10 +159,8 @@ fn json_component(builder: &mut Builder, value: &Value, place: String, parent: O
 fn check_version(builder: &mut Builder, version: Option<&str>, at: Option<crate::Position>) {
     match version {
         None => builder.diagnostic("the CycloneDX spec version is missing", at),
-        Some(v) if !VERSIONS.contains(&v) => builder.diagnostic(
-            format!("CycloneDX {v} is not a version this reader knows (1.2 to 1.6); read anyway"),
-            at,
-        ),
+        Some(v) if !VERSIONS.contains(&v) => builder
+            .diagnostic(format!("CycloneDX {v} is not a version this reader knows (1.2 to 1.6); read anyway"), at),
         Some(_) => {}
     }
 }
@@ -179,8 +177,7 @@ pub(crate) fn read_xml(bom: &Element, bytes: &[u8]) -> Sbom {
     });
     check_version(&mut builder, spec_version.as_deref(), at(bom));
 
-    let components: Vec<&Element> =
-        bom.children("components").flat_map(|c| c.children("component")).collect();
+    let components: Vec<&Element> = bom.children("components").flat_map(|c| c.children("component")).collect();
     if let Some(product) = bom.child("metadata").and_then(|m| m.child("component")) {
         builder.set_name(product.child_text("name"));
         let listed = product.attribute("bom-ref").is_some_and(|id| {
@@ -202,11 +199,7 @@ pub(crate) fn read_xml(bom: &Element, bytes: &[u8]) -> Sbom {
         };
         for to in dependency.children.iter().filter(|c| c.name == "dependency" || c.name == "provides") {
             match to.attribute("ref") {
-                Some(to_ref) => builder.edge(
-                    End::Id(from.to_owned()),
-                    End::Id(to_ref.to_owned()),
-                    at(to),
-                ),
+                Some(to_ref) => builder.edge(End::Id(from.to_owned()), End::Id(to_ref.to_owned()), at(to)),
                 None => builder.diagnostic("dependency skipped: it has no ref", at(to)),
             }
         }
@@ -219,8 +212,7 @@ fn collect_xml_refs<'a>(components: &[&'a Element], ids: &mut HashSet<&'a str>) 
         if let Some(id) = component.attribute("bom-ref") {
             ids.insert(id);
         }
-        let nested: Vec<&Element> =
-            component.children("components").flat_map(|c| c.children("component")).collect();
+        let nested: Vec<&Element> = component.children("components").flat_map(|c| c.children("component")).collect();
         collect_xml_refs(&nested, ids);
     }
 }
@@ -237,11 +229,7 @@ fn xml_component(
         .or_else(|| entity_name("manufacturer"))
         .or_else(|| component.child_text("publisher"))
         .or_else(|| component.child_text("author"))
-        .or_else(|| {
-            component
-                .child("authors")
-                .and_then(|a| a.children("author").find_map(|e| e.child_text("name")))
-        });
+        .or_else(|| component.child("authors").and_then(|a| a.children("author").find_map(|e| e.child_text("name"))));
     let hashes = component
         .children("hashes")
         .flat_map(|h| h.children("hash"))

@@ -195,10 +195,7 @@ pub fn read_file(path: &Path) -> Result<Sbom, SbomError> {
         SbomError::new(
             &origin,
             None,
-            format!(
-                "the file is {size} bytes, over the {} MiB limit for SBOMs",
-                MAX_SBOM_BYTES / (1024 * 1024)
-            ),
+            format!("the file is {size} bytes, over the {} MiB limit for SBOMs", MAX_SBOM_BYTES / (1024 * 1024)),
         )
     };
     let file = std::fs::File::open(path).map_err(io_error)?;
@@ -217,8 +214,7 @@ pub fn read_file(path: &Path) -> Result<Sbom, SbomError> {
 
 fn read_json(bytes: &[u8], origin: &str) -> Result<Sbom, SbomError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        let position = (e.line() > 0)
-            .then(|| position::from_line_and_byte_column(bytes, e.line(), e.column()));
+        let position = (e.line() > 0).then(|| position::from_line_and_byte_column(bytes, e.line(), e.column()));
         // serde_json appends " at line L column C"; the position says it already.
         let message = e.to_string();
         let message = match message.rfind(" at line ") {

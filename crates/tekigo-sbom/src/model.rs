@@ -55,10 +55,7 @@ impl Builder {
     pub(crate) fn push(&mut self, draft: Draft) -> Option<usize> {
         if draft.name.as_deref().and_then(|n| present(n.to_owned())).is_none() {
             let id = draft.id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default();
-            self.diagnostic(
-                format!("{}{id} skipped: it has no name", draft.place),
-                draft.position,
-            );
+            self.diagnostic(format!("{}{id} skipped: it has no name", draft.place), draft.position);
             return None;
         }
         self.drafts.push(draft);
@@ -95,11 +92,9 @@ impl Builder {
                 continue;
             }
             let name = draft.name.as_deref().unwrap_or_default().trim();
-            let base = draft.id.clone().or_else(|| draft.purl.clone()).unwrap_or_else(|| {
-                match &draft.version {
-                    Some(v) => format!("{name}@{v}"),
-                    None => name.to_owned(),
-                }
+            let base = draft.id.clone().or_else(|| draft.purl.clone()).unwrap_or_else(|| match &draft.version {
+                Some(v) => format!("{name}@{v}"),
+                None => name.to_owned(),
             });
             let mut id = base.clone();
             let mut n = 2;
@@ -146,13 +141,7 @@ impl Builder {
                 }
             }
         }
-        Sbom {
-            format: self.format,
-            name: self.name,
-            components,
-            dependencies,
-            diagnostics: self.diagnostics,
-        }
+        Sbom { format: self.format, name: self.name, components, dependencies, diagnostics: self.diagnostics }
     }
 }
 
@@ -220,8 +209,7 @@ pub(crate) fn kebab(text: &str) -> String {
 
 /// Hash algorithm names as CycloneDX spells them, whatever the format wrote.
 pub(crate) fn hash_algorithm(name: &str) -> String {
-    let key: String =
-        name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase();
+    let key: String = name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase();
     let known = match key.as_str() {
         "MD2" | "MD4" | "MD5" | "MD6" | "ADLER32" | "BLAKE3" => return key,
         "SHA1" => "SHA-1",
@@ -243,11 +231,7 @@ pub(crate) fn hash_algorithm(name: &str) -> String {
 
 fn hash_value(value: &str) -> String {
     let value = value.trim();
-    if value.chars().all(|c| c.is_ascii_hexdigit()) {
-        value.to_ascii_lowercase()
-    } else {
-        value.to_owned()
-    }
+    if value.chars().all(|c| c.is_ascii_hexdigit()) { value.to_ascii_lowercase() } else { value.to_owned() }
 }
 
 /// SPDX 2 supplier text: `Organization: ACME (ops@acme.example)` → `ACME`.

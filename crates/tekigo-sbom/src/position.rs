@@ -37,12 +37,7 @@ pub(crate) fn from_line_and_byte_column(bytes: &[u8], line: usize, column: usize
     let line_start = if line <= 1 {
         0
     } else {
-        bytes
-            .iter()
-            .enumerate()
-            .filter(|&(_, &b)| b == b'\n')
-            .nth(line - 2)
-            .map_or(bytes.len(), |(i, _)| i + 1)
+        bytes.iter().enumerate().filter(|&(_, &b)| b == b'\n').nth(line - 2).map_or(bytes.len(), |(i, _)| i + 1)
     };
     let end = line_start.saturating_add(column).min(bytes.len());
     let column = if column == 0 { 0 } else { chars(&bytes[line_start..end]).max(1) };

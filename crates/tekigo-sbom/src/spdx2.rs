@@ -39,9 +39,15 @@ pub(crate) struct Relationship {
 pub(crate) fn edge_direction(kind: &str) -> Option<bool> {
     match kind.trim().to_ascii_uppercase().replace('-', "_").as_str() {
         "DEPENDS_ON" | "CONTAINS" | "STATIC_LINK" | "DYNAMIC_LINK" | "HAS_PREREQUISITE" => Some(true),
-        "DEPENDENCY_OF" | "CONTAINED_BY" | "BUILD_DEPENDENCY_OF" | "DEV_DEPENDENCY_OF"
-        | "OPTIONAL_DEPENDENCY_OF" | "PROVIDED_DEPENDENCY_OF" | "RUNTIME_DEPENDENCY_OF"
-        | "TEST_DEPENDENCY_OF" | "PREREQUISITE_FOR" => Some(false),
+        "DEPENDENCY_OF"
+        | "CONTAINED_BY"
+        | "BUILD_DEPENDENCY_OF"
+        | "DEV_DEPENDENCY_OF"
+        | "OPTIONAL_DEPENDENCY_OF"
+        | "PROVIDED_DEPENDENCY_OF"
+        | "RUNTIME_DEPENDENCY_OF"
+        | "TEST_DEPENDENCY_OF"
+        | "PREREQUISITE_FOR" => Some(false),
         _ => None,
     }
 }
@@ -59,10 +65,8 @@ pub(crate) fn build(format: SbomFormat, document: Document) -> Sbom {
     let mut builder = Builder::new(format);
     match document.version.as_deref() {
         Some(v) if VERSIONS.contains(&v) => {}
-        Some(v) => builder.diagnostic(
-            format!("{v} is not a version this reader knows (SPDX-2.2, SPDX-2.3); read anyway"),
-            None,
-        ),
+        Some(v) => builder
+            .diagnostic(format!("{v} is not a version this reader knows (SPDX-2.2, SPDX-2.3); read anyway"), None),
         None => builder.diagnostic("the SPDX version is missing", None),
     }
     builder.set_name(document.name);
@@ -75,10 +79,7 @@ pub(crate) fn build(format: SbomFormat, document: Document) -> Sbom {
     for r in document.relationships {
         let Some(forward) = edge_direction(&r.kind) else { continue };
         let elsewhere = |id: &str| {
-            document.other_ids.contains(id)
-                || id.starts_with("DocumentRef-")
-                || id == "NOASSERTION"
-                || id == "NONE"
+            document.other_ids.contains(id) || id.starts_with("DocumentRef-") || id == "NOASSERTION" || id == "NONE"
         };
         if elsewhere(&r.from) || elsewhere(&r.to) {
             continue;
@@ -129,11 +130,7 @@ struct JsonRelationship {
 pub(crate) fn read_json(object: &Map<String, Value>) -> Sbom {
     let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
     let version = text("spdxVersion");
-    let mut document = Document {
-        version: version.clone(),
-        name: text("name"),
-        ..Document::default()
-    };
+    let mut document = Document { version: version.clone(), name: text("name"), ..Document::default() };
     if let Some(id) = text("SPDXID") {
         document.other_ids.insert(id);
     }
@@ -153,11 +150,7 @@ pub(crate) fn read_json(object: &Map<String, Value>) -> Sbom {
                     name: package.name,
                     version: package.version_info,
                     supplier: package.supplier.as_deref().and_then(spdx_agent),
-                    hashes: package
-                        .checksums
-                        .into_iter()
-                        .map(|c| (c.algorithm, c.checksum_value))
-                        .collect(),
+                    hashes: package.checksums.into_iter().map(|c| (c.algorithm, c.checksum_value)).collect(),
                     kind: package.primary_package_purpose,
                     place,
                     ..Draft::default()

@@ -14,15 +14,14 @@ use crate::{Sbom, SbomFormat};
 pub(crate) fn is_spdx3(object: &Map<String, Value>) -> bool {
     let mentions_spdx3 = |value: &Value| match value {
         Value::String(s) => s.contains("spdx.org/rdf/3"),
-        Value::Array(items) => {
-            items.iter().any(|i| i.as_str().is_some_and(|s| s.contains("spdx.org/rdf/3")))
-        }
+        Value::Array(items) => items.iter().any(|i| i.as_str().is_some_and(|s| s.contains("spdx.org/rdf/3"))),
         _ => false,
     };
     object.get("@context").is_some_and(mentions_spdx3)
-        || object.get("@graph").and_then(Value::as_array).is_some_and(|graph| {
-            graph.iter().any(|e| element_type(e).is_some_and(|t| t == "software_Package"))
-        })
+        || object
+            .get("@graph")
+            .and_then(Value::as_array)
+            .is_some_and(|graph| graph.iter().any(|e| element_type(e).is_some_and(|t| t == "software_Package")))
 }
 
 /// The element's type without any prefix: `software_Package`, `Relationship`…
@@ -94,9 +93,7 @@ pub(crate) fn read(object: &Map<String, Value>) -> Sbom {
     // Agents (for suppliedBy) and the document (for the name) by id.
     let mut names: HashMap<&str, &str> = HashMap::new();
     for element in graph {
-        if let (Some(id), Some(name)) =
-            (element_id(element), element.get("name").and_then(Value::as_str))
-        {
+        if let (Some(id), Some(name)) = (element_id(element), element.get("name").and_then(Value::as_str)) {
             names.insert(id, name);
         }
         if element_type(element) == Some("SpdxDocument") {
@@ -105,34 +102,26 @@ pub(crate) fn read(object: &Map<String, Value>) -> Sbom {
     }
     // Edges to files and other elements that are not packages are no dependencies: they are
     // dropped quietly (the builder reports only ids that are nowhere in the graph).
-    let not_packages: HashSet<&str> = graph
-        .iter()
-        .filter(|e| element_type(e) != Some("software_Package"))
-        .filter_map(element_id)
-        .collect();
+    let not_packages: HashSet<&str> =
+        graph.iter().filter(|e| element_type(e) != Some("software_Package")).filter_map(element_id).collect();
     for (i, element) in graph.iter().enumerate() {
         let place = format!("@graph[{i}]");
         match element_type(element) {
             Some("software_Package") => package(&mut builder, element, place, &names),
-            Some(kind) if kind.ends_with("Relationship") => {
-                match Relationship::deserialize(element) {
-                    Ok(r) => {
-                        if let Some(forward) = edge_direction(&r.relationship_type) {
-                            for to in r.to {
-                                if not_packages.contains(r.from.as_str())
-                                    || not_packages.contains(to.as_str())
-                                {
-                                    continue;
-                                }
-                                let (a, b) =
-                                    if forward { (r.from.clone(), to) } else { (to, r.from.clone()) };
-                                builder.edge(End::Id(a), End::Id(b), None);
+            Some(kind) if kind.ends_with("Relationship") => match Relationship::deserialize(element) {
+                Ok(r) => {
+                    if let Some(forward) = edge_direction(&r.relationship_type) {
+                        for to in r.to {
+                            if not_packages.contains(r.from.as_str()) || not_packages.contains(to.as_str()) {
+                                continue;
                             }
+                            let (a, b) = if forward { (r.from.clone(), to) } else { (to, r.from.clone()) };
+                            builder.edge(End::Id(a), End::Id(b), None);
                         }
                     }
-                    Err(e) => builder.diagnostic(format!("{place} skipped: {e}"), None),
                 }
-            }
+                Err(e) => builder.diagnostic(format!("{place} skipped: {e}"), None),
+            },
             _ => {}
         }
     }
@@ -142,8 +131,13 @@ pub(crate) fn read(object: &Map<String, Value>) -> Sbom {
 /// SPDX 3 relationship types that are dependency edges (all point from → to).
 fn edge_direction(kind: &str) -> Option<bool> {
     match kind {
-        "dependsOn" | "contains" | "hasStaticLink" | "hasDynamicLink" | "hasPrerequisite"
-        | "hasOptionalDependency" | "hasProvidedDependency" => Some(true),
+        "dependsOn"
+        | "contains"
+        | "hasStaticLink"
+        | "hasDynamicLink"
+        | "hasPrerequisite"
+        | "hasOptionalDependency"
+        | "hasProvidedDependency" => Some(true),
         _ => None,
     }
 }
@@ -168,11 +162,7 @@ fn package(builder: &mut Builder, element: &Value, place: String, names: &HashMa
         supplier: supplier.and_then(present),
         purl: package.purl,
         kind: package.primary_purpose,
-        hashes: package
-            .verified_using
-            .into_iter()
-            .filter_map(|h| Some((h.algorithm?, h.hash_value?)))
-            .collect(),
+        hashes: package.verified_using.into_iter().filter_map(|h| Some((h.algorithm?, h.hash_value?))).collect(),
         place,
         ..Draft::default()
     };

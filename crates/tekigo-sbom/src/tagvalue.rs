@@ -72,10 +72,9 @@ pub(crate) fn read(bytes: &[u8], origin: &str) -> Result<Sbom, SbomError> {
                         position: Some(line.position),
                     });
                 } else {
-                    document.diagnostics.push((
-                        format!("relationship skipped: `{value}` is not `ID TYPE ID`"),
-                        Some(line.position),
-                    ));
+                    document
+                        .diagnostics
+                        .push((format!("relationship skipped: `{value}` is not `ID TYPE ID`"), Some(line.position)));
                 }
             }
             tag if section == Section::Package => {
@@ -104,10 +103,9 @@ fn package_line(
             Some((algorithm, hash)) => {
                 package.hashes.push((algorithm.trim().to_owned(), hash.trim().to_owned()));
             }
-            None => diagnostics.push((
-                format!("checksum skipped: `{value}` is not `ALGORITHM: value`"),
-                Some(position),
-            )),
+            None => {
+                diagnostics.push((format!("checksum skipped: `{value}` is not `ALGORITHM: value`"), Some(position)))
+            }
         },
         "ExternalRef" => {
             let words: Vec<&str> = value.split_whitespace().collect();
@@ -209,12 +207,8 @@ mod tests {
     fn text_values_span_lines() {
         let text = "A: 1\nB: <text>one\ntwo: x\n</text>\n# comment\n\nC:  3 \nD: <text>x</text>\nE: y";
         let lines = lines(text, "t").unwrap();
-        let got: Vec<(&str, &str, usize)> =
-            lines.iter().map(|l| (l.tag, l.value, l.position.line)).collect();
-        assert_eq!(
-            got,
-            [("A", "1", 1), ("B", "one\ntwo: x\n", 2), ("C", "3", 7), ("D", "x", 8), ("E", "y", 9)]
-        );
+        let got: Vec<(&str, &str, usize)> = lines.iter().map(|l| (l.tag, l.value, l.position.line)).collect();
+        assert_eq!(got, [("A", "1", 1), ("B", "one\ntwo: x\n", 2), ("C", "3", 7), ("D", "x", 8), ("E", "y", 9)]);
     }
 
     #[test]

@@ -69,9 +69,7 @@ pub(crate) fn parse(bytes: &[u8], origin: &str) -> Result<Element, SbomError> {
     let mut root: Option<Element> = None;
     loop {
         let start = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| error(reader.error_position(), format!("invalid XML: {e}")))?;
+        let event = reader.read_event().map_err(|e| error(reader.error_position(), format!("invalid XML: {e}")))?;
         let decode_error = |e: &dyn std::fmt::Display| error(start, format!("invalid XML: {e}"));
         match event {
             Event::Start(_) | Event::Empty(_) if root.is_some() && stack.is_empty() => {
@@ -120,10 +118,7 @@ pub(crate) fn parse(bytes: &[u8], origin: &str) -> Result<Element, SbomError> {
                         "quot" => '"',
                         "apos" => '\'',
                         other => {
-                            return Err(error(
-                                start,
-                                format!("invalid XML: unknown entity `&{other};`"),
-                            ));
+                            return Err(error(start, format!("invalid XML: unknown entity `&{other};`")));
                         }
                     },
                 };
@@ -144,27 +139,16 @@ pub(crate) fn parse(bytes: &[u8], origin: &str) -> Result<Element, SbomError> {
     root.ok_or_else(|| error(0, "invalid XML: no root element".to_owned()))
 }
 
-fn element(
-    tag: &BytesStart<'_>,
-    offset: u64,
-    origin: &str,
-    bytes: &[u8],
-) -> Result<Element, SbomError> {
+fn element(tag: &BytesStart<'_>, offset: u64, origin: &str, bytes: &[u8]) -> Result<Element, SbomError> {
     let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-    let error = |message: String| {
-        SbomError::new(origin, Some(position::from_offset(bytes, offset)), message)
-    };
+    let error = |message: String| SbomError::new(origin, Some(position::from_offset(bytes, offset)), message);
     let name = local(tag.local_name().as_ref(), &error)?;
     let mut attributes = Vec::new();
     for attribute in tag.attributes() {
         let attribute = attribute.map_err(|e| error(format!("invalid XML: {e}")))?;
         let key = attribute.key;
         // Namespace declarations are attributes too: keep `xmlns` (the CycloneDX version is in it).
-        let key = if key.as_ref() == b"xmlns" {
-            "xmlns".to_owned()
-        } else {
-            local(key.local_name().as_ref(), &error)?
-        };
+        let key = if key.as_ref() == b"xmlns" { "xmlns".to_owned() } else { local(key.local_name().as_ref(), &error)? };
         let value = attribute.unescape_value().map_err(|e| error(format!("invalid XML: {e}")))?;
         attributes.push((key, value.into_owned()));
     }
@@ -172,9 +156,7 @@ fn element(
 }
 
 fn local(name: &[u8], error: &dyn Fn(String) -> SbomError) -> Result<String, SbomError> {
-    std::str::from_utf8(name)
-        .map(str::to_owned)
-        .map_err(|_| error("invalid XML: a name is not UTF-8".to_owned()))
+    std::str::from_utf8(name).map(str::to_owned).map_err(|_| error("invalid XML: a name is not UTF-8".to_owned()))
 }
 
 #[cfg(test)]
@@ -195,12 +177,8 @@ mod tests {
 
     #[test]
     fn errors_have_positions() {
-        let cases: [(&[u8], usize); 4] = [
-            (b"<a>\n  <b></c>\n</a>", 2),
-            (b"<a>\n<b>\n", 3),
-            (b"<a></a>\n<b/>", 2),
-            (b"<a>\n &nope;</a>", 2),
-        ];
+        let cases: [(&[u8], usize); 4] =
+            [(b"<a>\n  <b></c>\n</a>", 2), (b"<a>\n<b>\n", 3), (b"<a></a>\n<b/>", 2), (b"<a>\n &nope;</a>", 2)];
         for (xml, line) in cases {
             let error = parse(xml, "t.xml").unwrap_err();
             assert_eq!(error.position.map(|p| p.line), Some(line), "{error}");

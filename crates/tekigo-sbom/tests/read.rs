@@ -63,12 +63,7 @@ fn every_example_reads_with_the_reference_component_count() {
 
     for (file, reference, product) in REFERENCE_COUNTS {
         let sbom = load(file);
-        assert_eq!(
-            sbom.components.len(),
-            reference + usize::from(product),
-            "{file}: {:#?}",
-            sbom.diagnostics
-        );
+        assert_eq!(sbom.components.len(), reference + usize::from(product), "{file}: {:#?}", sbom.diagnostics);
         assert!(sbom.diagnostics.is_empty(), "{file}: {:#?}", sbom.diagnostics);
         let mut ids: Vec<&str> = sbom.components.iter().map(|c| c.id.as_str()).collect();
         ids.sort_unstable();
@@ -104,8 +99,7 @@ fn dependencies_are_read() {
     let sbom = load("cyclonedx/dropwizard-1.3.15.bom.json");
     assert!(!sbom.dependencies.is_empty());
     let sbom = load("spdx/example11-rust.spdx.json");
-    let edges: Vec<(&str, &str)> =
-        sbom.dependencies.iter().map(|d| (d.from.as_str(), d.to.as_str())).collect();
+    let edges: Vec<(&str, &str)> = sbom.dependencies.iter().map(|d| (d.from.as_str(), d.to.as_str())).collect();
     assert!(!edges.is_empty(), "{:#?}", sbom.diagnostics);
 }
 
@@ -113,20 +107,25 @@ fn dependencies_are_read() {
 fn firmware_components_keep_their_cpes() {
     let sbom = load("firmware/router-fw.cdx.json");
     assert_eq!(sbom.name.as_deref(), Some("example-router-firmware"));
-    let got: Vec<(&str, Option<&str>, &[String])> = sbom
-        .components
-        .iter()
-        .map(|c| (c.name.as_str(), c.kind.as_deref(), c.cpes.as_slice()))
-        .collect();
+    let got: Vec<(&str, Option<&str>, &[String])> =
+        sbom.components.iter().map(|c| (c.name.as_str(), c.kind.as_deref(), c.cpes.as_slice())).collect();
     let cpe = |s: &str| vec![s.to_owned()];
     assert_eq!(
         got,
         [
-            ("example-router-firmware", Some("firmware"), &cpe("cpe:2.3:o:example:router_firmware:2.4.1:*:*:*:*:*:*:*")[..]),
+            (
+                "example-router-firmware",
+                Some("firmware"),
+                &cpe("cpe:2.3:o:example:router_firmware:2.4.1:*:*:*:*:*:*:*")[..]
+            ),
             ("linux", Some("operating-system"), &cpe("cpe:2.3:o:linux:linux_kernel:5.10.176:*:*:*:*:*:*:*")[..]),
             ("busybox", Some("application"), &cpe("cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*")[..]),
             ("openssl", Some("library"), &cpe("cpe:2.3:a:openssl:openssl:1.1.1w:*:*:*:*:*:*:*")[..]),
-            ("dropbear", Some("application"), &cpe("cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2022.83:*:*:*:*:*:*:*")[..]),
+            (
+                "dropbear",
+                Some("application"),
+                &cpe("cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2022.83:*:*:*:*:*:*:*")[..]
+            ),
             ("lighttpd", Some("application"), &cpe("cpe:2.3:a:lighttpd:lighttpd:1.4.69:*:*:*:*:*:*:*")[..]),
         ]
     );
