@@ -245,3 +245,28 @@ fn normalized_json_snapshots() {
         insta::assert_json_snapshot!(snapshot, load(file));
     }
 }
+
+#[test]
+fn prefixed_cyclonedx_xml_reads() {
+    let xml = r#"<?xml version="1.0"?>
+<cdx:bom xmlns:cdx="http://cyclonedx.org/schema/bom/1.6" version="1">
+  <cdx:components>
+    <cdx:component type="firmware" bom-ref="a">
+      <cdx:name>modem-fw</cdx:name>
+      <cdx:cpe>cpe:/o:acme:modem_firmware:3.2</cdx:cpe>
+      <cdx:components>
+        <cdx:component type="library"><cdx:name>zlib</cdx:name><cdx:version>1.3</cdx:version></cdx:component>
+        <cdx:component type="library"><cdx:version>1</cdx:version></cdx:component>
+      </cdx:components>
+    </cdx:component>
+  </cdx:components>
+</cdx:bom>"#;
+    let sbom = read(xml.as_bytes(), "prefixed.xml").unwrap();
+    assert_eq!(sbom.format, SbomFormat::CycloneDxXml { spec_version: "1.6".into() });
+    assert_eq!(sbom.components.len(), 2);
+    assert_eq!(sbom.components[0].cpes, ["cpe:2.3:o:acme:modem_firmware:3.2:*:*:*:*:*:*:*"]);
+    assert_eq!(sbom.dependencies[0].to, "zlib@1.3");
+    assert_eq!(sbom.diagnostics.len(), 1);
+    assert_eq!(sbom.diagnostics[0].position, Some(Position { line: 9, column: 9 }));
+    assert_eq!(sbom.diagnostics[0].message, "component skipped: it has no name");
+}
