@@ -270,3 +270,123 @@ fn prefixed_cyclonedx_xml_reads() {
     assert_eq!(sbom.diagnostics[0].position, Some(Position { line: 9, column: 9 }));
     assert_eq!(sbom.diagnostics[0].message, "component skipped: it has no name");
 }
+
+#[test]
+fn the_same_bom_as_json_and_xml_reads_the_same() {
+    let json = load("cyclonedx/cern-lhc-vdm-editor.bom.json");
+    let xml = load("cyclonedx/cern-lhc-vdm-editor.bom.xml");
+    assert_eq!(json.name, xml.name);
+    assert_eq!(json.components, xml.components);
+    assert_eq!(json.dependencies, xml.dependencies);
+}
+
+#[test]
+fn spdx2_json_security_refs_checksums_and_relationships() {
+    let json = r#"{
+      "spdxVersion": "SPDX-2.2", "SPDXID": "SPDXRef-DOCUMENT", "name": "camera-fw",
+      "documentDescribes": ["SPDXRef-fw"],
+      "packages": [
+        {"SPDXID": "SPDXRef-fw", "name": "camera-fw", "versionInfo": "1.0",
+         "supplier": "Organization: Example Camera Co. (security@example.com)",
+         "primaryPackagePurpose": "FIRMWARE"},
+        {"SPDXID": "SPDXRef-openssl", "name": "openssl", "versionInfo": "3.0.13",
+         "supplier": "NOASSERTION",
+         "checksums": [{"algorithm": "SHA256", "checksumValue": "ABCDEF"}],
+         "externalRefs": [
+           {"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl", "referenceLocator": "pkg:generic/openssl@3.0.13"},
+           {"referenceCategory": "SECURITY", "referenceType": "cpe23Type", "referenceLocator": "cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*"},
+           {"referenceCategory": "SECURITY", "referenceType": "cpe22Type", "referenceLocator": "cpe:/a:openssl:openssl:3.0.13"},
+           {"referenceCategory": "OTHER", "referenceType": "swh", "referenceLocator": "swh:1:cnt:x"}
+         ]},
+        {"SPDXID": "SPDXRef-zlib", "name": "zlib", "versionInfo": "1.3.1"}
+      ],
+      "files": [{"SPDXID": "SPDXRef-file", "fileName": "./bin/app"}],
+      "relationships": [
+        {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-fw"},
+        {"spdxElementId": "SPDXRef-fw", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-openssl"},
+        {"spdxElementId": "SPDXRef-zlib", "relationshipType": "DEPENDENCY_OF", "relatedSpdxElement": "SPDXRef-openssl"},
+        {"spdxElementId": "SPDXRef-fw", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-file"},
+        {"spdxElementId": "SPDXRef-fw", "relationshipType": "DEPENDS_ON", "relatedSpdxElement": "SPDXRef-gone"}
+      ]
+    }"#;
+    let sbom = read(json.as_bytes(), "fw.spdx.json").unwrap();
+    assert_eq!(sbom.name.as_deref(), Some("camera-fw"));
+    let fw = &sbom.components[0];
+    assert_eq!(fw.supplier.as_deref(), Some("Example Camera Co."));
+    assert_eq!(fw.kind.as_deref(), Some("firmware"));
+    let openssl = &sbom.components[1];
+    assert_eq!(openssl.supplier, None);
+    assert_eq!(openssl.purl.as_deref(), Some("pkg:generic/openssl@3.0.13"));
+    // The 2.2 URI names the same CPE as the 2.3 string: kept once.
+    assert_eq!(openssl.cpes, ["cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*"]);
+    assert_eq!(openssl.hashes, [tekigo_sbom::Hash { algorithm: "SHA-256".into(), value: "abcdef".into() }]);
+    let edges: Vec<(&str, &str)> = sbom.dependencies.iter().map(|d| (d.from.as_str(), d.to.as_str())).collect();
+    assert_eq!(edges, [("SPDXRef-fw", "SPDXRef-openssl"), ("SPDXRef-openssl", "SPDXRef-zlib")]);
+    let messages: Vec<&str> = sbom.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages, ["dependency SPDXRef-fw -> SPDXRef-gone skipped: no component has id `SPDXRef-gone`"]);
+}
+
+#[test]
+fn spdx_tag_value_packages_text_values_and_refs() {
+    let text = "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n\
+DocumentName: router\nDocumentComment: <text>line one\nPackageName: not a package\n</text>\n\n\
+PackageName: busybox\nSPDXID: SPDXRef-busybox\nPackageVersion: 1.36.1\n\
+PackageSupplier: Person: Erik Andersen (erik@example.org)\nPackageChecksum: SHA1: 85E4\n\
+ExternalRef: SECURITY cpe22Type cpe:/a:busybox:busybox:1.36.1\n\
+PackageComment: <text>multi\nline</text>\nPrimaryPackagePurpose: APPLICATION\n\n\
+FileName: ./bin/busybox\nSPDXID: SPDXRef-bin\nFileChecksum: SHA1: 00\n\n\
+PackageName:\nSPDXID: SPDXRef-nameless\n\n\
+Relationship: SPDXRef-busybox CONTAINS SPDXRef-bin\n\
+Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-busybox\n";
+    let sbom = read(text.as_bytes(), "router.spdx").unwrap();
+    assert_eq!(sbom.format, SbomFormat::SpdxTagValue { version: "SPDX-2.3".into() });
+    assert_eq!(sbom.name.as_deref(), Some("router"));
+    assert_eq!(sbom.components.len(), 1, "{:#?}", sbom.components);
+    let busybox = &sbom.components[0];
+    assert_eq!(busybox.id, "SPDXRef-busybox");
+    assert_eq!(busybox.version.as_deref(), Some("1.36.1"));
+    assert_eq!(busybox.supplier.as_deref(), Some("Erik Andersen"));
+    assert_eq!(busybox.cpes, ["cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*"]);
+    assert_eq!(busybox.hashes[0].algorithm, "SHA-1");
+    assert_eq!(busybox.hashes[0].value, "85e4");
+    assert_eq!(busybox.kind.as_deref(), Some("application"));
+    assert!(sbom.dependencies.is_empty(), "files are not components");
+    assert_eq!(sbom.diagnostics.len(), 1);
+    assert_eq!(sbom.diagnostics[0].message, "package (SPDXRef-nameless) skipped: it has no name");
+    assert_eq!(sbom.diagnostics[0].position, Some(Position { line: 23, column: 1 }));
+}
+
+#[test]
+fn spdx3_identifiers_hashes_and_suppliers() {
+    let json = r#"{
+      "@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld",
+      "@graph": [
+        {"type": "Organization", "spdxId": "urn:org:acme", "name": "ACME"},
+        {"type": "SpdxDocument", "spdxId": "urn:doc", "name": "gateway"},
+        {"type": "software_Package", "spdxId": "urn:pkg:gw", "name": "gateway-fw",
+         "software_packageVersion": "4.1", "software_primaryPurpose": "firmware",
+         "suppliedBy": "urn:org:acme",
+         "externalIdentifier": [
+           {"type": "ExternalIdentifier", "externalIdentifierType": "cpe23", "identifier": "cpe:2.3:o:acme:gateway:4.1:*:*:*:*:*:*:*"},
+           {"type": "ExternalIdentifier", "externalIdentifierType": "packageUrl", "identifier": "pkg:generic/acme/gateway@4.1"}
+         ],
+         "verifiedUsing": [{"type": "Hash", "algorithm": "sha256", "hashValue": "00FF"}]},
+        {"type": "software_Package", "spdxId": "urn:pkg:lib", "name": "libcurl",
+         "software_packageUrl": "pkg:generic/curl@8.6.0", "software_primaryPurpose": "operatingSystem"},
+        {"type": "software_File", "spdxId": "urn:file", "name": "curl.so"},
+        {"type": "Relationship", "spdxId": "urn:r1", "from": "urn:pkg:gw", "relationshipType": "contains", "to": ["urn:pkg:lib", "urn:file"]},
+        {"type": "Relationship", "spdxId": "urn:r2", "from": "urn:doc", "relationshipType": "describes", "to": ["urn:pkg:gw"]}
+      ]
+    }"#;
+    let sbom = read(json.as_bytes(), "gw.spdx3.json").unwrap();
+    assert_eq!(sbom.name.as_deref(), Some("gateway"));
+    let gw = &sbom.components[0];
+    assert_eq!(gw.supplier.as_deref(), Some("ACME"));
+    assert_eq!(gw.purl.as_deref(), Some("pkg:generic/acme/gateway@4.1"));
+    assert_eq!(gw.cpes, ["cpe:2.3:o:acme:gateway:4.1:*:*:*:*:*:*:*"]);
+    assert_eq!(gw.hashes, [tekigo_sbom::Hash { algorithm: "SHA-256".into(), value: "00ff".into() }]);
+    assert_eq!(gw.kind.as_deref(), Some("firmware"));
+    assert_eq!(sbom.components[1].kind.as_deref(), Some("operating-system"));
+    assert_eq!(sbom.dependencies, [tekigo_sbom::Dependency { from: "urn:pkg:gw".into(), to: "urn:pkg:lib".into() }]);
+    assert!(sbom.diagnostics.is_empty(), "{:#?}", sbom.diagnostics);
+}
