@@ -168,9 +168,11 @@ fn check_version(builder: &mut Builder, version: Option<&str>, at: Option<crate:
 pub(crate) fn read_xml(bom: &Element, bytes: &[u8]) -> Sbom {
     let lines = LineIndex::new(bytes);
     let at = |element: &Element| Some(lines.position(element.offset));
+    // The namespace may be the default one or bound to a prefix (`xmlns:bom="…"`).
     let spec_version = bom
-        .attribute("xmlns")
-        .and_then(|ns| ns.trim().strip_prefix("http://cyclonedx.org/schema/bom/"))
+        .attributes
+        .iter()
+        .find_map(|(_, ns)| ns.trim().strip_prefix("http://cyclonedx.org/schema/bom/"))
         .map(str::to_owned);
     let mut builder = Builder::new(SbomFormat::CycloneDxXml {
         spec_version: spec_version.clone().unwrap_or_else(|| "unknown".to_owned()),

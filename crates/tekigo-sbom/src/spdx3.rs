@@ -45,9 +45,12 @@ fn element_id(element: &Value) -> Option<&str> {
 #[serde(rename_all = "camelCase")]
 struct Package {
     name: Option<String>,
-    software_package_version: Option<String>,
-    software_package_url: Option<String>,
-    software_primary_purpose: Option<String>,
+    #[serde(rename = "software_packageVersion")]
+    version: Option<String>,
+    #[serde(rename = "software_packageUrl")]
+    purl: Option<String>,
+    #[serde(rename = "software_primaryPurpose")]
+    primary_purpose: Option<String>,
     supplied_by: Option<Value>,
     #[serde(default)]
     external_identifier: Vec<ExternalIdentifier>,
@@ -155,10 +158,10 @@ fn package(builder: &mut Builder, element: &Value, place: String, names: &HashMa
     let mut draft = Draft {
         id: element_id(element).map(str::to_owned),
         name: package.name,
-        version: package.software_package_version,
+        version: package.version,
         supplier: supplier.and_then(present),
-        purl: package.software_package_url,
-        kind: package.software_primary_purpose,
+        purl: package.purl,
+        kind: package.primary_purpose,
         hashes: package.verified_using.into_iter().filter_map(|h| Some((h.algorithm?, h.hash_value?))).collect(),
         place,
         ..Draft::default()

@@ -21,15 +21,15 @@ pub(crate) fn read(bytes: &[u8], origin: &str) -> Result<Sbom, SbomError> {
         let position = crate::position::from_offset(bytes, e.valid_up_to());
         SbomError::new(origin, Some(position), "not an SBOM: the file is not UTF-8 text")
     })?;
-    let lines = lines(text, origin)?;
-    if !lines.iter().any(|l| l.tag == "SPDXVersion") {
-        let position = lines.first().map(|l| l.position);
+    // Any other text file is "not an SBOM", not a tag-value syntax error on its first line.
+    if !text.lines().any(|l| l.trim_start().starts_with("SPDXVersion")) {
         return Err(SbomError::new(
             origin,
-            position,
+            None,
             "not an SBOM: not JSON, XML, or SPDX tag-value (no `SPDXVersion:` line)",
         ));
     }
+    let lines = lines(text, origin)?;
     let mut document = Document::default();
     let mut section = Section::Document;
     for line in lines {
