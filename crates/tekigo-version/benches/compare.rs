@@ -51,7 +51,6 @@ fn osv_range_over_200_versions(bencher: divan::Bencher, scheme: Scheme) {
         Event::Introduced(vs[150].clone()),
         Event::LastAffected(vs[180].clone()),
     ];
-    bencher.bench_local(|| {
-        vs.iter().filter(|v| osv_range_affects(scheme, divan::black_box(&events), v).unwrap()).count()
-    });
+    bencher
+        .bench_local(|| vs.iter().filter(|v| osv_range_affects(scheme, divan::black_box(&events), v).unwrap()).count());
 }

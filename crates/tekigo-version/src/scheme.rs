@@ -57,8 +57,8 @@ impl Scheme {
             "crates.io" | "hex" | "pub" | "swifturl" => Scheme::Semver,
             "debian" | "ubuntu" => Scheme::Debian,
             "alpine" | "wolfi" | "chainguard" | "alpaquita" | "bellsoft hardened containers" => Scheme::Alpine,
-            "red hat" | "rocky linux" | "almalinux" | "suse" | "opensuse" | "mageia" | "openeuler"
-            | "photon os" | "azure linux" | "openanolis" => Scheme::Rpm,
+            "red hat" | "rocky linux" | "almalinux" | "suse" | "opensuse" | "mageia" | "openeuler" | "photon os"
+            | "azure linux" | "openanolis" => Scheme::Rpm,
             _ => Scheme::Generic,
         }
     }

@@ -29,7 +29,14 @@ fn introduced_and_fixed() {
     affects(
         Scheme::Semver,
         &events,
-        &[("0.9.9", false), ("1.0.0-rc.1", false), ("1.0.0", true), ("1.0.1", true), ("1.0.2", false), ("2.0.0", false)],
+        &[
+            ("0.9.9", false),
+            ("1.0.0-rc.1", false),
+            ("1.0.0", true),
+            ("1.0.1", true),
+            ("1.0.2", false),
+            ("2.0.0", false),
+        ],
     );
 }
 
@@ -56,7 +63,8 @@ fn last_affected_is_inclusive() {
 fn several_introduced_fixed_pairs() {
     // The schema's example for a vulnerability fixed on two release branches.
     let events = [introduced("0"), fixed("1.0.2"), introduced("1.1.0"), fixed("1.1.2")];
-    let cases = [("0.1.0", true), ("1.0.1", true), ("1.0.2", false), ("1.0.5", false), ("1.1.0", true), ("1.1.1", true)];
+    let cases =
+        [("0.1.0", true), ("1.0.1", true), ("1.0.2", false), ("1.0.5", false), ("1.1.0", true), ("1.1.1", true)];
     affects(Scheme::Semver, &events, &cases);
     affects(Scheme::Semver, &events, &[("1.1.2", false), ("2.0.0", false)]);
     // Event order in the document does not matter: events are sorted by version.
@@ -93,7 +101,11 @@ fn ecosystem_ranges_per_scheme() {
     affects(Scheme::Maven, &events, &[("2.0-beta8", false), ("2.0", true), ("2.14.1", true), ("2.15.0", false)]);
     // Go without the v, as OSV spells it, matched against a module version with it.
     let events = [introduced("0"), fixed("0.17.0")];
-    affects(Scheme::Go, &events, &[("v0.16.0", true), ("v0.0.0-20230101000000-abcdef123456", true), ("v0.17.0", false)]);
+    affects(
+        Scheme::Go,
+        &events,
+        &[("v0.16.0", true), ("v0.0.0-20230101000000-abcdef123456", true), ("v0.17.0", false)],
+    );
     // npm and PyPI.
     affects(Scheme::Npm, &[introduced("4.0.0"), fixed("4.17.21")], &[("4.17.20", true), ("v4.17.21", false)]);
     affects(Scheme::PyPi, &[introduced("0"), fixed("2.31.0")], &[("2.31.0rc1", true), ("2.31.0", false)]);
