@@ -11,6 +11,7 @@
 //! - A letter run after a number makes a later version (`1.1.1w` > `1.1.1`), unless it is a
 //!   pre-release word: `dev`, `alpha`, `beta`, `pre`, `preview`, `rc`, `cr`, `snapshot`
 //!   (in that order), as in `2.0.0-rc1` < `2.0.0`.
+//! - A leading `v` before a digit does not count: `v1.2` = `1.2`.
 //! - Zero runs directly before the end, a pre-release word or `~` do not count: `1.0` = `1.0.0`,
 //!   `1.0-rc1` = `1.0.0-rc1`.
 
@@ -58,18 +59,24 @@ impl GenericVersion {
     /// # Errors
     /// Text without any ASCII letter or digit (empty, `-`, `*`).
     pub fn parse(text: &str) -> Result<Self, VersionError> {
-        let b = text.as_bytes();
+        // A leading `v` before a digit is a spelling, not part of the version: `v1.2` = `1.2`.
+        let trimmed = text.trim_start();
+        let body = match trimmed.strip_prefix(['v', 'V']) {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest,
+            _ => trimmed,
+        };
+        let b = body.as_bytes();
         let mut raw = Vec::new();
         let mut i = 0;
         while i < b.len() {
             let c = b[i];
             if c.is_ascii_digit() {
                 let end = i + b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-                raw.push(Run::Num(Digits(text[i..end].trim_start_matches('0').to_owned())));
+                raw.push(Run::Num(Digits(body[i..end].trim_start_matches('0').to_owned())));
                 i = end;
             } else if c.is_ascii_alphabetic() {
                 let end = i + b[i..].iter().take_while(|c| c.is_ascii_alphabetic()).count();
-                let word = text[i..end].to_ascii_lowercase();
+                let word = body[i..end].to_ascii_lowercase();
                 raw.push(match PRE_WORDS.iter().position(|w| *w == word) {
                     Some(rank) => Run::Pre(rank),
                     None => Run::Word(word),

@@ -176,3 +176,22 @@ impl PartialOrd for Version {
         self.compare(other)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Scheme, Version};
+    use std::cmp::Ordering;
+
+    #[test]
+    fn parsed_versions_compare_within_a_scheme_only() {
+        let a = Version::parse(Scheme::PyPi, "1.0").unwrap();
+        let b = Version::parse(Scheme::PyPi, "1.0.0").unwrap();
+        let c = Version::parse(Scheme::Generic, "1.0").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.compare(&b), Some(Ordering::Equal));
+        assert_eq!(a.compare(&c), None);
+        assert!(a != c);
+        assert_eq!((a.scheme(), a.as_str(), a.to_string()), (Scheme::PyPi, "1.0", "1.0".to_owned()));
+        assert_eq!(format!("{c:?}"), "Version(generic, \"1.0\")");
+    }
+}

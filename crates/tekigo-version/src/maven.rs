@@ -1,4 +1,13 @@
-//! Maven versions, ordered as Maven's `ComparableVersion` (3.8) orders them.
+//! Maven versions, ordered as Maven's `ComparableVersion` orders them: the 3.8 algorithm with two
+//! corrections of 3.9 (a final `.qualifier` counts as `-qualifier`; a nested list is compared with
+//! "nothing" item by item, MNG-6964). 3.9's "combination items" (`alpha1` as one token) are not
+//! implemented; they change the order only of unusual versions.
+//!
+//! Maven's order is not a total order on every string. A qualifier sorts below any nested list,
+//! while "nothing" sorts between them, so `sp` > `0` > `0-alpha` and yet `sp` < `0-alpha`.
+//! Realistic versions (numbers, then an optional qualifier with a number, a build number,
+//! `-SNAPSHOT`) are ordered consistently (property-tested); this module stays faithful to Maven
+//! rather than repair such cases, since matching must agree with what Maven itself resolves.
 //!
 //! The version is lowercased and cut at `.`, at `-` and where digits and letters meet; a `-` or
 //! a digit/letter change opens a nested list. Numbers compare as numbers; qualifiers rank
@@ -85,7 +94,8 @@ impl Item {
             (Item::Str(a), None) => qualifier_key(a).cmp(&(RELEASE, "")),
             (Item::Str(a), Some(Item::Str(b))) => qualifier_key(a).cmp(&qualifier_key(b)),
             (Item::Str(_), Some(_)) => Ordering::Less,
-            (Item::List(items), None) => items.first().map_or(Ordering::Equal, |first| first.cmp_item(None)),
+            // Every item against null, not only the first (Maven 3.9, MNG-6964).
+            (Item::List(items), None) => cmp_lists(items, &[]),
             (Item::List(_), Some(Item::Int(_))) => Ordering::Less,
             (Item::List(_), Some(Item::Str(_))) => Ordering::Greater,
             (Item::List(a), Some(Item::List(b))) => cmp_lists(a, b),
@@ -192,6 +202,10 @@ impl MavenVersion {
             }
         }
         if v.len() > start {
+            // A final qualifier after '.' counts as after '-': 1.foo = 1-foo (Maven 3.9).
+            if !is_digit && b.stack.last().is_some_and(|top| !top.is_empty()) {
+                b.open();
+            }
             b.push(parse_item(is_digit, &v[start..]));
         }
         Ok(Self { items: b.finish() })

@@ -1,0 +1,266 @@
+//! The vulnerability check end to end: import, match, rule, VEX, policy.
+
+use std::path::{Path, PathBuf};
+
+use tekigo_criteria::{Catalog, Level};
+use tekigo_vuln::check::{Confidence, Finding, MatchedBy};
+use tekigo_vuln::{CheckRequest, Policy, Report, Verdict, VulnDb, import_paths};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// The shared data set the issue names (`../shared/data`, beside the repository).
+fn shared(path: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(path);
+    assert!(dir.exists(), "{} is missing: the tests read the shared data set beside the repository", dir.display());
+    dir
+}
+
+fn catalog() -> Catalog {
+    tekigo_criteria::builtin().unwrap()
+}
+
+fn level<'a>(catalog: &'a Catalog, id: &str) -> &'a Level {
+    catalog.scheme("jc-star").unwrap().level(id).unwrap()
+}
+
+fn import(db: &mut VulnDb, paths: &[PathBuf]) -> tekigo_vuln::ImportSummary {
+    import_paths(db, paths, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn check(db: &VulnDb, sbom: &Path, level_id: &str, policy: &Policy, vex: &[PathBuf]) -> Report {
+    let catalog = catalog();
+    let sbom_data = tekigo_sbom::read_file(sbom).unwrap();
+    let mut statements = Vec::new();
+    for file in vex {
+        statements.extend(tekigo_vuln::vex::read(&std::fs::read(file).unwrap(), &file.display().to_string()).unwrap());
+    }
+    db.check(&CheckRequest {
+        sbom: &sbom_data,
+        sbom_origin: "sbom",
+        level_name: &format!("jc-star:{level_id}"),
+        level: level(&catalog, level_id),
+        policy,
+        vex: &statements,
+        today: jiff::civil::date(2026, 11, 26),
+    })
+    .unwrap()
+}
+
+fn find<'a>(report: &'a Report, id: &str, component: &str) -> &'a Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| (f.id == id || f.aliases.iter().any(|a| a == id)) && f.component.name == component)
+        .unwrap_or_else(|| panic!("no finding {id} for {component}; findings: {:#?}", report.findings.iter().map(|f| (&f.id, &f.component.name)).collect::<Vec<_>>()))
+}
+
+fn has(report: &Report, id: &str, component: &str) -> bool {
+    report.findings.iter().any(|f| (f.id == id || f.aliases.iter().any(|a| a == id)) && f.component.name == component)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Go SBOM against the Go OSV data and the KEV catalog: cases verified by hand against the
+// advisories' ranges.
+
+fn go_database() -> (tempfile::TempDir, VulnDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = VulnDb::create_or_open(dir.path()).unwrap();
+    import(&mut db, &[shared("osv/golang"), shared("kev/known_exploited_vulnerabilities.json")]);
+    (dir, db)
+}
+
+#[test]
+fn go_sbom_against_go_osv_and_kev() {
+    let (_dir, db) = go_database();
+    let sbom = shared("sboms/cyclonedx/proton-bridge-v1.8.0.bom.json");
+    let report = check(&db, &sbom, "1", &Policy::default(), &[]);
+
+    // golang.org/x/net v0.0.0-20210405180319 is before GO-2022-0969's fix 0.0.0-20220906165146.
+    let http2 = find(&report, "GO-2022-0969", "golang.org/x/net");
+    assert_eq!(http2.id, "CVE-2022-27664", "the CVE alias names the merged vulnerability");
+    assert!(http2.aliases.iter().any(|a| a == "GHSA-69cg-p879-7622"));
+    assert_eq!((http2.matched_by, http2.confidence), (MatchedBy::Purl, Confidence::High));
+    assert_eq!(http2.fixed_in, ["0.0.0-20220906165146-f3363e06e74c"]);
+
+    // HTTP/2 rapid reset (CVE-2023-44487, GO-2023-2102) is in KEV, but the Go data gives no CVSS
+    // score: exploitable, severity unknown, so it is left for review rather than passed.
+    let rapid_reset = find(&report, "CVE-2023-44487", "golang.org/x/net");
+    assert!(rapid_reset.kev.is_some() && rapid_reset.exploitable);
+    assert_eq!(rapid_reset.verdict, Verdict::Review, "{}", rapid_reset.verdict_reason);
+
+    // Boundaries: a version equal to the fixed version is not affected.
+    assert!(!has(&report, "GO-2020-0036", "gopkg.in/yaml.v2"), "yaml.v2 2.2.8 is GO-2020-0036's fix");
+    assert!(!has(&report, "GO-2020-0019", "github.com/gorilla/websocket"), "websocket 1.4.1 is GO-2020-0019's fix");
+    // fasthttp 1.6.0 is before GO-2022-0355's fix 1.34.0.
+    assert!(has(&report, "GO-2022-0355", "github.com/valyala/fasthttp"));
+
+    // Without CVSS scores nothing can fail ★1: the Go data alone leaves decisions open.
+    assert_eq!(report.counts.fail, 0);
+    assert!(report.conformant);
+    assert_eq!(report.components, 202);
+}
+
+#[test]
+fn nvd_scores_turn_a_kev_listed_go_finding_into_a_failure() {
+    let (dir, mut db) = go_database();
+    let feed = dir.path().join("nvd-44487.json");
+    std::fs::write(
+        &feed,
+        r#"{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2023-44487","lastModified":"2024-06-01T00:00:00.000",
+        "descriptions":[{"lang":"en","value":"HTTP/2 rapid reset"}],
+        "metrics":{"cvssMetricV31":[{"source":"nvd@nist.gov","type":"Primary","cvssData":{"version":"3.1","vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H","baseScore":7.5}}]},
+        "configurations":[]}}]}"#,
+    )
+    .unwrap();
+    import(&mut db, &[feed]);
+    let report = check(&db, &shared("sboms/cyclonedx/proton-bridge-v1.8.0.bom.json"), "1", &Policy::default(), &[]);
+    let rapid_reset = find(&report, "CVE-2023-44487", "golang.org/x/net");
+    assert_eq!(rapid_reset.cvss.as_ref().and_then(|s| s.score), Some(7.5));
+    assert_eq!(rapid_reset.verdict, Verdict::Fail);
+    assert!(rapid_reset.fails_level && !report.conformant);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Firmware: components with CPEs and no purl.
+
+fn firmware_database() -> (tempfile::TempDir, VulnDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = VulnDb::create_or_open(dir.path()).unwrap();
+    import(&mut db, &[fixture("nvd-firmware.json"), fixture("epss.csv"), shared("kev/known_exploited_vulnerabilities.json")]);
+    (dir, db)
+}
+
+#[test]
+fn a_firmware_sbom_is_matched_by_cpe() {
+    let (_dir, db) = firmware_database();
+    let report = check(&db, &fixture("router-old.cdx.json"), "1", &Policy::default(), &[]);
+    let verdict = |id: &str, component: &str| find(&report, id, component).verdict;
+
+    // Dirty COW: 4.4.60 lies in [2.6.22, 4.4.26)? No: 4.4.60 is after 4.4.26, so not affected.
+    assert!(!has(&report, "CVE-2016-5195", "linux"));
+    // OpenSSL 1.1.1k is before both fixes (1.1.1l, 1.1.1n); letters order after numbers.
+    assert_eq!(verdict("CVE-2022-0778", "openssl"), Verdict::Fail, "7.5 and EPSS 0.35");
+    assert_eq!(verdict("CVE-2021-3711", "openssl"), Verdict::Pass, "9.8 but EPSS 0.02 and not in KEV");
+    assert_eq!(verdict("CVE-2016-7406", "dropbear"), Verdict::Fail);
+    assert_eq!(verdict("CVE-2022-22707", "lighttpd"), Verdict::Pass, "5.9 is below ★1's 7.0");
+    // BusyBox: the advisory's configuration needs a platform: medium confidence, still decided.
+    let busybox = find(&report, "CVE-2022-28391", "busybox");
+    assert_eq!((busybox.confidence, busybox.verdict), (Confidence::Medium, Verdict::Fail));
+    assert!(busybox.reasons.iter().any(|r| r.contains("running on cpe:2.3:o:alpinelinux")));
+    // uClibc-ng carries no CPE: matched on its name, low confidence, left for review.
+    let uclibc = find(&report, "CVE-2021-43523", "uclibc-ng");
+    assert_eq!((uclibc.matched_by, uclibc.confidence, uclibc.verdict), (MatchedBy::Name, Confidence::Low, Verdict::Review));
+    // zlib 1.2.13 has no advisory here.
+    assert!(!report.findings.iter().any(|f| f.component.name == "zlib"));
+    assert!(!report.conformant);
+    assert_eq!(report.counts.fail, 3);
+}
+
+#[test]
+fn a_vex_statement_removes_a_finding_and_keeps_its_justification() {
+    let (_dir, mut db) = firmware_database();
+    // Make the kernel affected: a second feed widens Dirty COW's range to 4.4.60.
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("nvd.json");
+    let text = std::fs::read_to_string(fixture("nvd-firmware.json")).unwrap()
+        .replace("\"versionEndExcluding\": \"4.4.26\"", "\"versionEndExcluding\": \"4.4.100\"")
+        .replace("\"lastModified\": \"2024-01-01T00:00:00.000\"", "\"lastModified\": \"2024-02-01T00:00:00.000\"");
+    std::fs::write(&feed, text).unwrap();
+    let summary = import(&mut db, &[feed]);
+    assert_eq!(summary.sources["nvd"].updated, 7, "a re-import with a newer lastModified replaces the records");
+
+    let without = check(&db, &fixture("router-old.cdx.json"), "1", &Policy::default(), &[]);
+    assert_eq!(find(&without, "CVE-2016-5195", "linux").verdict, Verdict::Fail, "in KEV, 7.8");
+
+    let with = check(&db, &fixture("router-old.cdx.json"), "1", &Policy::default(), &[fixture("vex-kernel.cdx.json")]);
+    let kernel = find(&with, "CVE-2016-5195", "linux");
+    assert_eq!(kernel.verdict, Verdict::NotAffected);
+    assert!(!kernel.fails_level);
+    assert_eq!(kernel.vex.as_ref().and_then(|v| v.justification.as_deref()), Some("code_not_reachable"));
+    assert_eq!(with.counts.fail, without.counts.fail - 1);
+}
+
+#[test]
+fn a_policy_excepts_until_the_expiry_date_and_no_longer() {
+    let (_dir, db) = firmware_database();
+    let policy = Policy::from_toml(&std::fs::read_to_string(fixture("policy.toml")).unwrap(), "policy.toml", 7.0).unwrap();
+    let report = check(&db, &fixture("router-old.cdx.json"), "1", &policy, &[]);
+    let dropbear = find(&report, "CVE-2016-7406", "dropbear");
+    assert_eq!(dropbear.verdict, Verdict::Excepted);
+    assert!(dropbear.verdict_reason.contains("excepted until 2099-03-31"));
+    let openssl = find(&report, "CVE-2022-0778", "openssl");
+    assert_eq!(openssl.verdict, Verdict::Fail, "the exception expired on 2020-01-31");
+    assert!(openssl.verdict_reason.contains("has expired"));
+    assert!(report.exceptions.iter().any(|e| e.expired && e.exception.id == "CVE-2022-0778"));
+}
+
+#[test]
+fn star_3_lowers_the_bar_to_4_0() {
+    let (_dir, db) = firmware_database();
+    let strict = Policy { require_exploitable: false, ..Policy::default() };
+    let report = check(&db, &fixture("router-old.cdx.json"), "3", &strict, &[]);
+    assert_eq!(report.cvss_min, 4.0);
+    assert_eq!(find(&report, "CVE-2022-22707", "lighttpd").verdict, Verdict::Fail, "5.9 ≥ 4.0");
+    let at_star_1 = check(&db, &fixture("router-old.cdx.json"), "1", &strict, &[]);
+    assert_eq!(find(&at_star_1, "CVE-2022-22707", "lighttpd").verdict, Verdict::Pass);
+}
+
+#[test]
+fn a_policy_cannot_loosen_the_level() {
+    let error = Policy::from_toml("cvss_min = 9.0", "p.toml", 7.0).unwrap_err().to_string();
+    assert!(error.contains("would loosen"), "{error}");
+    let error = Policy::from_toml("[[exceptions]]\nid = \"CVE-1\"\nreason = \"r\"\nexpires = \"soon\"\n", "p.toml", 7.0).unwrap_err().to_string();
+    assert!(error.contains("not a date"), "{error}");
+    let error = Policy::from_toml("epss = 0.2", "p.toml", 7.0).unwrap_err().to_string();
+    assert!(error.starts_with("p.toml:1"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imports.
+
+#[test]
+fn aliases_from_different_sources_merge_into_one_vulnerability() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = VulnDb::create_or_open(dir.path()).unwrap();
+    let files = dir.path().join("in");
+    std::fs::create_dir(&files).unwrap();
+    std::fs::write(files.join("a.json"), r#"{"id":"GHSA-aaaa-bbbb-cccc","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0001"],"affected":[{"package":{"ecosystem":"npm","name":"left"},"versions":["1.0.0"]}]}"#).unwrap();
+    std::fs::write(files.join("b.json"), r#"{"id":"PYSEC-2024-1","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0002"],"affected":[{"package":{"ecosystem":"PyPI","name":"right"},"versions":["2.0"]}]}"#).unwrap();
+    import(&mut db, &[files.clone()]);
+    assert_eq!(db.stats().unwrap().vulnerabilities, 2);
+    // A third record says both CVEs are one vulnerability: the two groups merge.
+    std::fs::write(files.join("c.json"), r#"{"id":"GO-2024-0001","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0001","CVE-2024-0002"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"versions":["1.0.0"]}]}"#).unwrap();
+    let summary = import(&mut db, &[files]);
+    assert_eq!((summary.sources["osv"].inserted, summary.sources["osv"].unchanged), (1, 2));
+    assert_eq!(db.stats().unwrap().vulnerabilities, 1);
+    assert_eq!(db.group_of("GHSA-aaaa-bbbb-cccc").unwrap(), db.group_of("PYSEC-2024-1").unwrap());
+}
+
+#[test]
+fn a_malformed_file_aborts_the_import_and_keeps_what_was_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = VulnDb::create_or_open(dir.path()).unwrap();
+    import(&mut db, &[shared("kev/known_exploited_vulnerabilities.json")]);
+    let before = db.stats().unwrap();
+    let files = dir.path().join("in");
+    std::fs::create_dir(&files).unwrap();
+    std::fs::write(files.join("a-good.json"), r#"{"id":"GHSA-1","modified":"2024","affected":[{"package":{"ecosystem":"npm","name":"x"},"versions":["1"]}]}"#).unwrap();
+    std::fs::write(files.join("b-bad.json"), "{\"id\": \"GHSA-2\",\n \"modified\": }").unwrap();
+    let error = import_paths(&mut db, &[files.clone()], &mut |_| {}).unwrap_err().to_string();
+    assert!(error.contains(&format!("{}:2:14", files.join("b-bad.json").display())), "{error}");
+    let after = db.stats().unwrap();
+    assert_eq!((after.records, after.kev), (before.records, before.kev), "nothing of the failed run is kept");
+}
+
+#[test]
+fn unknown_inputs_are_refused_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = VulnDb::create_or_open(dir.path()).unwrap();
+    let file = dir.path().join("x.json");
+    std::fs::write(&file, r#"{"hello":"world"}"#).unwrap();
+    let error = import_paths(&mut db, &[file], &mut |_| {}).unwrap_err().to_string();
+    assert!(error.contains("none of: an OSV record"), "{error}");
+    assert!(VulnDb::open(&dir.path().join("nothing-here")).is_err());
+}
