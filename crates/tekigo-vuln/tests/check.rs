@@ -53,7 +53,12 @@ fn find<'a>(report: &'a Report, id: &str, component: &str) -> &'a Finding {
         .findings
         .iter()
         .find(|f| (f.id == id || f.aliases.iter().any(|a| a == id)) && f.component.name == component)
-        .unwrap_or_else(|| panic!("no finding {id} for {component}; findings: {:#?}", report.findings.iter().map(|f| (&f.id, &f.component.name)).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no finding {id} for {component}; findings: {:#?}",
+                report.findings.iter().map(|f| (&f.id, &f.component.name)).collect::<Vec<_>>()
+            )
+        })
 }
 
 fn has(report: &Report, id: &str, component: &str) -> bool {
@@ -84,11 +89,11 @@ fn go_sbom_against_go_osv_and_kev() {
     assert_eq!((http2.matched_by, http2.confidence), (MatchedBy::Purl, Confidence::High));
     assert_eq!(http2.fixed_in, ["0.0.0-20220906165146-f3363e06e74c"]);
 
-    // HTTP/2 rapid reset (CVE-2023-44487, GO-2023-2102) is in KEV, but the Go data gives no CVSS
-    // score: exploitable, severity unknown, so it is left for review rather than passed.
-    let rapid_reset = find(&report, "CVE-2023-44487", "golang.org/x/net");
-    assert!(rapid_reset.kev.is_some() && rapid_reset.exploitable);
-    assert_eq!(rapid_reset.verdict, Verdict::Review, "{}", rapid_reset.verdict_reason);
+    // HTTP/2 rapid reset is only *related* to GO-2023-2102 (its alias is CVE-2023-39325), so
+    // the KEV entry of CVE-2023-44487 does not attach to it: related is not the same.
+    let rapid_reset = find(&report, "GO-2023-2102", "golang.org/x/net");
+    assert_eq!(rapid_reset.id, "CVE-2023-39325");
+    assert!(rapid_reset.kev.is_none());
 
     // Boundaries: a version equal to the fixed version is not affected.
     assert!(!has(&report, "GO-2020-0036", "gopkg.in/yaml.v2"), "yaml.v2 2.2.8 is GO-2020-0036's fix");
@@ -102,24 +107,61 @@ fn go_sbom_against_go_osv_and_kev() {
     assert_eq!(report.components, 202);
 }
 
+/// A Go toolchain in an SBOM: GO-2022-0535 (CVE-2020-0601, in KEV) affects stdlib before 1.12.16
+/// and 1.13.0-1.13.6.
+fn go_stdlib_sbom(dir: &Path, version: &str) -> PathBuf {
+    let path = dir.join(format!("stdlib-{version}.cdx.json"));
+    std::fs::write(
+        &path,
+        format!(r#"{{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{{"type":"library","name":"stdlib","version":"{version}","purl":"pkg:golang/stdlib@{version}"}}]}}"#),
+    )
+    .unwrap();
+    path
+}
+
 #[test]
-fn nvd_scores_turn_a_kev_listed_go_finding_into_a_failure() {
+fn a_kev_listed_go_vulnerability_needs_a_cvss_score_to_fail() {
     let (dir, mut db) = go_database();
-    let feed = dir.path().join("nvd-44487.json");
+    let affected = check(&db, &go_stdlib_sbom(dir.path(), "1.13.5"), "1", &Policy::default(), &[]);
+    let finding = find(&affected, "CVE-2020-0601", "stdlib");
+    assert!(finding.kev.is_some() && finding.exploitable);
+    // The Go data carries no CVSS score: exploitable but of unknown severity, so not passed.
+    assert_eq!(finding.verdict, Verdict::Review, "{}", finding.verdict_reason);
+    assert!(
+        !has(
+            &check(&db, &go_stdlib_sbom(dir.path(), "1.13.7"), "1", &Policy::default(), &[]),
+            "CVE-2020-0601",
+            "stdlib"
+        ),
+        "1.13.7 is the fix"
+    );
+    assert!(has(
+        &check(&db, &go_stdlib_sbom(dir.path(), "1.12.15"), "1", &Policy::default(), &[]),
+        "CVE-2020-0601",
+        "stdlib"
+    ));
+    assert!(!has(
+        &check(&db, &go_stdlib_sbom(dir.path(), "1.12.16"), "1", &Policy::default(), &[]),
+        "CVE-2020-0601",
+        "stdlib"
+    ));
+
+    // With the NVD's score (8.1) it fails ★1.
+    let feed = dir.path().join("nvd-0601.json");
     std::fs::write(
         &feed,
-        r#"{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2023-44487","lastModified":"2024-06-01T00:00:00.000",
-        "descriptions":[{"lang":"en","value":"HTTP/2 rapid reset"}],
-        "metrics":{"cvssMetricV31":[{"source":"nvd@nist.gov","type":"Primary","cvssData":{"version":"3.1","vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H","baseScore":7.5}}]},
+        r#"{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2020-0601","lastModified":"2024-06-01T00:00:00.000",
+        "descriptions":[{"lang":"en","value":"Windows CryptoAPI spoofing"}],
+        "metrics":{"cvssMetricV31":[{"source":"nvd@nist.gov","type":"Primary","cvssData":{"version":"3.1","vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:N","baseScore":8.1}}]},
         "configurations":[]}}]}"#,
     )
     .unwrap();
     import(&mut db, &[feed]);
-    let report = check(&db, &shared("sboms/cyclonedx/proton-bridge-v1.8.0.bom.json"), "1", &Policy::default(), &[]);
-    let rapid_reset = find(&report, "CVE-2023-44487", "golang.org/x/net");
-    assert_eq!(rapid_reset.cvss.as_ref().and_then(|s| s.score), Some(7.5));
-    assert_eq!(rapid_reset.verdict, Verdict::Fail);
-    assert!(rapid_reset.fails_level && !report.conformant);
+    let report = check(&db, &go_stdlib_sbom(dir.path(), "1.13.5"), "1", &Policy::default(), &[]);
+    let finding = find(&report, "CVE-2020-0601", "stdlib");
+    assert_eq!(finding.cvss.as_ref().and_then(|s| s.score), Some(8.1));
+    assert_eq!(finding.verdict, Verdict::Fail);
+    assert!(finding.fails_level && !report.conformant);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -128,7 +170,10 @@ fn nvd_scores_turn_a_kev_listed_go_finding_into_a_failure() {
 fn firmware_database() -> (tempfile::TempDir, VulnDb) {
     let dir = tempfile::tempdir().unwrap();
     let mut db = VulnDb::create_or_open(dir.path()).unwrap();
-    import(&mut db, &[fixture("nvd-firmware.json"), fixture("epss.csv"), shared("kev/known_exploited_vulnerabilities.json")]);
+    import(
+        &mut db,
+        &[fixture("nvd-firmware.json"), fixture("epss.csv"), shared("kev/known_exploited_vulnerabilities.json")],
+    );
     (dir, db)
 }
 
@@ -151,7 +196,10 @@ fn a_firmware_sbom_is_matched_by_cpe() {
     assert!(busybox.reasons.iter().any(|r| r.contains("running on cpe:2.3:o:alpinelinux")));
     // uClibc-ng carries no CPE: matched on its name, low confidence, left for review.
     let uclibc = find(&report, "CVE-2021-43523", "uclibc-ng");
-    assert_eq!((uclibc.matched_by, uclibc.confidence, uclibc.verdict), (MatchedBy::Name, Confidence::Low, Verdict::Review));
+    assert_eq!(
+        (uclibc.matched_by, uclibc.confidence, uclibc.verdict),
+        (MatchedBy::Name, Confidence::Low, Verdict::Review)
+    );
     // zlib 1.2.13 has no advisory here.
     assert!(!report.findings.iter().any(|f| f.component.name == "zlib"));
     assert!(!report.conformant);
@@ -164,7 +212,8 @@ fn a_vex_statement_removes_a_finding_and_keeps_its_justification() {
     // Make the kernel affected: a second feed widens Dirty COW's range to 4.4.60.
     let dir = tempfile::tempdir().unwrap();
     let feed = dir.path().join("nvd.json");
-    let text = std::fs::read_to_string(fixture("nvd-firmware.json")).unwrap()
+    let text = std::fs::read_to_string(fixture("nvd-firmware.json"))
+        .unwrap()
         .replace("\"versionEndExcluding\": \"4.4.26\"", "\"versionEndExcluding\": \"4.4.100\"")
         .replace("\"lastModified\": \"2024-01-01T00:00:00.000\"", "\"lastModified\": \"2024-02-01T00:00:00.000\"");
     std::fs::write(&feed, text).unwrap();
@@ -185,7 +234,8 @@ fn a_vex_statement_removes_a_finding_and_keeps_its_justification() {
 #[test]
 fn a_policy_excepts_until_the_expiry_date_and_no_longer() {
     let (_dir, db) = firmware_database();
-    let policy = Policy::from_toml(&std::fs::read_to_string(fixture("policy.toml")).unwrap(), "policy.toml", 7.0).unwrap();
+    let policy =
+        Policy::from_toml(&std::fs::read_to_string(fixture("policy.toml")).unwrap(), "policy.toml", 7.0).unwrap();
     let report = check(&db, &fixture("router-old.cdx.json"), "1", &policy, &[]);
     let dropbear = find(&report, "CVE-2016-7406", "dropbear");
     assert_eq!(dropbear.verdict, Verdict::Excepted);
@@ -211,7 +261,10 @@ fn star_3_lowers_the_bar_to_4_0() {
 fn a_policy_cannot_loosen_the_level() {
     let error = Policy::from_toml("cvss_min = 9.0", "p.toml", 7.0).unwrap_err().to_string();
     assert!(error.contains("would loosen"), "{error}");
-    let error = Policy::from_toml("[[exceptions]]\nid = \"CVE-1\"\nreason = \"r\"\nexpires = \"soon\"\n", "p.toml", 7.0).unwrap_err().to_string();
+    let error =
+        Policy::from_toml("[[exceptions]]\nid = \"CVE-1\"\nreason = \"r\"\nexpires = \"soon\"\n", "p.toml", 7.0)
+            .unwrap_err()
+            .to_string();
     assert!(error.contains("not a date"), "{error}");
     let error = Policy::from_toml("epss = 0.2", "p.toml", 7.0).unwrap_err().to_string();
     assert!(error.starts_with("p.toml:1"), "{error}");
@@ -228,7 +281,7 @@ fn aliases_from_different_sources_merge_into_one_vulnerability() {
     std::fs::create_dir(&files).unwrap();
     std::fs::write(files.join("a.json"), r#"{"id":"GHSA-aaaa-bbbb-cccc","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0001"],"affected":[{"package":{"ecosystem":"npm","name":"left"},"versions":["1.0.0"]}]}"#).unwrap();
     std::fs::write(files.join("b.json"), r#"{"id":"PYSEC-2024-1","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0002"],"affected":[{"package":{"ecosystem":"PyPI","name":"right"},"versions":["2.0"]}]}"#).unwrap();
-    import(&mut db, &[files.clone()]);
+    import(&mut db, std::slice::from_ref(&files));
     assert_eq!(db.stats().unwrap().vulnerabilities, 2);
     // A third record says both CVEs are one vulnerability: the two groups merge.
     std::fs::write(files.join("c.json"), r#"{"id":"GO-2024-0001","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2024-0001","CVE-2024-0002"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"versions":["1.0.0"]}]}"#).unwrap();
@@ -246,9 +299,13 @@ fn a_malformed_file_aborts_the_import_and_keeps_what_was_stored() {
     let before = db.stats().unwrap();
     let files = dir.path().join("in");
     std::fs::create_dir(&files).unwrap();
-    std::fs::write(files.join("a-good.json"), r#"{"id":"GHSA-1","modified":"2024","affected":[{"package":{"ecosystem":"npm","name":"x"},"versions":["1"]}]}"#).unwrap();
+    std::fs::write(
+        files.join("a-good.json"),
+        r#"{"id":"GHSA-1","modified":"2024","affected":[{"package":{"ecosystem":"npm","name":"x"},"versions":["1"]}]}"#,
+    )
+    .unwrap();
     std::fs::write(files.join("b-bad.json"), "{\"id\": \"GHSA-2\",\n \"modified\": }").unwrap();
-    let error = import_paths(&mut db, &[files.clone()], &mut |_| {}).unwrap_err().to_string();
+    let error = import_paths(&mut db, std::slice::from_ref(&files), &mut |_| {}).unwrap_err().to_string();
     assert!(error.contains(&format!("{}:2:14", files.join("b-bad.json").display())), "{error}");
     let after = db.stats().unwrap();
     assert_eq!((after.records, after.kev), (before.records, before.kev), "nothing of the failed run is kept");
