@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::params_from_iter;
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::Level;
+use tekigo_criteria::{Level, Text};
 use tekigo_sbom::{Component, Sbom};
 use tekigo_version::{CpeRange, Event, Scheme};
 
@@ -100,7 +100,8 @@ pub struct Finding {
     pub verdict: Verdict,
     /// Whether this finding alone makes the product fail the level.
     pub fails_level: bool,
-    pub verdict_reason: String,
+    /// Why, in both languages.
+    pub verdict_reason: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vex: Option<VexStatement>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -474,7 +475,7 @@ impl VulnDb {
                 exploitable: false,
                 verdict: Verdict::Pass,
                 fails_level: false,
-                verdict_reason: String::new(),
+                verdict_reason: Text::new("", ""),
                 vex: None,
                 exception: None,
             };
@@ -699,71 +700,90 @@ fn decide(
     if let Some(statement) = vex
         && matches!(statement.status, VexStatus::NotAffected | VexStatus::Fixed)
     {
+        let justification = statement.justification.as_ref().map(|j| format!(": {j}")).unwrap_or_default();
         finding.verdict = Verdict::NotAffected;
-        finding.verdict_reason = format!(
-            "VEX ({}) says {}{}",
-            statement.source,
-            if statement.status == VexStatus::Fixed { "fixed" } else { "not affected" },
-            statement.justification.as_ref().map(|j| format!(": {j}")).unwrap_or_default()
-        );
+        finding.verdict_reason = if statement.status == VexStatus::Fixed {
+            Text::new(
+                format!("VEX ({}) says fixed{justification}", statement.source),
+                format!("VEX（{}）によれば修正済み{justification}", statement.source),
+            )
+        } else {
+            Text::new(
+                format!("VEX ({}) says not affected{justification}", statement.source),
+                format!("VEX（{}）によれば影響なし{justification}", statement.source),
+            )
+        };
         finding.vex = Some(statement.clone());
         return;
     }
     finding.vex = vex.cloned();
 
-    let mut because = Vec::new();
+    let mut because_en = Vec::new();
+    let mut because_ja = Vec::new();
     if let Some(kev) = &finding.kev {
-        because.push(format!("listed in CISA KEV since {}", kev.date_added));
+        because_en.push(format!("listed in CISA KEV since {}", kev.date_added));
+        because_ja.push(format!("{} から CISA KEV に掲載", kev.date_added));
     }
     if let Some(epss) = finding.epss
         && epss >= policy.epss_threshold
     {
-        because.push(format!("EPSS {epss:.3} ≥ {}", policy.epss_threshold));
+        because_en.push(format!("EPSS {epss:.3} ≥ {}", policy.epss_threshold));
+        because_ja.push(format!("EPSS {epss:.3} ≥ {}", policy.epss_threshold));
     }
     if !finding.exploited_by.is_empty() {
-        because.push("an advisory reports exploitation".into());
+        because_en.push("an advisory reports exploitation".into());
+        because_ja.push("アドバイザリが悪用を報告".into());
     }
-    finding.exploitable = !because.is_empty();
+    finding.exploitable = !because_en.is_empty();
     let counts_as_exploitable = finding.exploitable || !policy.require_exploitable;
+    let (why_en, why_ja) = if finding.exploitable {
+        (because_en.join("; "), because_ja.join("、"))
+    } else {
+        ("the policy does not require exploitability".to_owned(), "ポリシーが悪用可能性を要件としない".to_owned())
+    };
     let score = finding.cvss.as_ref().and_then(|s| s.score);
 
     let would_fail = match score {
         Some(score) if score >= threshold && counts_as_exploitable => {
-            finding.verdict_reason = format!(
-                "CVSS v3 {score:.1} ≥ {threshold:.1} and {}",
-                if finding.exploitable {
-                    because.join("; ")
-                } else {
-                    "the policy does not require exploitability".into()
-                }
+            finding.verdict_reason = Text::new(
+                format!("CVSS v3 {score:.1} ≥ {threshold:.1} and {why_en}"),
+                format!("CVSS v3 {score:.1} ≥ {threshold:.1}、かつ{why_ja}"),
             );
             true
         }
         Some(score) if score >= threshold => {
-            finding.verdict_reason = format!(
-                "CVSS v3 {score:.1} ≥ {threshold:.1}, but not known to be exploited (no KEV entry, EPSS below {}, no advisory report)",
-                policy.epss_threshold
+            finding.verdict_reason = Text::new(
+                format!(
+                    "CVSS v3 {score:.1} ≥ {threshold:.1}, but not known to be exploited (no KEV entry, EPSS below {}, no advisory report)",
+                    policy.epss_threshold
+                ),
+                format!(
+                    "CVSS v3 {score:.1} ≥ {threshold:.1} だが悪用は知られていない（KEV 掲載なし、EPSS {} 未満、アドバイザリの報告なし）",
+                    policy.epss_threshold
+                ),
             );
             false
         }
         Some(score) => {
-            finding.verdict_reason = format!("CVSS v3 {score:.1} is below {threshold:.1}");
+            finding.verdict_reason = Text::new(
+                format!("CVSS v3 {score:.1} is below {threshold:.1}"),
+                format!("CVSS v3 {score:.1} は {threshold:.1} 未満"),
+            );
             false
         }
         None if counts_as_exploitable => {
             finding.verdict = Verdict::Review;
-            finding.verdict_reason = format!(
-                "no CVSS v3 score is known ({}): import NVD data for it, or assess it by hand",
-                if finding.exploitable {
-                    because.join("; ")
-                } else {
-                    "exploitability not required by the policy".into()
-                }
+            finding.verdict_reason = Text::new(
+                format!("no CVSS v3 score is known ({why_en}): import NVD data for it, or assess it by hand"),
+                format!("CVSS v3 スコアが不明（{why_ja}）: NVD のデータを取り込むか、個別に評価してください"),
             );
             return;
         }
         None => {
-            finding.verdict_reason = "no CVSS v3 score is known, and it is not known to be exploited".into();
+            finding.verdict_reason = Text::new(
+                "no CVSS v3 score is known, and it is not known to be exploited",
+                "CVSS v3 スコアが不明で、悪用も知られていない",
+            );
             false
         }
     };
@@ -773,27 +793,23 @@ fn decide(
     }
     if finding.confidence == Confidence::Low && !policy.fail_on_low_confidence {
         finding.verdict = Verdict::Review;
-        finding.verdict_reason = format!(
-            "{}; matched on the name alone: confirm the component is the product named",
-            finding.verdict_reason
-        );
+        finding.verdict_reason.en.push_str("; matched on the name alone: confirm the component is the product named");
+        finding.verdict_reason.ja.push_str("。ただし名前のみの照合のため、構成要素が該当製品か確認してください");
         return;
     }
     for exception_use in exceptions.iter_mut() {
         if exception_applies(&exception_use.exception, aliases, &finding.component) {
+            let until = exception_use.exception.expires.clone();
             if exception_use.expired {
-                finding.verdict_reason = format!(
-                    "{}; the exception until {} has expired",
-                    finding.verdict_reason, exception_use.exception.expires
-                );
+                finding.verdict_reason.en.push_str(&format!("; the exception until {until} has expired"));
+                finding.verdict_reason.ja.push_str(&format!("。{until} までの例外は期限切れ"));
                 continue;
             }
             exception_use.applied += 1;
+            let reason = exception_use.exception.reason.clone();
             finding.verdict = Verdict::Excepted;
-            finding.verdict_reason = format!(
-                "{}; excepted until {}: {}",
-                finding.verdict_reason, exception_use.exception.expires, exception_use.exception.reason
-            );
+            finding.verdict_reason.en.push_str(&format!("; excepted until {until}: {reason}"));
+            finding.verdict_reason.ja.push_str(&format!("。{until} まで例外: {reason}"));
             finding.exception = Some(exception_use.exception.clone());
             return;
         }

@@ -126,7 +126,7 @@ fn a_kev_listed_go_vulnerability_needs_a_cvss_score_to_fail() {
     let finding = find(&affected, "CVE-2020-0601", "stdlib");
     assert!(finding.kev.is_some() && finding.exploitable);
     // The Go data carries no CVSS score: exploitable but of unknown severity, so not passed.
-    assert_eq!(finding.verdict, Verdict::Review, "{}", finding.verdict_reason);
+    assert_eq!(finding.verdict, Verdict::Review, "{}", finding.verdict_reason.en);
     assert!(
         !has(
             &check(&db, &go_stdlib_sbom(dir.path(), "1.13.7"), "1", &Policy::default(), &[]),
@@ -239,10 +239,10 @@ fn a_policy_excepts_until_the_expiry_date_and_no_longer() {
     let report = check(&db, &fixture("router-old.cdx.json"), "1", &policy, &[]);
     let dropbear = find(&report, "CVE-2016-7406", "dropbear");
     assert_eq!(dropbear.verdict, Verdict::Excepted);
-    assert!(dropbear.verdict_reason.contains("excepted until 2099-03-31"));
+    assert!(dropbear.verdict_reason.en.contains("excepted until 2099-03-31"));
     let openssl = find(&report, "CVE-2022-0778", "openssl");
     assert_eq!(openssl.verdict, Verdict::Fail, "the exception expired on 2020-01-31");
-    assert!(openssl.verdict_reason.contains("has expired"));
+    assert!(openssl.verdict_reason.en.contains("has expired"));
     assert!(report.exceptions.iter().any(|e| e.expired && e.exception.id == "CVE-2022-0778"));
 }
 

@@ -141,7 +141,7 @@ fn print_table(report: &Report, lang: Lang, out: &mut dyn Write) -> anyhow::Resu
             finding.cvss.as_ref().and_then(|s| s.score).map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into()),
             exploited_mark(finding),
             confidence_name(finding.confidence, lang).to_owned(),
-            finding.verdict_reason.clone(),
+            finding.verdict_reason.get(lang).to_owned(),
         ]);
     }
     if !report.findings.is_empty() {
@@ -277,7 +277,7 @@ fn sarif(report: &Report) -> serde_json::Value {
                 "ruleId": finding.id,
                 "ruleIndex": rule_ids.iter().position(|r| *r == finding.id),
                 "level": level,
-                "message": { "text": format!("{} in {}: {}", finding.id, component, finding.verdict_reason) },
+                "message": { "text": format!("{} in {}: {}", finding.id, component, finding.verdict_reason.en) },
                 "locations": [{
                     "physicalLocation": { "artifactLocation": { "uri": report.sbom } },
                     "logicalLocations": [{ "name": component, "kind": "module" }],
