@@ -76,7 +76,7 @@ fn epss_rows_are_checked() {
         "#model_version:v1,score_date:2024-01-01T00:00:00+0000\ncve,epss,percentile\nCVE-1,0.5,0.9\nCVE-2,1.5,0.9\n",
     )
     .unwrap();
-    let error = import_paths(&mut db, &[bad.clone()], &mut |_| {}).unwrap_err().to_string();
+    let error = import_paths(&mut db, std::slice::from_ref(&bad), &mut |_| {}).unwrap_err().to_string();
     assert!(error.contains(&format!("{}:4", bad.display())) && error.contains("between 0 and 1"), "{error}");
 }
 
