@@ -321,3 +321,70 @@ fn unknown_inputs_are_refused_by_content() {
     assert!(error.contains("none of: an OSV record"), "{error}");
     assert!(VulnDb::open(&dir.path().join("nothing-here")).is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Each ecosystem's own version order decides the boundary cases.
+
+#[test]
+fn each_ecosystem_orders_versions_by_its_own_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = VulnDb::create_or_open(&dir.path().join("db")).unwrap();
+    let osv = dir.path().join("osv");
+    std::fs::create_dir(&osv).unwrap();
+    let records = [
+        // Maven: 2.9.10.7 < 2.9.10.8 (four parts), and 2.10.0-rc1 < 2.10.0.
+        (
+            "GHSA-maven",
+            "Maven",
+            "com.fasterxml.jackson.core:jackson-databind",
+            r#"[{"introduced":"2.9.0"},{"fixed":"2.9.10.8"},{"introduced":"2.10.0-rc1"},{"fixed":"2.10.0"}]"#,
+        ),
+        // PyPI: 2.0.0rc1 is before 2.0.0, and names normalise (Django_Rest.Framework).
+        ("PYSEC-pypi", "PyPI", "Django_Rest.Framework", r#"[{"introduced":"0"},{"fixed":"2.0.0"}]"#),
+        // npm: 4.17.21 fixes; 4.17.20 is affected.
+        ("GHSA-npm", "npm", "lodash", r#"[{"introduced":"0"},{"fixed":"4.17.21"}]"#),
+        // Debian: 1.1.1n-0+deb11u4 is after 1.1.1n-0+deb11u3 (the fix), and ~ sorts before all.
+        ("DSA-debian", "Debian:11", "openssl", r#"[{"introduced":"0"},{"fixed":"1.1.1n-0+deb11u4"}]"#),
+        // Alpine: 1.36.1-r2 fixes; 1.36.1-r1 is affected.
+        ("ALPINE-busybox", "Alpine:v3.18", "busybox", r#"[{"introduced":"0"},{"fixed":"1.36.1-r2"}]"#),
+        // Go: last_affected is inclusive.
+        ("GO-last", "Go", "example.com/mod", r#"[{"introduced":"0"},{"last_affected":"1.4.0"}]"#),
+    ];
+    for (id, ecosystem, name, events) in records {
+        let kind = if ecosystem == "Go" || ecosystem == "npm" { "SEMVER" } else { "ECOSYSTEM" };
+        std::fs::write(
+            osv.join(format!("{id}.json")),
+            format!(r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","affected":[{{"package":{{"ecosystem":"{ecosystem}","name":"{name}"}},"ranges":[{{"type":"{kind}","events":{events}}}]}}]}}"#),
+        )
+        .unwrap();
+    }
+    import(&mut db, &[osv]);
+    let components = [
+        ("jackson-databind", "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.10.7", true),
+        ("jackson-databind", "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.10.8", false),
+        ("jackson-databind", "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.10.0-rc1", true),
+        ("jackson-databind", "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.10.0", false),
+        ("djangorestframework", "pkg:pypi/django-rest-framework@2.0.0rc1", true),
+        ("djangorestframework", "pkg:pypi/django-rest-framework@2.0.0", false),
+        ("lodash", "pkg:npm/lodash@4.17.20", true),
+        ("lodash", "pkg:npm/lodash@4.17.21", false),
+        ("openssl", "pkg:deb/debian/openssl@1.1.1n-0+deb11u3?distro=debian-11", true),
+        ("openssl", "pkg:deb/debian/openssl@1.1.1n-0+deb11u4?distro=debian-11", false),
+        ("openssl", "pkg:deb/debian/openssl@1.1.1n-0+deb11u3?distro=debian-12", false),
+        ("busybox", "pkg:apk/alpine/busybox@1.36.1-r1?distro=alpine-3.18", true),
+        ("busybox", "pkg:apk/alpine/busybox@1.36.1-r2?distro=alpine-3.18", false),
+        ("mod", "pkg:golang/example.com/mod@v1.4.0", true),
+        ("mod", "pkg:golang/example.com/mod@v1.4.1", false),
+    ];
+    for (name, purl, affected) in components {
+        let sbom = dir.path().join("one.cdx.json");
+        std::fs::write(&sbom, format!(r#"{{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{{"type":"library","name":"{name}","purl":"{purl}"}}]}}"#)).unwrap();
+        let report = check(&db, &sbom, "1", &Policy::default(), &[]);
+        assert_eq!(
+            report.findings.len(),
+            usize::from(affected),
+            "{purl}: {:#?}",
+            report.findings.iter().map(|f| &f.reasons).collect::<Vec<_>>()
+        );
+    }
+}

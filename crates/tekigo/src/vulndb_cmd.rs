@@ -99,13 +99,22 @@ pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> a
                 tr(lang, "Source", "ソース"),
                 tr(lang, "Items", "件数"),
                 tr(lang, "Data as of", "データ日付"),
+                tr(lang, "Age (days)", "経過日数"),
                 tr(lang, "Imported at (UTC)", "取り込み日時（UTC）"),
             ]);
+            let today = jiff::ZonedDateTime::now().date();
             for source in &stats.sources {
+                let age = source
+                    .data_date
+                    .as_deref()
+                    .and_then(|d| jiff::civil::Date::strptime("%Y-%m-%d", d.get(..10)?).ok())
+                    .and_then(|d| (today - d).get_days().try_into().ok())
+                    .map_or_else(String::new, |days: i64| days.to_string());
                 sources.add_row(vec![
                     source.name.clone(),
                     source.items.to_string(),
                     source.data_date.clone().unwrap_or_default(),
+                    age,
                     source.last_import.clone(),
                 ]);
             }

@@ -180,8 +180,15 @@ impl Writer<'_> {
             Outcome::Updated => summary.updated += 1,
             Outcome::Unchanged => {}
         }
-        if !record.modified.is_empty() {
-            self.note_data_date(record.source, &record.modified);
+        // Some feeds leave `modified` at year 1 (Go's vulndb): the publication date says more then.
+        let stamp = [Some(&record.modified), record.published.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter(|d| !d.is_empty() && !d.starts_with("0001"))
+            .max()
+            .cloned();
+        if let Some(stamp) = stamp {
+            self.note_data_date(record.source, &stamp);
         }
         Ok(outcome)
     }
