@@ -108,7 +108,7 @@ pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> a
                     .data_date
                     .as_deref()
                     .and_then(|d| jiff::civil::Date::strptime("%Y-%m-%d", d.get(..10)?).ok())
-                    .and_then(|d| (today - d).get_days().try_into().ok())
+                    .map(|d| i64::from((today - d).get_days()))
                     .map_or_else(String::new, |days: i64| days.to_string());
                 sources.add_row(vec![
                     source.name.clone(),
