@@ -7,6 +7,8 @@
 //! credential guessing when the device locks out. It is for devices the user is entitled to test.
 
 pub mod finding;
+pub mod observation;
 pub mod policy;
 
-pub use finding::{Evidence, Finding, Severity, Verdict};
+pub use finding::{Credential, Evidence, Finding, Severity, Verdict};
+pub use observation::{Limits, Observation};
