@@ -163,10 +163,11 @@ impl Config {
         rng.percent(90).then(|| format!("CVE-{}-{}", Self::year(index, 0), 100_000 + index))
     }
 
-    /// The OSV alias an NVD item shares: one item in ten is also an OSV record's CVE (they merge).
+    /// The OSV alias an NVD item shares: one item in ten is also the CVE of the OSV record with
+    /// the same index (the two merge into one vulnerability).
     fn nvd_shared_cve(&self, index: u64) -> Option<String> {
         let mut rng = Rng::new(self.seed, CVE, u64::MAX - index);
-        (rng.percent(10) && self.osv_count() > 0).then(|| self.osv_cve(rng.below(self.osv_count()))).flatten()
+        (rng.percent(10) && index < self.osv_count()).then(|| self.osv_cve(index)).flatten()
     }
 
     /// The CVE of NVD item `index`.
@@ -515,6 +516,9 @@ impl Config {
     /// and products of the data set (at affected, fixed or other versions), some name nothing in it.
     pub(crate) fn sbom(&self, count: u64) -> Value {
         let mut components = Vec::with_capacity(count as usize);
+        // Real firmware products (each with hundreds of CVEs) are 30 % of the CPE and name-only
+        // components of a small SBOM, and about two copies each in a large one.
+        let real_share = (count * 3 / 10).min(300);
         for i in 0..count {
             let mut rng = Rng::new(self.seed, SBOM, (count << 32) | i);
             let bom_ref = format!("component-{i}");
@@ -534,9 +538,13 @@ impl Config {
                 let (name, purl) = Self::package(ecosystem, 10_000_000 + i);
                 json!({ "type": "library", "bom-ref": bom_ref, "name": name, "version": "1.0.0", "purl": format!("{purl}@1.0.0") })
             } else if roll < 90 {
-                // Firmware software named by CPE (a fifth of them under another vendor name).
-                let product_index =
-                    if rng.percent(30) { rng.below(FIRMWARE.len() as u64) } else { rng.below(self.product_count()) };
+                // Firmware software named by CPE (a fifth of them under another vendor name). The
+                // real products gather many CVEs each and appear about twice in a large image.
+                let product_index = if rng.below(count) < real_share {
+                    rng.below(FIRMWARE.len() as u64)
+                } else {
+                    rng.below(self.product_count())
+                };
                 let (part, vendor, product) = Self::product(product_index);
                 let vendor = if rng.percent(20) { format!("{vendor}_fork") } else { vendor };
                 let major = 1 + rng.below(3);
@@ -558,7 +566,7 @@ impl Config {
                         "cpe": format!("cpe:2.3:a:acme:inhouse_{i}:2.1.0:*:*:*:*:*:*:*") })
             } else {
                 // Neither purl nor CPE: matched by name alone, if at all.
-                let name = if rng.percent(50) {
+                let name = if rng.below(count) < real_share {
                     Self::product(rng.below(FIRMWARE.len() as u64)).2
                 } else {
                     format!("blob-{i}")
