@@ -40,7 +40,7 @@ fn check_fixture() -> &'static Fixture {
         std::fs::write(data.join("epss.csv"), epss).expect("write EPSS");
         let db = dir.path().join("db");
         let mut database = VulnDb::create_or_open(&db).expect("database");
-        import_paths(&mut database, &[data.clone()], &mut |_| {}).expect("import");
+        import_paths(&mut database, std::slice::from_ref(&data), &mut |_| {}).expect("import");
         std::fs::remove_dir_all(&data).expect("clean up");
         Fixture { _dir: dir, db }
     })
