@@ -171,11 +171,52 @@ struct Candidate {
     fixed_in: Vec<String>,
 }
 
-/// group, source, record, ecosystem, ranges JSON, versions JSON.
-type PackageDbRow = (i64, String, String, String, String, String);
+/// One affected-package row, its JSON parsed once however many components it is compared with.
+struct PackageRule {
+    group: i64,
+    source: String,
+    record_id: String,
+    ecosystem: String,
+    listed: Vec<String>,
+    /// Each range with the scheme that orders it and its events as text for the reason.
+    ranges: Vec<(Scheme, Vec<Event>, String)>,
+    fixed: Vec<String>,
+}
+
+impl PackageRule {
+    fn new(group: i64, source: String, record_id: String, ecosystem: String, ranges: &str, versions: &str) -> Self {
+        let listed: Vec<String> = serde_json::from_str(versions).unwrap_or_default();
+        let parsed: Vec<RangeJson> = serde_json::from_str(ranges).unwrap_or_default();
+        let fixed = parsed.iter().flat_map(|r| r.events.iter()).filter_map(|e| e.get("fixed").cloned()).collect();
+        let ranges = parsed
+            .iter()
+            .map(|range| {
+                let bounds: Vec<String> = range.events.iter().flat_map(|e| e.iter().map(|(k, v)| format!("{k} {v}"))).collect();
+                (scheme_for(&ecosystem, &range.kind), events_of(range), bounds.join(", "))
+            })
+            .collect();
+        PackageRule { group, source, record_id, ecosystem, listed, ranges, fixed }
+    }
+
+    /// Whether the rule covers `version`, and how.
+    fn affects(&self, version: &str) -> Result<Option<String>, String> {
+        let bare = version.strip_prefix('v').unwrap_or(version);
+        if self.listed.iter().any(|v| v == version || v == bare) {
+            return Ok(Some("is listed as affected".into()));
+        }
+        for (scheme, events, bounds) in &self.ranges {
+            match tekigo_version::osv_range_affects(*scheme, events, version) {
+                Ok(true) => return Ok(Some(format!("is within [{bounds}]"))),
+                Ok(false) => {}
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        Ok(None)
+    }
+}
 
 /// SQLite's default limit on bound parameters is 32766; stay well under it.
-const CHUNK: usize = 500;
+const CHUNK: usize = 5_000;
 
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(",")
@@ -228,7 +269,7 @@ impl VulnDb {
             keys.dedup();
             keys
         };
-        let mut package_rows: HashMap<String, Vec<PackageDbRow>> = HashMap::new();
+        let mut package_rows: HashMap<String, Vec<PackageRule>> = HashMap::new();
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
                 "SELECT package_key, group_id, source, record_id, ecosystem, ranges, versions FROM affected_packages WHERE package_key IN ({})",
@@ -237,7 +278,8 @@ impl VulnDb {
             let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
             let rows = statement
                 .query_map(params_from_iter(chunk.iter()), |r| {
-                    Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+                    let (ranges, versions): (String, String) = (r.get(5)?, r.get(6)?);
+                    Ok((r.get::<_, String>(0)?, PackageRule::new(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, &ranges, &versions)))
                 })
                 .map_err(|e| self.err(e))?;
             for row in rows {
@@ -252,11 +294,12 @@ impl VulnDb {
                 diagnostics.push(format!("component `{}` has no version: not compared", components[index].name));
                 continue;
             };
-            for (group, source, record_id, ecosystem, ranges, versions) in rows {
-                match purl_row_affects(ecosystem, ranges, versions, version) {
-                    Ok(Some(detail)) => {
+            for rule in rows {
+                let PackageRule { group, source, record_id, ecosystem, .. } = rule;
+                match rule.affects(version) {
+                    Ok(Some(how)) => {
                         let mut confidence = Confidence::High;
-                        let mut reasons = vec![format!("{}@{version} {} ({source} {record_id})", purl.key.0, detail.0)];
+                        let mut reasons = vec![format!("{}@{version} {how} ({source} {record_id})", purl.key.0)];
                         if let Some((_, release)) = ecosystem.split_once(':') {
                             match &purl.distro {
                                 Some(distro)
@@ -282,7 +325,7 @@ impl VulnDb {
                             matched_by: MatchedBy::Purl,
                             confidence,
                             reasons,
-                            fixed_in: detail.1,
+                            fixed_in: rule.fixed.clone(),
                         });
                     }
                     Ok(None) => {}
@@ -454,10 +497,11 @@ impl VulnDb {
             })
             .collect();
 
+        let no_facts = Facts::default();
         let mut findings = Vec::new();
         for ((index, group), candidate) in merged {
             let component = &components[index];
-            let fact = facts.get(&group).cloned().unwrap_or_default();
+            let fact = facts.get(&group).unwrap_or(&no_facts);
             let mut finding = Finding {
                 id: fact.display_id.clone(),
                 aliases: fact.aliases.iter().filter(|a| **a != fact.display_id).cloned().collect(),
@@ -628,37 +672,6 @@ fn component_info(component: &Component) -> ComponentInfo {
         purl: component.purl.clone(),
         cpe: component.cpes.first().cloned(),
     }
-}
-
-/// Whether an affected-package row covers `version`: Some((how, fixed versions)) when it does.
-fn purl_row_affects(
-    ecosystem: &str,
-    ranges: &str,
-    versions: &str,
-    version: &str,
-) -> Result<Option<(String, Vec<String>)>, String> {
-    let listed: Vec<String> = serde_json::from_str(versions).unwrap_or_default();
-    let ranges: Vec<RangeJson> = serde_json::from_str(ranges).unwrap_or_default();
-    let fixed: Vec<String> =
-        ranges.iter().flat_map(|r| r.events.iter()).filter_map(|e| e.get("fixed").cloned()).collect();
-    let bare = version.strip_prefix('v').unwrap_or(version);
-    if listed.iter().any(|v| v == version || v == bare) {
-        return Ok(Some(("is listed as affected".into(), fixed)));
-    }
-    for range in &ranges {
-        let scheme = scheme_for(ecosystem, &range.kind);
-        let events = events_of(range);
-        match tekigo_version::osv_range_affects(scheme, &events, version) {
-            Ok(true) => {
-                let bounds: Vec<String> =
-                    range.events.iter().flat_map(|e| e.iter().map(|(k, v)| format!("{k} {v}"))).collect();
-                return Ok(Some((format!("is within [{}]", bounds.join(", ")), fixed)));
-            }
-            Ok(false) => {}
-            Err(error) => return Err(error.to_string()),
-        }
-    }
-    Ok(None)
 }
 
 fn expired(exception: &Exception, today: jiff::civil::Date) -> bool {

@@ -6,6 +6,7 @@ mod output;
 mod sbom_cmd;
 mod vulndb_cmd;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,8 +14,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let lang = cli.lang.map_or_else(output::lang_from_environment, Into::into);
-    let mut stdout = std::io::stdout().lock();
-    match cli.command {
+    // Buffered: a large report is written in big chunks, not a system call per line.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let code = match cli.command {
         cli::Command::Criteria(command) => {
             match criteria_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdout) {
                 Ok(code) => code,
@@ -33,5 +35,8 @@ fn main() -> ExitCode {
             Ok(code) => code,
             Err(error) => output::report_error(&error, lang),
         },
-    }
+    };
+    // A reader that went away (a closed pipe) is not the command's failure.
+    let _ = stdout.flush();
+    code
 }
