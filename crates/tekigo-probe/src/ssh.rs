@@ -1,0 +1,1 @@
+//! SSH check (in progress).

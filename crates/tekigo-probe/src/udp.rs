@@ -1,0 +1,1 @@
+//! UDP check (in progress).
