@@ -119,8 +119,11 @@ async fn weak_server_gives_every_tls_finding() {
     let dir = tempfile::tempdir().unwrap();
     weak_cert(dir.path());
     let port = free_tcp_port();
-    let _server =
-        s_server(dir.path(), port, &["-cert", "weak.crt", "-key", "weak.key", "-tls1", "-cipher", "ALL:eNULL:@SECLEVEL=0"]);
+    let _server = s_server(
+        dir.path(),
+        port,
+        &["-cert", "weak.crt", "-key", "weak.key", "-tls1", "-cipher", "ALL:eNULL:@SECLEVEL=0"],
+    );
     let report = tls::probe((LOCALHOST, port).into(), &limits()).await;
     assert_eq!(report.accepted(), vec![tls::Version::Tls10], "{report:#?}");
     let families: BTreeSet<tls::Family> = report.suites.iter().map(|(f, _)| *f).collect();
