@@ -23,6 +23,10 @@ use crate::observation::{Limits, Observation};
 #[cfg(test)]
 mod tests;
 
+/// Every check ID this module reports (each defined in `data/checks-crypto.toml`).
+pub const CHECKS: [&str; 6] =
+    ["ssh-protocol-1", "ssh-weak-kex", "ssh-weak-hostkey", "ssh-weak-cipher", "ssh-weak-mac", "ssh-summary"];
+
 /// What the probe says it is.
 pub const CLIENT_IDENTIFICATION: &str = "SSH-2.0-tekigo_probe";
 /// Lines a server may send before its identification line (RFC 4253 §4.2), in bytes.

@@ -33,6 +33,18 @@ use crate::observation::{Limits, Observation};
 #[cfg(test)]
 mod tests;
 
+/// Every check ID this module reports (each defined in `data/checks-crypto.toml`).
+pub const CHECKS: [&str; 8] = [
+    "tls-protocol-weak",
+    "tls-no-modern-protocol",
+    "tls-cipher-weak",
+    "tls-key-weak",
+    "tls-cert-expired",
+    "tls-cert-self-signed",
+    "tls-cert-weak-signature",
+    "tls-summary",
+];
+
 /// The most suites of one weak family the probe enumerates (one connection each).
 pub const MAX_SUITES_PER_FAMILY: usize = 8;
 /// The most bytes read from one server flight (a long certificate chain fits easily).

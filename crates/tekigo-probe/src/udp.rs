@@ -21,6 +21,9 @@ use crate::observation::{Limits, Observation};
 #[cfg(test)]
 mod tests;
 
+/// Every check ID this module reports (each defined in `data/checks-crypto.toml`).
+pub const CHECKS: [&str; 3] = ["upnp-exposed", "mdns-exposed", "coap-exposed"];
+
 /// The most datagrams read per service (an SSDP device answers once per service type).
 pub const MAX_DATAGRAMS: usize = 32;
 
