@@ -65,10 +65,13 @@ pub fn parse_identification(line: &str) -> Option<Identification> {
     Some(Identification { line: line.to_string(), proto: proto.to_string(), software: software.to_string(), comments })
 }
 
+/// Lines before the identification line, the line, and the bytes they took.
+pub type Greeting = (Vec<String>, Identification, usize);
+
 /// Finds the identification line in what the server sent so far: the lines before it (a banner
 /// some servers show), the line, and the bytes consumed. `Ok(None)`: not all there yet.
 /// `Err`: not SSH (no `SSH-` line within [`MAX_BANNER_BYTES`], or binary junk).
-pub fn split_identification(buf: &[u8]) -> Result<Option<(Vec<String>, Identification, usize)>, &'static str> {
+pub fn split_identification(buf: &[u8]) -> Result<Option<Greeting>, &'static str> {
     let mut pre = Vec::new();
     let mut start = 0;
     while let Some(end) = buf[start..].iter().position(|b| *b == b'\n').map(|i| start + i) {

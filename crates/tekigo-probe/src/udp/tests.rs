@@ -102,7 +102,7 @@ proptest! {
         let _ = parse_dns(&bytes);
         let _ = parse_coap(&bytes);
         let _ = parse_link_format(&String::from_utf8_lossy(&bytes));
-        let _ = mdns_observation(5353, &[bytes.clone()]);
+        let _ = mdns_observation(5353, std::slice::from_ref(&bytes));
     }
 
     #[test]
