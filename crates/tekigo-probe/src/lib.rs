@@ -9,6 +9,9 @@
 pub mod finding;
 pub mod observation;
 pub mod policy;
+pub mod ssh;
+pub mod tls;
+pub mod udp;
 
 pub use finding::{Credential, Evidence, Finding, Severity, Verdict};
 pub use observation::{Limits, Observation};
