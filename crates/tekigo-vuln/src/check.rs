@@ -191,7 +191,8 @@ impl PackageRule {
         let ranges = parsed
             .iter()
             .map(|range| {
-                let bounds: Vec<String> = range.events.iter().flat_map(|e| e.iter().map(|(k, v)| format!("{k} {v}"))).collect();
+                let bounds: Vec<String> =
+                    range.events.iter().flat_map(|e| e.iter().map(|(k, v)| format!("{k} {v}"))).collect();
                 (scheme_for(&ecosystem, &range.kind), events_of(range), bounds.join(", "))
             })
             .collect();
@@ -279,7 +280,10 @@ impl VulnDb {
             let rows = statement
                 .query_map(params_from_iter(chunk.iter()), |r| {
                     let (ranges, versions): (String, String) = (r.get(5)?, r.get(6)?);
-                    Ok((r.get::<_, String>(0)?, PackageRule::new(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, &ranges, &versions)))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        PackageRule::new(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, &ranges, &versions),
+                    ))
                 })
                 .map_err(|e| self.err(e))?;
             for row in rows {

@@ -144,7 +144,7 @@ impl VulnDb {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
              PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
         )
-            .map_err(wrap)?;
+        .map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(wrap)?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(wrap)?;
         let has_tables: bool = conn

@@ -14,7 +14,7 @@ use tekigo_criteria::{
 };
 
 use crate::cli::{CriteriaCommand, Format};
-use crate::output::{table, tr, write_json};
+use crate::output::{table, table_or_json, tr, write_json};
 
 pub(crate) fn load_catalog(dir: Option<&Path>) -> anyhow::Result<Catalog> {
     let catalog = match dir {
@@ -52,15 +52,6 @@ pub(crate) fn run(
         CriteriaCommand::Check { format } => check(&catalog, table_or_json(format.format)?, lang, out)?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn table_or_json(format: Format) -> anyhow::Result<Format> {
-    match format {
-        Format::Oscal => {
-            bail!("--format oscal is for `criteria export`; this command takes table or json")
-        }
-        other => Ok(other),
-    }
 }
 
 fn evaluation_name(evaluation: Evaluation, lang: Lang) -> &'static str {

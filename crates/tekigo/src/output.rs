@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use comfy_table::{ContentArrangement, Table, presets};
 use tekigo_criteria::Lang;
 
+use crate::cli::Format;
+
 /// Japanese when the locale says so (LC_ALL, then LC_MESSAGES, then LANG), English otherwise.
 pub(crate) fn lang_from_environment() -> Lang {
     for variable in ["LC_ALL", "LC_MESSAGES", "LANG"] {
@@ -51,4 +53,12 @@ pub(crate) fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> 
 pub(crate) fn report_error(error: &anyhow::Error, lang: Lang) -> ExitCode {
     eprintln!("{}: {error:#}", tr(lang, "error", "エラー"));
     ExitCode::FAILURE
+}
+
+/// Commands other than `criteria export` print tables or JSON, not OSCAL.
+pub(crate) fn table_or_json(format: Format) -> anyhow::Result<Format> {
+    match format {
+        Format::Oscal => anyhow::bail!("--format oscal is for `criteria export`; this command takes table or json"),
+        other => Ok(other),
+    }
 }

@@ -12,7 +12,7 @@ use tekigo_vuln::{CheckRequest, Policy, Report, Verdict, VulnDb};
 
 use crate::cli::{CheckFormat, Format, SbomCommand};
 use crate::criteria_cmd::load_catalog;
-use crate::output::{table, tr, write_json};
+use crate::output::{table, table_or_json, tr, write_json};
 
 pub(crate) fn run(
     command: &SbomCommand,
@@ -23,9 +23,9 @@ pub(crate) fn run(
     match command {
         SbomCommand::Components { sbom, format } => {
             let sbom = tekigo_sbom::read_file(sbom)?;
-            match format.format {
+            match table_or_json(format.format)? {
                 Format::Json => write_json(out, &sbom)?,
-                Format::Table => {
+                _ => {
                     let mut rows = table(vec![
                         tr(lang, "Name", "名前"),
                         tr(lang, "Version", "版"),
@@ -48,7 +48,6 @@ pub(crate) fn run(
                         Lang::Ja => writeln!(out, "構成要素 {} 件", sbom.components.len())?,
                     }
                 }
-                Format::Oscal => bail!("--format oscal is for `criteria export`"),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -4,13 +4,12 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 use tekigo_criteria::Lang;
 use tekigo_vuln::{Progress, VulnDb, import_paths};
 
 use crate::cli::{Format, VulndbCommand};
-use crate::output::{table, tr, write_json};
+use crate::output::{table, table_or_json, tr, write_json};
 
 pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match command {
@@ -122,11 +121,4 @@ pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> a
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn table_or_json(format: Format) -> anyhow::Result<Format> {
-    match format {
-        Format::Oscal => bail!("--format oscal is for `criteria export`; this command takes table or json"),
-        other => Ok(other),
-    }
 }
