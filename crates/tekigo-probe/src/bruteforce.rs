@@ -9,7 +9,9 @@
 //! - **slowed down**: the answer to the last three wrong passwords takes at least twice as long
 //!   as to the first three, and at least [`GROWTH_MIN`] longer → protection;
 //! - **fixed delay**: every wrong password takes at least [`DELAY_MIN`] to be answered (e.g.
-//!   login(1)'s FAIL_DELAY) → protection;
+//!   login(1)'s FAIL_DELAY) → protection. When the first [`EARLY_DELAY_ATTEMPTS`] already do,
+//!   the test stops there: more wrong passwords could only confirm it, at seconds each (only a
+//!   lockout check of the right password follows);
 //! - otherwise → **no protection** (fail), with the measured times as evidence;
 //! - too few answers to judge (timeouts) → no observation.
 
@@ -28,6 +30,8 @@ use crate::observation::{Limits, Observation};
 pub const DELAY_MIN: Duration = Duration::from_secs(1);
 /// How much longer the last answers must take than the first for "slowed down".
 pub const GROWTH_MIN: Duration = Duration::from_millis(500);
+/// Wrong passwords after which a delay of at least [`DELAY_MIN`] on each ends the test early.
+pub const EARLY_DELAY_ATTEMPTS: usize = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Protection {
@@ -95,7 +99,12 @@ pub async fn test(
         let credential = Credential { username: username.to_owned(), password: wrong_password() };
         let attempt = login::attempt(ip, port, service, &credential, limits).await;
         match attempt.outcome {
-            Outcome::Failure { .. } => times.push(attempt.elapsed),
+            Outcome::Failure { .. } => {
+                times.push(attempt.elapsed);
+                if times.len() == EARLY_DELAY_ATTEMPTS && times.iter().all(|t| *t >= DELAY_MIN) {
+                    break;
+                }
+            }
             Outcome::Refused { seen } => {
                 refused = Some((index, seen));
                 break;
@@ -117,9 +126,10 @@ pub async fn test(
     if unknown > limits.brute_force_failures / 2 && refused.is_none() && !right_failed {
         return None;
     }
+    // Wrong passwords actually sent (a refusal ends the run at the refused one).
+    let n = times.len() + unknown + usize::from(refused.is_some());
     let protection = judge(&times, refused, right_failed);
     let timings = times.iter().map(|t| format!("{}ms", ms(*t))).collect::<Vec<_>>().join(" ");
-    let n = limits.brute_force_failures;
     let (check, detail) = match &protection {
         Protection::Inconclusive => return None,
         Protection::Locked => (

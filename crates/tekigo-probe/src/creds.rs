@@ -182,8 +182,7 @@ pub async fn guess(
         });
     }
     workers.join_all().await;
-    let guess = result.lock().await.clone();
-    guess
+    result.lock().await.clone()
 }
 
 #[cfg(test)]
@@ -213,7 +212,7 @@ mod tests {
         assert_eq!(list[0].username, "root");
         assert!(list.iter().any(|c| c.username == "pi" && c.password == "raspberry"));
         assert_eq!(dedup(list.clone()).len(), list.len());
-        assert!(list.len() < Limits::default().max_attempts_per_service - Limits::default().brute_force_failures - 1);
+        assert!(list.len() < Limits::default().max_attempts_per_service - Limits::default().brute_force_failures - 3);
         let raw: RawList = toml::from_str(BUILTIN).unwrap();
         assert!(
             raw.vendor.iter().all(|e| e.source.as_deref().is_some_and(|s| !s.is_empty())),

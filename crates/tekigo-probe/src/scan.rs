@@ -170,7 +170,12 @@ async fn identify(
     };
     drop(first);
     if let Some(service) = classify_greeting(&greeting) {
-        return (service, Some(net::printable(&greeting, 120)).filter(|s| !s.is_empty()));
+        let text = match service {
+            Service::Telnet => crate::login::telnet::strip_iac(&greeting, &mut Vec::new()),
+            // The first line: SSH's KEXINIT may follow its version line in the same read.
+            _ => greeting.split(|b| *b == b'\n').next().unwrap_or_default().to_vec(),
+        };
+        return (service, Some(net::printable(&text, 120)).filter(|s| !s.is_empty()));
     }
     let order: &[Service] = match port {
         443 | 8443 | 8883 | 993 | 995 | 465 => &[Service::Tls, Service::Http, Service::Mqtt],

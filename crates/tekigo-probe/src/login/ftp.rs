@@ -23,7 +23,7 @@ fn complete(data: &[u8]) -> bool {
     if !text.ends_with('\n') {
         return false;
     }
-    text.lines().filter(|line| !line.is_empty()).last().is_some_and(|line| {
+    text.lines().rfind(|line| !line.is_empty()).is_some_and(|line| {
         line.len() >= 4 && line.as_bytes()[..3].iter().all(u8::is_ascii_digit) && line.as_bytes()[3] == b' '
     })
 }
@@ -32,7 +32,7 @@ fn complete(data: &[u8]) -> bool {
 async fn reply(stream: &mut TcpStream, limits: &Limits) -> std::io::Result<(u16, String, bool)> {
     let (data, closed) = net::read_until(stream, limits.read_timeout, 16 * 1024, complete).await?;
     let text = String::from_utf8_lossy(&data).into_owned();
-    let last = text.lines().filter(|l| !l.is_empty()).last().unwrap_or_default();
+    let last = text.lines().rfind(|l| !l.is_empty()).unwrap_or_default();
     let code = last.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
     Ok((code, net::printable(text.as_bytes(), 160), closed))
 }
@@ -58,6 +58,9 @@ async fn login_inner(ip: IpAddr, port: u16, credential: &Credential, limits: &Li
     let (code, seen, _) = reply(&mut stream, limits).await?;
     let (code, seen) = match code {
         230 => (230, seen),
+        // Refused at USER, before any password: this user name cannot log in with a password
+        // at all (an anonymous-only server, say), so nothing about the password is learnt.
+        530 => return Ok(Outcome::Unknown { seen: format!("no password asked: {seen}") }),
         331 | 332 => {
             stream.write_all(format!("PASS {}\r\n", credential.password).as_bytes()).await?;
             let (code, seen, _) = reply(&mut stream, limits).await?;
