@@ -32,8 +32,15 @@ pub struct Limits {
     pub max_concurrency: usize,
     /// Login attempts per service (default credentials and brute-force test together).
     pub max_attempts_per_service: usize,
-    /// Pause between two login attempts on one service.
+    /// Pause between two login attempts on one service (the starts of two attempts are at least
+    /// this far apart, whatever the number of connections).
     pub attempt_interval: Duration,
+    /// How long the scan waits for a service to speak first before probing it.
+    pub banner_wait: Duration,
+    /// Login connections open at once on one service.
+    pub connections_per_service: usize,
+    /// Wrong passwords sent in a row by the brute-force test (S1.1-04).
+    pub brute_force_failures: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +51,9 @@ impl Default for Limits {
             max_concurrency: 32,
             max_attempts_per_service: 100,
             attempt_interval: Duration::from_millis(100),
+            banner_wait: Duration::from_millis(1500),
+            connections_per_service: 4,
+            brute_force_failures: 10,
         }
     }
 }

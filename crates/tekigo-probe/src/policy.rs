@@ -1,3 +1,9 @@
-//! The check catalogue and the per-level policies, as data (`data/checks.toml`,
-//! `data/policy-jc-star-*.toml`): which requirements each kind of finding bears on, and which
-//! kinds fail at a level. Filled in by the probe's checks.
+//! `--policy FILE`: per-check verdicts that override the catalogue's, in the catalogue's own
+//! verdicts format:
+//!
+//! ```toml
+//! [verdicts]
+//! telnet-open = { "1" = "warn", "2" = "fail" }
+//! ```
+//!
+//! Levels left out keep the catalogue's verdict. Unknown check ids, levels or verdicts are errors.

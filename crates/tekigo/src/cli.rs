@@ -60,6 +60,77 @@ pub(crate) enum Command {
     /// SBOMの読み込みと、水準の規則による既知脆弱性の判定
     #[command(subcommand)]
     Sbom(SbomCommand),
+    /// Probe ONE device on the network for what JC-STAR ★1 forbids. Only for devices you are
+    /// entitled to test. / 機器1台をネットワーク越しに検査する（検査する権限のある機器に限る）
+    #[command(long_about = PROBE_ABOUT)]
+    Probe(ProbeArgs),
+}
+
+const PROBE_ABOUT: &str = "\
+Probe ONE device on the network for what JC-STAR ★1 forbids, and map every finding to the
+requirements it bears on (JC-STAR S1.1-xx, ETSI EN 303 645 5.x-y) and the threats (SCHEME §3).
+Exit 0 when nothing fails at the level, 1 when something does, 2 on a usage or network error.
+
+Use it ONLY on devices you own or are entitled to test: it tries logins.
+
+What it sends:
+  - a TCP connect to each port (the IoT port list, or --ports);
+  - on open ports: nothing for 1.5 s (to read a banner), then GET / HTTP/1.0, an MQTT CONNECT
+    without credentials, and a minimal TLS ClientHello, each until one is answered;
+  - logins on telnet, SSH, FTP, HTTP basic/digest/forms and MQTT: anonymous access, then the
+    built-in default credentials (the whole Mirai table and common vendor defaults) and --creds;
+    it stops at the first credential that works, and on any sign of lockout;
+  - brute-force test (S1.1-04): 10 random wrong passwords in a row, then the right one if known.
+  No command is run after a login: the connection is closed at the prompt.
+
+Bounds (defaults): connect timeout 2 s, read timeout 5 s, at most 32 connections at once and 4
+per login service, at most 100 login attempts per service, attempts at least 100 ms apart.
+One target only: a range (CIDR or a-b) is refused unless --allow-range, and then at most 256 hosts.
+
+機器1台に対し、JC-STAR ★1 が禁じる状態をネットワーク越しに検査し、各検出を要件（JC-STAR S1.1-xx、
+ETSI EN 303 645 5.x-y）と脅威に対応付けます。終了コード: 0 水準で不適合なし、1 不適合あり、2 使い方
+またはネットワークのエラー。
+
+ログインを試行するため、所有する機器または検査する権限のある機器にだけ使ってください。
+
+送信する内容:
+  - 各ポートへのTCP接続（IoT機器のポート一覧、または --ports）;
+  - 開いているポートへ: 1.5秒待ってバナーを読み、GET / HTTP/1.0、認証なしのMQTT CONNECT、最小の
+    TLS ClientHello を応答があるまで順に送る;
+  - telnet・SSH・FTP・HTTP（Basic/Digest/フォーム）・MQTTへのログイン: 匿名接続、組み込みの初期
+    認証情報（Miraiの全リストと主要ベンダーの初期値）と --creds。ログインできた時点と、ロックアウト
+    の兆候で中止する;
+  - 総当たり耐性の試験（S1.1-04）: 誤ったパスワードを10回続けて送り、分かっていれば正しいものを送る。
+  ログイン後にコマンドは実行せず、プロンプトで切断する。
+
+上限（既定値）: 接続タイムアウト2秒、読み取り5秒、同時接続32（ログイン先1つにつき4）、1サービス
+あたりのログイン試行100回、試行間隔100ミリ秒以上。対象は1台のみ: 範囲（CIDR や a-b）は
+--allow-range がない限り拒否し、ある場合も256台まで。";
+
+#[derive(Debug, Args)]
+pub(crate) struct ProbeArgs {
+    /// The device: an IPv4/IPv6 address or a host name (resolved once) / 検査する機器
+    pub target: String,
+    /// Ports to scan instead of the IoT list, e.g. 22,80,8000-8100 / 走査するポート
+    #[arg(long, value_name = "LIST")]
+    pub ports: Option<String>,
+    /// JC-STAR level whose verdicts apply (1-4) / 判定に使う水準
+    #[arg(long, default_value = "1", value_parser = ["1", "2", "3", "4"])]
+    pub level: String,
+    /// More credentials to try first, user:password per line / 追加の認証情報（1行に user:password）
+    #[arg(long, value_name = "FILE")]
+    pub creds: Option<PathBuf>,
+    /// Verdicts per check and level overriding the built-in ones (TOML) / 判定の上書き
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Allow TARGET to be a range (CIDR or a-b), at most 256 hosts / 範囲指定を許可する
+    #[arg(long)]
+    pub allow_range: bool,
+    /// Scan and identify only: no login attempts / ログイン試行をしない
+    #[arg(long)]
+    pub no_logins: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CheckFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

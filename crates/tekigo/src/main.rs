@@ -3,6 +3,7 @@
 mod cli;
 mod criteria_cmd;
 mod output;
+mod probe_cmd;
 mod sbom_cmd;
 mod vulndb_cmd;
 
@@ -26,6 +27,14 @@ fn main() -> ExitCode {
         cli::Command::Sbom(command) => match sbom_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdout) {
             Ok(code) => code,
             // SBOM commands keep exit 1 for "not conformant": input errors are 2.
+            Err(error) => {
+                output::report_error(&error, lang);
+                ExitCode::from(2)
+            }
+        },
+        cli::Command::Probe(args) => match probe_cmd::run(&args, lang, &mut stdout) {
+            Ok(code) => code,
+            // Exit 1 means "something fails at the level": usage and network errors are 2.
             Err(error) => {
                 output::report_error(&error, lang);
                 ExitCode::from(2)
