@@ -313,7 +313,34 @@ async fn test_logins(
     budget = budget.saturating_sub(1);
     match login::attempt(address, port.port, service, &random, limits).await.outcome {
         Outcome::Failure { .. } => {}
-        Outcome::Refused { .. } | Outcome::Success { .. } | Outcome::Unknown { .. } => return found,
+        Outcome::Success { .. } => {
+            // S1.1-01: a login that admits a made-up user and password authenticates nobody.
+            found.push(observation(
+                "login-without-authentication",
+                port,
+                Text::new(
+                    format!(
+                        "{} on port {} let in a made-up user and password ({}): it checks no credential",
+                        service.name(),
+                        port.port,
+                        random.username
+                    ),
+                    format!(
+                        "ポート {} の{}は架空のユーザー名とパスワード（{}）でログインできた: 認証を行っていない",
+                        port.port,
+                        service.name(),
+                        random.username
+                    ),
+                ),
+                Evidence {
+                    sent: vec![format!("login as {}", random.username)],
+                    seen: Vec::new(),
+                    credential: Some(random),
+                },
+            ));
+            return found;
+        }
+        Outcome::Refused { .. } | Outcome::Unknown { .. } => return found,
     }
     let guess = creds::guess(address, port.port, service, list, budget, limits).await;
     if let Some((credential, seen)) = &guess.found {
