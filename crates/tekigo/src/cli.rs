@@ -81,6 +81,11 @@ What it sends:
     built-in default credentials (the whole Mirai table and common vendor defaults) and --creds;
     it stops at the first credential that works, and on any sign of lockout;
   - brute-force test (S1.1-04): 10 random wrong passwords in a row, then the right one if known.
+  - on TLS ports: one ClientHello per version (SSL 3.0 to TLS 1.3) and per weak cipher family
+    (at most 8 suites each), reading the server's answer and certificate, never finishing a
+    handshake; on SSH ports: our version line and one KEXINIT, then close;
+  - one UDP datagram each to the target's ports 1900 (SSDP M-SEARCH), 5353 (mDNS query) and
+    5683 (CoAP GET /.well-known/core), unicast, never to a multicast group.
   No command is run after a login: the connection is closed at the prompt.
 
 Bounds (defaults): connect timeout 2 s, read timeout 5 s, at most 32 connections at once and 4
@@ -101,6 +106,11 @@ ETSI EN 303 645 5.x-y）と脅威に対応付けます。終了コード: 0 水�
     認証情報（Miraiの全リストと主要ベンダーの初期値）と --creds。ログインできた時点と、ロックアウト
     の兆候で中止する;
   - 総当たり耐性の試験（S1.1-04）: 誤ったパスワードを10回続けて送り、分かっていれば正しいものを送る。
+  - TLSのポートへ: バージョンごと（SSL 3.0〜TLS 1.3）と弱い暗号の系統ごと（各8種まで）に
+    ClientHelloを送り、応答と証明書を読む（ハンドシェイクは完了させない）。SSHのポートへ:
+    バージョン行とKEXINITを1つ送って切断する;
+  - 対象機器のUDP 1900（SSDP M-SEARCH）、5353（mDNS問い合わせ）、5683（CoAP GET
+    /.well-known/core）へ1通ずつ。ユニキャストのみで、マルチキャストには送らない。
   ログイン後にコマンドは実行せず、プロンプトで切断する。
 
 上限（既定値）: 接続タイムアウト2秒、読み取り5秒、同時接続32（ログイン先1つにつき4）、1サービス
