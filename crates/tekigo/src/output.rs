@@ -62,3 +62,26 @@ pub(crate) fn table_or_json(format: Format) -> anyhow::Result<Format> {
         other => Ok(other),
     }
 }
+
+/// The SARIF 2.1.0 log every command that reports findings writes: one run of the tekigo tool
+/// with its rules, results and run-level properties.
+pub(crate) fn sarif_log(
+    rules: Vec<serde_json::Value>,
+    results: Vec<serde_json::Value>,
+    properties: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "tekigo",
+                "informationUri": "https://github.com/tekigo/tekigo",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            } },
+            "results": results,
+            "properties": properties,
+        }],
+    })
+}

@@ -10,7 +10,7 @@ use tekigo_probe::scan::parse_ports;
 use tekigo_probe::{Catalogue, Limits, ProbeOptions, Report, Severity, Target, Verdict, creds, probe};
 
 use crate::cli::{CheckFormat, ProbeArgs};
-use crate::output::{table, tr, write_json};
+use crate::output::{sarif_log, table, tr, write_json};
 
 pub(crate) fn run(args: &ProbeArgs, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let target = Target::parse(&args.target, args.allow_range)?;
@@ -167,18 +167,5 @@ fn sarif(reports: &[Report]) -> serde_json::Value {
             }));
         }
     }
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "tekigo",
-                "informationUri": "https://github.com/tekigo/tekigo",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            } },
-            "results": results,
-            "properties": { "conformant": reports.iter().all(|r| r.conformant) },
-        }],
-    })
+    sarif_log(rules, results, json!({ "conformant": reports.iter().all(|r| r.conformant) }))
 }

@@ -12,7 +12,7 @@ use tekigo_vuln::{CheckRequest, Policy, Report, Verdict, VulnDb};
 
 use crate::cli::{CheckFormat, Format, SbomCommand};
 use crate::criteria_cmd::load_catalog;
-use crate::output::{table, table_or_json, tr, write_json};
+use crate::output::{sarif_log, table, table_or_json, tr, write_json};
 
 pub(crate) fn run(
     command: &SbomCommand,
@@ -290,18 +290,5 @@ fn sarif(report: &Report) -> serde_json::Value {
             })
         })
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "tekigo",
-                "informationUri": "https://github.com/tekigo/tekigo",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            } },
-            "results": results,
-            "properties": { "level": report.level, "conformant": report.conformant },
-        }],
-    })
+    sarif_log(rules, results, json!({ "level": report.level, "conformant": report.conformant }))
 }
