@@ -118,6 +118,10 @@ struct RawRequirement {
     #[serde(default)]
     items: Vec<RawItem>,
     #[serde(default)]
+    items_rule: Option<S<ItemsRule>>,
+    #[serde(default)]
+    guidance: Option<Text>,
+    #[serde(default)]
     threats: Vec<S<String>>,
     #[serde(default)]
     assets: Vec<S<String>>,
@@ -549,6 +553,16 @@ fn resolve_scheme(
                 );
             }
         }
+        if let Some(rule) = &requirement.items_rule
+            && *rule.get_ref() == ItemsRule::Any
+            && requirement.items.len() < 2
+        {
+            problems.at(
+                file,
+                rule.span(),
+                format!("requirement `{id}`: items_rule = \"any\" needs at least two evaluation items to choose from"),
+            );
+        }
         requirements.push(Requirement {
             scheme: scheme_id.to_owned(),
             id: id.clone(),
@@ -567,6 +581,8 @@ fn resolve_scheme(
                     text: item.text.clone(),
                 })
                 .collect(),
+            items_rule: requirement.items_rule.as_ref().map(|rule| *rule.get_ref()).unwrap_or_default(),
+            guidance: requirement.guidance.clone(),
             threats: requirement.threats.iter().map(|t| t.get_ref().clone()).collect(),
             assets: requirement.assets.iter().map(|a| a.get_ref().clone()).collect(),
             provenance: requirement.provenance.clone(),

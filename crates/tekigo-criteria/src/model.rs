@@ -67,6 +67,11 @@ pub struct Requirement {
     pub evaluation: Evaluation,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<EvaluationItem>,
+    /// Whether every evaluation item must hold, or any one of them (alternatives).
+    pub items_rule: ItemsRule,
+    /// How a person new to evaluation checks the requirement and what evidence to keep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<Text>,
     pub threats: Vec<String>,
     pub assets: Vec<String>,
     pub provenance: Provenance,
@@ -87,6 +92,17 @@ pub enum Evaluation {
     /// A test of the real device.
     Device,
     Both,
+}
+
+/// How the evaluation items of a requirement combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemsRule {
+    /// Every item must hold.
+    #[default]
+    All,
+    /// The items are alternatives: one holding is enough (JC-STAR S1.1-07's ways to update).
+    Any,
 }
 
 /// How one evaluation item is checked.
