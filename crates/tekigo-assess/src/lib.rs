@@ -3,9 +3,15 @@
 //! self-declaration in JSON, OSCAL assessment results, the applicant's XLSX checklist and readable
 //! HTML in Japanese and English.
 //!
-//! The verdict rules ([`evaluate`]) and the declaration format ([`declaration`]) do no I/O; the
-//! assessment folder ([`folder`]) and key files ([`keys`]) are the only places that touch disk.
+//! The verdict rules ([`evaluate`]), the declaration format ([`declaration`]) and its checks
+//! ([`verify`]) do no I/O; the assessment folder ([`folder`]) and key files ([`keys`]) are the
+//! only places that touch disk.
 
+pub mod automated;
 pub mod declaration;
+pub mod evaluate;
+pub mod keys;
+pub mod sign;
+pub mod verify;
 
 pub use declaration::Declaration;

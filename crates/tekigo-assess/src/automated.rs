@@ -1,0 +1,240 @@
+//! Reports of `tekigo probe` and `tekigo sbom check`, read as evidence that decides device-test
+//! items and the vulnerability rule. Only the fields a decision needs are read, so a report from a
+//! newer tekigo with more fields still imports.
+
+use serde::Deserialize;
+use tekigo_criteria::{Method, Requirement, Text};
+
+use crate::declaration::{Answer, DecidedBy};
+use crate::evaluate::{AutoDecision, VulnerabilityDecision, items_of};
+
+/// `tekigo probe --format json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProbeReport {
+    pub target: String,
+    pub address: String,
+    /// The JC-STAR level whose verdicts the findings carry.
+    pub level: String,
+    pub started: String,
+    pub findings: Vec<ProbeFinding>,
+    pub conformant: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProbeFinding {
+    pub id: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub protocol: Option<String>,
+    /// `SCHEME/ID`.
+    pub requirements: Vec<String>,
+    pub title: Text,
+    pub verdict: ProbeVerdict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeVerdict {
+    Fail,
+    Warn,
+    Pass,
+    Info,
+}
+
+/// `tekigo sbom check --format json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SbomCheckReport {
+    pub sbom: String,
+    pub components: usize,
+    /// `SCHEME:LEVEL`.
+    pub level: String,
+    pub cvss_min: f64,
+    pub conformant: bool,
+    pub findings: Vec<SbomFinding>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SbomFinding {
+    pub id: String,
+    pub fails_level: bool,
+}
+
+/// Why a report cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{path}: not a `tekigo {tool} --format json` report: {error}")]
+    Unreadable { path: String, tool: &'static str, error: serde_json::Error },
+    #[error(
+        "{path}: the report was made for {made_for}, the assessment is for {assessed}; run it again for {assessed}"
+    )]
+    WrongLevel { path: String, made_for: String, assessed: String },
+}
+
+pub fn read_probe(path: &str, bytes: &[u8]) -> Result<ProbeReport, ReportError> {
+    serde_json::from_slice(bytes).map_err(|error| ReportError::Unreadable {
+        path: path.to_owned(),
+        tool: "probe",
+        error,
+    })
+}
+
+pub fn read_sbom_check(path: &str, bytes: &[u8]) -> Result<SbomCheckReport, ReportError> {
+    serde_json::from_slice(bytes).map_err(|error| ReportError::Unreadable {
+        path: path.to_owned(),
+        tool: "sbom check",
+        error,
+    })
+}
+
+/// A probe's findings carry the verdicts of one JC-STAR level; they can decide only an
+/// assessment of that level.
+pub fn check_probe_level(path: &str, report: &ProbeReport, scheme: &str, level: &str) -> Result<(), ReportError> {
+    if scheme == "jc-star" && report.level != level {
+        return Err(ReportError::WrongLevel {
+            path: path.to_owned(),
+            made_for: format!("jc-star:{}", report.level),
+            assessed: format!("jc-star:{level}"),
+        });
+    }
+    Ok(())
+}
+
+pub fn check_sbom_level(path: &str, report: &SbomCheckReport, selector: &str) -> Result<(), ReportError> {
+    if report.level != selector {
+        return Err(ReportError::WrongLevel {
+            path: path.to_owned(),
+            made_for: report.level.clone(),
+            assessed: selector.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The device-test items a probe decides. For each requirement with device items: a failing
+/// finding makes them "no"; findings that touch the requirement without failing make them "yes";
+/// nothing found that the requirement applies to (no login service, say) makes them "not
+/// applicable", with the probe's scope as the reason.
+pub fn probe_decisions(report: &ProbeReport, evidence: &str, requirements: &[&Requirement]) -> Vec<AutoDecision> {
+    let mut decisions = Vec::new();
+    for requirement in requirements {
+        let reference = requirement.reference().to_string();
+        let device_items: Vec<_> =
+            items_of(requirement).into_iter().filter(|item| item.method == Method::Device).collect();
+        if device_items.is_empty() {
+            continue;
+        }
+        let touching: Vec<&ProbeFinding> =
+            report.findings.iter().filter(|f| f.requirements.iter().any(|r| *r == reference)).collect();
+        let failing: Vec<&ProbeFinding> =
+            touching.iter().copied().filter(|f| f.verdict == ProbeVerdict::Fail).collect();
+        let (answer, detail) = if !failing.is_empty() {
+            (Answer::No, listed("failed", "不合格", &failing, report))
+        } else if !touching.is_empty() {
+            (Answer::Yes, listed("passed", "合格", &touching, report))
+        } else {
+            (
+                Answer::NotApplicable,
+                Text::new(
+                    format!(
+                        "the probe of {} found nothing this requirement applies to on the ports it scanned",
+                        report.target
+                    ),
+                    format!("{} のプローブでは、走査したポートにこの要件の対象が見つかりませんでした", report.target),
+                ),
+            )
+        };
+        for item in device_items {
+            decisions.push(AutoDecision {
+                requirement: requirement.id.clone(),
+                item: item.id,
+                answer,
+                decided_by: DecidedBy::Probe,
+                evidence: evidence.to_owned(),
+                detail: detail.clone(),
+            });
+        }
+    }
+    decisions
+}
+
+fn listed(en_verdict: &str, ja_verdict: &str, findings: &[&ProbeFinding], report: &ProbeReport) -> Text {
+    let describe = |finding: &ProbeFinding, title: &str| match (finding.port, &finding.protocol) {
+        (Some(port), Some(protocol)) => format!("{title} ({port}/{protocol})"),
+        (Some(port), None) => format!("{title} (port {port})"),
+        _ => title.to_owned(),
+    };
+    let en: Vec<String> = findings.iter().map(|f| describe(f, &f.title.en)).collect();
+    let ja: Vec<String> = findings.iter().map(|f| describe(f, &f.title.ja)).collect();
+    Text::new(
+        format!("probe of {} at {} {en_verdict}: {}", report.target, report.started, en.join("; ")),
+        format!("{} のプローブ（{}）{ja_verdict}: {}", report.target, report.started, ja.join("、")),
+    )
+}
+
+/// The vulnerability rule from an SBOM check, with the SBOM's own evidence ID when it was kept.
+pub fn sbom_decision(report: &SbomCheckReport, evidence: &[String]) -> VulnerabilityDecision {
+    let mut failing: Vec<String> = report.findings.iter().filter(|f| f.fails_level).map(|f| f.id.clone()).collect();
+    failing.sort();
+    failing.dedup();
+    VulnerabilityDecision {
+        conformant: report.conformant,
+        evidence: evidence.to_vec(),
+        components: report.components,
+        failing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(findings: serde_json::Value) -> ProbeReport {
+        serde_json::from_value(serde_json::json!({
+            "target": "127.0.0.1", "address": "127.0.0.1", "level": "1", "started": "2026-11-26T00:00:00Z",
+            "duration_ms": 10, "ports": [], "findings": findings, "conformant": true
+        }))
+        .unwrap()
+    }
+
+    fn finding(id: &str, requirement: &str, verdict: &str) -> serde_json::Value {
+        serde_json::json!({
+            "id": id, "port": 23, "protocol": "tcp", "severity": "high", "requirements": [requirement],
+            "threats": [], "title": {"en": id, "ja": id}, "detail": {"en": "d", "ja": "d"},
+            "evidence": {}, "verdict": verdict
+        })
+    }
+
+    #[test]
+    fn a_failing_finding_decides_no_and_a_pass_decides_yes() {
+        let catalog = tekigo_criteria::builtin().unwrap();
+        let scheme = catalog.scheme("jc-star").unwrap();
+        let brute = scheme.requirement("S1.1-04").unwrap();
+        let unused = scheme.requirement("S1.1-13").unwrap();
+        let failing = report(serde_json::json!([finding("no-brute-force-protection", "jc-star/S1.1-04", "fail")]));
+        let decisions = probe_decisions(&failing, "E3", &[brute, unused]);
+        assert_eq!(decisions.len(), 2, "{decisions:?}");
+        assert_eq!(decisions[0].answer, Answer::No);
+        assert!(decisions[0].detail.en.contains("no-brute-force-protection (23/tcp)"));
+        assert_eq!(decisions[1].requirement, "S1.1-13");
+        assert_eq!(decisions[1].item, "2", "only the device item is decided");
+        assert_eq!(decisions[1].answer, Answer::NotApplicable);
+
+        let passing = report(serde_json::json!([finding("brute-force-protection", "jc-star/S1.1-04", "pass")]));
+        assert_eq!(probe_decisions(&passing, "E3", &[brute])[0].answer, Answer::Yes);
+    }
+
+    #[test]
+    fn a_report_of_another_level_is_refused() {
+        let mut level_two = report(serde_json::json!([]));
+        level_two.level = "2".into();
+        let error = check_probe_level("probe.json", &level_two, "jc-star", "1").unwrap_err();
+        assert!(error.to_string().contains("made for jc-star:2"), "{error}");
+    }
+
+    #[test]
+    fn garbage_is_named_as_such() {
+        let error = read_probe("x.json", b"{\"target\": 1}").unwrap_err();
+        assert!(error.to_string().starts_with("x.json: not a `tekigo probe --format json` report"), "{error}");
+    }
+}

@@ -1,0 +1,116 @@
+//! Signing a declaration: Ed25519 over the RFC 8785 (JCS) canonical form of the document without
+//! its `signature` member. The signature sits inside the document, which stays readable JSON.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ed25519_dalek::{Signature as Ed25519Signature, Signer, SigningKey, VerifyingKey};
+use serde_json::Value;
+
+use crate::declaration::{Declaration, Signature};
+use crate::keys::key_id;
+
+pub const ALGORITHM: &str = "Ed25519";
+pub const CANONICALIZATION: &str = "RFC8785";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignatureError {
+    #[error("the document is not signed (it has no `signature`)")]
+    Unsigned,
+    #[error(
+        "unsupported signature: algorithm `{algorithm}`, canonicalization `{canonicalization}` (tekigo signs with Ed25519 over RFC8785)"
+    )]
+    Unsupported { algorithm: String, canonicalization: String },
+    #[error("signed by key {signed_by}, not by the key given ({given})")]
+    OtherKey { signed_by: String, given: String },
+    #[error("the signature value is not 64 bytes of base64")]
+    Malformed,
+    #[error(
+        "the signature does not match the content: the document was changed after it was signed, or signed by another key"
+    )]
+    Mismatch,
+    #[error("cannot canonicalize the document: {0}")]
+    Canonical(String),
+}
+
+/// The bytes that are signed: JCS of the document without `signature`.
+pub fn signed_bytes(document: &Value) -> Result<Vec<u8>, SignatureError> {
+    let mut unsigned = document.clone();
+    if let Value::Object(map) = &mut unsigned {
+        map.remove("signature");
+    }
+    serde_jcs::to_vec(&unsigned).map_err(|error| SignatureError::Canonical(error.to_string()))
+}
+
+/// Signs in place, replacing any earlier signature.
+pub fn sign(declaration: &mut Declaration, key: &SigningKey) -> Result<(), SignatureError> {
+    declaration.signature = None;
+    let value = serde_json::to_value(&*declaration).map_err(|error| SignatureError::Canonical(error.to_string()))?;
+    let signature = key.sign(&signed_bytes(&value)?);
+    declaration.signature = Some(Signature {
+        algorithm: ALGORITHM.to_owned(),
+        canonicalization: CANONICALIZATION.to_owned(),
+        key_id: key_id(&key.verifying_key()),
+        public_key: BASE64.encode(key.verifying_key().as_bytes()),
+        value: BASE64.encode(signature.to_bytes()),
+    });
+    Ok(())
+}
+
+/// Checks the signature of a parsed document (the JSON as read, so that no field escapes it)
+/// against the key the verifier trusts. The key embedded in the document is not trusted.
+pub fn verify(document: &Value, key: &VerifyingKey) -> Result<(), SignatureError> {
+    let signature = document.get("signature").ok_or(SignatureError::Unsigned)?;
+    let field = |name: &str| signature.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let (algorithm, canonicalization) = (field("algorithm"), field("canonicalization"));
+    if algorithm != ALGORITHM || canonicalization != CANONICALIZATION {
+        return Err(SignatureError::Unsupported { algorithm, canonicalization });
+    }
+    let given = key_id(key);
+    let signed_by = field("key_id");
+    if signed_by != given {
+        return Err(SignatureError::OtherKey { signed_by, given });
+    }
+    let bytes: [u8; 64] =
+        BASE64.decode(field("value")).ok().and_then(|bytes| bytes.try_into().ok()).ok_or(SignatureError::Malformed)?;
+    key.verify_strict(&signed_bytes(document)?, &Ed25519Signature::from_bytes(&bytes))
+        .map_err(|_| SignatureError::Mismatch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Declaration {
+        serde_json::from_str(include_str!("../tests/fixtures/declaration-sample.json")).unwrap()
+    }
+
+    #[test]
+    fn a_signed_document_verifies_and_any_change_breaks_it() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let mut declaration = sample();
+        sign(&mut declaration, &key).unwrap();
+        let value = serde_json::to_value(&declaration).unwrap();
+        verify(&value, &key.verifying_key()).unwrap();
+
+        let mut changed = value.clone();
+        changed["product"]["firmware_version"] = Value::from("2.4.2");
+        assert!(matches!(verify(&changed, &key.verifying_key()), Err(SignatureError::Mismatch)));
+
+        let mut added = value.clone();
+        added["extra"] = Value::from(true);
+        assert!(matches!(verify(&added, &key.verifying_key()), Err(SignatureError::Mismatch)));
+
+        let other = SigningKey::from_bytes(&[8; 32]);
+        assert!(matches!(verify(&value, &other.verifying_key()), Err(SignatureError::OtherKey { .. })));
+    }
+
+    #[test]
+    fn key_order_and_whitespace_do_not_matter() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let mut declaration = sample();
+        sign(&mut declaration, &key).unwrap();
+        let pretty = serde_json::to_string_pretty(&declaration).unwrap();
+        let reparsed: Value = serde_json::from_str(&pretty).unwrap();
+        verify(&reparsed, &key.verifying_key()).unwrap();
+    }
+}
