@@ -125,7 +125,7 @@ pub fn probe_decisions(report: &ProbeReport, evidence: &str, requirements: &[&Re
             continue;
         }
         let touching: Vec<&ProbeFinding> =
-            report.findings.iter().filter(|f| f.requirements.iter().any(|r| *r == reference)).collect();
+            report.findings.iter().filter(|f| f.requirements.contains(&reference)).collect();
         let failing: Vec<&ProbeFinding> =
             touching.iter().copied().filter(|f| f.verdict == ProbeVerdict::Fail).collect();
         let (answer, detail) = if !failing.is_empty() {
