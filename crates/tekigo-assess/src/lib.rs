@@ -8,9 +8,14 @@
 //! only places that touch disk.
 
 pub mod automated;
+pub mod checklist;
+pub mod crosswalk;
 pub mod declaration;
+pub mod declare;
 pub mod evaluate;
+pub mod folder;
 pub mod keys;
+pub mod scope;
 pub mod sign;
 pub mod verify;
 

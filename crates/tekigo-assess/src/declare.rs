@@ -1,0 +1,153 @@
+//! From an evaluation to the declaration document (unsigned; [`crate::sign`] signs it).
+
+use tekigo_criteria::Text;
+
+use crate::declaration::{
+    Declarant, Declaration, DeclarationKind, EvidenceRecord, FORMAT, Outcome, Product, RequirementResult, SchemeRef,
+    VulnerabilityResult,
+};
+use crate::evaluate::{count, overall};
+use crate::folder::Evaluation;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeclareError {
+    /// A self-declaration of conformity is made only when everything holds.
+    #[error("the assessment is not ready to declare:\n{}", list(.0))]
+    NotReady(Vec<Text>),
+}
+
+fn list(problems: &[Text]) -> String {
+    problems.iter().map(|p| format!("  - {} / {}", p.en, p.ja)).collect::<Vec<_>>().join("\n")
+}
+
+/// What stands between an evaluation and a self-declaration, in both languages.
+pub fn blockers(evaluation: &Evaluation, declarant: &Declarant) -> Vec<Text> {
+    let mut blockers = evaluation.fact_gaps.clone();
+    if declarant.name.trim().is_empty() {
+        blockers.push(Text::new(
+            "the declarant's name is missing (assessment.toml [declarant] or --declarant)",
+            "宣言者の氏名がありません（assessment.toml の [declarant] または --declarant）",
+        ));
+    }
+    for requirement in &evaluation.requirements {
+        let reason = requirement.reason.clone().unwrap_or_else(|| Text::new("", ""));
+        match requirement.verdict {
+            crate::declaration::Verdict::Pending => blockers.push(Text::new(
+                format!("{}: pending ({})", requirement.id, reason.en),
+                format!("{}: 未評価（{}）", requirement.id, reason.ja),
+            )),
+            crate::declaration::Verdict::NotConformant => blockers.push(Text::new(
+                format!("{}: not conformant ({})", requirement.id, reason.en),
+                format!("{}: 不適合（{}）", requirement.id, reason.ja),
+            )),
+            _ => {}
+        }
+    }
+    if let Some(vulnerabilities) = &evaluation.vulnerabilities
+        && vulnerabilities.verdict != crate::declaration::Verdict::Conformant
+    {
+        let reason = vulnerabilities.reason.clone().unwrap_or_else(|| Text::new("", ""));
+        blockers.push(Text::new(
+            format!("known vulnerabilities (SCHEME §2): {} ({})", vulnerabilities.verdict.label().en, reason.en),
+            format!("既知の脆弱性（SCHEME §2）: {}（{}）", vulnerabilities.verdict.label().ja, reason.ja),
+        ));
+    }
+    blockers
+}
+
+/// The declaration's ID: the same product, scope and issue time give the same ID.
+fn declaration_id(product: &Product, scheme: &SchemeRef, issued: &str) -> String {
+    let name = format!(
+        "tekigo-declaration:{}:{}:{}:{}:{}:{}",
+        product.vendor,
+        product.model,
+        product.firmware_version,
+        scheme.selector(),
+        scheme.version,
+        issued
+    );
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()).to_string()
+}
+
+fn statement(product: &Product, scheme: &SchemeRef, kind: DeclarationKind, from: Option<&SchemeRef>) -> Text {
+    let what_en = format!("{} (model {}, firmware {})", product.name, product.model, product.firmware_version);
+    let what_ja = format!("{}（型番 {}、ファームウェア {}）", product.name, product.model, product.firmware_version);
+    match (kind, from) {
+        (DeclarationKind::DerivedStatement, Some(from)) => Text::new(
+            format!(
+                "{} states how its assessment of {what_en} against {} {} (criteria version {}) answers the requirements of {} {} (version {}): each requirement below is marked covered, not covered, or still to be evaluated. Security updates are provided until {}.",
+                product.vendor,
+                from.title.en,
+                from.level_name.en,
+                from.version,
+                scheme.title.en,
+                scheme.level_name.en,
+                scheme.version,
+                product.support_end
+            ),
+            format!(
+                "{}は、{what_ja}について {} {}（適合基準 {} 版）で行った評価が、{} {}（{} 版）の各要件にどう対応するかを以下に示します。各要件は対応済み・未対応・要評価のいずれかです。セキュリティアップデートは {} まで提供します。",
+                product.vendor,
+                from.title.ja,
+                from.level_name.ja,
+                from.version,
+                scheme.title.ja,
+                scheme.level_name.ja,
+                scheme.version,
+                product.support_end
+            ),
+        ),
+        _ => Text::new(
+            format!(
+                "{} declares that {what_en} meets every requirement of {} {} (criteria version {}) that applies to it, as recorded in this document, and that it provides security updates for the product until {}.",
+                product.vendor, scheme.title.en, scheme.level_name.en, scheme.version, product.support_end
+            ),
+            format!(
+                "{}は、{what_ja}が {} {}（適合基準 {} 版）の該当するすべての要件を満たすことを、本書の記録のとおり宣言します。また、{} まで本製品のセキュリティアップデートを提供します。",
+                product.vendor, scheme.title.ja, scheme.level_name.ja, scheme.version, product.support_end
+            ),
+        ),
+    }
+}
+
+/// Everything a declaration holds, before attachments and signature.
+pub struct Parts<'a> {
+    pub kind: DeclarationKind,
+    pub scheme: SchemeRef,
+    pub assessed_against: Option<SchemeRef>,
+    pub product: &'a Product,
+    pub declarant: &'a Declarant,
+    pub requirements: Vec<RequirementResult>,
+    pub vulnerabilities: Option<VulnerabilityResult>,
+    pub evidence: &'a [EvidenceRecord],
+    pub issued: &'a str,
+}
+
+pub fn build(parts: Parts<'_>) -> Declaration {
+    let counts = count(&parts.requirements);
+    let conformant = overall(&parts.requirements, parts.vulnerabilities.as_ref());
+    // Only the evidence the answers name goes into the document.
+    let named: std::collections::BTreeSet<String> = parts
+        .requirements
+        .iter()
+        .flat_map(|r| r.items.iter().flat_map(|i| i.evidence.iter().cloned()))
+        .chain(parts.vulnerabilities.iter().flat_map(|v| v.evidence.iter().cloned()))
+        .collect();
+    Declaration {
+        format: FORMAT.to_owned(),
+        kind: parts.kind,
+        id: declaration_id(parts.product, &parts.scheme, parts.issued),
+        issued: parts.issued.to_owned(),
+        statement: statement(parts.product, &parts.scheme, parts.kind, parts.assessed_against.as_ref()),
+        scheme: parts.scheme,
+        assessed_against: parts.assessed_against,
+        product: parts.product.clone(),
+        declarant: parts.declarant.clone(),
+        outcome: Outcome { conformant, counts },
+        requirements: parts.requirements,
+        vulnerabilities: parts.vulnerabilities,
+        evidence: parts.evidence.iter().filter(|e| named.contains(&e.id)).cloned().collect(),
+        attachments: Vec::new(),
+        signature: None,
+    }
+}
