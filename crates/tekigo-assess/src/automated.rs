@@ -111,29 +111,32 @@ pub fn check_sbom_level(path: &str, report: &SbomCheckReport, selector: &str) ->
     Ok(())
 }
 
-/// The device-test items a probe decides. For each requirement with device items: a failing
-/// finding makes them "no"; findings that touch the requirement without failing make them "yes";
-/// nothing found that the requirement applies to (no login service, say) makes them "not
-/// applicable", with the probe's scope as the reason.
+/// What a probe decides. A failing finding on a requirement makes its device-test items "no" —
+/// or, for a requirement evaluated on documents only, every item: a device that accepts an
+/// anonymous login has shown that the documents' claim does not hold. Without a failure, only
+/// device-test items are decided: findings that touch the requirement make them "yes"; nothing
+/// found that the requirement applies to (no login service, say) makes them "not applicable",
+/// with the probe's scope as the reason.
 pub fn probe_decisions(report: &ProbeReport, evidence: &str, requirements: &[&Requirement]) -> Vec<AutoDecision> {
     let mut decisions = Vec::new();
     for requirement in requirements {
         let reference = requirement.reference().to_string();
-        let device_items: Vec<_> =
-            items_of(requirement).into_iter().filter(|item| item.method == Method::Device).collect();
-        if device_items.is_empty() {
-            continue;
-        }
+        let items = items_of(requirement);
+        let device_items: Vec<_> = items.iter().filter(|item| item.method == Method::Device).cloned().collect();
         let touching: Vec<&ProbeFinding> =
             report.findings.iter().filter(|f| f.requirements.contains(&reference)).collect();
         let failing: Vec<&ProbeFinding> =
             touching.iter().copied().filter(|f| f.verdict == ProbeVerdict::Fail).collect();
-        let (answer, detail) = if !failing.is_empty() {
-            (Answer::No, listed("failed", "不合格", &failing, report))
+        let (decided, answer, detail) = if !failing.is_empty() {
+            let decided = if device_items.is_empty() { items } else { device_items };
+            (decided, Answer::No, listed("failed", "不合格", &failing, report))
+        } else if device_items.is_empty() {
+            continue;
         } else if !touching.is_empty() {
-            (Answer::Yes, listed("passed", "合格", &touching, report))
+            (device_items, Answer::Yes, listed("passed", "合格", &touching, report))
         } else {
             (
+                device_items,
                 Answer::NotApplicable,
                 Text::new(
                     format!(
@@ -144,7 +147,7 @@ pub fn probe_decisions(report: &ProbeReport, evidence: &str, requirements: &[&Re
                 ),
             )
         };
-        for item in device_items {
+        for item in decided {
             decisions.push(AutoDecision {
                 requirement: requirement.id.clone(),
                 item: item.id,
@@ -222,6 +225,13 @@ mod tests {
 
         let passing = report(serde_json::json!([finding("brute-force-protection", "jc-star/S1.1-04", "pass")]));
         assert_eq!(probe_decisions(&passing, "E3", &[brute])[0].answer, Answer::Yes);
+
+        // A document-only requirement is decided only by a failure.
+        let access = scheme.requirement("S1.1-01").unwrap();
+        assert!(probe_decisions(&passing, "E3", &[access]).is_empty());
+        let anonymous = report(serde_json::json!([finding("mqtt-anonymous", "jc-star/S1.1-01", "fail")]));
+        let decided = probe_decisions(&anonymous, "E3", &[access]);
+        assert_eq!((decided.len(), decided[0].answer), (1, Answer::No));
     }
 
     #[test]

@@ -64,6 +64,182 @@ pub(crate) enum Command {
     /// entitled to test. / 機器1台をネットワーク越しに検査する（検査する権限のある機器に限る）
     #[command(long_about = PROBE_ABOUT)]
     Probe(ProbeArgs),
+    /// Self-assessment: answer a level's checklist with evidence, then sign the self-declaration.
+    /// 自己評価: チェックリストに証跡とともに回答し、自己宣言書に署名する
+    #[command(subcommand)]
+    Assess(AssessCommand),
+    /// Signing keys (Ed25519) for declarations / 宣言書の署名鍵（Ed25519）
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Check a signed declaration / 署名された宣言書を検証する
+    #[command(subcommand)]
+    Declaration(DeclarationCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AssessCommand {
+    /// Start an assessment in a new folder: every requirement of the level with its items and
+    /// guidance, and the product's facts. / 新しいフォルダに評価を作成する
+    Init(AssessInitArgs),
+    /// Answer the checklist: interactively in the terminal (resumable), or from an answers file.
+    /// チェックリストに回答する（対話形式、または回答ファイルから）
+    Answer(AssessAnswerArgs),
+    /// Add evidence (a file, a URL, or a place in a document) for a requirement's item.
+    /// 要件の評価項目に証跡（ファイル、URL、文書の該当箇所）を追加する
+    Evidence(AssessEvidenceArgs),
+    /// Import `tekigo probe` and `tekigo sbom check` JSON reports; they decide the device-test
+    /// items and the known-vulnerability rule. / プローブと SBOM 検査の結果を取り込む
+    Import(AssessImportArgs),
+    /// What is decided and what is left, per requirement. Exit 0 when ready to declare, 1 if not.
+    /// 要件ごとの判定と残りの作業（宣言できるとき終了コード 0）
+    Status(AssessStatusArgs),
+    /// Sign the self-declaration: JSON, OSCAL assessment results, the XLSX checklist and HTML in
+    /// Japanese and English. / 自己宣言書に署名して出力する
+    Declare(AssessDeclareArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssessInitArgs {
+    /// The new assessment folder / 新しい評価フォルダ
+    pub dir: PathBuf,
+    /// Scheme to assess against / 評価する制度
+    #[arg(long, default_value = "jc-star")]
+    pub scheme: String,
+    /// Level (for JC-STAR 1-4; `all` for a scheme without levels) / レベル
+    #[arg(long, default_value = "1")]
+    pub level: String,
+    /// Product name / 製品名
+    #[arg(long)]
+    pub product: String,
+    /// Product type from the catalog (e.g. network-camera) / 製品類型
+    #[arg(long, value_name = "TYPE")]
+    pub product_type: Option<String>,
+    /// Vendor (manufacturer) name / 製造者名
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Model number / 型番
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Firmware version / ファームウェアのバージョン
+    #[arg(long)]
+    pub firmware: Option<String>,
+    /// Last day of security updates, YYYY-MM-DD / サポート終了日
+    #[arg(long, value_name = "DATE")]
+    pub support_end: Option<String>,
+    /// Where vulnerabilities are reported: URL or e-mail / 脆弱性の連絡先
+    #[arg(long, value_name = "URL-OR-EMAIL")]
+    pub contact: Option<String>,
+    /// Pre-fill from a finished assessment of another scheme, through the mappings
+    /// 他制度の評価結果から対応表を通じて回答を引き継ぐ
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssessAnswerArgs {
+    /// The assessment folder / 評価フォルダ
+    pub dir: PathBuf,
+    /// Merge answers from FILE (the answers.toml format) instead of asking / 回答ファイルから取り込む
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Ask only about this requirement / この要件だけ回答する
+    #[arg(long, value_name = "ID")]
+    pub requirement: Option<String>,
+    /// Ask about answered items too, not only the open ones / 回答済みの項目も尋ねる
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssessEvidenceArgs {
+    /// The assessment folder / 評価フォルダ
+    pub dir: PathBuf,
+    /// A file, a URL, or (with --reference) words naming a place in a document
+    /// ファイル、URL、または（--reference 指定時）文書の該当箇所
+    pub source: String,
+    /// Requirement and item it supports: ID or ID/ITEM (item 1 if left out) / 対象の要件と評価項目
+    #[arg(long = "for", value_name = "ID[/ITEM]")]
+    pub for_item: String,
+    /// SOURCE is words, not a file or URL / SOURCE を文書の該当箇所として扱う
+    #[arg(long)]
+    pub reference: bool,
+    /// What the evidence is / 証跡の説明
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssessImportArgs {
+    /// The assessment folder / 評価フォルダ
+    pub dir: PathBuf,
+    /// A `tekigo probe --format json` report / プローブの結果
+    #[arg(long, value_name = "REPORT")]
+    pub probe: Option<PathBuf>,
+    /// A `tekigo sbom check --format json` report / SBOM 検査の結果
+    #[arg(long, value_name = "REPORT")]
+    pub sbom_check: Option<PathBuf>,
+    /// The SBOM that was checked, kept as evidence / 検査した SBOM
+    #[arg(long, value_name = "FILE", requires = "sbom_check")]
+    pub sbom: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssessStatusArgs {
+    /// The assessment folder / 評価フォルダ
+    pub dir: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssessDeclareArgs {
+    /// The assessment folder / 評価フォルダ
+    pub dir: PathBuf,
+    /// Private key (PKCS#8 PEM) from `tekigo keys generate` / 署名用の秘密鍵
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Output folder [default: DIR/declaration, or DIR/declaration-SCHEME-LEVEL with --as]
+    /// 出力フォルダ
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Derive a statement for another scheme from these answers, through the mappings (e.g.
+    /// uk-psti, sg-cls:1) / 対応表を通じて他制度向けの文書を作る
+    #[arg(long = "as", value_name = "SCHEME[:LEVEL]")]
+    pub as_scheme: Option<String>,
+    /// Declarant's name (overrides assessment.toml) / 宣言者の氏名
+    #[arg(long)]
+    pub declarant: Option<String>,
+    /// Declarant's function / 宣言者の役職
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Issue date-time, RFC 3339 [default: now] / 発行日時
+    #[arg(long, value_name = "RFC3339")]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Write a new Ed25519 key pair: KEY (private, mode 0600) and KEY.pub; never overwrites.
+    /// 新しい鍵ペアを作る（KEY と KEY.pub、上書きしない）
+    Generate {
+        #[arg(long, value_name = "KEY")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DeclarationCommand {
+    /// Check a declaration's signature, its content against the criteria, and the files issued
+    /// with it. Exit 0 when all holds, 1 when not. / 署名・内容・添付ファイルを検証する
+    Verify {
+        /// declaration.json
+        file: PathBuf,
+        /// The declarant's public key (KEY.pub) / 宣言者の公開鍵
+        #[arg(long, value_name = "KEY")]
+        pubkey: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
 }
 
 const PROBE_ABOUT: &str = "\

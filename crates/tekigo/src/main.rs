@@ -1,5 +1,6 @@
 //! The `tekigo` binary: a thin command line over the library crates. Only this crate prints.
 
+mod assess_cmd;
 mod cli;
 mod criteria_cmd;
 mod output;
@@ -44,6 +45,35 @@ fn main() -> ExitCode {
             Ok(code) => code,
             Err(error) => output::report_error(&error, lang),
         },
+        // Exit 1 means "not ready" / "not valid": usage and input errors are 2.
+        cli::Command::Assess(command) => {
+            let mut stdin = std::io::stdin().lock();
+            match assess_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdin, &mut stdout) {
+                Ok(code) => code,
+                Err(error) => {
+                    let _ = stdout.flush();
+                    output::report_error(&error, lang);
+                    ExitCode::from(2)
+                }
+            }
+        }
+        cli::Command::Keys(command) => match assess_cmd::keys(&command, lang, &mut stdout) {
+            Ok(code) => code,
+            Err(error) => {
+                output::report_error(&error, lang);
+                ExitCode::from(2)
+            }
+        },
+        cli::Command::Declaration(command) => {
+            match assess_cmd::declaration(&command, cli.criteria.as_deref(), lang, &mut stdout) {
+                Ok(code) => code,
+                Err(error) => {
+                    let _ = stdout.flush();
+                    output::report_error(&error, lang);
+                    ExitCode::from(2)
+                }
+            }
+        }
     };
     // A reader that went away (a closed pipe) is not the command's failure.
     let _ = stdout.flush();

@@ -1,0 +1,139 @@
+//! Writing a declaration folder: the signed JSON and the files issued with it, fixed by their
+//! hashes inside the signed document. The folder appears whole or not at all.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use tekigo_criteria::{Lang, Text};
+
+use crate::declaration::{Attachment, Declaration, EvidenceKind, Signature};
+use crate::folder::{EVIDENCE_DIR, sha256_hex};
+use crate::keys::key_id;
+use crate::sign::{self, ALGORITHM, CANONICALIZATION, SignatureError};
+
+pub const DECLARATION_FILE: &str = "declaration.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("{0}: holds a declaration already; choose another --out (a signed declaration is never overwritten)")]
+    Exists(PathBuf),
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
+    move |error| PublishError::Io { path: path.to_owned(), error }
+}
+
+/// The files of a declaration folder besides `declaration.json`, with their media types.
+fn rendered(declaration: &Declaration) -> Result<Vec<(String, &'static str, Vec<u8>)>, PublishError> {
+    let oscal = crate::oscal::assessment_results(declaration, Lang::En);
+    let mut oscal_bytes = serde_json::to_vec_pretty(&oscal).unwrap_or_default();
+    oscal_bytes.push(b'\n');
+    Ok(vec![
+        ("declaration.oscal-ar.json".to_owned(), "application/json", oscal_bytes),
+        (
+            "checklist.xlsx".to_owned(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            crate::render::xlsx::xlsx(declaration)?,
+        ),
+        ("declaration.ja.html".to_owned(), "text/html", crate::render::html::html(declaration, Lang::Ja).into_bytes()),
+        ("declaration.en.html".to_owned(), "text/html", crate::render::html::html(declaration, Lang::En).into_bytes()),
+    ])
+}
+
+/// Renders, fixes every file by its hash, signs, and moves the finished folder into place.
+/// `assessment_dir` is where the SBOM named as evidence is copied from, so that the registry
+/// receives exactly the SBOM the declaration names.
+pub fn publish(
+    mut declaration: Declaration,
+    key: &SigningKey,
+    out: &Path,
+    assessment_dir: &Path,
+) -> Result<(Declaration, Vec<PathBuf>), PublishError> {
+    if out.join(DECLARATION_FILE).exists() || (out.exists() && fs::read_dir(out).map_err(io(out))?.next().is_some()) {
+        return Err(PublishError::Exists(out.to_owned()));
+    }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let staging = parent.join(format!(
+        ".{}.incoming-{}",
+        out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir_all(&staging).map_err(io(&staging))?;
+    let result = (|| {
+        // The readable documents name the key that signs them; the value comes last.
+        declaration.signature = Some(Signature {
+            algorithm: ALGORITHM.to_owned(),
+            canonicalization: CANONICALIZATION.to_owned(),
+            key_id: key_id(&key.verifying_key()),
+            public_key: String::new(),
+            value: String::new(),
+        });
+        let mut files = rendered(&declaration)?;
+        if let Some(sbom) = declaration.evidence.iter().rev().find(|e| e.kind == EvidenceKind::Sbom) {
+            let source = assessment_dir.join(EVIDENCE_DIR).join(&sbom.location);
+            let bytes = fs::read(&source).map_err(io(&source))?;
+            files.push((format!("sbom-{}", sbom.location), "application/octet-stream", bytes));
+        }
+        declaration.attachments.clear();
+        for (name, media_type, bytes) in &files {
+            let path = staging.join(name);
+            fs::write(&path, bytes).map_err(io(&path))?;
+            declaration.attachments.push(Attachment {
+                name: name.clone(),
+                media_type: (*media_type).to_owned(),
+                sha256: sha256_hex(bytes),
+                size: bytes.len() as u64,
+            });
+        }
+        sign::sign(&mut declaration, key)?;
+        let mut json = serde_json::to_vec_pretty(&declaration).unwrap_or_default();
+        json.push(b'\n');
+        let path = staging.join(DECLARATION_FILE);
+        fs::write(&path, json).map_err(io(&path))?;
+        if out.exists() {
+            fs::remove_dir(out).map_err(io(out))?;
+        }
+        fs::rename(&staging, out).map_err(io(out))?;
+        let mut written = vec![out.join(DECLARATION_FILE)];
+        written.extend(files.iter().map(|(name, _, _)| out.join(name)));
+        Ok(written)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result.map(|written| (declaration, written))
+}
+
+/// The issued files next to a declaration: changed ones are problems; missing ones are listed
+/// apart (a declaration may travel alone).
+pub fn attachment_problems(declaration: &Declaration, dir: &Path) -> (Vec<Text>, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut missing = Vec::new();
+    for attachment in &declaration.attachments {
+        if attachment.name.contains('/') || attachment.name.contains('\\') || attachment.name.starts_with('.') {
+            problems.push(Text::new(
+                format!("attachment name `{}` is not a plain file name", attachment.name),
+                format!("添付ファイル名 `{}` が単純なファイル名ではありません", attachment.name),
+            ));
+            continue;
+        }
+        match fs::read(dir.join(&attachment.name)) {
+            Ok(bytes) if sha256_hex(&bytes) == attachment.sha256 => {}
+            Ok(_) => problems.push(Text::new(
+                format!("{}: changed after signing (SHA-256 differs)", attachment.name),
+                format!("{}: 署名後に変更されています（SHA-256 が一致しません）", attachment.name),
+            )),
+            Err(_) => missing.push(attachment.name.clone()),
+        }
+    }
+    (problems, missing)
+}
