@@ -4,8 +4,8 @@
 //! HTML in Japanese and English.
 //!
 //! The verdict rules ([`evaluate`]), the declaration format ([`declaration`]) and its checks
-//! ([`verify`]) do no I/O; the assessment folder ([`folder`]) and key files ([`keys`]) are the
-//! only places that touch disk.
+//! ([`verify`]) do no I/O; the assessment folder ([`folder`]), key files ([`keys`]) and the
+//! declaration folder ([`publish`]) are the only places that touch disk.
 
 pub mod automated;
 pub mod checklist;
@@ -15,6 +15,9 @@ pub mod declare;
 pub mod evaluate;
 pub mod folder;
 pub mod keys;
+pub mod oscal;
+pub mod publish;
+pub mod render;
 pub mod scope;
 pub mod sign;
 pub mod verify;
