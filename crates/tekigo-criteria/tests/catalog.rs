@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 use tekigo_criteria::gap::{BasisKind, GapReport};
 use tekigo_criteria::oscal::{self, DocumentKind};
-use tekigo_criteria::{Catalog, Lang, LevelSelector};
+use tekigo_criteria::{Catalog, Lang, Level, LevelSelector, LevelStatus, Requirement};
 
 fn catalog() -> Catalog {
     tekigo_criteria::builtin().unwrap_or_else(|errors| panic!("{errors}"))
@@ -111,6 +111,46 @@ fn every_wanted_requirement_lands_in_exactly_one_list() {
                 let total = report.covered.len() + report.partial.len() + report.remaining.len();
                 assert_eq!(total, catalog.select(&want).unwrap().len(), "{want} from {}", other.id);
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guidance for the self-assessment (a vendor without evaluation skills reads it).
+
+#[test]
+fn every_published_jc_star_requirement_and_every_uk_psti_requirement_has_guidance() {
+    let catalog = catalog();
+    let jc_star = catalog.scheme("jc-star").unwrap();
+    let published: Vec<&Level> = jc_star.levels.iter().filter(|l| l.status == LevelStatus::Published).collect();
+    assert!(!published.is_empty(), "jc-star has no published level");
+    let mut wanted: Vec<&Requirement> = Vec::new();
+    for level in published {
+        assert!(!level.requirements.is_empty(), "jc-star:{} has no requirements", level.id);
+        for reference in &level.requirements {
+            wanted.push(catalog.requirement(reference).unwrap_or_else(|| panic!("jc-star:{}: {reference}", level.id)));
+        }
+    }
+    let uk_psti = catalog.scheme("uk-psti").unwrap();
+    assert!(!uk_psti.requirements.is_empty());
+    wanted.extend(&uk_psti.requirements);
+    let missing: Vec<String> =
+        wanted.iter().filter(|r| r.guidance.is_none()).map(|r| format!("{}/{}", r.scheme, r.id)).collect();
+    assert!(missing.is_empty(), "requirements without guidance: {missing:?}");
+}
+
+#[test]
+fn no_guidance_is_the_same_text_in_both_languages() {
+    let catalog = catalog();
+    for requirement in catalog.schemes.iter().flat_map(|s| &s.requirements) {
+        if let Some(guidance) = &requirement.guidance {
+            assert_ne!(
+                guidance.en.trim(),
+                guidance.ja.trim(),
+                "{}/{}: guidance is not translated",
+                requirement.scheme,
+                requirement.id
+            );
         }
     }
 }
