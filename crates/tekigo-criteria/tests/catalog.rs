@@ -232,6 +232,44 @@ fn every_profile_and_mapping_reference_resolves_to_a_control_of_the_exported_cat
 }
 
 #[test]
+fn the_oscal_catalog_carries_guidance_as_a_guidance_part_in_the_export_language() {
+    let catalog = catalog();
+    let requirement = catalog.find_requirement("S1.1-04").unwrap();
+    let guidance = requirement.guidance.as_ref().unwrap();
+    for lang in Lang::ALL {
+        let document = oscal::export_catalog(catalog.scheme("jc-star").unwrap(), lang).json;
+        let control = document["catalog"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["controls"].as_array().unwrap())
+            .find(|c| c["id"] == "s1.1-04")
+            .unwrap();
+        let parts = control["parts"].as_array().unwrap();
+        let names: Vec<&str> = parts.iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names[..2], ["statement", "guidance"], "{lang:?}");
+        assert_eq!(parts[1]["id"], "s1.1-04_gdn");
+        assert_eq!(parts[1]["prose"], guidance.get(lang));
+    }
+    // One guidance part per requirement that has guidance, and none (not an empty one) otherwise.
+    for scheme in &catalog.schemes {
+        let document = oscal::export_catalog(scheme, Lang::En).json;
+        let parts = document["catalog"]["groups"]
+            .as_array()
+            .map(|groups| {
+                groups
+                    .iter()
+                    .flat_map(|g| g["controls"].as_array().unwrap())
+                    .flat_map(|c| c["parts"].as_array().unwrap())
+                    .filter(|p| p["name"] == "guidance")
+                    .count()
+            })
+            .unwrap_or(0);
+        assert_eq!(parts, scheme.requirements.iter().filter(|r| r.guidance.is_some()).count(), "{}", scheme.id);
+    }
+}
+
+#[test]
 fn the_oscal_export_is_deterministic() {
     let catalog = catalog();
     let first: Vec<String> = oscal::export_all(&catalog, Lang::Ja).iter().map(|d| d.json.to_string()).collect();
