@@ -107,8 +107,8 @@ pub fn export_catalog(scheme: &Scheme, lang: Lang) -> Document {
         "oscal-version": OSCAL_VERSION,
         "props": [prop("scheme", &scheme.id), prop("language", lang.code())],
         "remarks": format!("{}: {}. {}", scheme.publisher.get(lang), scheme.source, match lang {
-            Lang::En => "Titles and summaries are tekigo's own words; IDs and structure are the publisher's.",
-            Lang::Ja => "タイトルと要約はtekigoによる独自の記述であり、IDと構成は発行元のものである。",
+            Lang::En => "Titles, summaries and guidance are tekigo's own words; IDs and structure are the publisher's.",
+            Lang::Ja => "タイトル、要約、ガイダンスはtekigoによる独自の記述であり、IDと構成は発行元のものである。",
         }),
     });
     if scheme.published.len() == 10 {
@@ -164,6 +164,10 @@ fn control(requirement: &Requirement, lang: Lang) -> Value {
 
     let mut parts =
         vec![json!({ "id": format!("{id}_smt"), "name": "statement", "prose": requirement.summary.get(lang) })];
+    // OSCAL's own part name for supporting text after the statement (as in NIST SP 800-53).
+    if let Some(guidance) = &requirement.guidance {
+        parts.push(json!({ "id": format!("{id}_gdn"), "name": "guidance", "prose": guidance.get(lang) }));
+    }
     if !requirement.items.is_empty() {
         let objectives: Vec<Value> = requirement
             .items

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 use tekigo_criteria::gap::{BasisKind, GapReport};
 use tekigo_criteria::oscal::{self, DocumentKind};
-use tekigo_criteria::{Catalog, Lang, LevelSelector};
+use tekigo_criteria::{Catalog, Lang, Level, LevelSelector, LevelStatus, Requirement};
 
 fn catalog() -> Catalog {
     tekigo_criteria::builtin().unwrap_or_else(|errors| panic!("{errors}"))
@@ -116,6 +116,46 @@ fn every_wanted_requirement_lands_in_exactly_one_list() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Guidance for the self-assessment (a vendor without evaluation skills reads it).
+
+#[test]
+fn every_published_jc_star_requirement_and_every_uk_psti_requirement_has_guidance() {
+    let catalog = catalog();
+    let jc_star = catalog.scheme("jc-star").unwrap();
+    let published: Vec<&Level> = jc_star.levels.iter().filter(|l| l.status == LevelStatus::Published).collect();
+    assert!(!published.is_empty(), "jc-star has no published level");
+    let mut wanted: Vec<&Requirement> = Vec::new();
+    for level in published {
+        assert!(!level.requirements.is_empty(), "jc-star:{} has no requirements", level.id);
+        for reference in &level.requirements {
+            wanted.push(catalog.requirement(reference).unwrap_or_else(|| panic!("jc-star:{}: {reference}", level.id)));
+        }
+    }
+    let uk_psti = catalog.scheme("uk-psti").unwrap();
+    assert!(!uk_psti.requirements.is_empty());
+    wanted.extend(&uk_psti.requirements);
+    let missing: Vec<String> =
+        wanted.iter().filter(|r| r.guidance.is_none()).map(|r| format!("{}/{}", r.scheme, r.id)).collect();
+    assert!(missing.is_empty(), "requirements without guidance: {missing:?}");
+}
+
+#[test]
+fn no_guidance_is_the_same_text_in_both_languages() {
+    let catalog = catalog();
+    for requirement in catalog.schemes.iter().flat_map(|s| &s.requirements) {
+        if let Some(guidance) = &requirement.guidance {
+            assert_ne!(
+                guidance.en.trim(),
+                guidance.ja.trim(),
+                "{}/{}: guidance is not translated",
+                requirement.scheme,
+                requirement.id
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // OSCAL export against the official schemas.
 
 fn validator(kind: DocumentKind) -> jsonschema::Validator {
@@ -188,6 +228,44 @@ fn every_profile_and_mapping_reference_resolves_to_a_control_of_the_exported_cat
             assert!(controls.contains(&(source.clone(), source_id.clone())), "{}: {source_id}", document.file_name);
             assert!(controls.contains(&(target.clone(), target_id.clone())), "{}: {target_id}", document.file_name);
         }
+    }
+}
+
+#[test]
+fn the_oscal_catalog_carries_guidance_as_a_guidance_part_in_the_export_language() {
+    let catalog = catalog();
+    let requirement = catalog.find_requirement("S1.1-04").unwrap();
+    let guidance = requirement.guidance.as_ref().unwrap();
+    for lang in Lang::ALL {
+        let document = oscal::export_catalog(catalog.scheme("jc-star").unwrap(), lang).json;
+        let control = document["catalog"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["controls"].as_array().unwrap())
+            .find(|c| c["id"] == "s1.1-04")
+            .unwrap();
+        let parts = control["parts"].as_array().unwrap();
+        let names: Vec<&str> = parts.iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names[..2], ["statement", "guidance"], "{lang:?}");
+        assert_eq!(parts[1]["id"], "s1.1-04_gdn");
+        assert_eq!(parts[1]["prose"], guidance.get(lang));
+    }
+    // One guidance part per requirement that has guidance, and none (not an empty one) otherwise.
+    for scheme in &catalog.schemes {
+        let document = oscal::export_catalog(scheme, Lang::En).json;
+        let parts = document["catalog"]["groups"]
+            .as_array()
+            .map(|groups| {
+                groups
+                    .iter()
+                    .flat_map(|g| g["controls"].as_array().unwrap())
+                    .flat_map(|c| c["parts"].as_array().unwrap())
+                    .filter(|p| p["name"] == "guidance")
+                    .count()
+            })
+            .unwrap_or(0);
+        assert_eq!(parts, scheme.requirements.iter().filter(|r| r.guidance.is_some()).count(), "{}", scheme.id);
     }
 }
 
