@@ -7,5 +7,6 @@
 //! assessment folder ([`folder`]) and key files ([`keys`]) are the only places that touch disk.
 
 pub mod declaration;
+pub mod render;
 
 pub use declaration::Declaration;
