@@ -34,12 +34,16 @@ pub(crate) struct Labels {
     pub(crate) support_end: &'static str,
     pub(crate) vulnerability_contact: &'static str,
 
+    pub(crate) declarant: &'static str,
     pub(crate) declarant_name: &'static str,
     pub(crate) declarant_role: &'static str,
     pub(crate) declarant_organisation: &'static str,
 
     pub(crate) overall_result: &'static str,
 
+    pub(crate) number: &'static str,
+    pub(crate) requirement_id: &'static str,
+    pub(crate) requirement: &'static str,
     pub(crate) verdict: &'static str,
     pub(crate) reason: &'static str,
     pub(crate) item_id: &'static str,
@@ -66,6 +70,7 @@ pub(crate) struct Labels {
     pub(crate) size: &'static str,
     pub(crate) bytes: &'static str,
     pub(crate) description: &'static str,
+    pub(crate) added: &'static str,
 
     pub(crate) key_id: &'static str,
     pub(crate) unsigned: &'static str,
@@ -75,6 +80,8 @@ pub(crate) struct Labels {
     pub(crate) issued: &'static str,
     pub(crate) disclaimer: &'static str,
     pub(crate) none: &'static str,
+
+    pub(crate) checklist_sheet: &'static str,
 
     method_document: &'static str,
     method_device: &'static str,
@@ -155,12 +162,16 @@ static EN: Labels = Labels {
     support_end: "End of security support",
     vulnerability_contact: "Vulnerability contact",
 
+    declarant: "Declarant",
     declarant_name: "Name",
     declarant_role: "Role",
     declarant_organisation: "Organisation",
 
     overall_result: "Overall result",
 
+    number: "No.",
+    requirement_id: "Requirement ID",
+    requirement: "Requirement",
     verdict: "Verdict",
     reason: "Reason",
     item_id: "Item",
@@ -187,6 +198,7 @@ static EN: Labels = Labels {
     size: "Size",
     bytes: "bytes",
     description: "Description",
+    added: "Added",
 
     key_id: "Key ID",
     unsigned: "This declaration is not signed.",
@@ -199,6 +211,8 @@ static EN: Labels = Labels {
                  completely secure; it does not recommend the product, and the scheme's operator gives no \
                  warranty for it.",
     none: "none",
+
+    checklist_sheet: "Checklist",
 
     method_document: "document",
     method_device: "device",
@@ -243,12 +257,16 @@ static JA: Labels = Labels {
     support_end: "セキュリティサポート終了日",
     vulnerability_contact: "脆弱性の報告窓口",
 
+    declarant: "宣言者",
     declarant_name: "氏名",
     declarant_role: "役職",
     declarant_organisation: "組織",
 
     overall_result: "総合結果",
 
+    number: "No.",
+    requirement_id: "要件ID",
+    requirement: "要件",
     verdict: "判定",
     reason: "理由",
     item_id: "項目",
@@ -274,6 +292,7 @@ static JA: Labels = Labels {
     size: "サイズ",
     bytes: "バイト",
     description: "説明",
+    added: "追加日時",
 
     key_id: "鍵ID",
     unsigned: "この宣言書には署名がありません。",
@@ -285,6 +304,8 @@ static JA: Labels = Labels {
                  製品に脆弱性がないこと、あるいは製品が完全に安全であることを保証するものではありません。\
                  また、製品を推奨するものではなく、制度の運営者が製品について何らかの保証をするものでもありません。",
     none: "なし",
+
+    checklist_sheet: "チェックリスト",
 
     method_document: "文書",
     method_device: "実機",

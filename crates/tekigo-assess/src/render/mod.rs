@@ -1,5 +1,6 @@
-//! What people read from a declaration: a print-friendly HTML page in one language ([`html`]). It
-//! is a pure function of the declaration, so the same declaration always gives the same bytes.
+//! What people read from a declaration: a print-friendly HTML page in one language ([`html`]) and
+//! the applicant's checklist workbook in both languages ([`xlsx`]). Both are pure functions of the
+//! declaration, so the same declaration always gives the same bytes.
 
 use tekigo_criteria::Lang;
 
@@ -8,6 +9,25 @@ use labels::{Labels, labels};
 
 pub mod html;
 mod labels;
+pub mod xlsx;
+
+/// Why a declaration could not be rendered. The cause is part of the message and not also a
+/// `source`, so the binary's `{error:#}` does not print it twice.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The workbook's creation time is taken from `issued`, so a declaration without a valid
+    /// issue time cannot give a reproducible workbook.
+    #[error("the declaration's issue time {value:?} is not an RFC 3339 timestamp: {error}")]
+    Issued { value: String, error: jiff::Error },
+    #[error("could not write the XLSX workbook: {0}")]
+    Xlsx(rust_xlsxwriter::XlsxError),
+}
+
+impl From<rust_xlsxwriter::XlsxError> for RenderError {
+    fn from(error: rust_xlsxwriter::XlsxError) -> Self {
+        RenderError::Xlsx(error)
+    }
+}
 
 /// One row of a two-column table: a fixed label and its value.
 struct Fact {
