@@ -123,10 +123,9 @@ fn declarant_facts(declaration: &Declaration, l: &Labels) -> Vec<Fact> {
 }
 
 fn outcome_view(declaration: &Declaration, lang: Lang) -> OutcomeView {
-    let overall = if declaration.outcome.conformant { Verdict::Conformant } else { Verdict::NotConformant };
     let counts = declaration.outcome.counts;
     OutcomeView {
-        overall: VerdictView::new(overall, lang),
+        overall: VerdictView::new(super::overall_verdict(declaration), lang),
         counts: [
             (Verdict::Conformant, counts.conformant),
             (Verdict::NotConformant, counts.not_conformant),

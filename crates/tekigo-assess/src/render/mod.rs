@@ -4,7 +4,7 @@
 
 use tekigo_criteria::Lang;
 
-use crate::declaration::{Declaration, SchemeRef};
+use crate::declaration::{Declaration, SchemeRef, Verdict};
 use labels::{Labels, labels};
 
 pub mod html;
@@ -80,6 +80,21 @@ fn product_facts(declaration: &Declaration, lang: Lang) -> Vec<Fact> {
     ]
 }
 
+/// The declaration's overall result as a verdict. `outcome.conformant` is only yes or no; a
+/// declaration that fails nothing but still has pending requirements reads "pending", not "not
+/// conformant", so an applicant sees that answers are missing rather than that the product fails.
+fn overall_verdict(declaration: &Declaration) -> Verdict {
+    let fails_vulnerability_rule =
+        declaration.vulnerabilities.as_ref().is_some_and(|result| result.verdict == Verdict::NotConformant);
+    if declaration.outcome.conformant {
+        Verdict::Conformant
+    } else if declaration.outcome.counts.not_conformant > 0 || fails_vulnerability_rule {
+        Verdict::NotConformant
+    } else {
+        Verdict::Pending
+    }
+}
+
 /// `2026-11-26T04:00:00Z` as `2026-11-26 04:00 UTC`. A value that is not RFC 3339 is shown as
 /// given: a reader should see what the document says rather than nothing.
 fn readable_time(rfc3339: &str) -> String {
@@ -135,6 +150,23 @@ mod tests {
         assert_eq!(readable_time("2026-11-26T04:00:00Z"), "2026-11-26 04:00 UTC");
         assert_eq!(readable_time("2026-11-26T13:00:00+09:00"), "2026-11-26 04:00 UTC");
         assert_eq!(readable_time("tomorrow"), "tomorrow");
+    }
+
+    #[test]
+    fn an_unsettled_declaration_is_pending_unless_something_fails() {
+        let mut declaration = test_support::sample();
+        assert_eq!(overall_verdict(&declaration), Verdict::Conformant);
+
+        declaration.outcome.conformant = false;
+        declaration.outcome.counts.pending = 1;
+        assert_eq!(overall_verdict(&declaration), Verdict::Pending);
+
+        declaration.vulnerabilities.as_mut().unwrap().verdict = Verdict::NotConformant;
+        assert_eq!(overall_verdict(&declaration), Verdict::NotConformant);
+
+        declaration.vulnerabilities = None;
+        declaration.outcome.counts.not_conformant = 1;
+        assert_eq!(overall_verdict(&declaration), Verdict::NotConformant);
     }
 
     #[test]

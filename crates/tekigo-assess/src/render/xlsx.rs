@@ -12,7 +12,7 @@ use tekigo_criteria::{ItemsRule, Lang};
 
 use super::labels::{Labels, labels};
 use super::{Fact, RenderError};
-use crate::declaration::{Declaration, EvidenceRecord, ItemResult, RequirementResult, Verdict};
+use crate::declaration::{Declaration, EvidenceRecord, ItemResult, RequirementResult};
 
 /// The name of the evidence sheet, which serves both languages.
 const EVIDENCE_SHEET: &str = "証跡 Evidence";
@@ -151,12 +151,11 @@ fn declaration_facts(declaration: &Declaration, lang: Lang) -> Vec<Fact> {
     if let Some(against) = &declaration.assessed_against {
         facts.push(Fact::new(l.assessed_against, &super::scheme_line(against, lang), l));
     }
-    let overall = if declaration.outcome.conformant { Verdict::Conformant } else { Verdict::NotConformant };
     facts.extend([
         Fact::new(l.declaration_id, &declaration.id, l),
         Fact::new(l.issued, &super::readable_time(&declaration.issued), l),
         Fact::new(l.declarant, &declarant_line(declaration), l),
-        Fact::new(l.overall_result, overall.label().get(lang), l),
+        Fact::new(l.overall_result, super::overall_verdict(declaration).label().get(lang), l),
         Fact::new(l.section_vulnerabilities, &vulnerability_summary(declaration, lang), l),
     ]);
     facts
