@@ -50,7 +50,7 @@ pub fn scope<'c>(catalog: &'c Catalog, scheme_id: &str, level_id: &str) -> Resul
     Ok(Scope { scheme, level, requirements })
 }
 
-fn implicit_level(scheme: &Scheme) -> Level {
+pub(crate) fn implicit_level(scheme: &Scheme) -> Level {
     Level {
         id: ALL_LEVEL.to_owned(),
         name: Text::new("all requirements", "全要件"),

@@ -6,10 +6,11 @@ use std::collections::{BTreeSet, HashSet};
 
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
-use tekigo_criteria::{Catalog, LevelStatus, ReqRef, Text};
+use tekigo_criteria::{ALL_LEVEL, Catalog, LevelStatus, ReqRef, Text};
 
 use crate::declaration::{Declaration, DeclarationKind, FORMAT, Verdict};
 use crate::evaluate::{combine, count, items_of, overall};
+use crate::scope::implicit_level;
 use crate::sign::{self, SignatureError};
 
 #[derive(Debug, thiserror::Error)]
@@ -75,9 +76,17 @@ pub fn content_problems(declaration: &Declaration, catalog: &Catalog) -> Vec<Tex
             ),
         );
     }
-    let Ok(level) = scheme.level(&declaration.scheme.level) else {
-        problem(format!("`{selector}`: no such level"), format!("`{selector}`: そのレベルはありません"));
-        return problems;
+    let implicit;
+    let level = match scheme.level(&declaration.scheme.level) {
+        Ok(level) => level,
+        Err(_) if scheme.levels.is_empty() && declaration.scheme.level == ALL_LEVEL => {
+            implicit = implicit_level(scheme);
+            &implicit
+        }
+        Err(_) => {
+            problem(format!("`{selector}`: no such level"), format!("`{selector}`: そのレベルはありません"));
+            return problems;
+        }
     };
     if level.status == LevelStatus::Draft && declaration.kind == DeclarationKind::SelfDeclaration {
         problem(

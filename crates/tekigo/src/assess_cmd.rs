@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use tekigo_assess::declaration::{Answer, DeclarationKind, EvidenceKind, Verdict};
 use tekigo_assess::declare::{self, Parts};
-use tekigo_assess::folder::{self, Assessment, EvidenceSource, Evaluation};
+use tekigo_assess::folder::{self, Assessment, Evaluation, EvidenceSource};
 use tekigo_assess::scope::scope;
 use tekigo_assess::{crosswalk, keys, publish, verify};
 use tekigo_criteria::{Catalog, Lang, LevelSelector};
@@ -21,7 +21,7 @@ fn now() -> String {
 }
 
 fn today() -> jiff::civil::Date {
-    jiff::Zoned::now().date()
+    jiff::ZonedDateTime::now().date()
 }
 
 pub(crate) fn run(
@@ -38,7 +38,11 @@ pub(crate) fn run(
             let mut assessment = Assessment::load(&args.dir, &catalog)?;
             if let Some(file) = &args.answers {
                 let changed = assessment.merge_answers(file, &catalog, &now())?;
-                writeln!(out, "{} {changed}", tr(lang, "items answered from the file:", "回答ファイルから取り込んだ項目:"))?;
+                writeln!(
+                    out,
+                    "{} {changed}",
+                    tr(lang, "items answered from the file:", "回答ファイルから取り込んだ項目:")
+                )?;
             } else {
                 questionnaire(&mut assessment, &catalog, lang, args.requirement.as_deref(), args.all, input, out)?;
             }
@@ -89,7 +93,11 @@ pub(crate) fn run(
                     ids.join(", "),
                     tr(lang, "SBOM check at", "SBOM 検査:"),
                     report.level,
-                    if report.conformant { tr(lang, "conformant", "適合") } else { tr(lang, "NOT conformant", "不適合") }
+                    if report.conformant {
+                        tr(lang, "conformant", "適合")
+                    } else {
+                        tr(lang, "NOT conformant", "不適合")
+                    }
                 )?;
             }
             print_summary(&assessment.evaluate(&catalog, today())?, lang, out)?;
@@ -98,7 +106,8 @@ pub(crate) fn run(
         AssessCommand::Status(args) => {
             let assessment = Assessment::load(&args.dir, &catalog)?;
             let evaluation = assessment.evaluate(&catalog, today())?;
-            let ready = declare::blockers(&evaluation, &assessment.file.declarant).is_empty();
+            let blockers = declare::blockers(&evaluation, &assessment.file.declarant);
+            let ready = blockers.is_empty();
             match table_or_json(args.format)? {
                 Format::Json => write_json(
                     out,
@@ -106,6 +115,7 @@ pub(crate) fn run(
                         "scheme": assessment.file.scheme,
                         "level": assessment.file.level,
                         "ready_to_declare": ready,
+                        "blockers": blockers,
                         "conformant": evaluation.conformant,
                         "counts": evaluation.counts,
                         "fact_gaps": evaluation.fact_gaps,
@@ -144,6 +154,11 @@ fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Writ
         product.product_type.clone_from(&args.product_type);
     }
     let mut assessment = folder::init(&args.dir, catalog, &args.scheme, &level, product, &now())?;
+    if args.declarant.is_some() || args.role.is_some() {
+        set(&mut assessment.file.declarant.name, &args.declarant);
+        set(&mut assessment.file.declarant.role, &args.role);
+        assessment.save_facts()?;
+    }
     if let Some(source) = &source {
         let carried = prefill(&mut assessment, source, catalog)?;
         writeln!(
@@ -190,7 +205,10 @@ fn prefill(target: &mut Assessment, source: &Assessment, catalog: &Catalog) -> a
     for result in derived.iter().filter(|r| matches!(r.verdict, Verdict::Conformant | Verdict::NotApplicable)) {
         let note = format!("carried over from {}: {}", source_scope.selector(), result.covered_by.join(", "));
         let mut evidence = Vec::new();
-        for basis in source_results.iter().filter(|s| result.covered_by.iter().any(|c| c.starts_with(&basis_ref(&source_scope.scheme.id, &s.id)))) {
+        for basis in source_results
+            .iter()
+            .filter(|s| result.covered_by.iter().any(|c| c.starts_with(&basis_ref(&source_scope.scheme.id, &s.id))))
+        {
             for id in basis.items.iter().flat_map(|i| &i.evidence) {
                 if let Some(record) = source.evidence.iter().find(|e| &e.id == id) {
                     let origin = if record.kind.is_file() {
@@ -214,7 +232,9 @@ fn prefill(target: &mut Assessment, source: &Assessment, catalog: &Catalog) -> a
         carried += 1;
     }
     target.file.prefilled_from = Some(source.dir.display().to_string());
-    target.file.declarant = source.file.declarant.clone();
+    if target.file.declarant.name.trim().is_empty() {
+        target.file.declarant = source.file.declarant.clone();
+    }
     target.save_facts()?;
     target.save_answers()?;
     Ok(carried)
@@ -266,7 +286,12 @@ fn print_summary(evaluation: &Evaluation, lang: Lang, out: &mut dyn Write) -> an
     Ok(())
 }
 
-fn status_table(assessment: &Assessment, evaluation: &Evaluation, lang: Lang, out: &mut dyn Write) -> anyhow::Result<()> {
+fn status_table(
+    assessment: &Assessment,
+    evaluation: &Evaluation,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let product = &assessment.file.product;
     writeln!(
         out,
@@ -300,7 +325,12 @@ fn status_table(assessment: &Assessment, evaluation: &Evaluation, lang: Lang, ou
             (Some(tool), false) => format!("{tool}: {why}"),
             (None, _) => why,
         };
-        rows.add_row(vec![result.id.clone(), result.title.get(lang).to_owned(), result.verdict.label().get(lang).to_owned(), why]);
+        rows.add_row(vec![
+            result.id.clone(),
+            result.title.get(lang).to_owned(),
+            result.verdict.label().get(lang).to_owned(),
+            why,
+        ]);
     }
     if let Some(v) = &evaluation.vulnerabilities {
         rows.add_row(vec![
@@ -317,12 +347,25 @@ fn status_table(assessment: &Assessment, evaluation: &Evaluation, lang: Lang, ou
         writeln!(out, "- {}", gap.get(lang))?;
     }
     if assessment.file.declarant.name.trim().is_empty() {
-        writeln!(out, "- {}", tr(lang, "declarant's name missing (assessment.toml [declarant])", "宣言者の氏名が未記入です（assessment.toml の [declarant]）"))?;
+        writeln!(
+            out,
+            "- {}",
+            tr(
+                lang,
+                "declarant's name missing (assessment.toml [declarant])",
+                "宣言者の氏名が未記入です（assessment.toml の [declarant]）"
+            )
+        )?;
     }
     print_summary(evaluation, lang, out)
 }
 
-fn declare_command(args: &AssessDeclareArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+fn declare_command(
+    args: &AssessDeclareArgs,
+    catalog: &Catalog,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     let assessment = Assessment::load(&args.dir, catalog)?;
     let key = keys::read_private(&args.key)?;
     let evaluation = assessment.evaluate(catalog, today())?;
@@ -337,7 +380,10 @@ fn declare_command(args: &AssessDeclareArgs, catalog: &Catalog, lang: Lang, out:
         declarant.organisation.clone_from(&assessment.file.product.vendor);
     }
     let issued = match &args.date {
-        Some(date) => date.parse::<jiff::Timestamp>().with_context(|| format!("--date `{date}`: not an RFC 3339 date-time"))?.to_string(),
+        Some(date) => date
+            .parse::<jiff::Timestamp>()
+            .with_context(|| format!("--date `{date}`: not an RFC 3339 date-time"))?
+            .to_string(),
         None => now(),
     };
     let source_scope = assessment.scope(catalog)?;
@@ -495,11 +541,7 @@ pub(crate) fn declaration(
             for name in &missing {
                 writeln!(out, "  - {name}: {}", tr(lang, "not present, not checked", "見つからないため未検証"))?;
             }
-            writeln!(
-                out,
-                "{}",
-                if valid { tr(lang, "VALID", "有効") } else { tr(lang, "NOT VALID", "無効") }
-            )?;
+            writeln!(out, "{}", if valid { tr(lang, "VALID", "有効") } else { tr(lang, "NOT VALID", "無効") })?;
         }
     }
     Ok(if valid { ExitCode::SUCCESS } else { ExitCode::FAILURE })
@@ -594,22 +636,32 @@ fn questionnaire(
                     writeln!(out, "  {}", detail.get(lang))?;
                 }
             }
-            let choice = ask(
-                out,
-                tr(
-                    lang,
-                    "[y] yes  [n] no  [a] not applicable  [s] skip  [q] save and quit",
-                    "[y] はい  [n] いいえ  [a] 該当なし  [s] 飛ばす  [q] 保存して終了",
-                ),
-            )?;
-            let Some(choice) = choice else { return Ok(()) };
-            let answer = match choice.to_lowercase().as_str() {
-                "y" | "yes" | "はい" => Answer::Yes,
-                "n" | "no" | "いいえ" => Answer::No,
-                "a" | "na" | "n/a" | "該当なし" => Answer::NotApplicable,
-                "q" | "quit" => return Ok(()),
-                _ => continue,
+            let answer = loop {
+                let Some(choice) = ask(
+                    out,
+                    tr(
+                        lang,
+                        "[y] yes  [n] no  [a] not applicable  [s] skip  [q] save and quit",
+                        "[y] はい  [n] いいえ  [a] 該当なし  [s] 飛ばす  [q] 保存して終了",
+                    ),
+                )?
+                else {
+                    return Ok(());
+                };
+                match choice.to_lowercase().as_str() {
+                    "y" | "yes" | "はい" => break Some(Answer::Yes),
+                    "n" | "no" | "いいえ" => break Some(Answer::No),
+                    "a" | "na" | "n/a" | "該当なし" => break Some(Answer::NotApplicable),
+                    "s" | "skip" => break None,
+                    "q" | "quit" => return Ok(()),
+                    _ => writeln!(
+                        out,
+                        "  {}",
+                        tr(lang, "Please type y, n, a, s or q.", "y、n、a、s、q のいずれかを入力してください。")
+                    )?,
+                }
             };
+            let Some(answer) = answer else { continue };
             let mut note = None;
             match answer {
                 Answer::Yes => loop {
@@ -638,7 +690,8 @@ fn questionnaire(
                     assessment.link_evidence(id, &item.id, &evidence);
                 },
                 Answer::NotApplicable => {
-                    let Some(reason) = ask(out, tr(lang, "  Why does it not apply?", "  該当しない理由"))? else {
+                    let Some(reason) = ask(out, tr(lang, "  Why does it not apply?", "  該当しない理由"))?
+                    else {
                         return Ok(());
                     };
                     note = Some(reason).filter(|r| !r.is_empty());

@@ -129,6 +129,12 @@ pub(crate) struct AssessInitArgs {
     /// Where vulnerabilities are reported: URL or e-mail / 脆弱性の連絡先
     #[arg(long, value_name = "URL-OR-EMAIL")]
     pub contact: Option<String>,
+    /// Who signs the declaration: name / 宣言者の氏名
+    #[arg(long)]
+    pub declarant: Option<String>,
+    /// The declarant's function / 宣言者の役職
+    #[arg(long)]
+    pub role: Option<String>,
     /// Pre-fill from a finished assessment of another scheme, through the mappings
     /// 他制度の評価結果から対応表を通じて回答を引き継ぐ
     #[arg(long, value_name = "DIR")]

@@ -124,8 +124,16 @@ impl Drop for HttpServer {
 /// Documents a vendor keeps, and an answers file that names them.
 fn write_vendor_documents(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir.join("docs")).unwrap();
-    std::fs::write(dir.join("docs/manual.txt"), "EXC-100 user manual\n4.1 Login\n4.2 Changing the password\n7 Updates\n").unwrap();
-    std::fs::write(dir.join("docs/design.txt"), "Interfaces: HTTPS 443 (web UI), RTSP 554.\nKeys in the secure element.\n").unwrap();
+    std::fs::write(
+        dir.join("docs/manual.txt"),
+        "EXC-100 user manual\n4.1 Login\n4.2 Changing the password\n7 Updates\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("docs/design.txt"),
+        "Interfaces: HTTPS 443 (web UI), RTSP 554.\nKeys in the secure element.\n",
+    )
+    .unwrap();
     let mut answers = String::from("# answers of the EXC-100 assessment\n");
     for (id, items, evidence, note) in [
         ("S1.1-01", &["1"][..], "docs/manual.txt", "manual 4.1"),
@@ -149,7 +157,8 @@ fn write_vendor_documents(dir: &Path) -> PathBuf {
             ));
         }
     }
-    answers.push_str("[requirements.\"S1.1-15\"]\nnot_applicable = \"The camera stores no user data on the device.\"\n");
+    answers
+        .push_str("[requirements.\"S1.1-15\"]\nnot_applicable = \"The camera stores no user data on the device.\"\n");
     let path = dir.join("answers-input.toml");
     std::fs::write(&path, answers).unwrap();
     path
@@ -177,6 +186,8 @@ fn init(dir: &Path) {
         "2030-03-31",
         "--contact",
         "https://example.com/security",
+        "--declarant",
+        "Hanako Sato",
         s(dir),
     ]));
 }
@@ -240,7 +251,7 @@ fn finished_assessment(work: &Path) -> (PathBuf, PathBuf) {
 #[test]
 fn init_answers_probe_and_sbom_evidence_to_a_signed_declaration_that_verifies() {
     let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("assessment");
+    let dir = work.path().join("fresh");
     init(&dir);
     for file in ["assessment.toml", "answers.toml", "evidence.toml", "checklist.en.md", "checklist.ja.md"] {
         assert!(dir.join(file).is_file(), "{file} is missing");
@@ -281,12 +292,19 @@ fn init_answers_probe_and_sbom_evidence_to_a_signed_declaration_that_verifies() 
         "Product security manager",
     ]));
     assert!(printed.contains("Signed self-declaration for jc-star:1"), "{printed}");
-    for file in ["declaration.json", "declaration.oscal-ar.json", "checklist.xlsx", "declaration.ja.html", "declaration.en.html"] {
+    for file in [
+        "declaration.json",
+        "declaration.oscal-ar.json",
+        "checklist.xlsx",
+        "declaration.ja.html",
+        "declaration.en.html",
+    ] {
         assert!(out.join(file).is_file(), "{file} is missing");
     }
     let declaration: Value = serde_json::from_slice(&std::fs::read(out.join("declaration.json")).unwrap()).unwrap();
     let schema = schema_validator(&repo("schemas/declaration-1.schema.json"));
-    let errors: Vec<String> = schema.iter_errors(&declaration).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> =
+        schema.iter_errors(&declaration).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     assert!(errors.is_empty(), "declaration.json against its schema: {errors:#?}");
     assert_eq!(declaration["outcome"]["conformant"], true);
     let attachments = declaration["attachments"].as_array().unwrap();
@@ -319,7 +337,13 @@ fn init_answers_probe_and_sbom_evidence_to_a_signed_declaration_that_verifies() 
     // Another key is not the declarant's.
     let other = work.path().join("keys/other.key");
     ok(&tekigo(&["keys", "generate", "--out", s(&other)]));
-    let output = tekigo(&["declaration", "verify", s(&out.join("declaration.json")), "--pubkey", &format!("{}.pub", other.display())]);
+    let output = tekigo(&[
+        "declaration",
+        "verify",
+        s(&out.join("declaration.json")),
+        "--pubkey",
+        &format!("{}.pub", other.display()),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("signed by key sha256:"));
 
@@ -335,8 +359,10 @@ fn the_oscal_assessment_results_validate_against_the_oscal_schema() {
     let (dir, key) = finished_assessment(work.path());
     let out = work.path().join("out");
     ok(&tekigo(&["assess", "declare", s(&dir), "--key", s(&key), "--out", s(&out), "--declarant", "H. Sato"]));
-    let results: Value = serde_json::from_slice(&std::fs::read(out.join("declaration.oscal-ar.json")).unwrap()).unwrap();
-    let schema = schema_validator(&repo("crates/tekigo-assess/tests/fixtures/oscal-1.2.3/oscal_assessment-results_schema.json"));
+    let results: Value =
+        serde_json::from_slice(&std::fs::read(out.join("declaration.oscal-ar.json")).unwrap()).unwrap();
+    let schema =
+        schema_validator(&repo("crates/tekigo-assess/tests/fixtures/oscal-1.2.3/oscal_assessment-results_schema.json"));
     let errors: Vec<String> = schema.iter_errors(&results).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
@@ -346,11 +372,31 @@ fn a_vulnerable_sbom_blocks_the_declaration_and_nothing_is_written() {
     let work = tempfile::tempdir().unwrap();
     let (dir, key) = finished_assessment(work.path());
     let db = work.path().join("vulndb").display().to_string();
-    let check = tekigo(&["sbom", "check", &vuln_fixture("router-old.cdx.json"), "--level", "1", "--db", &db, "--format", "json", "--today", "2026-11-26"]);
+    let check = tekigo(&[
+        "sbom",
+        "check",
+        &vuln_fixture("router-old.cdx.json"),
+        "--level",
+        "1",
+        "--db",
+        &db,
+        "--format",
+        "json",
+        "--today",
+        "2026-11-26",
+    ]);
     assert_eq!(check.status.code(), Some(1));
     let report = work.path().join("old-check.json");
     std::fs::write(&report, &check.stdout).unwrap();
-    ok(&tekigo(&["assess", "import", s(&dir), "--sbom-check", s(&report), "--sbom", &vuln_fixture("router-old.cdx.json")]));
+    ok(&tekigo(&[
+        "assess",
+        "import",
+        s(&dir),
+        "--sbom-check",
+        s(&report),
+        "--sbom",
+        &vuln_fixture("router-old.cdx.json"),
+    ]));
     let (code, status) = status_json(&dir);
     assert_eq!(code, Some(1));
     assert_eq!(status["vulnerabilities"]["verdict"], "not-conformant");
@@ -380,12 +426,21 @@ fn bad_input_is_named_and_changes_nothing() {
     assert_eq!(std::fs::read(dir.join("answers.toml")).unwrap(), before, "nothing changed");
 
     std::fs::write(&bad, "[requirements.\"S1.1-01\".items.\"1\"]\nanswer = \"maybe\"\n").unwrap();
-    let stderr = String::from_utf8_lossy(&tekigo(&["assess", "answer", s(&dir), "--answers", s(&bad)]).stderr).into_owned();
+    let stderr =
+        String::from_utf8_lossy(&tekigo(&["assess", "answer", s(&dir), "--answers", s(&bad)]).stderr).into_owned();
     assert!(stderr.contains("bad.toml:2:10") && stderr.contains("maybe"), "{stderr}");
 
-    std::fs::write(&bad, "[requirements.\"S1.1-01\".items.\"1\"]\nanswer = \"yes\"\nevidence = [\"docs/nowhere.pdf\"]\n").unwrap();
-    let stderr = String::from_utf8_lossy(&tekigo(&["assess", "answer", s(&dir), "--answers", s(&bad)]).stderr).into_owned();
-    assert!(stderr.contains("docs/nowhere.pdf") && stderr.contains("neither an evidence ID, a URL, nor a file"), "{stderr}");
+    std::fs::write(
+        &bad,
+        "[requirements.\"S1.1-01\".items.\"1\"]\nanswer = \"yes\"\nevidence = [\"docs/nowhere.pdf\"]\n",
+    )
+    .unwrap();
+    let stderr =
+        String::from_utf8_lossy(&tekigo(&["assess", "answer", s(&dir), "--answers", s(&bad)]).stderr).into_owned();
+    assert!(
+        stderr.contains("docs/nowhere.pdf") && stderr.contains("neither an evidence ID, a URL, nor a file"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read(dir.join("answers.toml")).unwrap(), before, "nothing changed");
 
     let output = tekigo(&["assess", "init", "--product", "X", s(&dir)]);
@@ -413,8 +468,8 @@ fn the_questionnaire_asks_saves_every_answer_and_resumes() {
     init(&dir);
     let doc = work.path().join("manual.txt");
     std::fs::write(&doc, "manual").unwrap();
-    // Declarant, then S1.1-01 yes with a file and a place in words, then S1.1-02 no, then stop.
-    let input = format!("Hanako Sato\ny\n{}\nmanual p. 12\n\nn\nnot yet\nq\n", doc.display());
+    // S1.1-01 yes with a file and a place in words, a typo, S1.1-02 no, then stop.
+    let input = format!("y\n{}\nmanual p. 12\n\nyes please\nn\nnot yet\nq\n", doc.display());
     let output = tekigo_with_input(&["--lang", "en", "assess", "answer", s(&dir)], &input);
     let printed = ok(&output);
     assert!(printed.contains("[0/21] S1.1-01 Authenticated access over IP"), "{printed}");
@@ -441,7 +496,17 @@ fn one_assessment_declares_for_uk_psti_and_prefills_singapore_cls() {
     let (dir, key) = finished_assessment(work.path());
     let out = work.path().join("psti");
     let printed = ok(&tekigo(&[
-        "assess", "declare", s(&dir), "--key", s(&key), "--out", s(&out), "--as", "uk-psti", "--declarant", "H. Sato",
+        "assess",
+        "declare",
+        s(&dir),
+        "--key",
+        s(&key),
+        "--out",
+        s(&out),
+        "--as",
+        "uk-psti",
+        "--declarant",
+        "H. Sato",
     ]));
     assert!(printed.contains("Signed statement for uk-psti"), "{printed}");
     let statement: Value = serde_json::from_slice(&std::fs::read(out.join("declaration.json")).unwrap()).unwrap();
@@ -450,10 +515,28 @@ fn one_assessment_declares_for_uk_psti_and_prefills_singapore_cls() {
     let requirements = statement["requirements"].as_array().unwrap();
     assert_eq!(requirements.len(), 3);
     assert!(requirements.iter().all(|r| r["verdict"] == "conformant"), "{requirements:#?}");
-    ok(&tekigo(&["declaration", "verify", s(&out.join("declaration.json")), "--pubkey", &format!("{}.pub", key.display())]));
+    ok(&tekigo(&[
+        "declaration",
+        "verify",
+        s(&out.join("declaration.json")),
+        "--pubkey",
+        &format!("{}.pub", key.display()),
+    ]));
 
     let cls = work.path().join("cls");
-    let printed = ok(&tekigo(&["assess", "init", "--scheme", "sg-cls", "--level", "1", "--product", "EXC-100 network camera", "--from", s(&dir), s(&cls)]));
+    let printed = ok(&tekigo(&[
+        "assess",
+        "init",
+        "--scheme",
+        "sg-cls",
+        "--level",
+        "1",
+        "--product",
+        "EXC-100 network camera",
+        "--from",
+        s(&dir),
+        s(&cls),
+    ]));
     assert!(printed.contains("requirements carried over through the mappings"), "{printed}");
     let (_, status) = status_json(&cls);
     let carried = status["requirements"].as_array().unwrap().iter().filter(|r| r["verdict"] == "conformant").count();
@@ -471,5 +554,11 @@ fn the_sample_camera_declares_as_it_stands() {
     ok(&tekigo(&["keys", "generate", "--out", s(&key)]));
     let out = work.path().join("declaration");
     ok(&tekigo(&["assess", "declare", s(&example), "--key", s(&key), "--out", s(&out)]));
-    ok(&tekigo(&["declaration", "verify", s(&out.join("declaration.json")), "--pubkey", &format!("{}.pub", key.display())]));
+    ok(&tekigo(&[
+        "declaration",
+        "verify",
+        s(&out.join("declaration.json")),
+        "--pubkey",
+        &format!("{}.pub", key.display()),
+    ]));
 }
