@@ -148,3 +148,35 @@ pub fn checklist_markdown(scope: &Scope<'_>, lang: Lang) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_star_one_checklist_reads_the_same_in_both_languages() {
+        let catalog = tekigo_criteria::builtin().unwrap();
+        let scope = crate::scope::scope(&catalog, "jc-star", "1").unwrap();
+        insta::assert_snapshot!("checklist_jc_star_1_en", checklist_markdown(&scope, Lang::En));
+        insta::assert_snapshot!("checklist_jc_star_1_ja", checklist_markdown(&scope, Lang::Ja));
+    }
+
+    #[test]
+    fn the_answers_template_parses_and_leaves_everything_pending() {
+        let catalog = tekigo_criteria::builtin().unwrap();
+        for (scheme, level) in [("jc-star", "1"), ("uk-psti", "all"), ("sg-cls", "1"), ("etsi-en-303-645", "mandatory")]
+        {
+            let scope = crate::scope::scope(&catalog, scheme, level).unwrap();
+            let text = answers_template(&scope);
+            let answers: crate::evaluate::Answers = toml::from_str(&text).unwrap_or_else(|e| panic!("{scheme}: {e}"));
+            assert_eq!(answers.requirements.len(), scope.requirements.len(), "{scheme}");
+            assert!(
+                answers
+                    .requirements
+                    .values()
+                    .flat_map(|r| r.items.values())
+                    .all(|i| i.answer == crate::declaration::Answer::Pending)
+            );
+        }
+    }
+}

@@ -189,8 +189,20 @@ pub fn combine(rule: ItemsRule, items: &[ItemResult]) -> (Verdict, Option<Text>)
             gaps.iter().map(|g| g.ja.as_str()).collect::<Vec<_>>().join("。"),
         ))
     };
-    let all_not_applicable =
-        || Some(Text::new("no evaluation item applies to the product", "製品に該当する評価項目がありません"));
+    // The items' own reasons say why better than a generic sentence.
+    let all_not_applicable = || {
+        let reasons: Vec<Text> = items
+            .iter()
+            .filter_map(|i| i.detail.clone().or_else(|| i.note.as_ref().map(|n| Text::new(n.clone(), n.clone()))))
+            .collect();
+        if reasons.is_empty() {
+            return Some(Text::new("no evaluation item applies to the product", "製品に該当する評価項目がありません"));
+        }
+        Some(Text::new(
+            reasons.iter().map(|r| r.en.as_str()).collect::<Vec<_>>().join("; "),
+            reasons.iter().map(|r| r.ja.as_str()).collect::<Vec<_>>().join("。"),
+        ))
+    };
     match rule {
         ItemsRule::All if any(Answer::No) => (Verdict::NotConformant, failed_reason()),
         ItemsRule::All if any(Answer::Pending) => (Verdict::Pending, pending_reason()),

@@ -765,9 +765,8 @@ pub fn fact_gaps(product: &Product, catalog: &Catalog, today: jiff::civil::Date)
         }
     }
     let contact = product.vulnerability_contact.trim();
-    if !contact.is_empty()
-        && !(contact.starts_with("https://") || contact.starts_with("http://") || looks_like_email(contact))
-    {
+    let reachable = contact.starts_with("https://") || contact.starts_with("http://") || looks_like_email(contact);
+    if !contact.is_empty() && !reachable {
         gaps.push(Text::new(
             format!("vulnerability_contact `{contact}` is neither a URL nor an e-mail address"),
             format!("脆弱性の連絡先 `{contact}` が URL でもメールアドレスでもありません"),

@@ -30,8 +30,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
     move |error| PublishError::Io { path: path.to_owned(), error }
 }
 
-/// The files of a declaration folder besides `declaration.json`, with their media types.
-fn rendered(declaration: &Declaration) -> Result<Vec<(String, &'static str, Vec<u8>)>, PublishError> {
+/// A file issued with a declaration: its name, media type and bytes.
+type IssuedFile = (String, &'static str, Vec<u8>);
+
+/// The files of a declaration folder besides `declaration.json`.
+fn rendered(declaration: &Declaration) -> Result<Vec<IssuedFile>, PublishError> {
     let oscal = crate::oscal::assessment_results(declaration, Lang::En);
     let mut oscal_bytes = serde_json::to_vec_pretty(&oscal).unwrap_or_default();
     oscal_bytes.push(b'\n');

@@ -147,6 +147,9 @@ fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Writ
     };
     set(&mut product.vendor, &args.vendor);
     set(&mut product.model, &args.model);
+    if args.vendor_address.is_some() {
+        product.vendor_address.clone_from(&args.vendor_address);
+    }
     set(&mut product.firmware_version, &args.firmware);
     set(&mut product.support_end, &args.support_end);
     set(&mut product.vulnerability_contact, &args.contact);

@@ -117,6 +117,9 @@ pub(crate) struct AssessInitArgs {
     /// Vendor (manufacturer) name / 製造者名
     #[arg(long)]
     pub vendor: Option<String>,
+    /// Vendor's postal address (UK PSTI statements need it) / 製造者の所在地
+    #[arg(long, value_name = "ADDRESS")]
+    pub vendor_address: Option<String>,
     /// Model number / 型番
     #[arg(long)]
     pub model: Option<String>,
