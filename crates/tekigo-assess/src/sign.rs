@@ -22,6 +22,8 @@ pub enum SignatureError {
     Unsupported { algorithm: String, canonicalization: String },
     #[error("signed by key {signed_by}, not by the key given ({given})")]
     OtherKey { signed_by: String, given: String },
+    #[error("the public key written in the signature is not the key that signed it")]
+    EmbeddedKey,
     #[error("the signature value is not 64 bytes of base64")]
     Malformed,
     #[error(
@@ -69,6 +71,11 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<(), SignatureError
     let signed_by = field("key_id");
     if signed_by != given {
         return Err(SignatureError::OtherKey { signed_by, given });
+    }
+    // The embedded key is not what is trusted, but it must name the same key: a document that
+    // says one thing and was signed by another is not accepted.
+    if BASE64.decode(field("public_key")).ok().as_deref() != Some(key.as_bytes().as_slice()) {
+        return Err(SignatureError::EmbeddedKey);
     }
     let bytes: [u8; 64] =
         BASE64.decode(field("value")).ok().and_then(|bytes| bytes.try_into().ok()).ok_or(SignatureError::Malformed)?;

@@ -39,7 +39,7 @@ proptest! {
         let whitespace = |b: u8| matches!(b, b' ' | b'\n' | b'\t' | b'\r');
         prop_assume!(!(whitespace(before) && whitespace(bytes[at])));
         let result = verify_bytes("flipped", &bytes, &key.verifying_key(), &catalog);
-        prop_assert!(result.is_err(), "a flipped bit at {} verified", at);
+        prop_assert!(result.is_err(), "a flipped bit at {} verified: {:?}", at, String::from_utf8_lossy(&bytes[at.saturating_sub(60)..(at + 20).min(bytes.len())]));
     }
 
     #[test]
