@@ -1,0 +1,187 @@
+//! The automatic checks of an application, before any person looks at it: the signature, the
+//! declaration's content against the criteria version, that it is about the registered product,
+//! and the SBOM rule of the level (SCHEME §2). Pure: bytes and facts in, results out.
+
+use ed25519_dalek::VerifyingKey;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use tekigo_assess::declaration::{DeclarationKind, Verdict};
+use tekigo_assess::{Declaration, verify};
+use tekigo_criteria::{Catalog, Text};
+
+/// At most this much declaration; a real one is tens of kilobytes.
+pub const MAX_DECLARATION_BYTES: usize = 4 * 1024 * 1024;
+/// At most this much SBOM; large firmware SBOMs are a few megabytes.
+pub const MAX_SBOM_BYTES: usize = 64 * 1024 * 1024;
+
+/// One check and how it went, kept with the application for the reviewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub check: String,
+    pub passed: bool,
+    pub detail: Text,
+}
+
+/// The registered facts a declaration must agree with.
+pub struct Expected<'a> {
+    pub vendor: &'a str,
+    pub model: &'a str,
+    pub firmware_version: &'a str,
+    pub support_end: Date,
+    pub today: Date,
+}
+
+/// All checks; `Err` lists every failure (an application that fails any is not stored).
+pub fn check_application(
+    catalog: &Catalog,
+    declaration_bytes: &[u8],
+    sbom_bytes: &[u8],
+    keys: &[VerifyingKey],
+    expected: &Expected<'_>,
+) -> Result<(Declaration, Vec<CheckResult>), Vec<Text>> {
+    let mut failures = Vec::new();
+    if declaration_bytes.len() > MAX_DECLARATION_BYTES {
+        failures.push(Text::new(
+            format!("the declaration is {} bytes; at most {MAX_DECLARATION_BYTES} are accepted", declaration_bytes.len()),
+            format!("宣言書が {} バイトあります。上限は {MAX_DECLARATION_BYTES} バイトです", declaration_bytes.len()),
+        ));
+    }
+    if sbom_bytes.len() > MAX_SBOM_BYTES {
+        failures.push(Text::new(
+            format!("the SBOM is {} bytes; at most {MAX_SBOM_BYTES} are accepted", sbom_bytes.len()),
+            format!("SBOM が {} バイトあります。上限は {MAX_SBOM_BYTES} バイトです", sbom_bytes.len()),
+        ));
+    }
+    if !failures.is_empty() {
+        return Err(failures);
+    }
+    let mut results = Vec::new();
+
+    // Signature: by a key the vendor registered. The first key that verifies is the signer.
+    let mut verified = None;
+    let mut last_error = None;
+    for key in keys {
+        match verify::verify_bytes("declaration", declaration_bytes, key, catalog) {
+            Ok(found) => {
+                verified = Some(found);
+                break;
+            }
+            Err(error) => last_error = Some(error),
+        }
+    }
+    let Some((declaration, problems)) = verified else {
+        let why = match (&last_error, keys.is_empty()) {
+            (_, true) => "the vendor has no registered signing key".to_owned(),
+            (Some(error), false) => error.to_string(),
+            (None, false) => "no key verified it".to_owned(),
+        };
+        return Err(vec![Text::new(
+            format!("signature: {why}"),
+            format!("署名: 検証できません（{why}）"),
+        )]);
+    };
+    results.push(CheckResult {
+        check: "signature".into(),
+        passed: true,
+        detail: Text::new(
+            format!("signed by a registered key ({})", declaration.signature.as_ref().map_or("", |s| s.key_id.as_str())),
+            "登録済みの鍵による署名です".to_owned(),
+        ),
+    });
+
+    if declaration.scheme.id != "jc-star" || declaration.kind != DeclarationKind::SelfDeclaration {
+        failures.push(Text::new(
+            format!("a JC-STAR label needs a JC-STAR self-declaration, not a {} for {}", kind_name(declaration.kind), declaration.scheme.selector()),
+            format!("JC-STAR のラベルには JC-STAR の適合自己宣言書が必要です（これは {} 向けです）", declaration.scheme.selector()),
+        ));
+    }
+    failures.extend(problems);
+
+    let product = &declaration.product;
+    let mismatch = |field: &str, declared: &str, registered: &str| {
+        Text::new(
+            format!("{field}: the declaration says `{declared}`, the registered product `{registered}`"),
+            format!("{field}: 宣言書は `{declared}`、登録された製品は `{registered}` です"),
+        )
+    };
+    if !product.vendor.trim().eq_ignore_ascii_case(expected.vendor.trim()) {
+        failures.push(mismatch("vendor", &product.vendor, expected.vendor));
+    }
+    if product.model.trim() != expected.model.trim() {
+        failures.push(mismatch("model", &product.model, expected.model));
+    }
+    if product.firmware_version.trim() != expected.firmware_version.trim() {
+        failures.push(mismatch("firmware_version", &product.firmware_version, expected.firmware_version));
+    }
+    match product.support_end.parse::<Date>() {
+        Ok(end) if end != expected.support_end => {
+            failures.push(mismatch("support_end", &product.support_end, &expected.support_end.to_string()));
+        }
+        Ok(end) if end <= expected.today => failures.push(Text::new(
+            format!("support ended on {end}: no label for a product out of support (SCHEME §5.1)"),
+            format!("サポートは {end} に終了しています。サポート外の製品にはラベルを付与できません（SCHEME §5.1）"),
+        )),
+        Ok(_) => {}
+        Err(_) => failures.push(mismatch("support_end", &product.support_end, &expected.support_end.to_string())),
+    }
+
+    // The SBOM is the one the declaration fixes by hash, it reads, and the level's rule held.
+    let sha256 = tekigo_assess::folder::sha256_hex(sbom_bytes);
+    let named = declaration.attachments.iter().any(|a| a.name.starts_with("sbom-") && a.sha256 == sha256);
+    if !named {
+        failures.push(Text::new(
+            "the SBOM is not the one the declaration names (no `sbom-*` attachment has its SHA-256)",
+            "SBOM が宣言書に記載されたもの（sbom-* の添付ファイルの SHA-256）と一致しません",
+        ));
+    }
+    match tekigo_sbom::read(sbom_bytes, "sbom") {
+        Ok(sbom) if sbom.components.is_empty() => failures.push(Text::new(
+            "the SBOM lists no components",
+            "SBOM にコンポーネントが記載されていません",
+        )),
+        Ok(sbom) => results.push(CheckResult {
+            check: "sbom".into(),
+            passed: true,
+            detail: Text::new(
+                format!("{} components, SHA-256 {sha256}", sbom.components.len()),
+                format!("コンポーネント {} 件、SHA-256 {sha256}", sbom.components.len()),
+            ),
+        }),
+        Err(error) => failures.push(Text::new(format!("the SBOM does not read: {error}"), format!("SBOM を読み込めません: {error}"))),
+    }
+    match &declaration.vulnerabilities {
+        Some(rule) if rule.verdict == Verdict::Conformant => results.push(CheckResult {
+            check: "vulnerabilities".into(),
+            passed: true,
+            detail: Text::new(
+                format!("no known exploitable vulnerability from CVSS {:.1} (SCHEME §2)", rule.cvss_min),
+                format!("CVSS {:.1} 以上の悪用可能な既知の脆弱性なし（SCHEME §2）", rule.cvss_min),
+            ),
+        }),
+        _ => failures.push(Text::new(
+            "the level's known-vulnerability rule (SCHEME §2) is not shown to hold",
+            "レベルの既知脆弱性の基準（SCHEME §2）を満たすことが示されていません",
+        )),
+    }
+
+    if failures.is_empty() {
+        results.push(CheckResult {
+            check: "content".into(),
+            passed: true,
+            detail: Text::new(
+                format!("complete against {} version {}", declaration.scheme.selector(), declaration.scheme.version),
+                format!("{}（{} 版）に対して完全です", declaration.scheme.selector(), declaration.scheme.version),
+            ),
+        });
+        Ok((declaration, results))
+    } else {
+        Err(failures)
+    }
+}
+
+fn kind_name(kind: DeclarationKind) -> &'static str {
+    match kind {
+        DeclarationKind::SelfDeclaration => "self-declaration",
+        DeclarationKind::DerivedStatement => "derived statement",
+    }
+}

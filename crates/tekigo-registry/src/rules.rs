@@ -1,0 +1,247 @@
+//! The scheme's rules about labels, each in one place and without I/O: how long a label is valid,
+//! what status the public sees on a given day, how label numbers read.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// Who stands behind a label (SCHEME §2): ★1 and ★2 are self-declared, ★3 and ★4 certified after
+/// a third-party evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assurance {
+    SelfDeclared,
+    ThirdParty,
+}
+
+impl Assurance {
+    pub fn for_level(level: &str) -> Assurance {
+        match level {
+            "1" | "2" => Assurance::SelfDeclared,
+            _ => Assurance::ThirdParty,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Assurance::SelfDeclared => "self-declared",
+            Assurance::ThirdParty => "third-party",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidityError {
+    #[error("support ends on {support_end}, not after the issue date {issued}: a label cannot be issued for a product out of support (SCHEME §5.1)")]
+    SupportOver { issued: Date, support_end: Date },
+    #[error("a third-party label may be extended to at most 5 years from its first evaluation ({first_evaluated}); a new evaluation is needed (SCHEME §5.1)")]
+    BeyondFiveYears { first_evaluated: Date },
+}
+
+/// The expiry of a label issued (or renewed) on `issued` (SCHEME §5.1): at most two years, and
+/// never past the end of the support period, for either kind of label. A third-party label's
+/// extensions stop five years after its first evaluation.
+pub fn expiry(
+    assurance: Assurance,
+    issued: Date,
+    support_end: Date,
+    first_evaluated: Date,
+) -> Result<Date, ValidityError> {
+    if support_end <= issued {
+        return Err(ValidityError::SupportOver { issued, support_end });
+    }
+    let two_years = issued.checked_add(2.years()).unwrap_or(Date::MAX);
+    let mut end = two_years.min(support_end);
+    if assurance == Assurance::ThirdParty {
+        let five_years = first_evaluated.checked_add(5.years()).unwrap_or(Date::MAX);
+        if issued >= five_years {
+            return Err(ValidityError::BeyondFiveYears { first_evaluated });
+        }
+        end = end.min(five_years);
+    }
+    Ok(end)
+}
+
+/// What the registry records about a label; dates decide the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Active => "active",
+            State::Suspended => "suspended",
+            State::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<State> {
+        match text {
+            "active" => Some(State::Active),
+            "suspended" => Some(State::Suspended),
+            "revoked" => Some(State::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// What a consumer is told (SCHEME §5.2): whether the label holds, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Valid,
+    Expired,
+    /// The vendor no longer provides security updates: the product should not be used.
+    SupportEnded,
+    Suspended,
+    Revoked,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [Status::Valid, Status::Expired, Status::SupportEnded, Status::Suspended, Status::Revoked];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Expired => "expired",
+            Status::SupportEnded => "support-ended",
+            Status::Suspended => "suspended",
+            Status::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.name() == text)
+    }
+
+    pub fn label(self) -> tekigo_criteria::Text {
+        use tekigo_criteria::Text;
+        match self {
+            Status::Valid => Text::new("valid", "有効"),
+            Status::Expired => Text::new("expired", "有効期限切れ"),
+            Status::SupportEnded => Text::new("support ended", "サポート終了"),
+            Status::Suspended => Text::new("suspended", "一時停止"),
+            Status::Revoked => Text::new("revoked", "取消し"),
+        }
+    }
+}
+
+/// The status on `today`. A decision of the certification body (revoked, suspended) outranks the
+/// calendar; the end of support outranks expiry, because it tells the user to stop using the
+/// product, not only that the label lapsed.
+pub fn status_on(state: State, today: Date, expires: Date, support_end: Date) -> Status {
+    match state {
+        State::Revoked => Status::Revoked,
+        State::Suspended => Status::Suspended,
+        State::Active if today > support_end => Status::SupportEnded,
+        State::Active if today > expires => Status::Expired,
+        State::Active => Status::Valid,
+    }
+}
+
+/// The first day on which the status seen on `today` changes by the calendar alone, if it will.
+pub fn next_calendar_change(state: State, today: Date, expires: Date, support_end: Date) -> Option<Date> {
+    if state != State::Active {
+        return None;
+    }
+    [expires, support_end].into_iter().filter(|d| *d >= today).min().and_then(|d| d.checked_add(1.day()).ok())
+}
+
+/// A label number: `JC<level>-<year>-<serial>`, e.g. `JC1-2026-000123`. Short enough for a QR code
+/// and a printed label, readable over the phone, and safe in a URL.
+pub fn label_number(level: &str, year: i16, serial: u64) -> String {
+    format!("JC{level}-{year}-{serial:06}")
+}
+
+/// Whether text has the shape of a label number (before any lookup).
+pub fn is_label_number(text: &str) -> bool {
+    let mut parts = text.split('-');
+    let (Some(level), Some(year), Some(serial), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    level.len() == 3
+        && level.starts_with("JC")
+        && matches!(level.as_bytes()[2], b'1'..=b'4')
+        && year.len() == 4
+        && year.bytes().all(|b| b.is_ascii_digit())
+        && (6..=9).contains(&serial.len())
+        && serial.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn self_declared_labels_last_two_years_or_until_support_ends() {
+        let issued = date(2026, 11, 26);
+        assert_eq!(expiry(Assurance::SelfDeclared, issued, date(2035, 1, 1), issued), Ok(date(2028, 11, 26)));
+        assert_eq!(expiry(Assurance::SelfDeclared, issued, date(2027, 3, 31), issued), Ok(date(2027, 3, 31)));
+        assert!(matches!(
+            expiry(Assurance::SelfDeclared, issued, issued, issued),
+            Err(ValidityError::SupportOver { .. })
+        ));
+    }
+
+    #[test]
+    fn third_party_extensions_stop_at_five_years() {
+        let first = date(2026, 1, 1);
+        assert_eq!(expiry(Assurance::ThirdParty, date(2030, 1, 1), date(2040, 1, 1), first), Ok(date(2031, 1, 1)));
+        assert!(matches!(
+            expiry(Assurance::ThirdParty, date(2031, 1, 1), date(2040, 1, 1), first),
+            Err(ValidityError::BeyondFiveYears { .. })
+        ));
+    }
+
+    #[test]
+    fn decisions_outrank_the_calendar_and_support_end_outranks_expiry() {
+        let (expires, support) = (date(2028, 1, 1), date(2028, 1, 1));
+        assert_eq!(status_on(State::Active, date(2027, 1, 1), expires, support), Status::Valid);
+        assert_eq!(status_on(State::Active, date(2028, 1, 1), expires, support), Status::Valid);
+        assert_eq!(status_on(State::Active, date(2028, 1, 2), expires, support), Status::SupportEnded);
+        assert_eq!(status_on(State::Active, date(2028, 1, 2), expires, date(2030, 1, 1)), Status::Expired);
+        assert_eq!(status_on(State::Suspended, date(2027, 1, 1), expires, support), Status::Suspended);
+        assert_eq!(status_on(State::Revoked, date(2029, 1, 1), expires, support), Status::Revoked);
+        assert_eq!(next_calendar_change(State::Active, date(2027, 1, 1), expires, support), Some(date(2028, 1, 2)));
+    }
+
+    #[test]
+    fn label_numbers_round_trip() {
+        let number = label_number("1", 2026, 123);
+        assert_eq!(number, "JC1-2026-000123");
+        assert!(is_label_number(&number));
+        for bad in ["JC5-2026-000123", "JC1-26-000123", "JC1-2026-12", "JC1-2026-000123-x", "../etc", ""] {
+            assert!(!is_label_number(bad), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// However the dates fall, a label never outlives the support period, two years from issue
+        /// (or five from the first evaluation), and the status is never "valid" after either.
+        #[test]
+        fn validity_never_outlasts_support(
+            issued in 0i32..3650, support in 0i32..7300, first_back in 0i32..2000, today in 0i32..9000,
+            third_party in proptest::bool::ANY,
+        ) {
+            let base = date(2025, 1, 1);
+            let day = |n: i32| base.checked_add(n.days()).unwrap();
+            let (issued, support_end, first) = (day(issued), day(support), day(issued - first_back));
+            let assurance = if third_party { Assurance::ThirdParty } else { Assurance::SelfDeclared };
+            if let Ok(expires) = expiry(assurance, issued, support_end, first) {
+                proptest::prop_assert!(expires <= support_end);
+                proptest::prop_assert!(expires <= issued.checked_add(2.years()).unwrap());
+                proptest::prop_assert!(expires > issued);
+                let today = day(today);
+                if status_on(State::Active, today, expires, support_end) == Status::Valid {
+                    proptest::prop_assert!(today <= expires && today <= support_end);
+                }
+            }
+        }
+    }
+}
