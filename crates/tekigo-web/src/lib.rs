@@ -1,0 +1,3 @@
+//! HTTP: public pages, QR codes, JSON API, vendor and staff screens.
+
+pub mod qr;
