@@ -42,7 +42,10 @@ pub fn check_application(
     let mut failures = Vec::new();
     if declaration_bytes.len() > MAX_DECLARATION_BYTES {
         failures.push(Text::new(
-            format!("the declaration is {} bytes; at most {MAX_DECLARATION_BYTES} are accepted", declaration_bytes.len()),
+            format!(
+                "the declaration is {} bytes; at most {MAX_DECLARATION_BYTES} are accepted",
+                declaration_bytes.len()
+            ),
             format!("宣言書が {} バイトあります。上限は {MAX_DECLARATION_BYTES} バイトです", declaration_bytes.len()),
         ));
     }
@@ -75,24 +78,31 @@ pub fn check_application(
             (Some(error), false) => error.to_string(),
             (None, false) => "no key verified it".to_owned(),
         };
-        return Err(vec![Text::new(
-            format!("signature: {why}"),
-            format!("署名: 検証できません（{why}）"),
-        )]);
+        return Err(vec![Text::new(format!("signature: {why}"), format!("署名: 検証できません（{why}）"))]);
     };
     results.push(CheckResult {
         check: "signature".into(),
         passed: true,
         detail: Text::new(
-            format!("signed by a registered key ({})", declaration.signature.as_ref().map_or("", |s| s.key_id.as_str())),
+            format!(
+                "signed by a registered key ({})",
+                declaration.signature.as_ref().map_or("", |s| s.key_id.as_str())
+            ),
             "登録済みの鍵による署名です".to_owned(),
         ),
     });
 
     if declaration.scheme.id != "jc-star" || declaration.kind != DeclarationKind::SelfDeclaration {
         failures.push(Text::new(
-            format!("a JC-STAR label needs a JC-STAR self-declaration, not a {} for {}", kind_name(declaration.kind), declaration.scheme.selector()),
-            format!("JC-STAR のラベルには JC-STAR の適合自己宣言書が必要です（これは {} 向けです）", declaration.scheme.selector()),
+            format!(
+                "a JC-STAR label needs a JC-STAR self-declaration, not a {} for {}",
+                kind_name(declaration.kind),
+                declaration.scheme.selector()
+            ),
+            format!(
+                "JC-STAR のラベルには JC-STAR の適合自己宣言書が必要です（これは {} 向けです）",
+                declaration.scheme.selector()
+            ),
         ));
     }
     failures.extend(problems);
@@ -135,10 +145,9 @@ pub fn check_application(
         ));
     }
     match tekigo_sbom::read(sbom_bytes, "sbom") {
-        Ok(sbom) if sbom.components.is_empty() => failures.push(Text::new(
-            "the SBOM lists no components",
-            "SBOM にコンポーネントが記載されていません",
-        )),
+        Ok(sbom) if sbom.components.is_empty() => {
+            failures.push(Text::new("the SBOM lists no components", "SBOM にコンポーネントが記載されていません"))
+        }
         Ok(sbom) => results.push(CheckResult {
             check: "sbom".into(),
             passed: true,
@@ -147,7 +156,8 @@ pub fn check_application(
                 format!("コンポーネント {} 件、SHA-256 {sha256}", sbom.components.len()),
             ),
         }),
-        Err(error) => failures.push(Text::new(format!("the SBOM does not read: {error}"), format!("SBOM を読み込めません: {error}"))),
+        Err(error) => failures
+            .push(Text::new(format!("the SBOM does not read: {error}"), format!("SBOM を読み込めません: {error}"))),
     }
     match &declaration.vulnerabilities {
         Some(rule) if rule.verdict == Verdict::Conformant => results.push(CheckResult {

@@ -34,12 +34,8 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
     let pool = registry.pool();
     let per_vendor = count / DEMO_VENDORS;
     let remainder = count % DEMO_VENDORS;
-    let types_case = PRODUCT_TYPES
-        .iter()
-        .enumerate()
-        .map(|(i, t)| format!("WHEN {i} THEN '{t}'"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let types_case =
+        PRODUCT_TYPES.iter().enumerate().map(|(i, t)| format!("WHEN {i} THEN '{t}'")).collect::<Vec<_>>().join(" ");
     let year = today.year();
     let start = today.checked_sub(jiff::Span::new().days(900)).unwrap_or(today);
     // Day arithmetic differs: SQLite's date() against PostgreSQL's date + integer.
@@ -59,14 +55,15 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
             continue;
         }
         let name = format!("Demo Vendor {:03} (fictional)", vendor + 1);
-        let organisation: i64 = sqlx::query_scalar("INSERT INTO organisations (name, kind, created) VALUES ($1, 'demo', $2) RETURNING id")
-            .bind(&name)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+        let organisation: i64 =
+            sqlx::query_scalar("INSERT INTO organisations (name, kind, created) VALUES ($1, 'demo', $2) RETURNING id")
+                .bind(&name)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
         // Products: model DV<vendor>-<n>. Issued over the last 900 days (so some labels have
         // expired), with support ending one to six years after issue (so some support is over).
-        sqlx::query(&format!(
+        sqlx::query(safe!(
             "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < $1) \
              INSERT INTO products (organisation_id, name, model, firmware_version, product_type, support_end, vulnerability_contact, created) \
              SELECT $2, 'Demo product ' || n, 'DV{v:03}-' || n, '1.' || (n % 10) || '.' || (n % 7), CASE n % {types} {types_case} END, \
@@ -80,7 +77,7 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         .execute(&mut *tx)
         .await?;
         let issued = plus_days(&format!("'{start}'"), "id % 900");
-        sqlx::query(&format!(
+        sqlx::query(safe!(
             "UPDATE products SET support_end = {} WHERE organisation_id = $1",
             plus_days(&issued, "365 + (id * 7919) % 1826")
         ))
@@ -90,7 +87,7 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         // Labels: one per product; ★1, self-declared, valid for two years or to support end
         // (SCHEME §5.1); every 50th suspended and every 97th revoked.
         let expires_two_years = plus_days("p.issued_day", "730");
-        sqlx::query(&format!(
+        sqlx::query(safe!(
             "INSERT INTO labels (number, product_id, organisation_id, application_id, level, scheme_version, assurance, state, issued, \
              first_evaluated, expires, support_end, calendar_status, vendor, product_name, model, firmware_version, product_type, \
              vulnerability_contact, updated) \

@@ -3,6 +3,14 @@
 //! Storage is SQLite (embedded, the default) or PostgreSQL, through one code path ([`store`]).
 //! The rules ([`rules`], [`checks`]) do no I/O.
 
+/// SQL built with `format!` from constants and numbers only, never from input (which is always
+/// bound as a parameter); sqlx asks that such strings be marked.
+macro_rules! safe {
+    ($($arg:tt)*) => {
+        sqlx::AssertSqlSafe(format!($($arg)*))
+    };
+}
+
 pub mod checks;
 pub mod demo;
 pub mod rules;

@@ -32,9 +32,13 @@ impl Assurance {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidityError {
-    #[error("support ends on {support_end}, not after the issue date {issued}: a label cannot be issued for a product out of support (SCHEME §5.1)")]
+    #[error(
+        "support ends on {support_end}, not after the issue date {issued}: a label cannot be issued for a product out of support (SCHEME §5.1)"
+    )]
     SupportOver { issued: Date, support_end: Date },
-    #[error("a third-party label may be extended to at most 5 years from its first evaluation ({first_evaluated}); a new evaluation is needed (SCHEME §5.1)")]
+    #[error(
+        "a third-party label may be extended to at most 5 years from its first evaluation ({first_evaluated}); a new evaluation is needed (SCHEME §5.1)"
+    )]
     BeyondFiveYears { first_evaluated: Date },
 }
 
@@ -103,7 +107,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Valid, Status::Expired, Status::SupportEnded, Status::Suspended, Status::Revoked];
+    pub const ALL: [Status; 5] =
+        [Status::Valid, Status::Expired, Status::SupportEnded, Status::Suspended, Status::Revoked];
 
     pub fn name(self) -> &'static str {
         match self {

@@ -75,7 +75,9 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Option<Role> {
-        [Role::Vendor, Role::Evaluator, Role::Reviewer, Role::Committee, Role::Admin].into_iter().find(|r| r.name() == text)
+        [Role::Vendor, Role::Evaluator, Role::Reviewer, Role::Committee, Role::Admin]
+            .into_iter()
+            .find(|r| r.name() == text)
     }
 
     /// Certification-body staff see every vendor's products and applications.
@@ -196,7 +198,9 @@ pub struct Registry {
 }
 
 fn day(text: &str) -> Result<Date, RegistryError> {
-    text.parse::<Date>().map_err(|_| invalid(format!("`{text}` is not a date (YYYY-MM-DD)"), format!("`{text}` は日付 (YYYY-MM-DD) ではありません")))
+    text.parse::<Date>().map_err(|_| {
+        invalid(format!("`{text}` is not a date (YYYY-MM-DD)"), format!("`{text}` は日付 (YYYY-MM-DD) ではありません"))
+    })
 }
 
 fn random_token(prefix: &str) -> String {
@@ -290,10 +294,9 @@ impl Registry {
         if password.chars().count() < 10 {
             return Err(invalid("a password needs at least 10 characters", "パスワードは10文字以上にしてください"));
         }
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|error| invalid(format!("password hashing failed: {error}"), format!("パスワードを処理できません: {error}")))
+        Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(|error| {
+            invalid(format!("password hashing failed: {error}"), format!("パスワードを処理できません: {error}"))
+        })
     }
 
     /// A vendor signs up: a new organisation and its first user.
@@ -311,23 +314,38 @@ impl Registry {
             return Err(invalid("organisation and name are required", "組織名と氏名は必須です"));
         }
         if !email.contains('@') || email.len() > 254 {
-            return Err(invalid(format!("`{email}` is not an e-mail address"), format!("`{email}` はメールアドレスではありません")));
+            return Err(invalid(
+                format!("`{email}` is not an e-mail address"),
+                format!("`{email}` はメールアドレスではありません"),
+            ));
         }
         let hash = Self::hash_password(password)?;
         let mut tx = self.pool.begin().await?;
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1").bind(organisation).fetch_optional(&mut *tx).await?;
-        if taken.is_some() {
-            return Err(invalid(format!("an organisation named `{organisation}` is registered already"), format!("組織 `{organisation}` は登録済みです")));
-        }
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
-        if taken.is_some() {
-            return Err(invalid(format!("`{email}` has an account already"), format!("`{email}` のアカウントは登録済みです")));
-        }
-        let organisation_id: i64 = sqlx::query_scalar("INSERT INTO organisations (name, kind, created) VALUES ($1, 'vendor', $2) RETURNING id")
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
             .bind(organisation)
-            .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+        if taken.is_some() {
+            return Err(invalid(
+                format!("an organisation named `{organisation}` is registered already"),
+                format!("組織 `{organisation}` は登録済みです"),
+            ));
+        }
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
+        if taken.is_some() {
+            return Err(invalid(
+                format!("`{email}` has an account already"),
+                format!("`{email}` のアカウントは登録済みです"),
+            ));
+        }
+        let organisation_id: i64 = sqlx::query_scalar(
+            "INSERT INTO organisations (name, kind, created) VALUES ($1, 'vendor', $2) RETURNING id",
+        )
+        .bind(organisation)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, name, role, organisation_id, password_hash, created) VALUES ($1, $2, 'vendor', $3, $4, $5) RETURNING id",
         )
@@ -338,7 +356,15 @@ impl Registry {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        Self::audit(&mut tx, now, &email, "sign-up", &format!("organisation:{organisation_id}"), serde_json::json!({ "organisation": organisation })).await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &email,
+            "sign-up",
+            &format!("organisation:{organisation_id}"),
+            serde_json::json!({ "organisation": organisation }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(User { id, email, name: name.trim().to_owned(), role: Role::Vendor, organisation_id: Some(organisation_id) })
     }
@@ -359,7 +385,10 @@ impl Registry {
             return Err(RegistryError::Forbidden("only an admin creates staff accounts".into()));
         }
         if !role.is_staff() {
-            return Err(invalid("staff accounts are reviewer, committee or admin", "職員のアカウントは reviewer・committee・admin のいずれかです"));
+            return Err(invalid(
+                "staff accounts are reviewer, committee or admin",
+                "職員のアカウントは reviewer・committee・admin のいずれかです",
+            ));
         }
         let email = email.trim().to_lowercase();
         let hash = Self::hash_password(password)?;
@@ -375,7 +404,15 @@ impl Registry {
         .fetch_one(&mut *tx)
         .await?;
         let by = actor.map_or("system".to_owned(), |a| a.email.clone());
-        Self::audit(&mut tx, now, &by, "create-staff", &format!("user:{id}"), serde_json::json!({ "email": email, "role": role.name() })).await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &by,
+            "create-staff",
+            &format!("user:{id}"),
+            serde_json::json!({ "email": email, "role": role.name() }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(User { id, email, name: name.to_owned(), role, organisation_id: None })
     }
@@ -392,13 +429,15 @@ impl Registry {
     }
 
     pub async fn authenticate(&self, email: &str, password: &str) -> Result<Option<User>, RegistryError> {
-        let row = sqlx::query("SELECT id, email, name, role, organisation_id, password_hash FROM users WHERE email = $1")
-            .bind(email.trim().to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, email, name, role, organisation_id, password_hash FROM users WHERE email = $1")
+                .bind(email.trim().to_lowercase())
+                .fetch_optional(&self.pool)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let hash: String = row.try_get("password_hash")?;
-        let verified = PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
+        let verified = PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
         if verified { Ok(Some(Self::user_from(&row)?)) } else { Ok(None) }
     }
 
@@ -447,7 +486,15 @@ impl Registry {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        Self::audit(&mut tx, now, &user.email, "create-api-token", &format!("user:{}", user.id), serde_json::json!({ "name": name })).await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &user.email,
+            "create-api-token",
+            &format!("user:{}", user.id),
+            serde_json::json!({ "name": name }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -465,22 +512,40 @@ impl Registry {
 
     /// A vendor registers the public key its declarations are signed with.
     pub async fn add_signing_key(&self, user: &User, pem: &str, now: i64) -> Result<String, RegistryError> {
-        let organisation = user.organisation_id.ok_or_else(|| RegistryError::Forbidden("only a vendor registers signing keys".into()))?;
+        let organisation = user
+            .organisation_id
+            .ok_or_else(|| RegistryError::Forbidden("only a vendor registers signing keys".into()))?;
         let key = VerifyingKey::from_public_key_pem(pem.trim()).map_err(|error| {
-            invalid(format!("not an Ed25519 public key in PEM: {error}"), format!("Ed25519 の公開鍵 (PEM) ではありません: {error}"))
+            invalid(
+                format!("not an Ed25519 public key in PEM: {error}"),
+                format!("Ed25519 の公開鍵 (PEM) ではありません: {error}"),
+            )
         })?;
         let key_id = tekigo_assess::keys::key_id(&key);
         let mut tx = self.pool.begin().await?;
-        let taken: Option<i64> = sqlx::query_scalar("SELECT organisation_id FROM signing_keys WHERE key_id = $1").bind(&key_id).fetch_optional(&mut *tx).await?;
+        let taken: Option<i64> = sqlx::query_scalar("SELECT organisation_id FROM signing_keys WHERE key_id = $1")
+            .bind(&key_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         if taken.is_none() {
-            sqlx::query("INSERT INTO signing_keys (organisation_id, key_id, public_key_pem, added) VALUES ($1, $2, $3, $4)")
-                .bind(organisation)
-                .bind(&key_id)
-                .bind(pem.trim())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            Self::audit(&mut tx, now, &user.email, "add-signing-key", &format!("organisation:{organisation}"), serde_json::json!({ "key_id": key_id })).await?;
+            sqlx::query(
+                "INSERT INTO signing_keys (organisation_id, key_id, public_key_pem, added) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(organisation)
+            .bind(&key_id)
+            .bind(pem.trim())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Self::audit(
+                &mut tx,
+                now,
+                &user.email,
+                "add-signing-key",
+                &format!("organisation:{organisation}"),
+                serde_json::json!({ "key_id": key_id }),
+            )
+            .await?;
         } else if taken != Some(organisation) {
             return Err(invalid("this key is registered by another organisation", "この鍵は他の組織が登録済みです"));
         }
@@ -489,10 +554,11 @@ impl Registry {
     }
 
     async fn signing_keys(&self, organisation: i64) -> Result<Vec<VerifyingKey>, RegistryError> {
-        let pems: Vec<String> = sqlx::query_scalar("SELECT public_key_pem FROM signing_keys WHERE organisation_id = $1 ORDER BY id")
-            .bind(organisation)
-            .fetch_all(&self.pool)
-            .await?;
+        let pems: Vec<String> =
+            sqlx::query_scalar("SELECT public_key_pem FROM signing_keys WHERE organisation_id = $1 ORDER BY id")
+                .bind(organisation)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(pems.iter().filter_map(|pem| VerifyingKey::from_public_key_pem(pem).ok()).collect())
     }
 
@@ -507,8 +573,15 @@ impl Registry {
     // ---------------------------------------------------------------------------------------
     // Products
 
-    pub async fn create_product(&self, user: &User, product: NewProduct, today: Date, now: i64) -> Result<Product, RegistryError> {
-        let organisation = user.organisation_id.ok_or_else(|| RegistryError::Forbidden("only a vendor registers products".into()))?;
+    pub async fn create_product(
+        &self,
+        user: &User,
+        product: NewProduct,
+        today: Date,
+        now: i64,
+    ) -> Result<Product, RegistryError> {
+        let organisation =
+            user.organisation_id.ok_or_else(|| RegistryError::Forbidden("only a vendor registers products".into()))?;
         let mut missing = Vec::new();
         for (value, en, ja) in [
             (&product.name, "product name", "製品名"),
@@ -520,7 +593,10 @@ impl Registry {
             if value.trim().is_empty() {
                 missing.push((en, ja));
             } else if value.len() > 500 {
-                return Err(invalid(format!("{en}: at most 500 characters"), format!("{ja}: 500文字以内にしてください")));
+                return Err(invalid(
+                    format!("{en}: at most 500 characters"),
+                    format!("{ja}: 500文字以内にしてください"),
+                ));
             }
         }
         if !missing.is_empty() {
@@ -539,15 +615,20 @@ impl Registry {
         if let Some(product_type) = &product.product_type
             && !self.catalog.schemes.iter().any(|s| s.product_types.iter().any(|t| &t.id == product_type))
         {
-            return Err(invalid(format!("unknown product type `{product_type}`"), format!("製品類型 `{product_type}` は定義されていません")));
+            return Err(invalid(
+                format!("unknown product type `{product_type}`"),
+                format!("製品類型 `{product_type}` は定義されていません"),
+            ));
         }
         let mut tx = self.pool.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE organisation_id = $1 AND model = $2 AND firmware_version = $3")
-            .bind(organisation)
-            .bind(product.model.trim())
-            .bind(product.firmware_version.trim())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM products WHERE organisation_id = $1 AND model = $2 AND firmware_version = $3",
+        )
+        .bind(organisation)
+        .bind(product.model.trim())
+        .bind(product.firmware_version.trim())
+        .fetch_optional(&mut *tx)
+        .await?;
         if exists.is_some() {
             return Err(invalid(
                 format!("{} firmware {} is registered already", product.model.trim(), product.firmware_version.trim()),
@@ -568,7 +649,15 @@ impl Registry {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        Self::audit(&mut tx, now, &user.email, "create-product", &format!("product:{id}"), serde_json::json!({ "model": product.model, "firmware": product.firmware_version })).await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &user.email,
+            "create-product",
+            &format!("product:{id}"),
+            serde_json::json!({ "model": product.model, "firmware": product.firmware_version }),
+        )
+        .await?;
         tx.commit().await?;
         self.product(user, id).await
     }
@@ -593,19 +682,26 @@ impl Registry {
     /// One product, if the user may see it: its vendor's own, or any for staff. Another vendor's
     /// product is "not found", not "forbidden": its existence is not disclosed.
     pub async fn product(&self, user: &User, id: i64) -> Result<Product, RegistryError> {
-        let row = sqlx::query(&format!("SELECT {} WHERE p.id = $1", Self::PRODUCT_COLUMNS)).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(safe!("SELECT {} WHERE p.id = $1", Self::PRODUCT_COLUMNS))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         let product = row.map(|row| Self::product_from(&row)).transpose()?;
         match product {
-            Some(product) if user.role.is_staff() || user.organisation_id == Some(product.organisation_id) => Ok(product),
+            Some(product) if user.role.is_staff() || user.organisation_id == Some(product.organisation_id) => {
+                Ok(product)
+            }
             _ => Err(RegistryError::NotFound(format!("product {id}"))),
         }
     }
 
     pub async fn products(&self, user: &User) -> Result<Vec<Product>, RegistryError> {
         let rows = if user.role.is_staff() {
-            sqlx::query(&format!("SELECT {} ORDER BY p.id DESC LIMIT 500", Self::PRODUCT_COLUMNS)).fetch_all(&self.pool).await?
+            sqlx::query(safe!("SELECT {} ORDER BY p.id DESC LIMIT 500", Self::PRODUCT_COLUMNS))
+                .fetch_all(&self.pool)
+                .await?
         } else {
-            sqlx::query(&format!("SELECT {} WHERE p.organisation_id = $1 ORDER BY p.id DESC", Self::PRODUCT_COLUMNS))
+            sqlx::query(safe!("SELECT {} WHERE p.organisation_id = $1 ORDER BY p.id DESC", Self::PRODUCT_COLUMNS))
                 .bind(user.organisation_id.unwrap_or(-1))
                 .fetch_all(&self.pool)
                 .await?
@@ -639,18 +735,29 @@ impl Registry {
             support_end: day(&product.support_end)?,
             today,
         };
-        let (declared, results) = checks::check_application(&self.catalog, declaration, sbom, &keys, &expected).map_err(RegistryError::Rejected)?;
+        let (declared, results) = checks::check_application(&self.catalog, declaration, sbom, &keys, &expected)
+            .map_err(RegistryError::Rejected)?;
         let mut tx = self.pool.begin().await?;
-        let used: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE declaration_id = $1").bind(&declared.id).fetch_optional(&mut *tx).await?;
-        if used.is_some() {
-            return Err(invalid("this declaration was submitted before; sign a new one", "この宣言書は提出済みです。新しい宣言書に署名してください"));
-        }
-        let pending: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE product_id = $1 AND status = 'submitted'")
-            .bind(product_id)
+        let used: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE declaration_id = $1")
+            .bind(&declared.id)
             .fetch_optional(&mut *tx)
             .await?;
+        if used.is_some() {
+            return Err(invalid(
+                "this declaration was submitted before; sign a new one",
+                "この宣言書は提出済みです。新しい宣言書に署名してください",
+            ));
+        }
+        let pending: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM applications WHERE product_id = $1 AND status = 'submitted'")
+                .bind(product_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some(pending) = pending {
-            return Err(invalid(format!("application {pending} for this product is still under review"), format!("この製品の申請 {pending} は審査中です")));
+            return Err(invalid(
+                format!("application {pending} for this product is still under review"),
+                format!("この製品の申請 {pending} は審査中です"),
+            ));
         }
         let sha256 = tekigo_assess::folder::sha256_hex(sbom);
         let id: i64 = sqlx::query_scalar(
@@ -668,7 +775,15 @@ impl Registry {
         .bind(user.id)
         .fetch_one(&mut *tx)
         .await?;
-        Self::audit(&mut tx, now, &user.email, "submit", &format!("application:{id}"), serde_json::json!({ "product": product_id, "declaration": declared.id, "sbom_sha256": sha256 })).await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &user.email,
+            "submit",
+            &format!("application:{id}"),
+            serde_json::json!({ "product": product_id, "declaration": declared.id, "sbom_sha256": sha256 }),
+        )
+        .await?;
         tx.commit().await?;
         self.application(user, id).await
     }
@@ -697,7 +812,10 @@ impl Registry {
     }
 
     pub async fn application(&self, user: &User, id: i64) -> Result<Application, RegistryError> {
-        let row = sqlx::query(&format!("SELECT {} WHERE a.id = $1", Self::APPLICATION_COLUMNS)).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(safe!("SELECT {} WHERE a.id = $1", Self::APPLICATION_COLUMNS))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         match row {
             Some(row) => {
                 let organisation: i64 = row.try_get("organisation_id")?;
@@ -715,16 +833,22 @@ impl Registry {
     pub async fn applications(&self, user: &User, status: Option<&str>) -> Result<Vec<Application>, RegistryError> {
         let status = status.unwrap_or("%");
         let rows = if user.role.is_staff() {
-            sqlx::query(&format!("SELECT {} WHERE a.status LIKE $1 ORDER BY a.submitted, a.id LIMIT 500", Self::APPLICATION_COLUMNS))
-                .bind(status)
-                .fetch_all(&self.pool)
-                .await?
+            sqlx::query(safe!(
+                "SELECT {} WHERE a.status LIKE $1 ORDER BY a.submitted, a.id LIMIT 500",
+                Self::APPLICATION_COLUMNS
+            ))
+            .bind(status)
+            .fetch_all(&self.pool)
+            .await?
         } else {
-            sqlx::query(&format!("SELECT {} WHERE p.organisation_id = $1 AND a.status LIKE $2 ORDER BY a.id DESC", Self::APPLICATION_COLUMNS))
-                .bind(user.organisation_id.unwrap_or(-1))
-                .bind(status)
-                .fetch_all(&self.pool)
-                .await?
+            sqlx::query(safe!(
+                "SELECT {} WHERE p.organisation_id = $1 AND a.status LIKE $2 ORDER BY a.id DESC",
+                Self::APPLICATION_COLUMNS
+            ))
+            .bind(user.organisation_id.unwrap_or(-1))
+            .bind(status)
+            .fetch_all(&self.pool)
+            .await?
         };
         rows.iter().map(Self::application_from).collect()
     }
@@ -732,7 +856,10 @@ impl Registry {
     /// The stored declaration of an application, for the reviewer and the vendor.
     pub async fn application_files(&self, user: &User, id: i64) -> Result<(Vec<u8>, Vec<u8>), RegistryError> {
         self.application(user, id).await?;
-        let row = sqlx::query("SELECT declaration, sbom FROM applications WHERE id = $1").bind(id).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT declaration, sbom FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
         Ok((row.try_get("declaration")?, row.try_get("sbom")?))
     }
 
@@ -745,7 +872,13 @@ impl Registry {
     }
 
     /// Returns an application to its vendor with the reviewer's comment.
-    pub async fn return_application(&self, reviewer: &User, id: i64, comment: &str, now: i64) -> Result<Application, RegistryError> {
+    pub async fn return_application(
+        &self,
+        reviewer: &User,
+        id: i64,
+        comment: &str,
+        now: i64,
+    ) -> Result<Application, RegistryError> {
         Self::require_reviewer(reviewer)?;
         if comment.trim().is_empty() {
             return Err(invalid("say why the application is returned", "差し戻しの理由を記入してください"));
@@ -760,9 +893,20 @@ impl Registry {
             .await?
             .rows_affected();
         if changed == 0 {
-            return Err(invalid(format!("application {id} is not waiting for review"), format!("申請 {id} は審査待ちではありません")));
+            return Err(invalid(
+                format!("application {id} is not waiting for review"),
+                format!("申請 {id} は審査待ちではありません"),
+            ));
         }
-        Self::audit(&mut tx, now, &reviewer.email, "return", &format!("application:{id}"), serde_json::json!({ "comment": comment.trim() })).await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &reviewer.email,
+            "return",
+            &format!("application:{id}"),
+            serde_json::json!({ "comment": comment.trim() }),
+        )
+        .await?;
         tx.commit().await?;
         self.application(reviewer, id).await
     }
@@ -772,12 +916,16 @@ impl Registry {
         Self::require_reviewer(reviewer)?;
         let application = self.application(reviewer, id).await?;
         if application.status != "submitted" {
-            return Err(invalid(format!("application {id} is not waiting for review"), format!("申請 {id} は審査待ちではありません")));
+            return Err(invalid(
+                format!("application {id} is not waiting for review"),
+                format!("申請 {id} は審査待ちではありません"),
+            ));
         }
         let product = self.product(reviewer, application.product_id).await?;
         let (declaration_bytes, _) = self.application_files(reviewer, id).await?;
-        let declaration: tekigo_assess::Declaration = serde_json::from_slice(&declaration_bytes)
-            .map_err(|error| invalid(format!("stored declaration unreadable: {error}"), format!("保存された宣言書を読めません: {error}")))?;
+        let declaration: tekigo_assess::Declaration = serde_json::from_slice(&declaration_bytes).map_err(|error| {
+            invalid(format!("stored declaration unreadable: {error}"), format!("保存された宣言書を読めません: {error}"))
+        })?;
         let assurance = Assurance::for_level(&application.level);
         let support_end = day(&product.support_end)?;
         let mut tx = self.pool.begin().await?;
@@ -789,7 +937,10 @@ impl Registry {
             Some(row) => {
                 let state: String = row.try_get("state")?;
                 if state == State::Revoked.name() {
-                    return Err(invalid("the product's label was revoked; it cannot be renewed", "この製品のラベルは取り消されています。更新できません"));
+                    return Err(invalid(
+                        "the product's label was revoked; it cannot be renewed",
+                        "この製品のラベルは取り消されています。更新できません",
+                    ));
                 }
                 let first: String = row.try_get("first_evaluated")?;
                 (row.try_get::<String, _>("number")?, day(&first)?, "renewed")
@@ -797,8 +948,15 @@ impl Registry {
             None => {
                 let year = today.year();
                 let counter = format!("label-serial-{}-{year}", application.level);
-                sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING").bind(&counter).execute(&mut *tx).await?;
-                let serial: i64 = sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value").bind(&counter).fetch_one(&mut *tx).await?;
+                sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
+                    .bind(&counter)
+                    .execute(&mut *tx)
+                    .await?;
+                let serial: i64 =
+                    sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
+                        .bind(&counter)
+                        .fetch_one(&mut *tx)
+                        .await?;
                 (rules::label_number(&application.level, year, serial.unsigned_abs()), today, "issued")
             }
         };
@@ -862,7 +1020,15 @@ impl Registry {
             .execute(&mut *tx)
             .await?;
         Self::event(&mut tx, &number, event, Status::Valid, now, Some(format!("expires {expires}"))).await?;
-        Self::audit(&mut tx, now, &reviewer.email, event, &format!("label:{number}"), serde_json::json!({ "application": id, "expires": expires.to_string() })).await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &reviewer.email,
+            event,
+            &format!("label:{number}"),
+            serde_json::json!({ "application": id, "expires": expires.to_string() }),
+        )
+        .await?;
         tx.commit().await?;
         self.label(&number, today).await?.ok_or_else(|| RegistryError::NotFound(number))
     }
@@ -902,7 +1068,11 @@ impl Registry {
             number: row.try_get("number")?,
             level: row.try_get("level")?,
             scheme_version: row.try_get("scheme_version")?,
-            assurance: if assurance == Assurance::ThirdParty.name() { Assurance::ThirdParty } else { Assurance::SelfDeclared },
+            assurance: if assurance == Assurance::ThirdParty.name() {
+                Assurance::ThirdParty
+            } else {
+                Assurance::SelfDeclared
+            },
             status: rules::status_on(state, today, day(&expires)?, day(&support_end)?),
             state,
             issued: row.try_get("issued")?,
@@ -924,16 +1094,21 @@ impl Registry {
         if !rules::is_label_number(number) {
             return Ok(None);
         }
-        let row = sqlx::query(&format!("SELECT {} WHERE number = $1", Self::LABEL_COLUMNS)).bind(number).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(safe!("SELECT {} WHERE number = $1", Self::LABEL_COLUMNS))
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|row| Self::label_from(&row, today)).transpose()
     }
 
     /// The label's history, oldest first.
     pub async fn label_events(&self, number: &str) -> Result<Vec<LabelEvent>, RegistryError> {
-        let rows = sqlx::query("SELECT seq, label_number, kind, status, at, detail FROM label_events WHERE label_number = $1 ORDER BY seq")
-            .bind(number)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT seq, label_number, kind, status, at, detail FROM label_events WHERE label_number = $1 ORDER BY seq",
+        )
+        .bind(number)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(Self::event_from).collect()
     }
 
@@ -953,7 +1128,7 @@ impl Registry {
     pub async fn search(&self, search: &Search, today: Date) -> Result<(Vec<Label>, i64), RegistryError> {
         let mut conditions = Vec::new();
         let mut binds: Vec<String> = Vec::new();
-        let mut bind = |value: String, binds: &mut Vec<String>| {
+        let bind = |value: String, binds: &mut Vec<String>| {
             binds.push(value);
             format!("${}", binds.len())
         };
@@ -995,13 +1170,13 @@ impl Registry {
         let limit = search.limit.clamp(1, 200);
         let offset = search.offset.max(0);
         let count_sql = format!("SELECT COUNT(*) FROM labels{filter}");
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()));
         for value in &binds {
             count = count.bind(value.clone());
         }
         let total = count.fetch_one(&self.pool).await?;
         let sql = format!("SELECT {}{filter} ORDER BY number LIMIT {limit} OFFSET {offset}", Self::LABEL_COLUMNS);
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for value in &binds {
             query = query.bind(value.clone());
         }
@@ -1013,7 +1188,7 @@ impl Registry {
     /// Events after `since` (a sequence number from an earlier page), oldest first: the feed
     /// sellers and insurers poll.
     pub async fn changes(&self, since: i64, limit: i64) -> Result<Vec<LabelEvent>, RegistryError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(safe!(
             "SELECT seq, label_number, kind, status, at, detail FROM label_events WHERE seq > $1 ORDER BY seq LIMIT {}",
             limit.clamp(1, 1000)
         ))
@@ -1025,7 +1200,10 @@ impl Registry {
 
     /// The first event at or after a time, for `since=` given as a date-time.
     pub async fn first_seq_at(&self, at: i64) -> Result<i64, RegistryError> {
-        let seq: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM label_events WHERE at >= $1").bind(at).fetch_one(&self.pool).await?;
+        let seq: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM label_events WHERE at >= $1")
+            .bind(at)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(seq.map_or(i64::MAX, |s| s - 1))
     }
 
@@ -1052,7 +1230,12 @@ impl Registry {
             if status.name() == before {
                 continue;
             }
-            sqlx::query("UPDATE labels SET calendar_status = $1, updated = $2 WHERE number = $3").bind(status.name()).bind(now).bind(&number).execute(&mut *tx).await?;
+            sqlx::query("UPDATE labels SET calendar_status = $1, updated = $2 WHERE number = $3")
+                .bind(status.name())
+                .bind(now)
+                .bind(&number)
+                .execute(&mut *tx)
+                .await?;
             let kind = if status == Status::SupportEnded { "support-ended" } else { "expired" };
             Self::event(&mut tx, &number, kind, status, now, None).await?;
             recorded += 1;
@@ -1065,9 +1248,12 @@ impl Registry {
         if !user.role.is_staff() {
             return Err(RegistryError::Forbidden("the audit trail is for staff".into()));
         }
-        let rows = sqlx::query(&format!("SELECT id, at, actor, action, object, detail FROM audit ORDER BY id DESC LIMIT {}", limit.clamp(1, 1000)))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(safe!(
+            "SELECT id, at, actor, action, object, detail FROM audit ORDER BY id DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok(AuditRecord {

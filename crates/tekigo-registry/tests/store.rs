@@ -26,7 +26,8 @@ fn catalog() -> Arc<tekigo_criteria::Catalog> {
 
 /// A database of each kind, fresh for one test.
 enum Db {
-    Sqlite(tempfile::TempDir),
+    // Held so the folder lives as long as the database.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
 }
 
@@ -38,7 +39,8 @@ async fn open(kind: &str) -> Option<(Registry, Db)> {
             Some((Registry::open(&url, catalog()).await.unwrap(), Db::Sqlite(dir)))
         }
         _ => {
-            let admin_url = std::env::var("TEKIGO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let admin_url = std::env::var("TEKIGO_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
             sqlx::any::install_default_drivers();
             let admin = match sqlx::AnyPool::connect(&admin_url).await {
                 Ok(pool) => pool,
@@ -51,7 +53,7 @@ async fn open(kind: &str) -> Option<(Registry, Db)> {
             let mut suffix = [0u8; 6];
             getrandom::fill(&mut suffix).unwrap();
             let name = format!("tekigo_test_{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>());
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
             admin.close().await;
             let url = match admin_url.rsplit_once('/') {
                 Some((base, _)) => format!("{base}/{name}"),
@@ -67,7 +69,8 @@ impl Db {
         registry.pool().close().await;
         if let Db::Postgres { admin_url, name } = self {
             if let Ok(admin) = sqlx::AnyPool::connect(&admin_url).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await;
+                let _ =
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin).await;
             }
         }
     }
@@ -136,14 +139,20 @@ fn camera(firmware: &str) -> NewProduct {
 }
 
 async fn vendor(registry: &Registry, key: &SigningKey) -> User {
-    let user = registry.sign_up_vendor("Example Devices K.K.", "sato@example.com", "Hanako Sato", "correct horse battery", NOW).await.unwrap();
+    let user = registry
+        .sign_up_vendor("Example Devices K.K.", "sato@example.com", "Hanako Sato", "correct horse battery", NOW)
+        .await
+        .unwrap();
     let pem = key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap();
     registry.add_signing_key(&user, &pem, NOW).await.unwrap();
     user
 }
 
 async fn reviewer(registry: &Registry) -> User {
-    registry.create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW).await.unwrap()
+    registry
+        .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW)
+        .await
+        .unwrap()
 }
 
 async fn vendor_applies_reviewer_approves_and_the_calendar_runs(registry: &Registry) {
@@ -206,7 +215,9 @@ async fn bad_applications_are_refused_and_change_nothing(registry: &Registry) {
     // Signed by a key the vendor never registered.
     let stranger = SigningKey::from_bytes(&[9; 32]);
     let (declaration, sbom) = signed_sample(&stranger, "2.4.1");
-    let Err(RegistryError::Rejected(problems)) = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await else {
+    let Err(RegistryError::Rejected(problems)) =
+        registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await
+    else {
         panic!("accepted a declaration signed by an unregistered key");
     };
     assert!(problems[0].en.starts_with("signature:"), "{problems:?}");
@@ -215,30 +226,43 @@ async fn bad_applications_are_refused_and_change_nothing(registry: &Registry) {
     let (mut declaration, sbom) = signed_sample(&key, "2.4.1");
     let at = declaration.windows(7).position(|w| w == b"EXC-100").unwrap();
     declaration[at + 6] = b'1';
-    assert!(matches!(registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await, Err(RegistryError::Rejected(_))));
+    assert!(matches!(
+        registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await,
+        Err(RegistryError::Rejected(_))
+    ));
 
     // A declaration about other firmware, and an SBOM the declaration does not name.
     let (declaration, sbom) = signed_sample(&key, "9.9.9");
-    let Err(RegistryError::Rejected(problems)) = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await else {
+    let Err(RegistryError::Rejected(problems)) =
+        registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await
+    else {
         panic!("accepted another firmware's declaration");
     };
     assert!(problems.iter().any(|p| p.en.contains("firmware_version")), "{problems:?}");
     let (declaration, _) = signed_sample(&key, "2.4.1");
     let other_sbom = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"x","version":"1"}]}"#;
-    let Err(RegistryError::Rejected(problems)) = registry.submit(&vendor, product.id, &declaration, other_sbom, TODAY, NOW).await else {
+    let Err(RegistryError::Rejected(problems)) =
+        registry.submit(&vendor, product.id, &declaration, other_sbom, TODAY, NOW).await
+    else {
         panic!("accepted an SBOM the declaration does not name");
     };
     assert!(problems.iter().any(|p| p.en.contains("not the one the declaration names")), "{problems:?}");
 
     // Too large, before anything is parsed.
     let huge = vec![b' '; tekigo_registry::checks::MAX_SBOM_BYTES + 1];
-    assert!(matches!(registry.submit(&vendor, product.id, &declaration, &huge, TODAY, NOW).await, Err(RegistryError::Rejected(_))));
+    assert!(matches!(
+        registry.submit(&vendor, product.id, &declaration, &huge, TODAY, NOW).await,
+        Err(RegistryError::Rejected(_))
+    ));
 
     // Another vendor's product does not exist for this vendor.
     let other = registry.sign_up_vendor("Other Co.", "o@other.example", "O", "another password!", NOW).await.unwrap();
     assert!(matches!(registry.product(&other, product.id).await, Err(RegistryError::NotFound(_))));
     let (declaration, sbom) = signed_sample(&key, "2.4.1");
-    assert!(matches!(registry.submit(&other, product.id, &declaration, &sbom, TODAY, NOW).await, Err(RegistryError::NotFound(_))));
+    assert!(matches!(
+        registry.submit(&other, product.id, &declaration, &sbom, TODAY, NOW).await,
+        Err(RegistryError::NotFound(_))
+    ));
     assert_eq!(count(registry).await, 0, "nothing was stored");
 
     // Missing fields and dates in the past are named.
@@ -249,7 +273,10 @@ async fn bad_applications_are_refused_and_change_nothing(registry: &Registry) {
     let mut old = camera("3.0.0");
     old.support_end = "2020-01-01".into();
     assert!(matches!(registry.create_product(&vendor, old, TODAY, NOW).await, Err(RegistryError::Invalid(_))));
-    assert!(matches!(registry.sign_up_vendor("X", "x@x.example", "X", "short", NOW).await, Err(RegistryError::Invalid(_))));
+    assert!(matches!(
+        registry.sign_up_vendor("X", "x@x.example", "X", "short", NOW).await,
+        Err(RegistryError::Invalid(_))
+    ));
 }
 on_both!(bad_applications_are_refused_and_change_nothing);
 
@@ -260,10 +287,16 @@ async fn a_returned_application_can_be_resubmitted(registry: &Registry) {
     let reviewer = reviewer(registry).await;
     let (declaration, sbom) = signed_sample(&key, "2.4.1");
     let first = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap();
-    assert!(matches!(registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await, Err(RegistryError::Invalid(_))));
+    assert!(matches!(
+        registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await,
+        Err(RegistryError::Invalid(_))
+    ));
     assert!(matches!(registry.return_application(&reviewer, first.id, " ", NOW).await, Err(RegistryError::Invalid(_))));
     let returned = registry.return_application(&reviewer, first.id, "Attach the final test report", NOW).await.unwrap();
-    assert_eq!((returned.status.as_str(), returned.comment.as_deref()), ("returned", Some("Attach the final test report")));
+    assert_eq!(
+        (returned.status.as_str(), returned.comment.as_deref()),
+        ("returned", Some("Attach the final test report"))
+    );
     let (declaration, sbom) = signed_sample(&key, "2.4.1 ");
     let second = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap();
     assert_eq!(registry.applications(&reviewer, Some("submitted")).await.unwrap().len(), 1);
@@ -280,7 +313,8 @@ async fn demo_labels_search_and_status_filters_agree(registry: &Registry) {
     assert_eq!((all.len(), total), (200, 2_000));
     let mut seen = 0;
     for status in Status::ALL {
-        let (page, count) = registry.search(&Search { status: Some(status), limit: 200, ..Search::default() }, TODAY).await.unwrap();
+        let (page, count) =
+            registry.search(&Search { status: Some(status), limit: 200, ..Search::default() }, TODAY).await.unwrap();
         assert!(page.iter().all(|l| l.status == status), "{status:?}: the filter and the computed status agree");
         seen += count;
         if status != Status::Expired {
@@ -293,7 +327,15 @@ async fn demo_labels_search_and_status_filters_agree(registry: &Registry) {
         assert!(label.issued.as_str() < label.expires.as_str());
     }
     let (cameras, _) = registry
-        .search(&Search { product_type: Some("network-camera".into()), vendor: Some("Demo Vendor 001 (fictional)".into()), limit: 50, ..Search::default() }, TODAY)
+        .search(
+            &Search {
+                product_type: Some("network-camera".into()),
+                vendor: Some("Demo Vendor 001 (fictional)".into()),
+                limit: 50,
+                ..Search::default()
+            },
+            TODAY,
+        )
         .await
         .unwrap();
     assert!(!cameras.is_empty() && cameras.iter().all(|l| l.product_type.as_deref() == Some("network-camera")));
