@@ -1,3 +1,64 @@
-//! HTTP: public pages, QR codes, JSON API, vendor and staff screens.
+//! HTTP: public pages, QR codes, the JSON API with its OpenAPI document, and the vendor's and the
+//! reviewer's screens. Server-rendered HTML that works without JavaScript. Handlers are thin: the
+//! rules and the storage are `tekigo-registry`'s.
 
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod i18n;
+pub mod public;
 pub mod qr;
+pub mod review;
+pub mod state;
+pub mod vendor;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use clock::Clock;
+pub use state::AppState;
+
+const CSS: &str = include_str!("../static/site.css");
+
+/// Every route of the registry.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(public::routes())
+        .merge(api::routes())
+        .merge(auth::routes())
+        .merge(vendor::routes())
+        .merge(review::routes())
+        .route("/static/site.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")], CSS) }))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(state)
+        // No script runs on these pages and nothing is framed: say so to the browser.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+}
+
+/// Records the calendar's status changes (expiry, end of support) into the feed every hour, and
+/// once at start. Statuses shown never wait for it: they are computed from the dates on read.
+pub fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            interval.tick().await;
+            let _ = state.registry.sweep(state.clock.today(), state.clock.now()).await;
+        }
+    })
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    spawn_sweeper(state.clone());
+    axum::serve(listener, router(state)).await
+}

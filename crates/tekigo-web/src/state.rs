@@ -1,0 +1,27 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use tekigo_registry::Registry;
+
+use crate::clock::Clock;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub registry: Registry,
+    pub clock: Clock,
+    /// The public address of the registry (`https://registry.example`), without a trailing
+    /// slash: QR codes and API links are built from it.
+    pub base_url: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(registry: Registry, clock: Clock, base_url: &str) -> AppState {
+        AppState { registry, clock, base_url: Arc::from(base_url.trim_end_matches('/')) }
+    }
+
+    /// The product page of a label: what its QR code encodes.
+    pub fn label_url(&self, number: &str) -> String {
+        format!("{}/labels/{number}", self.base_url)
+    }
+}
