@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod layout;
 pub mod public;
 pub mod qr;
 pub mod review;
