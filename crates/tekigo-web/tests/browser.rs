@@ -1,0 +1,226 @@
+//! The vendor's and the reviewer's screens in a real browser: Debian's Chromium, headless, driven
+//! through ChromeDriver (WebDriver) against the registry served on loopback. Skipped when
+//! ChromeDriver is missing, unless `TEKIGO_REQUIRE_BROWSER=1` (CI), where that fails.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::EncodePublicKey;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use fantoccini::{Client, ClientBuilder, Locator};
+use jiff::civil::date;
+use tekigo_assess::declaration::DeclarationKind;
+use tekigo_assess::declare::{self, Parts};
+use tekigo_assess::folder::Assessment;
+use tekigo_registry::Registry;
+use tekigo_registry::store::Role;
+use tekigo_web::{AppState, Clock};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// ChromeDriver on a free loopback port, or `None` when it is not installed (and not required).
+fn start_chromedriver() -> Option<(Driver, u16)> {
+    let binary = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| Path::new(p).exists());
+    let Some(binary) = binary else {
+        assert!(std::env::var("TEKIGO_REQUIRE_BROWSER").is_err(), "ChromeDriver is required (TEKIGO_REQUIRE_BROWSER) but missing");
+        eprintln!("skipping the browser test: no chromedriver (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = free_port();
+    let child = Command::new(binary)
+        .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some((Driver(child), port))
+}
+
+async fn browser(port: u16) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1600", "--lang=en-US"] }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session with headless Chromium")
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+}
+
+/// The sample camera's signed declaration and SBOM, written to files for the upload form.
+fn signed_sample(key: &SigningKey, dir: &Path) -> (PathBuf, PathBuf) {
+    let catalog = tekigo_criteria::builtin().unwrap();
+    let assessment = Assessment::load(&repo("examples/sample-camera"), &catalog).unwrap();
+    let evaluation = assessment.evaluate(&catalog, date(2026, 11, 26)).unwrap();
+    let scope = assessment.scope(&catalog).unwrap();
+    let declaration = declare::build(Parts {
+        kind: DeclarationKind::SelfDeclaration,
+        scheme: scope.scheme_ref(),
+        assessed_against: None,
+        product: &assessment.file.product,
+        declarant: &assessment.file.declarant,
+        requirements: evaluation.requirements,
+        vulnerabilities: evaluation.vulnerabilities,
+        evidence: &assessment.evidence,
+        issued: "2026-11-26T01:00:00Z",
+    });
+    let folder = dir.join("declaration");
+    let (declaration, _) = tekigo_assess::publish::publish(declaration, key, &folder, &assessment.dir).unwrap();
+    let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).unwrap();
+    (folder.join("declaration.json"), folder.join(&sbom.name))
+}
+
+/// A plain HTTP GET on loopback: the bytes the server sends, for the QR image.
+async fn http_get(port: u16, path: &str) -> Vec<u8> {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    stream.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(response.starts_with(b"HTTP/1.0 200") || response.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&response[..split]));
+    response[split..].to_vec()
+}
+
+fn decode_qr(png_bytes: &[u8]) -> String {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    let (width, height) = (info.width as usize, info.height as usize);
+    let bytes_per_row = info.line_size;
+    let bits = info.bit_depth as usize;
+    let luma = |x: usize, y: usize| -> u8 {
+        let row = &buffer[y * bytes_per_row..(y + 1) * bytes_per_row];
+        match bits {
+            1 => if row[x / 8] & (0x80 >> (x % 8)) != 0 { 255 } else { 0 },
+            _ => row[x],
+        }
+    };
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| luma(x, y));
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
+}
+
+async fn fill(client: &Client, name: &str, value: &str) {
+    let field = client.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap_or_else(|e| panic!("field `{name}`: {e}"));
+    field.clear().await.ok();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn submit(client: &Client, form: &str) {
+    client.find(Locator::Css(&format!("{form} [type='submit']"))).await.unwrap_or_else(|e| panic!("submit of `{form}`: {e}")).click().await.unwrap();
+}
+
+async fn page_text(client: &Client) -> String {
+    client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vendor_signs_up_submits_reviewer_approves_and_the_label_expires() {
+    let Some((_driver, driver_port)) = start_chromedriver() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
+    let registry = Registry::open(&tekigo_registry::store::default_url(work.path()), catalog).await.unwrap();
+    let clock = Clock::system();
+    clock.set_today(date(2026, 11, 26));
+    registry.create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", clock.now()).await.unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let state = AppState::new(registry.clone(), clock.clone(), &base);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    tokio::spawn(tekigo_web::serve(listener, state));
+
+    let key = SigningKey::from_bytes(&[5; 32]);
+    let (declaration, sbom) = signed_sample(&key, work.path());
+    let public_key = key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap();
+
+    let client = browser(driver_port).await;
+    let result = async {
+        // The vendor signs up and is logged in.
+        client.goto(&format!("{base}/signup?lang=en")).await.unwrap();
+        fill(&client, "organisation", "Example Devices K.K.").await;
+        fill(&client, "name", "Hanako Sato").await;
+        fill(&client, "email", "sato@example.com").await;
+        fill(&client, "password", "correct horse battery").await;
+        submit(&client, "form[action='/signup']").await;
+        client.goto(&format!("{base}/vendor")).await.unwrap();
+        assert!(page_text(&client).await.contains("Example Devices K.K."), "the dashboard after sign-up");
+
+        // Registers the signing key and the product.
+        fill(&client, "public_key", &public_key).await;
+        submit(&client, "form[action='/vendor/keys']").await;
+        client.goto(&format!("{base}/vendor")).await.unwrap();
+        fill(&client, "name", "EXC-100 network camera").await;
+        fill(&client, "model", "EXC-100").await;
+        fill(&client, "firmware_version", "2.4.1").await;
+        fill(&client, "support_end", "2030-03-31").await;
+        fill(&client, "vulnerability_contact", "https://example.com/security").await;
+        submit(&client, "form[action='/vendor/products']").await;
+
+        // Uploads the signed declaration and the SBOM.
+        let form = client.find(Locator::Css("form[enctype='multipart/form-data']")).await.expect("the upload form on the product page");
+        form.find(Locator::Css("[name='declaration']")).await.unwrap().send_keys(declaration.to_str().unwrap()).await.unwrap();
+        form.find(Locator::Css("[name='sbom']")).await.unwrap().send_keys(sbom.to_str().unwrap()).await.unwrap();
+        form.find(Locator::Css("[type='submit']")).await.unwrap().click().await.unwrap();
+        let text = page_text(&client).await;
+        assert!(text.contains("submitted"), "the application is submitted: {text}");
+        client.find(Locator::Css("form[action='/logout'] [type='submit']")).await.unwrap().click().await.unwrap();
+
+        // The reviewer logs in, opens the application and approves it.
+        client.goto(&format!("{base}/login?lang=en")).await.unwrap();
+        fill(&client, "email", "review@ipa.example").await;
+        fill(&client, "password", "reviewer password 1").await;
+        submit(&client, "form[action='/login']").await;
+        client.goto(&format!("{base}/review")).await.unwrap();
+        client.find(Locator::Css("a[href^='/review/applications/']")).await.expect("the queue lists it").click().await.unwrap();
+        client.find(Locator::Css("form[action$='/approve'] [type='submit']")).await.unwrap().click().await.unwrap();
+
+        // The label's page: valid, and its QR code leads back to it.
+        let url = client.current_url().await.unwrap();
+        assert!(url.path().starts_with("/labels/JC1-2026-"), "approval leads to the label page: {url}");
+        let number = url.path().trim_start_matches("/labels/").to_owned();
+        let text = page_text(&client).await;
+        assert!(text.contains("EXC-100") && text.to_lowercase().contains("valid"), "{text}");
+        let png = http_get(port, &format!("/labels/{number}/qr.png")).await;
+        assert_eq!(decode_qr(&png), format!("{base}/labels/{number}"));
+
+        // Two years and a day later the same page says expired (SCHEME §5.1).
+        clock.set_today(date(2028, 11, 27));
+        client.goto(&format!("{base}/labels/{number}?lang=en")).await.unwrap();
+        let text = page_text(&client).await.to_lowercase();
+        assert!(text.contains("expired"), "{text}");
+        client.goto(&format!("{base}/labels/{number}?lang=ja")).await.unwrap();
+        assert!(page_text(&client).await.contains("有効期限切れ"));
+    }
+    .await;
+    client.close().await.ok();
+    result
+}
