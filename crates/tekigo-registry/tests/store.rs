@@ -277,6 +277,19 @@ async fn bad_applications_are_refused_and_change_nothing(registry: &Registry) {
         registry.sign_up_vendor("X", "x@x.example", "X", "short", NOW).await,
         Err(RegistryError::Invalid(_))
     ));
+
+    // A staff account for an e-mail that has one already is refused by name, not by the database.
+    reviewer(registry).await;
+    let Err(RegistryError::Invalid(text)) =
+        registry.create_staff(None, "Review@ipa.example ", "Another", Role::Reviewer, "reviewer password 2", NOW).await
+    else {
+        panic!("a second account for one e-mail");
+    };
+    assert!(text.en.contains("has an account already"), "{text:?}");
+    assert!(matches!(
+        registry.create_staff(None, "sato@example.com", "Sato", Role::Admin, "admin password 1", NOW).await,
+        Err(RegistryError::Invalid(_))
+    ));
 }
 on_both!(bad_applications_are_refused_and_change_nothing);
 
