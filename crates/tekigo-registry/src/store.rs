@@ -391,8 +391,26 @@ impl Registry {
             ));
         }
         let email = email.trim().to_lowercase();
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(invalid("the name is required", "氏名は必須です"));
+        }
+        if !email.contains('@') || email.len() > 254 {
+            return Err(invalid(
+                format!("`{email}` is not an e-mail address"),
+                format!("`{email}` はメールアドレスではありません"),
+            ));
+        }
         let hash = Self::hash_password(password)?;
         let mut tx = self.pool.begin().await?;
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
+        if taken.is_some() {
+            return Err(invalid(
+                format!("`{email}` has an account already"),
+                format!("`{email}` のアカウントは登録済みです"),
+            ));
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, name, role, organisation_id, password_hash, created) VALUES ($1, $2, $3, NULL, $4, $5) RETURNING id",
         )

@@ -13,6 +13,7 @@ pub mod qr;
 pub mod review;
 pub mod state;
 pub mod vendor;
+pub mod view;
 
 use std::time::Duration;
 

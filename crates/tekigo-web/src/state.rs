@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tekigo_registry::Registry;
 
+use crate::auth::LoginThrottle;
 use crate::clock::Clock;
 
 #[derive(Clone)]
@@ -13,11 +14,13 @@ pub struct AppState {
     /// The public address of the registry (`https://registry.example`), without a trailing
     /// slash: QR codes and API links are built from it.
     pub base_url: Arc<str>,
+    /// Failed log-ins per e-mail, against password guessing.
+    pub logins: Arc<LoginThrottle>,
 }
 
 impl AppState {
     pub fn new(registry: Registry, clock: Clock, base_url: &str) -> AppState {
-        AppState { registry, clock, base_url: Arc::from(base_url.trim_end_matches('/')) }
+        AppState { registry, clock, base_url: Arc::from(base_url.trim_end_matches('/')), logins: Arc::default() }
     }
 
     /// The product page of a label: what its QR code encodes.

@@ -1,9 +1,632 @@
-//! Routes: to be filled in.
+//! The vendor's screens (SCHEME §1: the vendor applies for a label and declares conformity): its
+//! products with their labels, its applications and what the reviewer said, the keys its
+//! declarations are signed with, API tokens, and the upload of a signed declaration and its SBOM.
+//!
+//! Only the vendor role sees these pages; staff and others get 403. Another vendor's product or
+//! application is "not found" (the store does not disclose that it exists).
 
+use askama::Template;
 use axum::Router;
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jiff::civil::Date;
+use serde::Deserialize;
+use tekigo_criteria::{Lang, Sector, Text};
+use tekigo_registry::RegistryError;
+use tekigo_registry::checks::{MAX_DECLARATION_BYTES, MAX_SBOM_BYTES};
+use tekigo_registry::store::{Application, NewProduct, Product, Role};
 
+use crate::auth::{CsrfField, CurrentUser, SessionForm};
+use crate::error::WebError;
+use crate::i18n::PageLang;
+use crate::layout::Chrome;
 use crate::state::AppState;
+use crate::view::{self, Message};
+
+/// The largest application upload: the declaration's and the SBOM's limits, and room for the
+/// form's own parts. A larger body is refused with 413 before it is read
+/// (`DefaultBodyLimit` stops reading there; a declared `Content-Length` beyond it is refused
+/// before reading anything).
+pub const UPLOAD_LIMIT: usize = MAX_DECLARATION_BYTES + MAX_SBOM_BYTES + 2 * 1024 * 1024;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/vendor", get(dashboard))
+        .route("/vendor/keys", post(add_key))
+        .route("/vendor/products", post(add_product))
+        .route("/vendor/tokens", post(add_token))
+        .route("/vendor/products/{id}", get(product_page))
+        .route("/vendor/products/{id}/applications", post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
+        .route("/vendor/applications/{id}", get(application_page))
+}
+
+/// The vendor's own pages are for the vendor role.
+fn vendor_only(current: &CurrentUser, lang: Lang) -> Result<(), WebError> {
+    if current.user.role == Role::Vendor {
+        Ok(())
+    } else {
+        Err(view::bilingual_error(
+            StatusCode::FORBIDDEN,
+            "These pages are for vendors. Certification-body staff work under Review.",
+            "このページは事業者用です。認証機関の職員は「審査」のページを使ってください。",
+            lang,
+        ))
+    }
+}
+
+/// A number from the path; anything else is a page that does not exist.
+pub(crate) fn path_id(text: &str, lang: Lang) -> Result<i64, WebError> {
+    text.parse::<i64>().map_err(|_| WebError::not_found().in_lang(lang))
+}
+
+fn registry_error(lang: Lang) -> impl Fn(RegistryError) -> WebError {
+    move |error| WebError::from(error).in_lang(lang)
+}
+
+// -------------------------------------------------------------------------------------------
+// What the pages show
+
+/// A label as a table cell: its number and status on the day.
+pub(crate) struct LabelCell {
+    pub number: String,
+    pub status: String,
+    /// `status-valid`, ...: the stylesheet's class (the words carry the meaning).
+    pub class: String,
+}
+
+pub(crate) struct ApplicationRow {
+    pub id: i64,
+    pub product_id: i64,
+    pub product_name: String,
+    pub vendor: String,
+    pub level: String,
+    pub submitted: String,
+    pub status: String,
+    pub status_class: &'static str,
+    pub comment: Option<String>,
+    pub label_number: Option<String>,
+}
+
+impl ApplicationRow {
+    pub(crate) fn new(application: &Application, lang: Lang) -> ApplicationRow {
+        ApplicationRow {
+            id: application.id,
+            product_id: application.product_id,
+            product_name: application.product_name.clone(),
+            vendor: application.vendor.clone(),
+            level: view::stars(&application.level),
+            submitted: view::datetime(application.submitted),
+            status: view::application_status(&application.status).get(lang).to_owned(),
+            status_class: match application.status.as_str() {
+                "approved" => "ok",
+                "returned" => "error",
+                _ => "",
+            },
+            comment: application.comment.clone(),
+            label_number: application.label_number.clone(),
+        }
+    }
+}
+
+pub(crate) struct CheckRow {
+    pub check: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+pub(crate) fn check_rows(application: &Application, lang: Lang) -> Vec<CheckRow> {
+    application
+        .checks
+        .iter()
+        .map(|c| CheckRow { check: c.check.clone(), passed: c.passed, detail: c.detail.get(lang).to_owned() })
+        .collect()
+}
+
+/// A product's facts as the pages show them.
+pub(crate) struct ProductView {
+    pub id: i64,
+    pub vendor: String,
+    pub name: String,
+    pub model: String,
+    pub firmware_version: String,
+    pub product_type: String,
+    pub support_end: String,
+    pub vulnerability_contact: String,
+}
+
+impl ProductView {
+    pub(crate) fn new(state: &AppState, product: &Product, lang: Lang) -> ProductView {
+        ProductView {
+            id: product.id,
+            vendor: product.vendor.clone(),
+            name: product.name.clone(),
+            model: product.model.clone(),
+            firmware_version: product.firmware_version.clone(),
+            product_type: product
+                .product_type
+                .as_deref()
+                .map(|id| product_type_title(state, id, lang))
+                .unwrap_or_default(),
+            support_end: product.support_end.clone(),
+            vulnerability_contact: product.vulnerability_contact.clone(),
+        }
+    }
+}
+
+/// The product types of the JC-STAR catalog (SCHEME §9), by sector, as `(id, title)`.
+fn product_types(state: &AppState, lang: Lang) -> Vec<(String, Vec<(String, String)>)> {
+    let Ok(scheme) = state.registry.catalog().scheme("jc-star") else { return Vec::new() };
+    [(Sector::Consumer, "Consumer products", "民生用機器"), (Sector::Industrial, "Industrial products", "産業用機器")]
+        .into_iter()
+        .map(|(sector, en, ja)| {
+            let types = scheme
+                .product_types
+                .iter()
+                .filter(|t| t.sector == sector)
+                .map(|t| (t.id.clone(), t.title.get(lang).to_owned()))
+                .collect();
+            (crate::i18n::t(lang, en, ja).to_owned(), types)
+        })
+        .collect()
+}
+
+fn product_type_title(state: &AppState, id: &str, lang: Lang) -> String {
+    let scheme = state.registry.catalog().scheme("jc-star").ok();
+    let found = scheme.and_then(|s| s.product_types.iter().find(|t| t.id == id));
+    found.map_or_else(|| id.to_owned(), |t| t.title.get(lang).to_owned())
+}
+
+/// The label a product holds, from its approved applications (a renewal keeps the number).
+async fn label_of(
+    state: &AppState,
+    applications: &[Application],
+    product_id: i64,
+    today: Date,
+    lang: Lang,
+) -> Result<Option<LabelCell>, WebError> {
+    let number =
+        applications.iter().filter(|a| a.product_id == product_id).filter_map(|a| a.label_number.as_deref()).next();
+    let Some(number) = number else { return Ok(None) };
+    let label = state.registry.label(number, today).await.map_err(registry_error(lang))?;
+    Ok(label.map(|label| LabelCell {
+        number: label.number,
+        status: label.status.label().get(lang).to_owned(),
+        class: format!("status-{}", label.status.name()),
+    }))
+}
+
+// -------------------------------------------------------------------------------------------
+// The dashboard
+
+struct ProductRow {
+    product: ProductView,
+    label: Option<LabelCell>,
+    /// The latest application's state.
+    latest: Option<String>,
+}
+
+/// What the new-product form keeps when it is shown again with an error.
+#[derive(Debug, Default, Deserialize)]
+struct ProductForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    firmware_version: String,
+    #[serde(default)]
+    product_type: String,
+    #[serde(default)]
+    support_end: String,
+    #[serde(default)]
+    vulnerability_contact: String,
+}
+
+impl CsrfField for ProductForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[derive(Template)]
+#[template(path = "vendor_dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    error: Option<Message>,
+    products: Vec<ProductRow>,
+    applications: Vec<ApplicationRow>,
+    key_ids: Vec<String>,
+    new_token: Option<String>,
+    pem: String,
+    product: ProductForm,
+    product_types: Vec<(String, Vec<(String, String)>)>,
+}
+
+#[derive(Default)]
+struct Extras {
+    error: Option<Message>,
+    new_token: Option<String>,
+    pem: String,
+    product: ProductForm,
+}
+
+async fn render_dashboard(
+    state: &AppState,
+    current: &CurrentUser,
+    lang: Lang,
+    status: StatusCode,
+    extras: Extras,
+) -> Result<Response, WebError> {
+    let user = &current.user;
+    let today = state.clock.today();
+    let products = state.registry.products(user).await.map_err(registry_error(lang))?;
+    let applications = state.registry.applications(user, None).await.map_err(registry_error(lang))?;
+    let mut rows = Vec::with_capacity(products.len());
+    for product in &products {
+        let latest = applications
+            .iter()
+            .find(|a| a.product_id == product.id)
+            .map(|a| view::application_status(&a.status).get(lang).to_owned());
+        rows.push(ProductRow {
+            product: ProductView::new(state, product, lang),
+            label: label_of(state, &applications, product.id, today, lang).await?,
+            latest,
+        });
+    }
+    let page = DashboardPage {
+        chrome: current.chrome_at(lang, "/vendor"),
+        error: extras.error,
+        products: rows,
+        applications: applications.iter().map(|a| ApplicationRow::new(a, lang)).collect(),
+        key_ids: state.registry.signing_key_ids(user).await.map_err(registry_error(lang))?,
+        new_token: extras.new_token,
+        pem: extras.pem,
+        product: extras.product,
+        product_types: product_types(state, lang),
+    };
+    view::private_page(status, &page).map_err(|e| e.in_lang(lang))
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+) -> Result<Response, WebError> {
+    vendor_only(&current, lang)?;
+    render_dashboard(&state, &current, lang, StatusCode::OK, Extras::default()).await
+}
+
+#[derive(Debug, Deserialize)]
+struct KeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pem: String,
+}
+
+impl CsrfField for KeyForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+async fn add_key(State(state): State<AppState>, posted: SessionForm<KeyForm>) -> Result<Response, WebError> {
+    let SessionForm { current, lang, form } = posted;
+    vendor_only(&current, lang)?;
+    match state.registry.add_signing_key(&current.user, &form.pem, state.clock.now()).await {
+        Ok(_) => Ok(Redirect::to("/vendor#keys").into_response()),
+        Err(RegistryError::Invalid(text)) => {
+            let extras = Extras { error: Some(Message::new(&text, lang)), pem: form.pem, ..Extras::default() };
+            render_dashboard(&state, &current, lang, StatusCode::UNPROCESSABLE_ENTITY, extras).await
+        }
+        Err(other) => Err(WebError::from(other).in_lang(lang)),
+    }
+}
+
+async fn add_product(State(state): State<AppState>, posted: SessionForm<ProductForm>) -> Result<Response, WebError> {
+    let SessionForm { current, lang, form } = posted;
+    vendor_only(&current, lang)?;
+    let product_type = Some(form.product_type.trim()).filter(|t| !t.is_empty()).map(str::to_owned);
+    let new = NewProduct {
+        name: form.name.clone(),
+        model: form.model.clone(),
+        firmware_version: form.firmware_version.clone(),
+        product_type,
+        support_end: form.support_end.clone(),
+        vulnerability_contact: form.vulnerability_contact.clone(),
+    };
+    match state.registry.create_product(&current.user, new, state.clock.today(), state.clock.now()).await {
+        Ok(product) => Ok(Redirect::to(&format!("/vendor/products/{}", product.id)).into_response()),
+        Err(RegistryError::Invalid(text)) => {
+            let extras = Extras { error: Some(Message::new(&text, lang)), product: form, ..Extras::default() };
+            render_dashboard(&state, &current, lang, StatusCode::UNPROCESSABLE_ENTITY, extras).await
+        }
+        Err(other) => Err(WebError::from(other).in_lang(lang)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+impl CsrfField for TokenForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// A new API token, shown on the answer to this post and never again (only its hash is kept).
+async fn add_token(State(state): State<AppState>, posted: SessionForm<TokenForm>) -> Result<Response, WebError> {
+    let SessionForm { current, lang, form } = posted;
+    vendor_only(&current, lang)?;
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        let text = Text::new(
+            "Give the token a name of at most 100 characters (what it is for, e.g. \"CI upload\").",
+            "トークンに100文字以内の名前を付けてください（用途。例: 「CI からのアップロード」）。",
+        );
+        let extras = Extras { error: Some(Message::new(&text, lang)), ..Extras::default() };
+        return render_dashboard(&state, &current, lang, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
+    }
+    let token =
+        state.registry.create_api_token(&current.user, name, state.clock.now()).await.map_err(registry_error(lang))?;
+    let extras = Extras { new_token: Some(token), ..Extras::default() };
+    render_dashboard(&state, &current, lang, StatusCode::OK, extras).await
+}
+
+// -------------------------------------------------------------------------------------------
+// A product and its applications
+
+#[derive(Template)]
+#[template(path = "vendor_product.html")]
+struct ProductPage {
+    chrome: Chrome,
+    error: Option<Message>,
+    problems: Vec<Message>,
+    product: ProductView,
+    label: Option<LabelCell>,
+    applications: Vec<ApplicationRow>,
+    has_keys: bool,
+    under_review: bool,
+    declaration_mib: usize,
+    sbom_mib: usize,
+}
+
+async fn render_product(
+    state: &AppState,
+    current: &CurrentUser,
+    lang: Lang,
+    id: i64,
+    status: StatusCode,
+    error: Option<Message>,
+    problems: Vec<Message>,
+) -> Result<Response, WebError> {
+    let product = state.registry.product(&current.user, id).await.map_err(registry_error(lang))?;
+    let applications: Vec<Application> = state
+        .registry
+        .applications(&current.user, None)
+        .await
+        .map_err(registry_error(lang))?
+        .into_iter()
+        .filter(|a| a.product_id == id)
+        .collect();
+    let page = ProductPage {
+        chrome: current.chrome_at(lang, &format!("/vendor/products/{id}")),
+        error,
+        problems,
+        product: ProductView::new(state, &product, lang),
+        label: label_of(state, &applications, id, state.clock.today(), lang).await?,
+        under_review: applications.iter().any(|a| a.status == "submitted"),
+        applications: applications.iter().map(|a| ApplicationRow::new(a, lang)).collect(),
+        has_keys: !state.registry.signing_key_ids(&current.user).await.map_err(registry_error(lang))?.is_empty(),
+        declaration_mib: MAX_DECLARATION_BYTES / (1024 * 1024),
+        sbom_mib: MAX_SBOM_BYTES / (1024 * 1024),
+    };
+    view::private_page(status, &page).map_err(|e| e.in_lang(lang))
+}
+
+async fn product_page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    vendor_only(&current, lang)?;
+    let id = path_id(&id, lang)?;
+    render_product(&state, &current, lang, id, StatusCode::OK, None, Vec::new()).await
+}
+
+fn too_large(what_en: &str, what_ja: &str, limit: usize, lang: Lang) -> WebError {
+    let mib = limit / (1024 * 1024);
+    view::bilingual_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("The {what_en} is too large: at most {mib} MiB is accepted. Nothing was stored."),
+        format!("{what_ja}が大きすぎます。上限は {mib} MiB です。何も保存していません。"),
+        lang,
+    )
+}
+
+fn unreadable_upload(error: &MultipartError, lang: Lang) -> WebError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large("upload", "アップロード", UPLOAD_LIMIT, lang);
+    }
+    view::bilingual_error(
+        StatusCode::BAD_REQUEST,
+        format!("The upload could not be read ({error}). Nothing was stored."),
+        "アップロードを読み取れませんでした。何も保存していません。",
+        lang,
+    )
+}
+
+enum Capped {
+    Data(Vec<u8>),
+    TooLarge,
+}
+
+/// A part's bytes, stopping as soon as they pass `cap`.
+async fn read_capped(mut field: Field<'_>, cap: usize) -> Result<Capped, MultipartError> {
+    let mut data = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if data.len() + chunk.len() > cap {
+            return Ok(Capped::TooLarge);
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok(Capped::Data(data))
+}
+
+/// `multipart/form-data` with `csrf` (first: the files are not read for a post without it),
+/// `declaration` (the signed declaration.json) and `sbom`. The automatic checks run in the
+/// store; a failed one lists every problem and stores nothing.
+async fn upload(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, WebError> {
+    vendor_only(&current, lang)?;
+    let id = path_id(&id, lang)?;
+    // Another vendor's product (or none) is refused before the body is read.
+    state.registry.product(&current.user, id).await.map_err(registry_error(lang))?;
+    let declared_length =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    if declared_length.is_some_and(|length| length > UPLOAD_LIMIT as u64) {
+        return Err(too_large("upload", "アップロード", UPLOAD_LIMIT, lang));
+    }
+    let mut multipart = match multipart {
+        Ok(multipart) => multipart,
+        Err(rejection) if current.csrf().is_empty() => {
+            return Err(view::bilingual_error(
+                StatusCode::BAD_REQUEST,
+                format!("Send the files as multipart/form-data ({rejection})."),
+                "ファイルは multipart/form-data で送ってください。",
+                lang,
+            ));
+        }
+        Err(_) => return Err(crate::auth::csrf_failure(lang)),
+    };
+
+    let mut csrf_ok = current.csrf().is_empty();
+    let mut declaration = None;
+    let mut sbom = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| unreadable_upload(&e, lang))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "csrf" {
+            let Capped::Data(token) = read_capped(field, 512).await.map_err(|e| unreadable_upload(&e, lang))? else {
+                return Err(crate::auth::csrf_failure(lang));
+            };
+            current.check_csrf(&String::from_utf8_lossy(&token), lang)?;
+            csrf_ok = true;
+            continue;
+        }
+        if !csrf_ok {
+            return Err(crate::auth::csrf_failure(lang));
+        }
+        let (cap, slot, en, ja) = match name.as_str() {
+            "declaration" => (MAX_DECLARATION_BYTES, &mut declaration, "declaration", "宣言書"),
+            "sbom" => (MAX_SBOM_BYTES, &mut sbom, "SBOM", "SBOM "),
+            _ => continue,
+        };
+        match read_capped(field, cap).await.map_err(|e| unreadable_upload(&e, lang))? {
+            Capped::Data(data) => *slot = Some(data).filter(|d| !d.is_empty()),
+            Capped::TooLarge => return Err(too_large(en, ja, cap, lang)),
+        }
+    }
+    if !csrf_ok {
+        return Err(crate::auth::csrf_failure(lang));
+    }
+
+    let mut missing = Vec::new();
+    if declaration.is_none() {
+        missing.push(Text::new(
+            "No declaration was chosen: attach the signed declaration.json.",
+            "宣言書が選択されていません。署名済みの declaration.json を添付してください。",
+        ));
+    }
+    if sbom.is_none() {
+        missing.push(Text::new(
+            "No SBOM was chosen: attach the SBOM file the declaration names.",
+            "SBOM が選択されていません。宣言書に記載された SBOM ファイルを添付してください。",
+        ));
+    }
+    let (Some(declaration), Some(sbom)) = (declaration, sbom) else {
+        let problems = missing.iter().map(|t| Message::new(t, lang)).collect();
+        return rejected(&state, &current, lang, id, problems).await;
+    };
+    let submitted =
+        state.registry.submit(&current.user, id, &declaration, &sbom, state.clock.today(), state.clock.now()).await;
+    match submitted {
+        Ok(application) => Ok(Redirect::to(&format!("/vendor/applications/{}", application.id)).into_response()),
+        Err(RegistryError::Rejected(problems)) => {
+            let problems = problems.iter().map(|t| Message::new(t, lang)).collect();
+            rejected(&state, &current, lang, id, problems).await
+        }
+        Err(RegistryError::Invalid(text)) => {
+            rejected(&state, &current, lang, id, vec![Message::new(&text, lang)]).await
+        }
+        Err(other) => Err(WebError::from(other).in_lang(lang)),
+    }
+}
+
+/// The product page again, with the reasons the upload was refused.
+async fn rejected(
+    state: &AppState,
+    current: &CurrentUser,
+    lang: Lang,
+    id: i64,
+    problems: Vec<Message>,
+) -> Result<Response, WebError> {
+    let error = Message::new(
+        &Text::new(
+            "The application was not accepted; nothing was stored. Fix these problems and upload again:",
+            "申請は受け付けられませんでした。何も保存していません。次の問題を直してからアップロードし直してください:",
+        ),
+        lang,
+    );
+    render_product(state, current, lang, id, StatusCode::UNPROCESSABLE_ENTITY, Some(error), problems).await
+}
+
+// -------------------------------------------------------------------------------------------
+// An application
+
+#[derive(Template)]
+#[template(path = "vendor_application.html")]
+struct ApplicationPage {
+    chrome: Chrome,
+    application: ApplicationRow,
+    declaration_id: String,
+    sbom_sha256: String,
+    decided: Option<String>,
+    checks: Vec<CheckRow>,
+}
+
+async fn application_page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    vendor_only(&current, lang)?;
+    let id = path_id(&id, lang)?;
+    let application = state.registry.application(&current.user, id).await.map_err(registry_error(lang))?;
+    let page = ApplicationPage {
+        chrome: current.chrome(lang),
+        application: ApplicationRow::new(&application, lang),
+        declaration_id: application.declaration_id.clone(),
+        sbom_sha256: application.sbom_sha256.clone(),
+        decided: application.decided.map(view::datetime),
+        checks: check_rows(&application, lang),
+    };
+    view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang))
 }
