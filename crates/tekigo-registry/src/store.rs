@@ -452,7 +452,12 @@ impl Registry {
                 .bind(email.trim().to_lowercase())
                 .fetch_optional(&self.pool)
                 .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = row else {
+            // Spend the same work as a wrong password, so the answer's timing does not tell
+            // which e-mail addresses have accounts.
+            let _ = Self::hash_password(password).or_else(|_| Self::hash_password("not a password at all"));
+            return Ok(None);
+        };
         let hash: String = row.try_get("password_hash")?;
         let verified = PasswordHash::new(&hash)
             .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());

@@ -59,10 +59,11 @@ impl From<RegistryError> for WebError {
                 json: false,
                 lang: Lang::En,
             },
-            other => WebError::new(
+            // The database's own words stay out of the page: they help an attacker, not a user.
+            _ => WebError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("internal error: {other}"),
-                "内部エラーが発生しました",
+                "internal error; please try again later",
+                "内部エラーが発生しました。しばらくしてからお試しください",
             ),
         }
     }

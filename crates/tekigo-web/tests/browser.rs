@@ -36,9 +36,13 @@ impl Drop for Driver {
 
 /// ChromeDriver on a free loopback port, or `None` when it is not installed (and not required).
 fn start_chromedriver() -> Option<(Driver, u16)> {
-    let binary = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| Path::new(p).exists());
+    let binary =
+        ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| Path::new(p).exists());
     let Some(binary) = binary else {
-        assert!(std::env::var("TEKIGO_REQUIRE_BROWSER").is_err(), "ChromeDriver is required (TEKIGO_REQUIRE_BROWSER) but missing");
+        assert!(
+            std::env::var("TEKIGO_REQUIRE_BROWSER").is_err(),
+            "ChromeDriver is required (TEKIGO_REQUIRE_BROWSER) but missing"
+        );
         eprintln!("skipping the browser test: no chromedriver (apt-get install chromium chromium-driver)");
         return None;
     };
@@ -104,7 +108,11 @@ async fn http_get(port: u16, path: &str) -> Vec<u8> {
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.unwrap();
     let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    assert!(response.starts_with(b"HTTP/1.0 200") || response.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&response[..split]));
+    assert!(
+        response.starts_with(b"HTTP/1.0 200") || response.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&response[..split])
+    );
     response[split..].to_vec()
 }
 
@@ -119,7 +127,13 @@ fn decode_qr(png_bytes: &[u8]) -> String {
     let luma = |x: usize, y: usize| -> u8 {
         let row = &buffer[y * bytes_per_row..(y + 1) * bytes_per_row];
         match bits {
-            1 => if row[x / 8] & (0x80 >> (x % 8)) != 0 { 255 } else { 0 },
+            1 => {
+                if row[x / 8] & (0x80 >> (x % 8)) != 0 {
+                    255
+                } else {
+                    0
+                }
+            }
             _ => row[x],
         }
     };
@@ -129,14 +143,41 @@ fn decode_qr(png_bytes: &[u8]) -> String {
     grids[0].decode().unwrap().1
 }
 
-async fn fill(client: &Client, name: &str, value: &str) {
-    let field = client.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap_or_else(|e| panic!("field `{name}`: {e}"));
+async fn fill(client: &Client, selector: &str, value: &str) {
+    let field = client.find(Locator::Css(selector)).await.unwrap_or_else(|e| panic!("field `{selector}`: {e}"));
     field.clear().await.ok();
     field.send_keys(value).await.unwrap();
 }
 
+/// Submits a form and waits until the browser has left the page (the button went stale), so the
+/// next step never races the POST.
 async fn submit(client: &Client, form: &str) {
-    client.find(Locator::Css(&format!("{form} [type='submit']"))).await.unwrap_or_else(|e| panic!("submit of `{form}`: {e}")).click().await.unwrap();
+    let button = client
+        .find(Locator::Css(&format!("{form} [type='submit']")))
+        .await
+        .unwrap_or_else(|e| panic!("submit of `{form}`: {e}"));
+    click_and_wait(button).await;
+}
+
+async fn click_and_wait(button: fantoccini::elements::Element) {
+    button.clone().click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while button.is_displayed().await.is_ok() {
+        assert!(Instant::now() < deadline, "the page did not change after the click");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the browser has followed a form's redirect to a path starting with `prefix`.
+async fn wait_for_path(client: &Client, prefix: &str) -> url::Url {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = client.current_url().await.unwrap();
+        if url.path().starts_with(prefix) || Instant::now() > deadline {
+            return url;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn page_text(client: &Client) -> String {
@@ -151,7 +192,10 @@ async fn vendor_signs_up_submits_reviewer_approves_and_the_label_expires() {
     let registry = Registry::open(&tekigo_registry::store::default_url(work.path()), catalog).await.unwrap();
     let clock = Clock::system();
     clock.set_today(date(2026, 11, 26));
-    registry.create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", clock.now()).await.unwrap();
+    registry
+        .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", clock.now())
+        .await
+        .unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let state = AppState::new(registry.clone(), clock.clone(), &base);
@@ -166,45 +210,59 @@ async fn vendor_signs_up_submits_reviewer_approves_and_the_label_expires() {
     let result = async {
         // The vendor signs up and is logged in.
         client.goto(&format!("{base}/signup?lang=en")).await.unwrap();
-        fill(&client, "organisation", "Example Devices K.K.").await;
-        fill(&client, "name", "Hanako Sato").await;
-        fill(&client, "email", "sato@example.com").await;
-        fill(&client, "password", "correct horse battery").await;
+        fill(&client, "[name='organisation']", "Example Devices K.K.").await;
+        fill(&client, "[name='name']", "Hanako Sato").await;
+        fill(&client, "[name='email']", "sato@example.com").await;
+        fill(&client, "[name='password']", "correct horse battery").await;
         submit(&client, "form[action='/signup']").await;
         client.goto(&format!("{base}/vendor")).await.unwrap();
-        assert!(page_text(&client).await.contains("Example Devices K.K."), "the dashboard after sign-up");
+        let text = page_text(&client).await;
+        assert!(text.contains("Hanako Sato"), "the dashboard after sign-up: {text}");
 
         // Registers the signing key and the product.
-        fill(&client, "public_key", &public_key).await;
+        fill(&client, "form[action='/vendor/keys'] [name='pem']", &public_key).await;
         submit(&client, "form[action='/vendor/keys']").await;
         client.goto(&format!("{base}/vendor")).await.unwrap();
-        fill(&client, "name", "EXC-100 network camera").await;
-        fill(&client, "model", "EXC-100").await;
-        fill(&client, "firmware_version", "2.4.1").await;
-        fill(&client, "support_end", "2030-03-31").await;
-        fill(&client, "vulnerability_contact", "https://example.com/security").await;
-        submit(&client, "form[action='/vendor/products']").await;
+        let product = "form[action='/vendor/products']";
+        fill(&client, &format!("{product} [name='name']"), "EXC-100 network camera").await;
+        fill(&client, &format!("{product} [name='model']"), "EXC-100").await;
+        fill(&client, &format!("{product} [name='firmware_version']"), "2.4.1").await;
+        // A date field takes the keys a person types in the browser's locale (en-US: mm dd yyyy).
+        fill(&client, &format!("{product} [name='support_end']"), "03312030").await;
+        fill(&client, &format!("{product} [name='vulnerability_contact']"), "https://example.com/security").await;
+        submit(&client, product).await;
 
         // Uploads the signed declaration and the SBOM.
-        let form = client.find(Locator::Css("form[enctype='multipart/form-data']")).await.expect("the upload form on the product page");
-        form.find(Locator::Css("[name='declaration']")).await.unwrap().send_keys(declaration.to_str().unwrap()).await.unwrap();
+        let form = client
+            .find(Locator::Css("form[enctype='multipart/form-data']"))
+            .await
+            .expect("the upload form on the product page");
+        form.find(Locator::Css("[name='declaration']"))
+            .await
+            .unwrap()
+            .send_keys(declaration.to_str().unwrap())
+            .await
+            .unwrap();
         form.find(Locator::Css("[name='sbom']")).await.unwrap().send_keys(sbom.to_str().unwrap()).await.unwrap();
-        form.find(Locator::Css("[type='submit']")).await.unwrap().click().await.unwrap();
+        click_and_wait(form.find(Locator::Css("[type='submit']")).await.unwrap()).await;
         let text = page_text(&client).await;
-        assert!(text.contains("submitted"), "the application is submitted: {text}");
-        client.find(Locator::Css("form[action='/logout'] [type='submit']")).await.unwrap().click().await.unwrap();
+        assert!(text.to_lowercase().contains("submitted"), "the application is submitted: {text}");
+        submit(&client, "form[action='/logout']").await;
 
         // The reviewer logs in, opens the application and approves it.
         client.goto(&format!("{base}/login?lang=en")).await.unwrap();
-        fill(&client, "email", "review@ipa.example").await;
-        fill(&client, "password", "reviewer password 1").await;
+        fill(&client, "[name='email']", "review@ipa.example").await;
+        fill(&client, "[name='password']", "reviewer password 1").await;
         submit(&client, "form[action='/login']").await;
         client.goto(&format!("{base}/review")).await.unwrap();
-        client.find(Locator::Css("a[href^='/review/applications/']")).await.expect("the queue lists it").click().await.unwrap();
-        client.find(Locator::Css("form[action$='/approve'] [type='submit']")).await.unwrap().click().await.unwrap();
+        click_and_wait(
+            client.find(Locator::Css("a[href^='/review/applications/']")).await.expect("the queue lists it"),
+        )
+        .await;
+        submit(&client, "form[action$='/approve']").await;
 
         // The label's page: valid, and its QR code leads back to it.
-        let url = client.current_url().await.unwrap();
+        let url = wait_for_path(&client, "/labels/").await;
         assert!(url.path().starts_with("/labels/JC1-2026-"), "approval leads to the label page: {url}");
         let number = url.path().trim_start_matches("/labels/").to_owned();
         let text = page_text(&client).await;
