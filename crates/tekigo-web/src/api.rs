@@ -361,22 +361,19 @@ struct LabelsQuery {
     limit: Option<String>,
 }
 
-/// A whole number parameter within `range`, or a 400 naming it.
-fn number_param(
-    name: &str,
-    value: Option<String>,
-    default: i64,
-    range: std::ops::RangeInclusive<i64>,
-) -> Result<i64, WebError> {
+/// A whole number parameter from `min` up to `max` (no limit when `None`), or a 400 naming it.
+fn number_param(name: &str, value: Option<String>, default: i64, min: i64, max: Option<i64>) -> Result<i64, WebError> {
     let Some(text) = given(value) else { return Ok(default) };
-    text.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-        let (low, high) = (range.start(), range.end());
-        let span = if *high == i64::MAX { format!("{low} or more") } else { format!("{low} to {high}") };
-        let span_ja = if *high == i64::MAX { format!("{low} 以上") } else { format!("{low} から {high}") };
-        bad_request(
-            format!("{name}: `{text}` is not a whole number from {span}"),
-            format!("{name}: `{text}` は {span_ja} の整数ではありません"),
-        )
+    let upper = max.unwrap_or(i64::MAX / 2);
+    text.parse::<i64>().ok().filter(|n| (min..=upper).contains(n)).ok_or_else(|| match max {
+        Some(max) => bad_request(
+            format!("{name}: `{text}` is not a whole number from {min} to {max}"),
+            format!("{name}: `{text}` は {min} から {max} までの整数ではありません"),
+        ),
+        None => bad_request(
+            format!("{name}: `{text}` is not a whole number of {min} or more"),
+            format!("{name}: `{text}` は {min} 以上の整数ではありません"),
+        ),
     })
 }
 
@@ -397,8 +394,8 @@ async fn list_labels(
     query: Result<Query<LabelsQuery>, QueryRejection>,
 ) -> Result<Json<LabelList>, WebError> {
     let Query(query) = query.map_err(unreadable_query)?;
-    let offset = number_param("offset", query.offset, 0, 0..=i64::MAX / 2)?;
-    let limit = number_param("limit", query.limit, DEFAULT_LABELS, 1..=MAX_LABELS)?;
+    let offset = number_param("offset", query.offset, 0, 0, None)?;
+    let limit = number_param("limit", query.limit, DEFAULT_LABELS, 1, Some(MAX_LABELS))?;
     let search = SearchQuery {
         q: query.q,
         vendor: query.vendor,
@@ -459,7 +456,7 @@ async fn changes(
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<Changes>, WebError> {
     let Query(query) = query.map_err(unreadable_query)?;
-    let limit = number_param("limit", query.limit, DEFAULT_EVENTS, 1..=MAX_EVENTS)?;
+    let limit = number_param("limit", query.limit, DEFAULT_EVENTS, 1, Some(MAX_EVENTS))?;
     let registry_error = |e| WebError::from(e).json();
     let since = match given(query.since) {
         None => 0,
