@@ -14,11 +14,11 @@ const DEMO_SERIAL_BASE: i64 = 900_000_000;
 const PRODUCT_TYPES: [&str; 8] = [
     "network-camera",
     "router",
-    "smart-speaker",
+    "av-smart-speaker",
     "home-appliance",
     "hub-switch",
     "home-security",
-    "toy-game",
+    "toy-game-console",
     "healthcare-wearable",
 ];
 
@@ -121,4 +121,16 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         .await?;
     tx.commit().await?;
     Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn demo_product_types_are_in_the_catalog() {
+        let catalog = tekigo_criteria::builtin().unwrap();
+        let scheme = catalog.scheme("jc-star").unwrap();
+        for id in super::PRODUCT_TYPES {
+            assert!(scheme.product_types.iter().any(|t| t.id == id), "{id} is not a JC-STAR product type");
+        }
+    }
 }

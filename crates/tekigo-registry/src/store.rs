@@ -464,6 +464,15 @@ impl Registry {
         if verified { Ok(Some(Self::user_from(&row)?)) } else { Ok(None) }
     }
 
+    /// The account with this e-mail address, if any.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, RegistryError> {
+        let row = sqlx::query("SELECT id, email, name, role, organisation_id FROM users WHERE email = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(Self::user_from).transpose()
+    }
+
     /// A new session: the cookie token and its CSRF token. Only the token's hash is stored.
     pub async fn create_session(&self, user: &User, now: i64) -> Result<(String, String), RegistryError> {
         let token = random_token("");
@@ -1221,13 +1230,21 @@ impl Registry {
         rows.iter().map(Self::event_from).collect()
     }
 
-    /// The first event at or after a time, for `since=` given as a date-time.
+    /// The sequence number to pass to [`Registry::changes`] for the events at or after a time, for
+    /// `since=` given as a date-time. With no such event yet it is the last event's number, so a
+    /// poller that starts from "now" receives the events that come after.
     pub async fn first_seq_at(&self, at: i64) -> Result<i64, RegistryError> {
         let seq: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM label_events WHERE at >= $1")
             .bind(at)
             .fetch_one(&self.pool)
             .await?;
-        Ok(seq.map_or(i64::MAX, |s| s - 1))
+        match seq {
+            Some(seq) => Ok(seq - 1),
+            None => Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM label_events")
+                .fetch_one(&self.pool)
+                .await?
+                .unwrap_or(0)),
+        }
     }
 
     /// Records the calendar's changes up to `today` (expiry, end of support) as events, once each,

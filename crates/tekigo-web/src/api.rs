@@ -1,9 +1,505 @@
-//! Routes: to be filled in.
+//! The JSON API, version 1, and its OpenAPI 3.1 document (`/api/openapi.json`):
+//! - `GET /api/v1/labels/{number}`: one label and whether it is valid today, the verification an
+//!   insurer or a procurer makes (SCHEME §7, §8);
+//! - `GET /api/v1/labels`: search, with the filters of the public search;
+//! - `GET /api/v1/changes`: every label event in order, the feed sellers and insurers poll
+//!   (SCHEME §8).
+//!
+//! The shapes here are a public interface: they are this module's own types (the registry's are
+//! not serialised directly), and `openapi.json` at the crate root is the committed document that a
+//! test compares with the served one. Errors are `{"error": {"status", "message": {"en", "ja"},
+//! "problems"}}`, 400 when a parameter is wrong (the message names it), 404 when nothing is there.
 
-use axum::Router;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::routing::{MethodRouter, get};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tekigo_criteria::Lang;
+use tekigo_registry::rules::{self, Status};
+use tekigo_registry::store::{self, Search};
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use crate::error::WebError;
+use crate::public::{Filters, SearchQuery, given};
 use crate::state::AppState;
 
+/// The most labels one search request returns.
+pub const MAX_LABELS: i64 = 200;
+/// The most events one feed request returns.
+pub const MAX_EVENTS: i64 = 1000;
+const DEFAULT_LABELS: i64 = 50;
+const DEFAULT_EVENTS: i64 = 100;
+
+/// The endpoints under `/api/v1`. The router is built from this list and nothing else, so
+/// [`v1_paths`] is exactly what is served; a test checks that each one is in the document.
+fn endpoints() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/api/v1/labels", get(list_labels)),
+        ("/api/v1/labels/{number}", get(get_label)),
+        ("/api/v1/changes", get(changes)),
+    ]
+}
+
+/// The paths the router serves under `/api/v1`, in OpenAPI's template syntax.
+pub fn v1_paths() -> Vec<&'static str> {
+    endpoints().into_iter().map(|(path, _)| path).collect()
+}
+
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new().route("/api/openapi.json", get(openapi_json));
+    for (path, handler) in endpoints() {
+        router = router.route(path, handler);
+    }
+    // Public, read-only data without credentials: any web page may read it.
+    router.layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")))
+}
+
+// -------------------------------------------------------------------------------------------
+// The document
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tekigo registry API",
+        version = "1.0.0",
+        description = "The public, read-only API of the registry of IoT security labels (JC-STAR). \
+            Verify one label (`/api/v1/labels/{number}`: its status today and whether it is valid), search \
+            labels (`/api/v1/labels`), and follow every label event in order (`/api/v1/changes`), the feed \
+            that sellers, procurers and insurers poll. Statuses are computed for the registry's current day \
+            in Japan time (`checked_at`). No authentication; errors are JSON with the message in English and \
+            Japanese, 400 naming the parameter that is wrong, 404 when there is nothing at the address. \
+            A label does not guarantee that a product is completely secure, is not a recommendation of the \
+            product, and the certification body gives no warranty."
+    ),
+    paths(get_label, list_labels, changes),
+    components(schemas(Label, LabelList, ChangeEvent, Changes, ErrorResponse, ErrorDetail, Message)),
+    tags(
+        (name = "labels", description = "Labels and their status"),
+        (name = "feed", description = "Label events in order, for polling")
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI 3.1 document, with `base_url` as its server.
+pub fn openapi(base_url: &str) -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    document.servers = Some(vec![utoipa::openapi::Server::new(base_url)]);
+    document
+}
+
+async fn openapi_json(State(state): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi(&state.base_url))
+}
+
+// -------------------------------------------------------------------------------------------
+// Shapes
+
+/// What the registry has decided about a label (the calendar decides the rest).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabelState {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+/// The label's status on `checked_at`: `valid`; `expired` (the validity period is over);
+/// `support-ended` (the vendor no longer provides security updates: the product should no longer
+/// be used); `suspended` or `revoked` by the certification body.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabelStatus {
+    Valid,
+    Expired,
+    SupportEnded,
+    Suspended,
+    Revoked,
+}
+
+/// Who stands behind the label: the vendor's self-declaration (★1, ★2) or a third-party
+/// evaluation (★3, ★4).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabelAssurance {
+    SelfDeclared,
+    ThirdParty,
+}
+
+impl From<Status> for LabelStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Valid => LabelStatus::Valid,
+            Status::Expired => LabelStatus::Expired,
+            Status::SupportEnded => LabelStatus::SupportEnded,
+            Status::Suspended => LabelStatus::Suspended,
+            Status::Revoked => LabelStatus::Revoked,
+        }
+    }
+}
+
+/// A label as the registry sees it on `checked_at`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Label {
+    /// The label number, as printed on the label.
+    #[schema(example = "JC1-2026-000123")]
+    pub number: String,
+    /// True when the status is `valid`: the label holds on `checked_at`. This is the answer to
+    /// "may this product be counted as labeled today?".
+    pub valid: bool,
+    pub status: LabelStatus,
+    pub state: LabelState,
+    /// JC-STAR level, 1 to 4 (★1 to ★4).
+    #[schema(example = "1")]
+    pub level: String,
+    /// The version of the criteria the label was issued under.
+    #[schema(example = "1.1")]
+    pub scheme_version: String,
+    pub assurance: LabelAssurance,
+    /// The day the label was issued or last renewed.
+    #[schema(format = Date, example = "2026-11-26")]
+    pub issued: String,
+    /// The last day the label is valid.
+    #[schema(format = Date, example = "2028-11-26")]
+    pub expires: String,
+    /// The last day of the vendor's security updates.
+    #[schema(format = Date, example = "2030-03-31")]
+    pub support_end: String,
+    pub vendor: String,
+    /// The product's name.
+    pub product: String,
+    pub model: String,
+    /// The firmware version the label covers.
+    pub firmware: String,
+    /// The product type's id in the catalog (for example `network-camera`); none for ★1 labels
+    /// that name none.
+    pub product_type: Option<String>,
+    /// Where the vendor takes vulnerability reports: a URL or an e-mail address, as the vendor gave it.
+    pub vulnerability_contact: String,
+    /// The product page, which the label's QR code encodes.
+    pub page_url: String,
+    /// The QR code as a print-ready PNG (10 pixels per 0.5 mm module).
+    pub qr_png_url: String,
+    /// The QR code as SVG.
+    pub qr_svg_url: String,
+    /// The day (Japan time) the status was computed for.
+    #[schema(format = Date, example = "2026-11-26")]
+    pub checked_at: String,
+}
+
+/// One page of search results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LabelList {
+    /// How many labels match, on every page together.
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+    pub labels: Vec<Label>,
+}
+
+/// Something that happened to a label.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeEvent {
+    /// The event's place in the feed: increasing, never reused.
+    pub seq: i64,
+    /// The label number.
+    #[schema(example = "JC1-2026-000123")]
+    pub label: String,
+    /// What happened: `issued`, `renewed`, `expired`, `support-ended`, `suspended`, `reinstated`
+    /// or `revoked`.
+    #[schema(example = "issued")]
+    pub kind: String,
+    /// The label's status right after the event.
+    pub status: LabelStatus,
+    /// When it was recorded.
+    #[schema(format = DateTime, example = "2026-11-26T01:00:00Z")]
+    pub at: String,
+}
+
+/// A page of the feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Changes {
+    /// Oldest first; empty when there is nothing new.
+    pub events: Vec<ChangeEvent>,
+    /// The `since` for the next request: the last event's `seq` (or this request's `since` when
+    /// there was nothing new).
+    pub next: i64,
+}
+
+/// A text in English and Japanese.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Message {
+    pub en: String,
+    pub ja: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// The HTTP status code.
+    #[schema(example = 400)]
+    pub status: u16,
+    /// What is wrong; for a bad parameter, its name comes first.
+    pub message: Message,
+    /// Further problems, if there are several.
+    pub problems: Vec<Message>,
+}
+
+/// Every error of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorResponse {
+    pub error: ErrorDetail,
+}
+
+// -------------------------------------------------------------------------------------------
+// Handlers
+
+fn bad_request(en: String, ja: String) -> WebError {
+    WebError::new(StatusCode::BAD_REQUEST, en, ja).json()
+}
+
+fn unreadable_query(rejection: QueryRejection) -> WebError {
+    let why = rejection.body_text();
+    bad_request(format!("the query string cannot be read: {why}"), format!("クエリ文字列を読み取れません: {why}"))
+}
+
+fn label_json(state: &AppState, label: store::Label, today: &str) -> Label {
+    Label {
+        valid: label.status == Status::Valid,
+        status: label.status.into(),
+        state: match label.state {
+            rules::State::Active => LabelState::Active,
+            rules::State::Suspended => LabelState::Suspended,
+            rules::State::Revoked => LabelState::Revoked,
+        },
+        assurance: match label.assurance {
+            rules::Assurance::SelfDeclared => LabelAssurance::SelfDeclared,
+            rules::Assurance::ThirdParty => LabelAssurance::ThirdParty,
+        },
+        page_url: state.label_url(&label.number),
+        qr_png_url: format!("{}/qr.png", state.label_url(&label.number)),
+        qr_svg_url: format!("{}/qr.svg", state.label_url(&label.number)),
+        checked_at: today.to_owned(),
+        number: label.number,
+        level: label.level,
+        scheme_version: label.scheme_version,
+        issued: label.issued,
+        expires: label.expires,
+        support_end: label.support_end,
+        vendor: label.vendor,
+        product: label.product_name,
+        model: label.model,
+        firmware: label.firmware_version,
+        product_type: label.product_type,
+        vulnerability_contact: label.vulnerability_contact,
+    }
+}
+
+/// Verify a label: its status today and whether it is valid.
+#[utoipa::path(
+    get,
+    path = "/api/v1/labels/{number}",
+    tag = "labels",
+    operation_id = "getLabel",
+    params(("number" = String, Path, description = "The label number, as printed on the label", example = "JC1-2026-000123")),
+    responses(
+        (status = 200, description = "The label, with its status on `checked_at`", body = Label),
+        (status = 400, description = "`number` is not a label number (JC<level>-<year>-<serial>)", body = ErrorResponse),
+        (status = 404, description = "No label has this number", body = ErrorResponse)
+    )
+)]
+async fn get_label(
+    State(state): State<AppState>,
+    number: Result<Path<String>, PathRejection>,
+) -> Result<Json<Label>, WebError> {
+    let Path(number) = number.map_err(|rejection| {
+        let why = rejection.body_text();
+        bad_request(format!("number: {why}"), format!("number: {why}"))
+    })?;
+    if !rules::is_label_number(&number) {
+        return Err(bad_request(
+            format!("number: `{number}` is not a label number; they read like JC1-2026-000123"),
+            format!("number: `{number}` はラベル番号ではありません（JC1-2026-000123 のような形式です）"),
+        ));
+    }
+    let today = state.clock.today();
+    match state.registry.label(&number, today).await {
+        Ok(Some(label)) => Ok(Json(label_json(&state, label, &today.to_string()))),
+        Ok(None) => Err(WebError::new(
+            StatusCode::NOT_FOUND,
+            format!("no label {number} is registered"),
+            format!("ラベル {number} は登録されていません"),
+        )
+        .json()),
+        Err(error) => Err(WebError::from(error).json()),
+    }
+}
+
+/// The filters of `GET /api/v1/labels`. Empty values are no filter; unknown parameters are an error.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct LabelsQuery {
+    /// Words in the product name or the model.
+    q: Option<String>,
+    /// The vendor's exact name.
+    vendor: Option<String>,
+    /// A product type id of the catalog, for example `network-camera`.
+    product_type: Option<String>,
+    /// A level, 1 to 4.
+    #[param(pattern = "^[1-4]$")]
+    level: Option<String>,
+    /// The status today.
+    #[param(value_type = Option<LabelStatus>)]
+    status: Option<String>,
+    /// How many matching labels to skip (default 0).
+    #[param(value_type = Option<i64>, minimum = 0)]
+    offset: Option<String>,
+    /// How many labels to return (default 50, at most 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+}
+
+/// A whole number parameter from `min` up to `max` (no limit when `None`), or a 400 naming it.
+fn number_param(name: &str, value: Option<String>, default: i64, min: i64, max: Option<i64>) -> Result<i64, WebError> {
+    let Some(text) = given(value) else { return Ok(default) };
+    let upper = max.unwrap_or(i64::MAX / 2);
+    text.parse::<i64>().ok().filter(|n| (min..=upper).contains(n)).ok_or_else(|| match max {
+        Some(max) => bad_request(
+            format!("{name}: `{text}` is not a whole number from {min} to {max}"),
+            format!("{name}: `{text}` は {min} から {max} までの整数ではありません"),
+        ),
+        None => bad_request(
+            format!("{name}: `{text}` is not a whole number of {min} or more"),
+            format!("{name}: `{text}` は {min} 以上の整数ではありません"),
+        ),
+    })
+}
+
+/// Search labels.
+#[utoipa::path(
+    get,
+    path = "/api/v1/labels",
+    tag = "labels",
+    operation_id = "listLabels",
+    params(LabelsQuery),
+    responses(
+        (status = 200, description = "The matching labels, ordered by number", body = LabelList),
+        (status = 400, description = "A parameter is wrong or unknown; the message names it", body = ErrorResponse)
+    )
+)]
+async fn list_labels(
+    State(state): State<AppState>,
+    query: Result<Query<LabelsQuery>, QueryRejection>,
+) -> Result<Json<LabelList>, WebError> {
+    let Query(query) = query.map_err(unreadable_query)?;
+    let offset = number_param("offset", query.offset, 0, 0, None)?;
+    let limit = number_param("limit", query.limit, DEFAULT_LABELS, 1, Some(MAX_LABELS))?;
+    let search = SearchQuery {
+        q: query.q,
+        vendor: query.vendor,
+        product_type: query.product_type,
+        level: query.level,
+        status: query.status,
+        page: None,
+    };
+    let filters = Filters::parse(search, state.registry.catalog(), Lang::En).map_err(WebError::json)?;
+    let today = state.clock.today();
+    let search = Search {
+        vendor: filters.vendor,
+        product_type: filters.product_type,
+        level: filters.level,
+        status: filters.status,
+        text: filters.q,
+        offset,
+        limit,
+    };
+    let (labels, total) = state.registry.search(&search, today).await.map_err(|e| WebError::from(e).json())?;
+    let today = today.to_string();
+    let labels = labels.into_iter().map(|label| label_json(&state, label, &today)).collect();
+    Ok(Json(LabelList { total, offset, limit, labels }))
+}
+
+/// The parameters of `GET /api/v1/changes`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ChangesQuery {
+    /// Where to start: the `next` of the previous response (events after that sequence number),
+    /// or an RFC 3339 time (events recorded at or after it; write `+` as `%2B`). Default 0, the
+    /// beginning.
+    #[param(example = "0")]
+    since: Option<String>,
+    /// How many events to return (default 100, at most 1000).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+}
+
+/// Follow label events in order.
+///
+/// Poll with `since` set to the `next` of the previous response; an empty `events` means nothing
+/// happened since. Expiry and the end of support are recorded by the registry's hourly sweep.
+#[utoipa::path(
+    get,
+    path = "/api/v1/changes",
+    tag = "feed",
+    operation_id = "listChanges",
+    params(ChangesQuery),
+    responses(
+        (status = 200, description = "Events after `since`, oldest first", body = Changes),
+        (status = 400, description = "A parameter is wrong or unknown; the message names it", body = ErrorResponse)
+    )
+)]
+async fn changes(
+    State(state): State<AppState>,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<Changes>, WebError> {
+    let Query(query) = query.map_err(unreadable_query)?;
+    let limit = number_param("limit", query.limit, DEFAULT_EVENTS, 1, Some(MAX_EVENTS))?;
+    let registry_error = |e| WebError::from(e).json();
+    let since = match given(query.since) {
+        None => 0,
+        Some(text) => match text.parse::<i64>() {
+            Ok(seq) if seq >= 0 => seq,
+            Ok(_) => {
+                return Err(bad_request(
+                    format!("since: `{text}` is negative; sequence numbers start at 0"),
+                    format!("since: `{text}` は負の数です（シーケンス番号は 0 から）"),
+                ));
+            }
+            // An unencoded `+` of a time zone offset arrives as a space.
+            Err(_) => match text.replace(' ', "+").parse::<jiff::Timestamp>() {
+                Ok(at) => state.registry.first_seq_at(at.as_second()).await.map_err(registry_error)?,
+                Err(_) => {
+                    return Err(bad_request(
+                        format!(
+                            "since: `{text}` is neither a sequence number nor an RFC 3339 time (2026-11-26T09:00:00+09:00)"
+                        ),
+                        format!(
+                            "since: `{text}` はシーケンス番号でも RFC 3339 の日時（2026-11-26T09:00:00+09:00）でもありません"
+                        ),
+                    ));
+                }
+            },
+        },
+    };
+    let events = state.registry.changes(since, limit).await.map_err(registry_error)?;
+    let next = events.last().map_or(since, |event| event.seq);
+    let events = events
+        .into_iter()
+        .map(|event| {
+            let status = Status::parse(&event.status).ok_or_else(|| {
+                WebError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("event {} has an unknown status `{}`", event.seq, event.status),
+                    "記録された状態を読み取れません",
+                )
+                .json()
+            })?;
+            let at = jiff::Timestamp::from_second(event.at).map_or_else(|_| event.at.to_string(), |t| t.to_string());
+            Ok(ChangeEvent { seq: event.seq, label: event.label, kind: event.kind, status: status.into(), at })
+        })
+        .collect::<Result<Vec<_>, WebError>>()?;
+    Ok(Json(Changes { events, next }))
 }

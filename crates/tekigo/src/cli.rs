@@ -74,6 +74,44 @@ pub(crate) enum Command {
     /// Check a signed declaration / 署名された宣言書を検証する
     #[command(subcommand)]
     Declaration(DeclarationCommand),
+    /// Run the registry: public label pages with QR codes, search, the JSON API. SQLite in
+    /// ./tekigo-data by default. / 登録簿（ラベルの公開ページ、QR コード、検索、JSON API）を起動する
+    #[command(long_about = SERVE_ABOUT)]
+    Serve(ServeArgs),
+}
+
+const SERVE_ABOUT: &str = "Run the registry: the public label pages that the labels' QR codes lead to, \
+    label search, and the JSON API (OpenAPI 3.1 at /api/openapi.json). With no options it keeps its \
+    data in ./tekigo-data/registry.sqlite, made on first start; --database postgres://... runs it on \
+    PostgreSQL. Stop it with Ctrl-C.\n\n\
+    登録簿を起動します。ラベルの QR コードが指す公開ページ、ラベル検索、JSON API（/api/openapi.json に \
+    OpenAPI 3.1）を提供します。オプションなしでは ./tekigo-data/registry.sqlite にデータを保存し（初回起動時に作成）、\
+    --database postgres://... で PostgreSQL を使います。Ctrl-C で停止します。";
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Database: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB [default: DATA_DIR/registry.sqlite]
+    /// データベースの URL
+    #[arg(long, value_name = "URL", env = "TEKIGO_DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
+    /// Address to listen on (port 0: any free port) / 待ち受けるアドレス
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Folder of the SQLite database, made when missing / SQLite データベースのフォルダ
+    #[arg(long, value_name = "DIR", default_value = "tekigo-data")]
+    pub data_dir: PathBuf,
+    /// The registry's public address, which QR codes and API links carry [default: http://ADDR]
+    /// 登録簿の公開 URL（QR コードと API のリンクに使われる）
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Fill an empty registry with N fictional demo labels before serving
+    /// 空の登録簿に架空のデモ用ラベルを N 件登録してから起動する
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub demo: Option<u32>,
+    /// Make this e-mail address an admin (staff) account if it has none; the password comes from
+    /// TEKIGO_ADMIN_PASSWORD / 管理者アカウントを作成する（パスワードは TEKIGO_ADMIN_PASSWORD）
+    #[arg(long, value_name = "EMAIL")]
+    pub admin: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ mod criteria_cmd;
 mod output;
 mod probe_cmd;
 mod sbom_cmd;
+mod serve_cmd;
 mod vulndb_cmd;
 
 use std::io::Write;
@@ -74,6 +75,15 @@ fn main() -> ExitCode {
                 }
             }
         }
+        // Exit 2: the registry could not start (or stopped on an error).
+        cli::Command::Serve(args) => match serve_cmd::run(&args, cli.criteria.as_deref(), lang, &mut stdout) {
+            Ok(code) => code,
+            Err(error) => {
+                let _ = stdout.flush();
+                output::report_error(&error, lang);
+                ExitCode::from(2)
+            }
+        },
     };
     // A reader that went away (a closed pipe) is not the command's failure.
     let _ = stdout.flush();

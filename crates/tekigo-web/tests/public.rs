@@ -1,0 +1,624 @@
+//! The public pages, the QR codes and the JSON API, driven in-process through the router, on
+//! SQLite (a temporary file) and on PostgreSQL (a fresh database on the server at
+//! `TEKIGO_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`). Without a reachable
+//! server the PostgreSQL half is skipped, unless `TEKIGO_REQUIRE_POSTGRES=1` (CI), where it fails.
+//!
+//! Every scenario starts from 300 demo labels issued on a fixed day at a fixed time, with the
+//! registry's clock set to that day.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use jiff::ToSpan;
+use jiff::civil::{Date, date};
+use serde_json::Value;
+use tekigo_registry::Registry;
+use tekigo_web::{AppState, Clock};
+use tower::ServiceExt;
+
+const TODAY: Date = date(2026, 11, 26);
+const NOW: i64 = 1_795_000_000;
+const BASE: &str = "https://registry.example";
+const DEMO_LABELS: i64 = 300;
+/// The label of the snapshots: a demo label valid on `TODAY` (until 2026-12-03, support until
+/// 2028-12-28).
+const LABEL: &str = "JC1-2026-900000177";
+
+fn catalog() -> Arc<tekigo_criteria::Catalog> {
+    Arc::new(tekigo_criteria::builtin().expect("the built-in catalog loads"))
+}
+
+/// A database of each kind, fresh for one test.
+enum Db {
+    // Held so the folder lives as long as the database.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+// A skipped half is said on stderr, which the test harness shows.
+#[allow(clippy::print_stderr)]
+async fn open(kind: &str) -> Option<(Registry, Db)> {
+    match kind {
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = tekigo_registry::store::default_url(dir.path());
+            Some((Registry::open(&url, catalog()).await.unwrap(), Db::Sqlite(dir)))
+        }
+        _ => {
+            let admin_url = std::env::var("TEKIGO_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            sqlx::any::install_default_drivers();
+            let admin = match sqlx::AnyPool::connect(&admin_url).await {
+                Ok(pool) => pool,
+                Err(error) if std::env::var("TEKIGO_REQUIRE_POSTGRES").is_err() => {
+                    eprintln!("skipping PostgreSQL: {admin_url}: {error}");
+                    return None;
+                }
+                Err(error) => panic!("PostgreSQL is required (TEKIGO_REQUIRE_POSTGRES): {admin_url}: {error}"),
+            };
+            let mut suffix = [0u8; 6];
+            getrandom::fill(&mut suffix).unwrap();
+            let name = format!("tekigo_web_test_{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+            admin.close().await;
+            let url = match admin_url.rsplit_once('/') {
+                Some((base, _)) => format!("{base}/{name}"),
+                None => panic!("{admin_url}: no database name"),
+            };
+            Some((Registry::open(&url, catalog()).await.unwrap(), Db::Postgres { admin_url, name }))
+        }
+    }
+}
+
+impl Db {
+    async fn drop_database(self, registry: Registry) {
+        registry.pool().close().await;
+        if let Db::Postgres { admin_url, name } = self
+            && let Ok(admin) = sqlx::AnyPool::connect(&admin_url).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin).await;
+        }
+    }
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (registry, db) = super::open("sqlite").await.unwrap();
+                super::$name(&registry).await;
+                db.drop_database(registry).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some((registry, db)) = super::open("postgres").await {
+                    super::$name(&registry).await;
+                    db.drop_database(registry).await;
+                }
+            }
+        }
+    };
+}
+
+/// The registry's web service over `registry`, with its clock on `TODAY`.
+struct App {
+    router: Router,
+    clock: Clock,
+}
+
+impl App {
+    fn new(registry: &Registry) -> App {
+        let clock = Clock::system();
+        clock.set_today(TODAY);
+        App { router: tekigo_web::router(AppState::new(registry.clone(), clock.clone(), BASE)), clock }
+    }
+
+    /// With the 300 demo labels.
+    async fn demo(registry: &Registry) -> App {
+        let made = tekigo_registry::demo::fill(registry, DEMO_LABELS, TODAY, NOW).await.unwrap();
+        assert_eq!(made, DEMO_LABELS);
+        App::new(registry)
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        let request = Request::builder().uri(uri).body(Body::empty()).unwrap();
+        self.send(request).await
+    }
+
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
+        Reply { status, headers, body }
+    }
+
+    /// A page that must be served: its HTML.
+    async fn page(&self, uri: &str) -> String {
+        let reply = self.get(uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.text());
+        assert_eq!(reply.header("content-type"), "text/html; charset=utf-8", "{uri}");
+        reply.text()
+    }
+
+    /// A JSON answer with the expected status.
+    async fn json(&self, uri: &str, status: StatusCode) -> Value {
+        let reply = self.get(uri).await;
+        assert_eq!(reply.status, status, "{uri}: {}", reply.text());
+        assert_eq!(reply.header("content-type"), "application/json", "{uri}");
+        serde_json::from_slice(&reply.body).unwrap()
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+/// The label numbers linked from a results page, in order.
+fn result_numbers(html: &str) -> Vec<String> {
+    html.split("<td class=\"mono\"><a href=\"/labels/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect()
+}
+
+/// The message of a JSON error, in English.
+fn error_message(json: &Value) -> &str {
+    json["error"]["message"]["en"].as_str().unwrap_or("")
+}
+
+// -------------------------------------------------------------------------------------------
+
+async fn home_page_says_how_to_load_demo_labels_when_empty(registry: &Registry) {
+    let app = App::new(registry);
+    let empty = app.page("/").await;
+    assert!(empty.contains("tekigo serve --demo 1000"), "{empty}");
+    assert!(empty.contains("<form class=\"filters\" method=\"get\" action=\"/labels\""));
+    let app = App::demo(registry).await;
+    let filled = app.page("/?lang=ja").await;
+    assert!(!filled.contains("tekigo serve --demo"));
+    assert!(filled.contains("<html lang=\"ja\">"));
+    assert!(filled.contains("登録されているラベル: <strong>300</strong>"), "{filled}");
+    // The product types offered are the catalog's, with their titles.
+    assert!(filled.contains("<option value=\"network-camera\">ネットワークカメラ</option>"));
+    assert!(app.page("/").await.contains("Labels in the registry: <strong>300</strong>"));
+}
+on_both!(home_page_says_how_to_load_demo_labels_when_empty);
+
+async fn product_page_in_japanese_and_english(registry: &Registry) {
+    let app = App::demo(registry).await;
+    let uri = format!("/labels/{LABEL}");
+    let reply = app.get(&format!("{uri}?lang=ja")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.header("content-security-policy").contains("script-src 'none'"));
+    assert!(reply.header("set-cookie").starts_with("lang=ja;"), "?lang= is remembered");
+    let ja = reply.text();
+    assert!(!ja.contains("<script"), "no script on a public page");
+    insta::assert_snapshot!("product_page_ja", ja);
+    let en = app.page(&uri).await;
+    insta::assert_snapshot!("product_page_en", en);
+    for (html, badge) in [(&ja, "有効"), (&en, "valid")] {
+        assert!(html.contains(&format!("<p class=\"status big status-valid\">{badge}</p>")), "{html}");
+        assert!(html.contains(&format!("<img src=\"/labels/{LABEL}/qr.svg\"")));
+        assert!(html.contains(&format!("href=\"/labels/{LABEL}/qr.png\"")));
+        assert!(html.contains(&format!("href=\"/api/v1/labels/{LABEL}\"")));
+        assert!(html.contains("<a href=\"https://vendor059.example/security\""), "the contact is an https link");
+    }
+    // The language also comes from the cookie and from Accept-Language.
+    let by_cookie = Request::builder().uri(&uri).header(header::COOKIE, "lang=ja").body(Body::empty()).unwrap();
+    assert!(app.send(by_cookie).await.text().contains("<html lang=\"ja\">"));
+    let by_header =
+        Request::builder().uri(&uri).header(header::ACCEPT_LANGUAGE, "ja-JP,en;q=0.5").body(Body::empty()).unwrap();
+    assert!(app.send(by_header).await.text().contains("<html lang=\"ja\">"));
+}
+on_both!(product_page_in_japanese_and_english);
+
+async fn the_status_follows_the_clock(registry: &Registry) {
+    let app = App::demo(registry).await;
+    let label = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    assert_eq!((label["status"].as_str(), label["valid"].as_bool()), (Some("valid"), Some(true)));
+    let expires: Date = label["expires"].as_str().unwrap().parse().unwrap();
+    let support_end: Date = label["support_end"].as_str().unwrap().parse().unwrap();
+    assert!(expires < support_end, "the snapshot label expires before its support ends");
+
+    app.clock.set_today(expires);
+    assert!(app.page(&format!("/labels/{LABEL}")).await.contains("status-valid"), "valid on its last day");
+
+    app.clock.set_today(expires.checked_add(1.day()).unwrap());
+    let page = app.page(&format!("/labels/{LABEL}")).await;
+    assert!(page.contains("<p class=\"status big status-expired\">expired</p>"), "{page}");
+    assert!(page.contains("This label has expired"));
+    assert!(!page.contains("should no longer be used"), "support goes on");
+    let label = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    assert_eq!((label["status"].as_str(), label["valid"].as_bool()), (Some("expired"), Some(false)));
+    assert_eq!(label["checked_at"].as_str(), Some(expires.checked_add(1.day()).unwrap().to_string().as_str()));
+
+    app.clock.set_today(support_end.checked_add(1.day()).unwrap());
+    let page = app.page(&format!("/labels/{LABEL}?lang=ja")).await;
+    assert!(page.contains("<p class=\"status big status-support-ended\">サポート終了</p>"), "{page}");
+    assert!(page.contains("この製品の使用をやめてください"));
+    let en = app.page(&format!("/labels/{LABEL}")).await;
+    assert!(en.contains("Security updates have ended: this product should no longer be used"));
+
+    // Decisions of the certification body have their own notice, and the end of support is told
+    // beside them. The demo suspends every 50th product and revokes every 97th.
+    app.clock.set_today(TODAY);
+    let revoked = app.page("/labels/JC1-2026-900000097").await;
+    assert!(revoked.contains("<p class=\"status big status-revoked\">revoked</p>"));
+    assert!(revoked.contains("This label has been revoked"));
+    let suspended = app.page("/labels/JC1-2026-900000050?lang=ja").await;
+    assert!(suspended.contains("status-suspended"));
+    assert!(suspended.contains("このラベルは一時停止中です"));
+}
+on_both!(the_status_follows_the_clock);
+
+async fn unknown_and_malformed_numbers_are_not_found(registry: &Registry) {
+    let app = App::demo(registry).await;
+    for uri in [
+        "/labels/JC1-2026-999999999",
+        "/labels/JC1-2026-999999999/qr.png",
+        "/labels/JC1-2026-999999999/qr.svg",
+        "/labels/../etc",
+        "/labels/..%2Fetc",
+        "/labels/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/labels/%3Cscript%3E/qr.png",
+        "/labels/JC1-2026-900000001%00",
+        "/labels/%FF%FE",
+        "/labels/",
+        "/no/such/page",
+    ] {
+        let reply = app.get(uri).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(reply.header("content-type").starts_with("text/html"), "{uri}");
+        assert!(!reply.text().contains("<script"), "{uri}: nothing from the address comes back unescaped");
+    }
+    // The raw characters too, where the HTTP library lets them through.
+    if let Ok(request) = Request::builder().uri("/labels/<script>").body(Body::empty()) {
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert!(!reply.text().contains("<script"));
+    }
+    let japanese = app.get("/labels/JC1-2026-999999999?lang=ja").await;
+    assert!(japanese.text().contains("ラベル JC1-2026-999999999 は登録されていません"));
+
+    let json = app.json("/api/v1/labels/JC1-2026-999999999", StatusCode::NOT_FOUND).await;
+    assert_eq!(error_message(&json), "no label JC1-2026-999999999 is registered");
+    assert_eq!(json["error"]["status"], 404);
+    assert!(json["error"]["message"]["ja"].as_str().is_some_and(|m| !m.is_empty()));
+    let json = app.json("/api/v1/labels/%3Cscript%3E", StatusCode::BAD_REQUEST).await;
+    assert!(error_message(&json).starts_with("number: `<script>` is not a label number"), "{json}");
+    let json = app.json("/api/v1/nothing", StatusCode::NOT_FOUND).await;
+    assert!(error_message(&json).contains("/api/v1/nothing"));
+}
+on_both!(unknown_and_malformed_numbers_are_not_found);
+
+/// What a phone reads from a PNG.
+fn scan(png_bytes: &[u8]) -> String {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Grayscale);
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * info.line_size + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one symbol");
+    grids[0].decode().unwrap().1
+}
+
+async fn qr_codes_encode_the_product_page(registry: &Registry) {
+    let app = App::demo(registry).await;
+    for number in [LABEL, "JC1-2026-900000097", "JC1-2026-900000300"] {
+        let reply = app.get(&format!("/labels/{number}/qr.png")).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.header("content-type"), "image/png");
+        assert_eq!(reply.header("cache-control"), "public, max-age=3600");
+        assert_eq!(reply.header("content-disposition"), format!("inline; filename=\"{number}.png\""));
+        assert_eq!(scan(&reply.body), format!("{BASE}/labels/{number}"));
+
+        let svg = app.get(&format!("/labels/{number}/qr.svg")).await;
+        assert_eq!(svg.status, StatusCode::OK);
+        assert_eq!(svg.header("content-type"), "image/svg+xml");
+        assert_eq!(svg.header("cache-control"), "public, max-age=3600");
+        assert_eq!(svg.header("content-disposition"), format!("inline; filename=\"{number}.svg\""));
+        assert_eq!(svg.text(), tekigo_web::qr::svg(&format!("{BASE}/labels/{number}")).unwrap());
+    }
+}
+on_both!(qr_codes_encode_the_product_page);
+
+async fn search_filters_and_pagination(registry: &Registry) {
+    let app = App::demo(registry).await;
+    let first = app.page("/labels").await;
+    assert!(first.contains("Labels found: <strong>300</strong> — page 1 / 6"), "{first}");
+    let numbers = result_numbers(&first);
+    assert_eq!(numbers.len(), 50);
+    assert_eq!(numbers[0], "JC1-2026-900000001");
+    assert!(first.contains("<a href=\"/labels?page=2\" rel=\"next\">"));
+    assert!(first.contains("<a href=\"/labels?page=6\">"), "a link to the last page");
+    assert!(!first.contains("rel=\"prev\""));
+
+    // Every label once, over the pages.
+    let mut seen = numbers;
+    for page in 2..=6 {
+        let html = app.page(&format!("/labels?page={page}")).await;
+        seen.extend(result_numbers(&html));
+    }
+    assert_eq!(seen.len(), 300);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 300, "no label twice");
+    let last = app.page("/labels?page=6").await;
+    assert!(last.contains("<a href=\"/labels?page=5\" rel=\"prev\">") && !last.contains("rel=\"next\""));
+    let beyond = app.page("/labels?page=7").await;
+    assert!(result_numbers(&beyond).is_empty() && beyond.contains("No label matches"));
+
+    // Filters narrow the results, keep their values in the form and in the page links.
+    let revoked = app.page("/labels?status=revoked&lang=en").await;
+    let numbers = result_numbers(&revoked);
+    assert_eq!(numbers, ["JC1-2026-900000097", "JC1-2026-900000194", "JC1-2026-900000291"]);
+    assert_eq!(revoked.matches("<span class=\"status status-revoked\">revoked</span>").count(), 3);
+    assert!(revoked.contains("<option value=\"revoked\" selected>"));
+
+    let routers = app.page("/labels?product_type=router&level=1&status=").await;
+    let count = result_numbers(&routers).len();
+    assert!(count > 0 && routers.matches("<td>Routers and Wi-Fi access points</td>").count() == count, "{routers}");
+    assert!(routers.contains("<option value=\"router\" selected>"));
+    assert!(!routers.contains("<td>Home appliances</td>"));
+
+    let vendor = app.page("/labels?vendor=Demo+Vendor+002+%28fictional%29&q=Demo+product").await;
+    assert!(vendor.contains("Labels found: <strong>3</strong>"), "{vendor}");
+    assert!(vendor.contains("value=\"Demo Vendor 002 (fictional)\""));
+
+    let many = app.page("/labels?q=Demo&status=valid").await;
+    assert!(many.contains("<a href=\"/labels?q=Demo&#38;status=valid&#38;page=2\" rel=\"next\">"), "{many}");
+
+    // A label number typed into the search box goes to its page.
+    let reply = app.get(&format!("/labels?q={}", LABEL.to_lowercase())).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.header("location"), format!("/labels/{LABEL}"));
+    let unknown = app.page("/labels?q=JC1-2026-999999999").await;
+    assert!(unknown.contains("No label is registered under the number <span class=\"mono\">JC1-2026-999999999</span>"));
+
+    // Bad filters are a 400 that names the parameter, in the page's language.
+    for (uri, start) in [
+        ("/labels?status=bogus", "status: `bogus` is not a status"),
+        ("/labels?level=5", "level: `5` is not a level"),
+        ("/labels?page=0", "page: `0` is not a page number"),
+        ("/labels?page=x", "page: `x` is not a page number"),
+        ("/labels?product_type=toaster", "product_type: `toaster` is not a product type"),
+    ] {
+        let reply = app.get(uri).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(reply.text().contains(start), "{uri}: {}", reply.text());
+    }
+    let japanese = app.get("/labels?status=bogus&lang=ja").await;
+    assert!(japanese.text().contains("status: `bogus` は状態ではありません"));
+}
+on_both!(search_filters_and_pagination);
+
+async fn api_shapes_and_errors(registry: &Registry) {
+    let app = App::demo(registry).await;
+    let label = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    let keys: Vec<&str> = label.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "number",
+            "valid",
+            "status",
+            "state",
+            "level",
+            "scheme_version",
+            "assurance",
+            "issued",
+            "expires",
+            "support_end",
+            "vendor",
+            "product",
+            "model",
+            "firmware",
+            "product_type",
+            "vulnerability_contact",
+            "page_url",
+            "qr_png_url",
+            "qr_svg_url",
+            "checked_at"
+        ]
+    );
+    assert_eq!(label["number"], LABEL);
+    assert_eq!(label["state"], "active");
+    assert_eq!(label["assurance"], "self-declared");
+    assert_eq!(label["level"], "1");
+    assert_eq!(label["vendor"], "Demo Vendor 059 (fictional)");
+    assert_eq!(label["page_url"], format!("{BASE}/labels/{LABEL}"));
+    assert_eq!(label["qr_png_url"], format!("{BASE}/labels/{LABEL}/qr.png"));
+    assert_eq!(label["checked_at"], TODAY.to_string());
+    let reply = app.get(&format!("/api/v1/labels/{LABEL}")).await;
+    assert_eq!(reply.header("access-control-allow-origin"), "*");
+
+    let list = app.json("/api/v1/labels", StatusCode::OK).await;
+    assert_eq!(
+        (list["total"].as_i64(), list["offset"].as_i64(), list["limit"].as_i64()),
+        (Some(300), Some(0), Some(50))
+    );
+    assert_eq!(list["labels"].as_array().unwrap().len(), 50);
+    let one = app.json("/api/v1/labels?offset=176&limit=1", StatusCode::OK).await;
+    assert_eq!(one["labels"][0], label, "a label reads the same in a list");
+    let tail = app.json("/api/v1/labels?offset=250&limit=200", StatusCode::OK).await;
+    assert_eq!(tail["labels"].as_array().unwrap().len(), 50);
+    assert_eq!(tail["labels"][49]["number"], "JC1-2026-900000300");
+    let revoked = app.json("/api/v1/labels?status=revoked&limit=10", StatusCode::OK).await;
+    assert_eq!(revoked["total"], 3);
+    assert!(revoked["labels"].as_array().unwrap().iter().all(|l| l["status"] == "revoked" && l["valid"] == false));
+    let routers =
+        app.json("/api/v1/labels?product_type=router&vendor=Demo%20Vendor%20001%20(fictional)", StatusCode::OK).await;
+    assert!(routers["labels"].as_array().unwrap().iter().all(|l| l["product_type"] == "router"));
+    let empty = app.json("/api/v1/labels?q=&status=&limit=", StatusCode::OK).await;
+    assert_eq!(empty["total"], 300, "empty values are no filter");
+
+    for (uri, start) in [
+        ("/api/v1/labels?limit=201", "limit: `201` is not a whole number from 1 to 200"),
+        ("/api/v1/labels?limit=0", "limit: `0`"),
+        ("/api/v1/labels?limit=ten", "limit: `ten`"),
+        ("/api/v1/labels?offset=-1", "offset: `-1` is not a whole number of 0 or more"),
+        ("/api/v1/labels?status=fine", "status: `fine` is not a status"),
+        ("/api/v1/labels?level=9", "level: `9` is not a level"),
+        ("/api/v1/labels?product_type=toaster", "product_type: `toaster`"),
+        ("/api/v1/labels?stauts=valid", "the query string cannot be read"),
+        ("/api/v1/changes?limit=1001", "limit: `1001` is not a whole number from 1 to 1000"),
+        ("/api/v1/changes?since=yesterday", "since: `yesterday` is neither a sequence number nor an RFC 3339 time"),
+        ("/api/v1/changes?since=-3", "since: `-3` is negative"),
+    ] {
+        let json = app.json(uri, StatusCode::BAD_REQUEST).await;
+        assert!(error_message(&json).starts_with(start), "{uri}: {json}");
+        assert_eq!(json["error"]["status"], 400);
+    }
+    let unknown = app.json("/api/v1/labels?stauts=valid", StatusCode::BAD_REQUEST).await;
+    assert!(error_message(&unknown).contains("stauts"), "the unknown parameter is named: {unknown}");
+}
+on_both!(api_shapes_and_errors);
+
+async fn the_changes_feed_pages_with_next(registry: &Registry) {
+    let app = App::demo(registry).await;
+    let mut since = 0;
+    let mut seen = Vec::new();
+    loop {
+        let page = app.json(&format!("/api/v1/changes?since={since}&limit=128"), StatusCode::OK).await;
+        let events = page["events"].as_array().unwrap().clone();
+        let next = page["next"].as_i64().unwrap();
+        if events.is_empty() {
+            assert_eq!(next, since, "nothing new: poll again from the same place");
+            break;
+        }
+        assert!(events.len() <= 128);
+        assert_eq!(events.last().unwrap()["seq"].as_i64(), Some(next));
+        seen.extend(events);
+        since = next;
+    }
+    assert_eq!(seen.len(), 300, "one issued event per demo label");
+    let first = seen[0].as_object().unwrap();
+    assert_eq!(first.keys().map(String::as_str).collect::<Vec<_>>(), ["seq", "label", "kind", "status", "at"]);
+    assert_eq!(seen[0]["kind"], "issued");
+    assert_eq!(seen[0]["status"], "valid");
+    assert_eq!(seen[0]["at"], "2026-11-18T11:06:40Z");
+    let seqs: Vec<i64> = seen.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order, no repeats");
+
+    // The default page, and `since` as a time: the events recorded at or after it.
+    let default = app.json("/api/v1/changes", StatusCode::OK).await;
+    assert_eq!(default["events"].as_array().unwrap().len(), 100);
+    assert_eq!(default["events"][0]["seq"], seqs[0]);
+    let at_now = app.json("/api/v1/changes?since=2026-11-18T20:06:40%2B09:00&limit=5", StatusCode::OK).await;
+    assert_eq!(at_now["events"][0]["seq"], seqs[0]);
+    let unencoded_plus = app.json("/api/v1/changes?since=2026-11-18T20:06:40+09:00&limit=5", StatusCode::OK).await;
+    assert_eq!(unencoded_plus, at_now, "an unencoded + in the offset still reads");
+    let later = app.json("/api/v1/changes?since=2026-11-18T11:06:41Z", StatusCode::OK).await;
+    assert!(later["events"].as_array().unwrap().is_empty());
+    assert_eq!(later["next"].as_i64(), seqs.last().copied(), "a poller starting now gets what comes next");
+
+    // The calendar's changes arrive in the feed once the sweep records them.
+    app.clock.set_today(date(2027, 6, 1));
+    let recorded = registry.sweep(app.clock.today(), NOW + 1).await.unwrap();
+    assert!(recorded > 0);
+    let news = app.json(&format!("/api/v1/changes?since={}&limit=1000", later["next"]), StatusCode::OK).await;
+    let news = news["events"].as_array().unwrap();
+    assert_eq!(news.len(), recorded);
+    assert!(news.iter().all(|e| (e["kind"] == "expired" && e["status"] == "expired")
+        || (e["kind"] == "support-ended" && e["status"] == "support-ended")));
+}
+on_both!(the_changes_feed_pages_with_next);
+
+async fn what_a_vendor_typed_comes_out_escaped(registry: &Registry) {
+    let app = App::demo(registry).await;
+    let name = "<script>alert('x')</script> & \"Cam\"";
+    sqlx::query("UPDATE labels SET product_name = $1, vulnerability_contact = $2 WHERE number = $3")
+        .bind(name)
+        .bind("javascript:alert(1)")
+        .bind(LABEL)
+        .execute(registry.pool())
+        .await
+        .unwrap();
+    let page = app.page(&format!("/labels/{LABEL}")).await;
+    assert!(!page.contains("<script"), "{page}");
+    assert!(
+        page.contains("<h1>&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62; &#38; &#34;Cam&#34;</h1>"),
+        "{page}"
+    );
+    assert!(!page.contains("href=\"javascript:"), "a contact that is not https: or mailto: is text, not a link");
+    assert!(page.contains("<span class=\"mono\">javascript:alert(1)</span>"));
+    let results = app.page("/labels?q=script").await;
+    assert!(!results.contains("<script") && results.contains("&#60;script&#62;"), "{results}");
+    let search_box = app.page("/labels?q=%3Cscript%3E%22").await;
+    assert!(!search_box.contains("<script") && search_box.contains("value=\"&#60;script&#62;&#34;\""), "{search_box}");
+    let json = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    assert_eq!(json["product"], name, "JSON carries the text as it is");
+}
+on_both!(what_a_vendor_typed_comes_out_escaped);
+
+// -------------------------------------------------------------------------------------------
+// The OpenAPI document
+
+async fn served_document(app: &App) -> Value {
+    app.json("/api/openapi.json", StatusCode::OK).await
+}
+
+/// The served document is the committed `openapi.json`; `UPDATE_OPENAPI=1` rewrites the file.
+#[tokio::test]
+async fn the_openapi_document_is_committed() {
+    let (registry, db) = open("sqlite").await.unwrap();
+    let app = App::new(&registry);
+    let served = serde_json::to_string_pretty(&served_document(&app).await).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &served).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    db.drop_database(registry).await;
+    assert!(
+        committed == served,
+        "{} differs from the served document: review the API change, then run UPDATE_OPENAPI=1 cargo test -p tekigo-web --test public",
+        path.display()
+    );
+}
+
+/// Every path the router serves under `/api/v1` is documented, and every documented path is
+/// served (a request reaches a handler, not the fallback).
+#[tokio::test]
+async fn every_api_path_is_documented_and_served() {
+    let (registry, db) = open("sqlite").await.unwrap();
+    let app = App::demo(&registry).await;
+    let document = served_document(&app).await;
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(document["servers"][0]["url"], BASE);
+    assert_eq!(document["info"]["title"], "tekigo registry API");
+    let documented: Vec<&str> = document["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    let served = tekigo_web::api::v1_paths();
+    for path in &served {
+        assert!(documented.contains(path), "{path} is served but not in the OpenAPI document");
+    }
+    for path in &documented {
+        assert!(served.contains(path), "{path} is documented but not served");
+        let uri = path.replace("{number}", LABEL);
+        let reply = app.get(&uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert!(document["paths"][path]["get"]["responses"]["200"].is_object(), "{path}");
+    }
+    db.drop_database(registry).await;
+}
