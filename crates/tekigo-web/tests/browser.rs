@@ -35,6 +35,7 @@ impl Drop for Driver {
 }
 
 /// ChromeDriver on a free loopback port, or `None` when it is not installed (and not required).
+#[allow(clippy::print_stderr)] // the one line that says why the test did nothing
 fn start_chromedriver() -> Option<(Driver, u16)> {
     let binary =
         ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| Path::new(p).exists());
@@ -137,7 +138,7 @@ fn decode_qr(png_bytes: &[u8]) -> String {
             _ => row[x],
         }
     };
-    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| luma(x, y));
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, luma);
     let grids = image.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code in the image");
     grids[0].decode().unwrap().1
