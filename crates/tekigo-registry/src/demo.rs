@@ -120,6 +120,9 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    // Fresh statistics, so the planners pick the vendor index over the product-type index for a
+    // vendor's labels (on a million SQLite labels: 2 ms instead of 160 ms).
+    sqlx::query("ANALYZE").execute(pool).await?;
     Ok(made)
 }
 

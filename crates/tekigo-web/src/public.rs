@@ -19,7 +19,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jiff::civil::Date;
 use serde::Deserialize;
-use tekigo_criteria::{Catalog, Lang};
+use tekigo_criteria::{Catalog, Lang, Sector};
 use tekigo_registry::rules::{self, Assurance, Status};
 use tekigo_registry::store::{Label, LabelEvent, Search};
 
@@ -158,11 +158,18 @@ pub(crate) struct Choice {
     selected: bool,
 }
 
+/// Options under a heading (`<optgroup>`).
+pub(crate) struct ChoiceGroup {
+    label: &'static str,
+    choices: Vec<Choice>,
+}
+
 /// The search form, on the home page and above the results.
 pub(crate) struct SearchForm {
     q: String,
     vendor: String,
-    product_types: Vec<Choice>,
+    /// Consumer, then industrial: some titles ("Cameras") only read right under their sector.
+    product_types: Vec<ChoiceGroup>,
     levels: Vec<Choice>,
     statuses: Vec<Choice>,
 }
@@ -170,19 +177,27 @@ pub(crate) struct SearchForm {
 impl SearchForm {
     fn new(catalog: &Catalog, lang: Lang, filters: &Filters) -> SearchForm {
         let scheme = catalog.scheme(SCHEME).ok();
-        let product_types = scheme
-            .map(|scheme| {
-                scheme
-                    .product_types
+        let sectors = [
+            (Sector::Consumer, t(lang, "Consumer products", "民生用機器")),
+            (Sector::Industrial, t(lang, "Industrial and enterprise products", "産業用・業務用機器")),
+        ];
+        let product_types = sectors
+            .into_iter()
+            .map(|(sector, label)| ChoiceGroup {
+                label,
+                choices: scheme
                     .iter()
+                    .flat_map(|scheme| &scheme.product_types)
+                    .filter(|t| t.sector == sector)
                     .map(|t| Choice {
                         value: t.id.clone(),
                         label: t.title.get(lang).to_owned(),
                         selected: filters.product_type.as_deref() == Some(t.id.as_str()),
                     })
-                    .collect()
+                    .collect(),
             })
-            .unwrap_or_default();
+            .filter(|group| !group.choices.is_empty())
+            .collect();
         let levels = ["1", "2", "3", "4"]
             .into_iter()
             .map(|level| Choice {

@@ -197,6 +197,7 @@ async fn home_page_says_how_to_load_demo_labels_when_empty(registry: &Registry) 
     assert!(filled.contains("登録されているラベル: <strong>300</strong>"), "{filled}");
     // The product types offered are the catalog's, with their titles.
     assert!(filled.contains("<option value=\"network-camera\">ネットワークカメラ</option>"));
+    assert!(filled.contains("<optgroup label=\"産業用・業務用機器\">"), "grouped by sector");
     assert!(app.page("/").await.contains("Labels in the registry: <strong>300</strong>"));
 }
 on_both!(home_page_says_how_to_load_demo_labels_when_empty);
