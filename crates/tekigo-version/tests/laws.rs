@@ -20,7 +20,9 @@ fn version(scheme: Scheme) -> BoxedStrategy<String> {
         }
         // Realistic versions: Maven's own order is not total on arbitrary strings (see maven.rs).
         Scheme::Maven => {
-            "[0-2]{1,2}(\\.[0-2]{1,2}){0,3}([.-]?(alpha|beta|milestone|a|b|m|rc|cr|snapshot|ga|final|release|sp|foo)[0-2]{0,2})?(-[0-2]{1,2})?(-SNAPSHOT)?"
+            // A qualifier after `.` that is neither last nor followed by a digit (`2.a-0`) is a
+            // bare item, below every nested list: there Maven's order has cycles (maven.rs).
+            "[0-2]{1,2}(\\.[0-2]{1,2}){0,3}(-?(alpha|beta|milestone|rc|cr|snapshot|ga|final|release|sp|foo)[0-2]{0,2}|[.-]?(a|b|m)[0-2]{1,2})?(-[0-2]{1,2})?(-SNAPSHOT)?|[0-2]{1,2}(\\.[0-2]{1,2}){1,3}\\.(release|final|ga|sp|foo)"
         }
         Scheme::Debian => "([0-2]:)?[0-2][0-2a-c.+~]{0,6}(-[0-2a-c.+~]{1,4})?",
         Scheme::Alpine => {
