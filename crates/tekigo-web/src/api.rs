@@ -324,7 +324,7 @@ async fn get_label(
         ));
     }
     let today = state.clock.today();
-    match state.registry.label(&number, today).await {
+    match state.labels.label(&state.registry, &number, today).await {
         Ok(Some(label)) => Ok(Json(label_json(&state, label, &today.to_string()))),
         Ok(None) => Err(WebError::new(
             StatusCode::NOT_FOUND,

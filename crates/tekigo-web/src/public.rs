@@ -613,7 +613,7 @@ async fn find_label(
         )
         .in_lang(lang));
     }
-    match state.registry.label(&number, state.clock.today()).await {
+    match state.labels.label(&state.registry, &number, state.clock.today()).await {
         Ok(Some(label)) => Ok(label),
         Ok(None) => Err(WebError::new(
             StatusCode::NOT_FOUND,
@@ -632,7 +632,8 @@ async fn label_page(
     number: Result<Path<String>, PathRejection>,
 ) -> Result<Html<String>, WebError> {
     let label = find_label(&state, number, lang).await?;
-    let events = state.registry.label_events(&label.number).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+    let events =
+        state.labels.events(&state.registry, &label.number).await.map_err(|e| WebError::from(e).in_lang(lang))?;
     let catalog = state.registry.catalog();
     let today = state.clock.today();
     let level_summary = catalog

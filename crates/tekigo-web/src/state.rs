@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tekigo_registry::Registry;
 
 use crate::auth::LoginThrottle;
+use crate::cache::LabelCache;
 use crate::clock::Clock;
 
 #[derive(Clone)]
@@ -16,11 +17,19 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Failed log-ins per e-mail, against password guessing.
     pub logins: Arc<LoginThrottle>,
+    /// The labels the public reads most, for two seconds.
+    pub labels: Arc<LabelCache>,
 }
 
 impl AppState {
     pub fn new(registry: Registry, clock: Clock, base_url: &str) -> AppState {
-        AppState { registry, clock, base_url: Arc::from(base_url.trim_end_matches('/')), logins: Arc::default() }
+        AppState {
+            registry,
+            clock,
+            base_url: Arc::from(base_url.trim_end_matches('/')),
+            logins: Arc::default(),
+            labels: Arc::default(),
+        }
     }
 
     /// The product page of a label: what its QR code encodes.

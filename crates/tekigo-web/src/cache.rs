@@ -1,0 +1,63 @@
+//! A short-lived cache of the labels the public reads most: the product page a QR code leads to
+//! and the API's lookup. A label changes rarely, but its page is read by every scan; a cached row
+//! lives two seconds, so a decision made in any process sharing the database shows within two
+//! seconds everywhere. The status is recomputed from the cached state and dates on every read, so
+//! expiry and end of support never wait for the cache (SCHEME §5.1).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+use tekigo_registry::rules;
+use tekigo_registry::store::{Label, LabelEvent};
+use tekigo_registry::{Registry, RegistryError};
+
+const TTL: Duration = Duration::from_secs(2);
+/// Beyond this many entries the cache starts afresh (a cheap bound on memory).
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Default)]
+pub struct LabelCache {
+    labels: Mutex<HashMap<String, (Instant, Label)>>,
+    events: Mutex<HashMap<String, (Instant, Arc<Vec<LabelEvent>>)>>,
+}
+
+fn fresh<T: Clone>(map: &Mutex<HashMap<String, (Instant, T)>>, key: &str) -> Option<T> {
+    let map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    map.get(key).filter(|(at, _)| at.elapsed() < TTL).map(|(_, value)| value.clone())
+}
+
+fn keep<T>(map: &Mutex<HashMap<String, (Instant, T)>>, key: &str, value: T) {
+    let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+    map.insert(key.to_owned(), (Instant::now(), value));
+}
+
+impl LabelCache {
+    /// The label with its status on `today`; unknown labels are not cached.
+    pub async fn label(&self, registry: &Registry, number: &str, today: Date) -> Result<Option<Label>, RegistryError> {
+        if let Some(mut label) = fresh(&self.labels, number) {
+            if let (Ok(expires), Ok(support_end)) = (label.expires.parse(), label.support_end.parse()) {
+                label.status = rules::status_on(label.state, today, expires, support_end);
+                return Ok(Some(label));
+            }
+        }
+        let label = registry.label(number, today).await?;
+        if let Some(label) = &label {
+            keep(&self.labels, number, label.clone());
+        }
+        Ok(label)
+    }
+
+    pub async fn events(&self, registry: &Registry, number: &str) -> Result<Arc<Vec<LabelEvent>>, RegistryError> {
+        if let Some(events) = fresh(&self.events, number) {
+            return Ok(events);
+        }
+        let events = Arc::new(registry.label_events(number).await?);
+        keep(&self.events, number, Arc::clone(&events));
+        Ok(events)
+    }
+}
