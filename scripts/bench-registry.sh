@@ -106,7 +106,7 @@ done
 # One wrk run: "requests/s p99".
 measure() {
   local out
-  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$1")
+  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency ${2:+-s "$2"} "$1")
   echo "$out" >&2
   local rps p99 errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
@@ -114,6 +114,19 @@ measure() {
   errors=$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | paste -sd';' || true)
   echo "$rps|$p99|${errors:-none}"
 }
+
+# Random labels: every request names another of the million (the cache rarely helps), the read
+# path a real population of QR scans takes. Demo numbers are JC1-<year>-9<product id, 8 digits>.
+year=$(cut -d- -f2 <<<"$number")
+for kind in api page; do
+  prefix=$([[ $kind == api ]] && echo "/api/v1/labels/" || echo "/labels/")
+  cat >"$work/random-$kind.lua" <<LUA
+math.randomseed(42)
+request = function()
+  return wrk.format("GET", string.format("${prefix}JC1-${year}-%09d", 900000000 + math.random(1, $labels)))
+end
+LUA
+done
 
 rows=()
 for target in "JSON /api/v1/labels/$number|api/v1/labels/$number|label.json" \
@@ -126,6 +139,12 @@ for target in "JSON /api/v1/labels/$number|api/v1/labels/$number|label.json" \
   echo "wrk: nginx static $file" >&2
   IFS='|' read -r rps p99 errors <<<"$(measure "http://127.0.0.1:$nginx_port/$file")"
   rows+=("| $name | nginx, static copy | $size | $rps | $p99 | $errors |")
+done
+for kind in api page; do
+  name=$([[ $kind == api ]] && echo "JSON, a random label each request" || echo "page, a random label each request")
+  echo "wrk: tekigo $name" >&2
+  IFS='|' read -r rps p99 errors <<<"$(measure "http://127.0.0.1:$port/" "$work/random-$kind.lua")"
+  rows+=("| $name | tekigo ($backend) | ~ | $rps | $p99 | $errors |")
 done
 
 echo
