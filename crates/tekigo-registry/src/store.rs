@@ -14,7 +14,6 @@ use ed25519_dalek::VerifyingKey;
 use ed25519_dalek::pkcs8::DecodePublicKey;
 use jiff::civil::Date;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use tekigo_criteria::{Catalog, Text};
@@ -211,7 +210,7 @@ fn random_token(prefix: &str) -> String {
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    tekigo_assess::folder::sha256_hex(token.as_bytes())
 }
 
 /// The SQLite URL of a data folder: `DIR/registry.sqlite`, created when missing.
