@@ -17,18 +17,21 @@ const TTL: Duration = Duration::from_secs(2);
 /// Beyond this many entries the cache starts afresh (a cheap bound on memory).
 const MAX_ENTRIES: usize = 100_000;
 
+/// Values by label number, with when each was read.
+type Timed<T> = Mutex<HashMap<String, (Instant, T)>>;
+
 #[derive(Default)]
 pub struct LabelCache {
-    labels: Mutex<HashMap<String, (Instant, Label)>>,
-    events: Mutex<HashMap<String, (Instant, Arc<Vec<LabelEvent>>)>>,
+    labels: Timed<Label>,
+    events: Timed<Arc<Vec<LabelEvent>>>,
 }
 
-fn fresh<T: Clone>(map: &Mutex<HashMap<String, (Instant, T)>>, key: &str) -> Option<T> {
+fn fresh<T: Clone>(map: &Timed<T>, key: &str) -> Option<T> {
     let map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     map.get(key).filter(|(at, _)| at.elapsed() < TTL).map(|(_, value)| value.clone())
 }
 
-fn keep<T>(map: &Mutex<HashMap<String, (Instant, T)>>, key: &str, value: T) {
+fn keep<T>(map: &Timed<T>, key: &str, value: T) {
     let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if map.len() >= MAX_ENTRIES {
         map.clear();
@@ -39,11 +42,11 @@ fn keep<T>(map: &Mutex<HashMap<String, (Instant, T)>>, key: &str, value: T) {
 impl LabelCache {
     /// The label with its status on `today`; unknown labels are not cached.
     pub async fn label(&self, registry: &Registry, number: &str, today: Date) -> Result<Option<Label>, RegistryError> {
-        if let Some(mut label) = fresh(&self.labels, number) {
-            if let (Ok(expires), Ok(support_end)) = (label.expires.parse(), label.support_end.parse()) {
-                label.status = rules::status_on(label.state, today, expires, support_end);
-                return Ok(Some(label));
-            }
+        if let Some(mut label) = fresh(&self.labels, number)
+            && let (Ok(expires), Ok(support_end)) = (label.expires.parse(), label.support_end.parse())
+        {
+            label.status = rules::status_on(label.state, today, expires, support_end);
+            return Ok(Some(label));
         }
         let label = registry.label(number, today).await?;
         if let Some(label) = &label {
