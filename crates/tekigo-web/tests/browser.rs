@@ -3,7 +3,7 @@
 //! ChromeDriver is missing, unless `TEKIGO_REQUIRE_BROWSER=1` (CI), where that fails.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,9 +13,6 @@ use ed25519_dalek::pkcs8::EncodePublicKey;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use fantoccini::{Client, ClientBuilder, Locator};
 use jiff::civil::date;
-use tekigo_assess::declaration::DeclarationKind;
-use tekigo_assess::declare::{self, Parts};
-use tekigo_assess::folder::Assessment;
 use tekigo_registry::Registry;
 use tekigo_registry::store::Role;
 use tekigo_web::{AppState, Clock};
@@ -73,33 +70,6 @@ async fn browser(port: u16) -> Client {
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("a WebDriver session with headless Chromium")
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
-}
-
-/// The sample camera's signed declaration and SBOM, written to files for the upload form.
-fn signed_sample(key: &SigningKey, dir: &Path) -> (PathBuf, PathBuf) {
-    let catalog = tekigo_criteria::builtin().unwrap();
-    let assessment = Assessment::load(&repo("examples/sample-camera"), &catalog).unwrap();
-    let evaluation = assessment.evaluate(&catalog, date(2026, 11, 26)).unwrap();
-    let scope = assessment.scope(&catalog).unwrap();
-    let declaration = declare::build(Parts {
-        kind: DeclarationKind::SelfDeclaration,
-        scheme: scope.scheme_ref(),
-        assessed_against: None,
-        product: &assessment.file.product,
-        declarant: &assessment.file.declarant,
-        requirements: evaluation.requirements,
-        vulnerabilities: evaluation.vulnerabilities,
-        evidence: &assessment.evidence,
-        issued: "2026-11-26T01:00:00Z",
-    });
-    let folder = dir.join("declaration");
-    let (declaration, _) = tekigo_assess::publish::publish(declaration, key, &folder, &assessment.dir).unwrap();
-    let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).unwrap();
-    (folder.join("declaration.json"), folder.join(&sbom.name))
 }
 
 /// A plain HTTP GET on loopback: the bytes the server sends, for the QR image.
@@ -204,7 +174,7 @@ async fn vendor_signs_up_submits_reviewer_approves_and_the_label_expires() {
     tokio::spawn(tekigo_web::serve(listener, state));
 
     let key = SigningKey::from_bytes(&[5; 32]);
-    let (declaration, sbom) = signed_sample(&key, work.path());
+    let (declaration, sbom) = tekigo_testkit::signed_sample_files(&key, "2.4.1", work.path());
     let public_key = key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap();
 
     let client = browser(driver_port).await;

@@ -5,7 +5,6 @@
 //! a reachable server the PostgreSQL half is skipped, unless `TEKIGO_REQUIRE_POSTGRES=1` (CI).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -13,148 +12,19 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use ed25519_dalek::SigningKey;
-use ed25519_dalek::pkcs8::EncodePublicKey;
-use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use jiff::civil::{Date, date};
-use tekigo_assess::declaration::DeclarationKind;
-use tekigo_assess::declare::{self, Parts};
-use tekigo_assess::folder::Assessment;
 use tekigo_registry::Registry;
 use tekigo_registry::rules::Status;
 use tekigo_registry::store::Role;
 use tekigo_web::{AppState, Clock};
 use tower::ServiceExt;
 
-const TODAY: Date = date(2026, 11, 26);
+use tekigo_testkit::{TODAY, count, on_both, public_pem, signed_sample};
+
 const PASSWORD: &str = "correct horse battery";
 const REVIEWER_PASSWORD: &str = "reviewer password 1";
 
-fn catalog() -> Arc<tekigo_criteria::Catalog> {
-    Arc::new(tekigo_criteria::builtin().expect("the built-in catalog loads"))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Databases (as in crates/tekigo-registry/tests/store.rs)
-
-/// A database of each kind, fresh for one test.
-enum Db {
-    // Held so the folder lives as long as the database.
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-async fn open(kind: &str) -> Option<(Registry, Db)> {
-    match kind {
-        "sqlite" => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = tekigo_registry::store::default_url(dir.path());
-            Some((Registry::open(&url, catalog()).await.unwrap(), Db::Sqlite(dir)))
-        }
-        _ => {
-            let admin_url = std::env::var("TEKIGO_TEST_POSTGRES")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            sqlx::any::install_default_drivers();
-            let admin = match sqlx::AnyPool::connect(&admin_url).await {
-                Ok(pool) => pool,
-                Err(error) if std::env::var("TEKIGO_REQUIRE_POSTGRES").is_err() => {
-                    // The one line a skipped half leaves, so a run without a server says so.
-                    #[allow(clippy::print_stderr)]
-                    {
-                        eprintln!("skipping PostgreSQL: {admin_url}: {error}");
-                    }
-                    return None;
-                }
-                Err(error) => panic!("PostgreSQL is required (TEKIGO_REQUIRE_POSTGRES): {admin_url}: {error}"),
-            };
-            let mut suffix = [0u8; 6];
-            getrandom::fill(&mut suffix).unwrap();
-            let name = format!("tekigo_test_{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
-            admin.close().await;
-            let url = match admin_url.rsplit_once('/') {
-                Some((base, _)) => format!("{base}/{name}"),
-                None => panic!("{admin_url}: no database name"),
-            };
-            Some((Registry::open(&url, catalog()).await.unwrap(), Db::Postgres { admin_url, name }))
-        }
-    }
-}
-
-impl Db {
-    async fn drop_database(self, registry: Registry) {
-        registry.pool().close().await;
-        if let Db::Postgres { admin_url, name } = self
-            && let Ok(admin) = sqlx::AnyPool::connect(&admin_url).await
-        {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin).await;
-        }
-    }
-}
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let (registry, db) = super::open("sqlite").await.unwrap();
-                super::$name(&registry).await;
-                db.drop_database(registry).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some((registry, db)) = super::open("postgres").await {
-                    super::$name(&registry).await;
-                    db.drop_database(registry).await;
-                }
-            }
-        }
-    };
-}
-
-async fn count(registry: &Registry, table: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-        .fetch_one(registry.pool())
-        .await
-        .unwrap()
-}
-
 // ---------------------------------------------------------------------------------------------
 // What a vendor uploads
-
-fn repo(path: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
-}
-
-/// The sample camera's declaration, signed with `key`, and its SBOM.
-fn signed_sample(key: &SigningKey, firmware: &str) -> (Vec<u8>, Vec<u8>) {
-    let catalog = tekigo_criteria::builtin().unwrap();
-    let assessment = Assessment::load(&repo("examples/sample-camera"), &catalog).unwrap();
-    let evaluation = assessment.evaluate(&catalog, TODAY).unwrap();
-    let scope = assessment.scope(&catalog).unwrap();
-    let mut product = assessment.file.product.clone();
-    product.firmware_version = firmware.to_owned();
-    let declaration = declare::build(Parts {
-        kind: DeclarationKind::SelfDeclaration,
-        scheme: scope.scheme_ref(),
-        assessed_against: None,
-        product: &product,
-        declarant: &assessment.file.declarant,
-        requirements: evaluation.requirements,
-        vulnerabilities: evaluation.vulnerabilities,
-        evidence: &assessment.evidence,
-        issued: &format!("2026-11-26T0{}:00:00Z", firmware.len() % 10),
-    });
-    let out = tempfile::tempdir().unwrap();
-    let folder = out.path().join("declaration");
-    let (declaration, _) = tekigo_assess::publish::publish(declaration, key, &folder, &assessment.dir).unwrap();
-    let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).unwrap();
-    (std::fs::read(folder.join("declaration.json")).unwrap(), std::fs::read(folder.join(&sbom.name)).unwrap())
-}
-
-fn public_pem(key: &SigningKey) -> String {
-    key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap()
-}
 
 fn camera_form(firmware: &str) -> Vec<(&'static str, String)> {
     vec![

@@ -6,8 +6,6 @@
 //! Every scenario starts from 300 demo labels issued on a fixed day at a fixed time, with the
 //! registry's clock set to that day.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
@@ -18,91 +16,12 @@ use tekigo_registry::Registry;
 use tekigo_web::{AppState, Clock};
 use tower::ServiceExt;
 
-const TODAY: Date = date(2026, 11, 26);
-const NOW: i64 = 1_795_000_000;
+use tekigo_testkit::{NOW, TODAY, on_both};
 const BASE: &str = "https://registry.example";
 const DEMO_LABELS: i64 = 300;
 /// The label of the snapshots: a demo label valid on `TODAY` (until 2026-12-03, support until
 /// 2028-12-28).
 const LABEL: &str = "JC1-2026-900000177";
-
-fn catalog() -> Arc<tekigo_criteria::Catalog> {
-    Arc::new(tekigo_criteria::builtin().expect("the built-in catalog loads"))
-}
-
-/// A database of each kind, fresh for one test.
-enum Db {
-    // Held so the folder lives as long as the database.
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-// A skipped half is said on stderr, which the test harness shows.
-#[allow(clippy::print_stderr)]
-async fn open(kind: &str) -> Option<(Registry, Db)> {
-    match kind {
-        "sqlite" => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = tekigo_registry::store::default_url(dir.path());
-            Some((Registry::open(&url, catalog()).await.unwrap(), Db::Sqlite(dir)))
-        }
-        _ => {
-            let admin_url = std::env::var("TEKIGO_TEST_POSTGRES")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            sqlx::any::install_default_drivers();
-            let admin = match sqlx::AnyPool::connect(&admin_url).await {
-                Ok(pool) => pool,
-                Err(error) if std::env::var("TEKIGO_REQUIRE_POSTGRES").is_err() => {
-                    eprintln!("skipping PostgreSQL: {admin_url}: {error}");
-                    return None;
-                }
-                Err(error) => panic!("PostgreSQL is required (TEKIGO_REQUIRE_POSTGRES): {admin_url}: {error}"),
-            };
-            let mut suffix = [0u8; 6];
-            getrandom::fill(&mut suffix).unwrap();
-            let name = format!("tekigo_web_test_{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
-            admin.close().await;
-            let url = match admin_url.rsplit_once('/') {
-                Some((base, _)) => format!("{base}/{name}"),
-                None => panic!("{admin_url}: no database name"),
-            };
-            Some((Registry::open(&url, catalog()).await.unwrap(), Db::Postgres { admin_url, name }))
-        }
-    }
-}
-
-impl Db {
-    async fn drop_database(self, registry: Registry) {
-        registry.pool().close().await;
-        if let Db::Postgres { admin_url, name } = self
-            && let Ok(admin) = sqlx::AnyPool::connect(&admin_url).await
-        {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin).await;
-        }
-    }
-}
-
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let (registry, db) = super::open("sqlite").await.unwrap();
-                super::$name(&registry).await;
-                db.drop_database(registry).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some((registry, db)) = super::open("postgres").await {
-                    super::$name(&registry).await;
-                    db.drop_database(registry).await;
-                }
-            }
-        }
-    };
-}
 
 /// The registry's web service over `registry`, with its clock on `TODAY`.
 struct App {
@@ -583,7 +502,7 @@ async fn served_document(app: &App) -> Value {
 /// The served document is the committed `openapi.json`; `UPDATE_OPENAPI=1` rewrites the file.
 #[tokio::test]
 async fn the_openapi_document_is_committed() {
-    let (registry, db) = open("sqlite").await.unwrap();
+    let (registry, db) = tekigo_testkit::open("sqlite").await.unwrap();
     let app = App::new(&registry);
     let served = serde_json::to_string_pretty(&served_document(&app).await).unwrap() + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
@@ -603,7 +522,7 @@ async fn the_openapi_document_is_committed() {
 /// served (a request reaches a handler, not the fallback).
 #[tokio::test]
 async fn every_api_path_is_documented_and_served() {
-    let (registry, db) = open("sqlite").await.unwrap();
+    let (registry, db) = tekigo_testkit::open("sqlite").await.unwrap();
     let app = App::demo(&registry).await;
     let document = served_document(&app).await;
     assert_eq!(document["openapi"], "3.1.0");

@@ -1,0 +1,184 @@
+//! What the registry's and the web service's tests share, so each scenario file holds only its
+//! scenarios: a fresh registry on SQLite (a temporary file) or on PostgreSQL (a new database on
+//! the server at `TEKIGO_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`), the
+//! `on_both!` macro that runs one scenario on each, and the sample camera's signed declaration.
+//!
+//! Without a reachable PostgreSQL server its half is skipped with a line on stderr, unless
+//! `TEKIGO_REQUIRE_POSTGRES=1` (CI), where it fails. Only tests depend on this crate.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::EncodePublicKey;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use jiff::civil::{Date, date};
+use tekigo_assess::declaration::DeclarationKind;
+use tekigo_assess::declare::{self, Parts};
+use tekigo_assess::folder::Assessment;
+use tekigo_registry::Registry;
+
+/// The day every scenario starts on, and a Unix time on it.
+pub const TODAY: Date = date(2026, 11, 26);
+pub const NOW: i64 = 1_795_000_000;
+
+pub fn catalog() -> Arc<tekigo_criteria::Catalog> {
+    Arc::new(tekigo_criteria::builtin().expect("the built-in catalog loads"))
+}
+
+/// A database of one kind, fresh for one test; dropped by [`TestDb::drop_database`].
+pub enum TestDb {
+    // Held so the folder lives as long as the database.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+/// A fresh registry on `kind` (`"sqlite"` or `"postgres"`), or `None` when PostgreSQL is not
+/// reachable and not required.
+pub async fn open(kind: &str) -> Option<(Registry, TestDb)> {
+    let (url, db) = match kind {
+        "sqlite" => {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            (tekigo_registry::store::default_url(dir.path()), TestDb::Sqlite(dir))
+        }
+        _ => {
+            let (url, admin_url, name) = fresh_postgres_database().await?;
+            (url, TestDb::Postgres { admin_url, name })
+        }
+    };
+    Some((Registry::open(&url, catalog()).await.expect("the registry opens"), db))
+}
+
+/// A new, empty PostgreSQL database: its URL, the server's admin URL and the database's name.
+pub async fn fresh_postgres_database() -> Option<(String, String, String)> {
+    let admin_url =
+        std::env::var("TEKIGO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    sqlx::any::install_default_drivers();
+    let admin = match sqlx::AnyPool::connect(&admin_url).await {
+        Ok(pool) => pool,
+        Err(error) if std::env::var("TEKIGO_REQUIRE_POSTGRES").is_err() => {
+            // The one line a skipped half leaves, so a run without a server says so.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("skipping PostgreSQL: {admin_url}: {error}");
+            }
+            return None;
+        }
+        Err(error) => panic!("PostgreSQL is required (TEKIGO_REQUIRE_POSTGRES): {admin_url}: {error}"),
+    };
+    let mut suffix = [0u8; 6];
+    getrandom::fill(&mut suffix).expect("random bytes");
+    let name = format!("tekigo_test_{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("CREATE DATABASE");
+    admin.close().await;
+    let url = match admin_url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("{admin_url}: no database name"),
+    };
+    Some((url, admin_url, name))
+}
+
+impl TestDb {
+    pub async fn drop_database(self, registry: Registry) {
+        registry.pool().close().await;
+        if let TestDb::Postgres { admin_url, name } = self
+            && let Ok(admin) = sqlx::AnyPool::connect(&admin_url).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin).await;
+        }
+    }
+}
+
+/// `on_both!(scenario)` makes `scenario::sqlite` and `scenario::postgres` tests that each run
+/// `async fn scenario(registry: &Registry)` on a fresh database.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (registry, db) = $crate::open("sqlite").await.unwrap();
+                super::$name(&registry).await;
+                db.drop_database(registry).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some((registry, db)) = $crate::open("postgres").await {
+                    super::$name(&registry).await;
+                    db.drop_database(registry).await;
+                }
+            }
+        }
+    };
+}
+
+/// A row count, for "nothing was stored" checks.
+pub async fn count(registry: &Registry, table: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(registry.pool())
+        .await
+        .expect("COUNT(*)")
+}
+
+/// A path in the repository.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+}
+
+pub fn public_pem(key: &SigningKey) -> String {
+    key.verifying_key().to_public_key_pem(LineEnding::LF).expect("a PEM public key")
+}
+
+/// The sample camera's declaration for `firmware`, signed with `key` and written under `dir`:
+/// the paths of its `declaration.json` and SBOM, what a vendor uploads.
+pub fn signed_sample_files(key: &SigningKey, firmware: &str, dir: &Path) -> (PathBuf, PathBuf) {
+    signed_sample_files_as(key, None, firmware, dir)
+}
+
+/// [`signed_sample_files`] declared by `vendor` instead of the sample's own vendor.
+pub fn signed_sample_files_as(
+    key: &SigningKey,
+    vendor: Option<&str>,
+    firmware: &str,
+    dir: &Path,
+) -> (PathBuf, PathBuf) {
+    let catalog = tekigo_criteria::builtin().expect("the built-in catalog loads");
+    let assessment = Assessment::load(&repo("examples/sample-camera"), &catalog).expect("the sample loads");
+    let evaluation = assessment.evaluate(&catalog, TODAY).expect("the sample evaluates");
+    let scope = assessment.scope(&catalog).expect("the sample's scope");
+    let mut product = assessment.file.product.clone();
+    product.firmware_version = firmware.to_owned();
+    if let Some(vendor) = vendor {
+        vendor.clone_into(&mut product.vendor);
+    }
+    let declaration = declare::build(Parts {
+        kind: DeclarationKind::SelfDeclaration,
+        scheme: scope.scheme_ref(),
+        assessed_against: None,
+        product: &product,
+        declarant: &assessment.file.declarant,
+        requirements: evaluation.requirements,
+        vulnerabilities: evaluation.vulnerabilities,
+        evidence: &assessment.evidence,
+        // Different firmware, different second: two declarations never share an issue time.
+        issued: &format!("2026-11-26T0{}:00:00Z", firmware.len() % 10),
+    });
+    let folder = dir.join("declaration");
+    let (declaration, _) = tekigo_assess::publish::publish(declaration, key, &folder, &assessment.dir)
+        .expect("the sample's declaration is published");
+    let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
+    (folder.join("declaration.json"), folder.join(&sbom.name))
+}
+
+/// [`signed_sample_files`] as bytes: the declaration and the SBOM.
+pub fn signed_sample(key: &SigningKey, firmware: &str) -> (Vec<u8>, Vec<u8>) {
+    signed_sample_as(key, None, firmware)
+}
+
+/// [`signed_sample`] declared by `vendor`.
+pub fn signed_sample_as(key: &SigningKey, vendor: Option<&str>, firmware: &str) -> (Vec<u8>, Vec<u8>) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let (declaration, sbom) = signed_sample_files_as(key, vendor, firmware, out.path());
+    (std::fs::read(declaration).expect("declaration.json"), std::fs::read(sbom).expect("the SBOM"))
+}
