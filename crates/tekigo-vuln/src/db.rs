@@ -10,7 +10,7 @@ use serde::Serialize;
 pub const DB_FILE: &str = "vulndb.sqlite";
 
 /// Raise with every change to `SCHEMA`; an older database is rebuilt from a new import.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r"
 CREATE TABLE IF NOT EXISTS groups (
@@ -91,6 +91,12 @@ CREATE TABLE IF NOT EXISTS epss (
     score       REAL NOT NULL,
     percentile  REAL
 );
+-- The journal of what imports changed, one row per vulnerability group touched, so a registry
+-- re-checks only the components those groups name (schema 2).
+CREATE TABLE IF NOT EXISTS changes (
+    seq       INTEGER PRIMARY KEY,
+    group_id  INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sources (
     name         TEXT PRIMARY KEY,
     last_import  TEXT NOT NULL,
@@ -98,6 +104,39 @@ CREATE TABLE IF NOT EXISTS sources (
     items        INTEGER NOT NULL
 );
 ";
+
+/// What the imports after a point of the journal touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The last journal entry read: the next call starts after it.
+    pub last: i64,
+    /// Index keys of what the touched vulnerabilities affect.
+    pub keys: Vec<String>,
+    /// The touched vulnerabilities' IDs and aliases (a component that had a finding under one of
+    /// them is re-checked even when the advisory no longer names its package).
+    pub ids: Vec<String>,
+}
+
+/// The keys under which a registry indexes a component, matching [`VulnDb::changes_since`]:
+/// its package (from the purl), every CPE product, and, with neither, its name as a CPE product
+/// (the check matches such components by name).
+pub fn component_index_keys(component: &tekigo_sbom::Component) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(package) = component.purl.as_deref().and_then(crate::package::parse_purl) {
+        keys.push(format!("pkg:{}", package.key.0));
+    }
+    for cpe in &component.cpes {
+        if let Some(name) = crate::cpe::parse(cpe) {
+            keys.push(format!("cpe:{}", name.product));
+        }
+    }
+    if component.purl.is_none() && component.cpes.is_empty() {
+        keys.push(format!("cpe:{}", component.name.to_lowercase().replace(' ', "_")));
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -150,7 +189,13 @@ impl VulnDb {
         let has_tables: bool = conn
             .query_row("SELECT count(*) > 0 FROM sqlite_master WHERE name = 'groups'", [], |row| row.get(0))
             .map_err(wrap)?;
-        if has_tables && version != SCHEMA_VERSION {
+        if has_tables && version == 1 && create {
+            // Schema 2 only adds the change journal: older databases gain it in place.
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, group_id INTEGER NOT NULL); PRAGMA user_version = 2;",
+            )
+            .map_err(wrap)?;
+        } else if has_tables && version != SCHEMA_VERSION {
             return Err(DbError::Version { dir: dir.display().to_string(), found: version, expected: SCHEMA_VERSION });
         }
         if !has_tables {
@@ -161,6 +206,39 @@ impl VulnDb {
             conn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(wrap)?;
         }
         Ok(VulnDb { conn, dir: dir.to_owned() })
+    }
+
+    /// The last entry of the change journal (0 when empty): where a registry that has seen
+    /// everything so far starts reading.
+    pub fn last_change(&self) -> Result<i64, DbError> {
+        self.conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    /// What changed after journal entry `since`: the index keys of every package and CPE product
+    /// the touched vulnerabilities name (`pkg:<package key>`, `cpe:<product>`, see
+    /// [`component_index_keys`]), their IDs and aliases, and the last entry read.
+    pub fn changes_since(&self, since: i64) -> Result<Changes, DbError> {
+        let last = self.last_change()?;
+        let mut keys = std::collections::BTreeSet::new();
+        let mut ids = std::collections::BTreeSet::new();
+        let query = |sql: &str, prefix: &str, out: &mut std::collections::BTreeSet<String>| -> Result<(), DbError> {
+            let mut statement = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+            let rows = statement.query_map(params![since, last], |r| r.get::<_, String>(0)).map_err(|e| self.err(e))?;
+            for row in rows {
+                out.insert(format!("{prefix}{}", row.map_err(|e| self.err(e))?));
+            }
+            Ok(())
+        };
+        let touched = "SELECT DISTINCT group_id FROM changes WHERE seq > ?1 AND seq <= ?2";
+        query(
+            &format!("SELECT DISTINCT package_key FROM affected_packages WHERE group_id IN ({touched})"),
+            "pkg:",
+            &mut keys,
+        )?;
+        query(&format!("SELECT DISTINCT product FROM affected_cpes WHERE group_id IN ({touched})"), "cpe:", &mut keys)?;
+        query(&format!("SELECT alias FROM aliases WHERE group_id IN ({touched})"), "", &mut ids)?;
+        query(&format!("SELECT display_id FROM groups WHERE id IN ({touched})"), "", &mut ids)?;
+        Ok(Changes { last, keys: keys.into_iter().collect(), ids: ids.into_iter().collect() })
     }
 
     pub fn dir(&self) -> &Path {

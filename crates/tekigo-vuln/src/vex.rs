@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ImportError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VexStatus {
     NotAffected,
@@ -19,7 +19,7 @@ pub enum VexStatus {
 }
 
 /// One statement: a vulnerability, the products it speaks of (purls, bom-refs or CPEs), the status.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VexStatement {
     pub vulnerability: String,
     pub products: Vec<String>,

@@ -20,7 +20,9 @@ pub(super) fn import(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Res
     let line_offset = usize::from(score_date.is_some() || text.starts_with('#'));
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let tx = writer.tx();
-    tx.execute("DELETE FROM epss", [])?;
+    tx.execute_batch(
+        "DROP TABLE IF EXISTS temp.epss_before; CREATE TEMP TABLE epss_before AS SELECT * FROM epss; DELETE FROM epss;",
+    )?;
     let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO epss (cve, score, percentile) VALUES (?1, ?2, ?3)")?;
     let mut count = 0;
     for (index, row) in reader.records().enumerate() {
@@ -39,6 +41,7 @@ pub(super) fn import(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Res
         count += 1;
     }
     drop(insert);
+    writer.journal_table_diff("epss", "temp.epss_before", "score")?;
     writer.source("epss").inserted += count;
     if let Some(date) = score_date {
         writer.note_data_date("epss", &date);

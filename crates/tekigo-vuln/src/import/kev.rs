@@ -47,7 +47,9 @@ pub(super) fn import_csv(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) ->
 
 fn store(writer: &mut Writer<'_>, entries: Vec<Entry>, released: Option<String>) -> Result<(), Failure> {
     let tx = writer.tx();
-    tx.execute("DELETE FROM kev", [])?;
+    tx.execute_batch(
+        "DROP TABLE IF EXISTS temp.kev_before; CREATE TEMP TABLE kev_before AS SELECT * FROM kev; DELETE FROM kev;",
+    )?;
     let mut insert = tx.prepare_cached(
         "INSERT OR REPLACE INTO kev (cve, date_added, due_date, ransomware, name) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -56,6 +58,7 @@ fn store(writer: &mut Writer<'_>, entries: Vec<Entry>, released: Option<String>)
         insert.execute(params![entry.cve, entry.date_added, entry.due_date, entry.ransomware, entry.name])?;
     }
     drop(insert);
+    writer.journal_table_diff("kev", "temp.kev_before", "date_added, due_date")?;
     writer.source("kev").inserted += entries.len();
     if let Some(date) = released.or(newest) {
         writer.note_data_date("kev", &date);

@@ -174,6 +174,7 @@ impl Writer<'_> {
         }
         let group = self.merge_group(&record.ids)?;
         self.insert_rows(group, &record)?;
+        self.tx.prepare_cached("INSERT INTO changes (group_id) VALUES (?1)")?.execute(params![group])?;
         let summary = self.source(record.source);
         match outcome {
             Outcome::Inserted => summary.inserted += 1,
@@ -299,6 +300,20 @@ impl Writer<'_> {
                 .execute(params![display_id(&all), group])?;
         }
         Ok(group)
+    }
+
+    /// Journals the vulnerabilities whose row in `table` (keyed by `cve`) was added, removed or
+    /// changed since `snapshot` (a temporary copy taken before the table was replaced).
+    pub(crate) fn journal_table_diff(&self, table: &str, snapshot: &str, columns: &str) -> rusqlite::Result<()> {
+        self.tx.execute_batch(&format!(
+            "INSERT INTO changes (group_id)
+             SELECT DISTINCT a.group_id FROM aliases a JOIN (
+                 SELECT cve FROM (SELECT cve, {columns} FROM {table} EXCEPT SELECT cve, {columns} FROM {snapshot})
+                 UNION
+                 SELECT cve FROM (SELECT cve, {columns} FROM {snapshot} EXCEPT SELECT cve, {columns} FROM {table})
+             ) d ON d.cve = a.alias;
+             DROP TABLE {snapshot};"
+        ))
     }
 
     pub(crate) fn tx(&self) -> &Transaction<'_> {
