@@ -11,8 +11,11 @@ macro_rules! safe {
     };
 }
 
+pub mod cases;
 pub mod checks;
 pub mod demo;
+pub mod lifecycle;
+pub mod monitor;
 pub mod rules;
 pub mod store;
 

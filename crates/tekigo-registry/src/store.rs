@@ -19,6 +19,7 @@ use sqlx::{AnyPool, Row};
 use tekigo_criteria::{Catalog, Text};
 
 use crate::checks::{self, CheckResult, Expected};
+use crate::lifecycle::{Correction, Event, Lifecycle};
 use crate::rules::{self, Assurance, State, Status};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -41,7 +42,7 @@ pub enum RegistryError {
     Migration(#[from] sqlx::migrate::MigrateError),
 }
 
-fn invalid(en: impl Into<String>, ja: impl Into<String>) -> RegistryError {
+pub(crate) fn invalid(en: impl Into<String>, ja: impl Into<String>) -> RegistryError {
     RegistryError::Invalid(Text::new(en, ja))
 }
 
@@ -267,7 +268,7 @@ impl Registry {
         &self.pool
     }
 
-    async fn audit(
+    pub(crate) async fn audit(
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         now: i64,
         actor: &str,
@@ -894,7 +895,7 @@ impl Registry {
         Ok((row.try_get("declaration")?, row.try_get("sbom")?))
     }
 
-    fn require_reviewer(user: &User) -> Result<(), RegistryError> {
+    pub(crate) fn require_reviewer(user: &User) -> Result<(), RegistryError> {
         if matches!(user.role, Role::Reviewer | Role::Admin) {
             Ok(())
         } else {
@@ -953,17 +954,18 @@ impl Registry {
             ));
         }
         let product = self.product(reviewer, application.product_id).await?;
-        let (declaration_bytes, _) = self.application_files(reviewer, id).await?;
+        let (declaration_bytes, sbom_bytes) = self.application_files(reviewer, id).await?;
         let declaration: tekigo_assess::Declaration = serde_json::from_slice(&declaration_bytes).map_err(|error| {
             invalid(format!("stored declaration unreadable: {error}"), format!("保存された宣言書を読めません: {error}"))
         })?;
         let assurance = Assurance::for_level(&application.level);
         let support_end = day(&product.support_end)?;
         let mut tx = self.pool.begin().await?;
-        let existing = sqlx::query("SELECT number, first_evaluated, state FROM labels WHERE product_id = $1")
-            .bind(product.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let existing =
+            sqlx::query("SELECT number, first_evaluated, state, lifecycle FROM labels WHERE product_id = $1")
+                .bind(product.id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let (number, first_evaluated, event) = match &existing {
             Some(row) => {
                 let state: String = row.try_get("state")?;
@@ -994,55 +996,62 @@ impl Registry {
         let first_evaluated = if assurance == Assurance::SelfDeclared { today } else { first_evaluated };
         let expires = rules::expiry(assurance, today, support_end, first_evaluated)
             .map_err(|error| invalid(error.to_string(), "有効期間を計算できません（SCHEME §5.1）"))?;
-        if existing.is_some() {
-            sqlx::query(
-                "UPDATE labels SET application_id = $1, level = $2, scheme_version = $3, state = 'active', issued = $4, first_evaluated = $5, \
-                 expires = $6, support_end = $7, calendar_status = 'valid', product_name = $8, model = $9, firmware_version = $10, \
-                 product_type = $11, vulnerability_contact = $12, updated = $13 WHERE number = $14",
-            )
-            .bind(id)
-            .bind(&application.level)
-            .bind(&declaration.scheme.version)
-            .bind(today.to_string())
-            .bind(first_evaluated.to_string())
-            .bind(expires.to_string())
-            .bind(support_end.to_string())
-            .bind(&product.name)
-            .bind(&product.model)
-            .bind(&product.firmware_version)
-            .bind(product.product_type.clone())
-            .bind(&product.vulnerability_contact)
-            .bind(now)
-            .bind(&number)
-            .execute(&mut *tx)
-            .await?;
-        } else {
-            sqlx::query(
-                "INSERT INTO labels (number, product_id, organisation_id, application_id, level, scheme_version, assurance, state, issued, \
-                 first_evaluated, expires, support_end, calendar_status, vendor, product_name, model, firmware_version, product_type, \
-                 vulnerability_contact, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, 'valid', $12, $13, $14, $15, $16, $17, $18)",
-            )
-            .bind(&number)
-            .bind(product.id)
-            .bind(product.organisation_id)
-            .bind(id)
-            .bind(&application.level)
-            .bind(&declaration.scheme.version)
-            .bind(assurance.name())
-            .bind(today.to_string())
-            .bind(first_evaluated.to_string())
-            .bind(expires.to_string())
-            .bind(support_end.to_string())
-            .bind(&product.vendor)
-            .bind(&product.name)
-            .bind(&product.model)
-            .bind(&product.firmware_version)
-            .bind(product.product_type.clone())
-            .bind(&product.vulnerability_contact)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        // One statement for issue and renewal: a renewal keeps the number and the product and
+        // takes everything else from the new application.
+        sqlx::query(
+            "INSERT INTO labels (number, product_id, organisation_id, application_id, level, scheme_version, assurance, state, issued, \
+             first_evaluated, expires, support_end, calendar_status, vendor, product_name, model, firmware_version, product_type, \
+             vulnerability_contact, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, 'valid', $12, $13, $14, $15, $16, $17, $18) \
+             ON CONFLICT (number) DO UPDATE SET application_id = excluded.application_id, level = excluded.level, \
+             scheme_version = excluded.scheme_version, assurance = excluded.assurance, state = 'active', issued = excluded.issued, \
+             first_evaluated = excluded.first_evaluated, expires = excluded.expires, support_end = excluded.support_end, \
+             calendar_status = 'valid', vendor = excluded.vendor, product_name = excluded.product_name, model = excluded.model, \
+             firmware_version = excluded.firmware_version, product_type = excluded.product_type, \
+             vulnerability_contact = excluded.vulnerability_contact, updated = excluded.updated",
+        )
+        .bind(&number)
+        .bind(product.id)
+        .bind(product.organisation_id)
+        .bind(id)
+        .bind(&application.level)
+        .bind(&declaration.scheme.version)
+        .bind(assurance.name())
+        .bind(today.to_string())
+        .bind(first_evaluated.to_string())
+        .bind(expires.to_string())
+        .bind(support_end.to_string())
+        .bind(&product.vendor)
+        .bind(&product.name)
+        .bind(&product.model)
+        .bind(&product.firmware_version)
+        .bind(product.product_type.clone())
+        .bind(&product.vulnerability_contact)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(row) = &existing {
+            // A new declaration approved by a reviewer answers an open case; monitoring opens
+            // a new one at its next run if the new SBOM still fails (lifecycle.rs).
+            let stored: String = row.try_get("lifecycle")?;
+            let lifecycle: Lifecycle = serde_json::from_str(&stored).unwrap_or(Lifecycle::Active);
+            if !matches!(lifecycle, Lifecycle::Active) {
+                let how = if declaration.product.firmware_version != product.firmware_version {
+                    Correction::NewFirmware
+                } else {
+                    Correction::Reevaluated
+                };
+                Self::apply_in(
+                    &mut tx,
+                    &number,
+                    &Event::Corrected { how, on: today },
+                    &reviewer.email,
+                    now,
+                    serde_json::json!({ "application": id }),
+                )
+                .await?;
+            }
         }
+        Self::index_sbom_in(&mut tx, &number, &application.level, &sbom_bytes, crate::monitor::DIRTY_INDEXED).await?;
         sqlx::query("UPDATE applications SET status = 'approved', decided = $1, decided_by = $2, label_number = $3 WHERE id = $4")
             .bind(now)
             .bind(reviewer.id)
@@ -1064,7 +1073,7 @@ impl Registry {
         self.label(&number, today).await?.ok_or_else(|| RegistryError::NotFound(number))
     }
 
-    async fn event(
+    pub(crate) async fn event(
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         number: &str,
         kind: &str,
@@ -1280,6 +1289,8 @@ impl Registry {
             recorded += 1;
         }
         tx.commit().await?;
+        // Grace periods and hearings run on the same calendar (lifecycle.rs).
+        recorded += self.advance_lifecycles(today, now).await?.len();
         Ok(recorded)
     }
 
