@@ -163,17 +163,23 @@ fn cvss(input: &Cvss3) -> Result<Value, BuildError> {
     let vector = cvss::v3::Vector::from_str(&input.vector).or_else(|e| {
         fail("vulnerability.cvss_v3.vector", format!("{:?} is not a CVSS v3 vector: {e}", input.vector))
     })?;
+    // FIRST's pattern lets base metrics be left out; a score needs all eight.
+    let v = &vector;
+    let complete = v.av.is_some()
+        && v.ac.is_some()
+        && v.pr.is_some()
+        && v.ui.is_some()
+        && v.s.is_some()
+        && v.c.is_some()
+        && v.i.is_some()
+        && v.a.is_some();
+    if !complete {
+        return fail("vulnerability.cvss_v3.vector", format!("{:?} lacks some of the eight base metrics", input.vector));
+    }
     let (version, validator) =
         if vector.minor_version == 0 { ("3.0", &CVSS_V30_VALIDATOR) } else { ("3.1", &CVSS_V31_VALIDATOR) };
     let base = vector.base_score();
     let score = (base.value() * 10.0).round() / 10.0;
-    // CSAF 2.0 §6.1.9: the stated score must be the one the vector gives.
-    if !((input.base_score * 10.0).round() == score * 10.0) {
-        return fail(
-            "vulnerability.cvss_v3.base_score",
-            format!("is {}, the vector gives {score:.1}", input.base_score),
-        );
-    }
     let object = json!({
         "version": version,
         "vectorString": input.vector,
@@ -181,11 +187,18 @@ fn cvss(input: &Cvss3) -> Result<Value, BuildError> {
         "baseSeverity": base.severity().as_str().to_ascii_uppercase(),
     });
     // CSAF 2.0 §6.1.8: the crate's parser is more lenient than FIRST's pattern (lower case,
-    // missing or reordered metrics), so the object is checked against the schema as well.
+    // reordered metrics), so the object is checked against the schema as well.
     if let Some(error) = validator.iter_errors(&object).next() {
         return fail(
             "vulnerability.cvss_v3.vector",
             format!("{:?} does not follow the CVSS {version} format: {error}", input.vector),
+        );
+    }
+    // CSAF 2.0 §6.1.9: the stated score must be the one the vector gives.
+    if !((input.base_score * 10.0).round() == score * 10.0) {
+        return fail(
+            "vulnerability.cvss_v3.base_score",
+            format!("is {}, the vector gives {score:.1}", input.base_score),
         );
     }
     Ok(object)
