@@ -174,7 +174,10 @@ fn cvss(input: &Cvss3) -> Result<Value, BuildError> {
         && v.i.is_some()
         && v.a.is_some();
     if !complete {
-        return fail("vulnerability.cvss_v3.vector", format!("{:?} lacks some of the eight base metrics", input.vector));
+        return fail(
+            "vulnerability.cvss_v3.vector",
+            format!("{:?} lacks some of the eight base metrics", input.vector),
+        );
     }
     let (version, validator) =
         if vector.minor_version == 0 { ("3.0", &CVSS_V30_VALIDATOR) } else { ("3.1", &CVSS_V31_VALIDATOR) };

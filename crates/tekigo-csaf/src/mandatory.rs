@@ -503,7 +503,10 @@ fn t6_1_9(doc: &Doc<'_>, out: &mut Vec<Problem>) {
 }
 
 /// CVSS v3 properties named by the FIRST schema: (vector abbreviation, property, value per letter).
-const V3_PROPERTIES: &[(&str, &str, &[(&str, &str)])] = &[
+/// A CVSS property: its vector abbreviation, its JSON name, and the value for each vector letter.
+type Property = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+const V3_PROPERTIES: &[Property] = &[
     ("AV", "attackVector", &[("N", "NETWORK"), ("A", "ADJACENT_NETWORK"), ("L", "LOCAL"), ("P", "PHYSICAL")]),
     ("AC", "attackComplexity", &[("L", "LOW"), ("H", "HIGH")]),
     ("PR", "privilegesRequired", &[("N", "NONE"), ("L", "LOW"), ("H", "HIGH")]),
@@ -550,7 +553,7 @@ const MODIFIED_CIA: &[(&str, &str)] = &[("X", "NOT_DEFINED"), ("N", "NONE"), ("L
 const REQUIREMENT: &[(&str, &str)] = &[("X", "NOT_DEFINED"), ("L", "LOW"), ("M", "MEDIUM"), ("H", "HIGH")];
 
 /// The same for CVSS v2.
-const V2_PROPERTIES: &[(&str, &str, &[(&str, &str)])] = &[
+const V2_PROPERTIES: &[Property] = &[
     ("AV", "accessVector", &[("N", "NETWORK"), ("A", "ADJACENT_NETWORK"), ("L", "LOCAL")]),
     ("AC", "accessComplexity", &[("H", "HIGH"), ("M", "MEDIUM"), ("L", "LOW")]),
     ("Au", "authentication", &[("M", "MULTIPLE"), ("S", "SINGLE"), ("N", "NONE")]),

@@ -47,7 +47,10 @@ fn each_status_alone_is_valid() {
         ProductStatus::KnownAffected,
         ProductStatus::Fixed,
         ProductStatus::UnderInvestigation,
-        ProductStatus::KnownNotAffected { justification: VexJustification::InlineMitigationsAlreadyExist, impact: "Mitigated.".into() },
+        ProductStatus::KnownNotAffected {
+            justification: VexJustification::InlineMitigationsAlreadyExist,
+            impact: "Mitigated.".into(),
+        },
     ];
     for status in statuses {
         let mut advisory = full();
@@ -69,7 +72,13 @@ fn every_justification_and_many_products_of_several_vendors() {
                 impact: format!("Impact statement {}.", n % 3),
             },
         };
-        let mut p = product(&format!("JC1-2026-{n:06}"), &format!("Vendor {}", n % 7), "Gateway", &format!("{}.0", n % 5), status);
+        let mut p = product(
+            &format!("JC1-2026-{n:06}"),
+            &format!("Vendor {}", n % 7),
+            "Gateway",
+            &format!("{}.0", n % 5),
+            status,
+        );
         p.component_name = format!("lib{}", n % 3);
         advisory.products.push(p);
     }
@@ -80,7 +89,8 @@ fn every_justification_and_many_products_of_several_vendors() {
 #[test]
 fn cvss_3_0_and_a_score_without_affected_products() {
     let mut advisory = full();
-    advisory.vulnerability.cvss_v3 = Some(Cvss3 { vector: "CVSS:3.0/AV:L/AC:H/PR:L/UI:R/S:C/C:L/I:N/A:N".into(), base_score: 2.5 });
+    advisory.vulnerability.cvss_v3 =
+        Some(Cvss3 { vector: "CVSS:3.0/AV:L/AC:H/PR:L/UI:R/S:C/C:L/I:N/A:N".into(), base_score: 2.5 });
     let document = assert_valid(&advisory);
     assert_eq!(document["vulnerabilities"][0]["scores"][0]["cvss_v3"]["version"], "3.0");
     advisory.products.retain(|p| matches!(p.status, ProductStatus::Fixed));
@@ -105,7 +115,8 @@ fn snapshot_of_the_full_advisory() {
 
 #[test]
 fn bad_input_is_refused_with_the_field_named() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Advisory)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Advisory)>;
+    let cases: Vec<(&str, Mutation)> = vec![
         ("tracking_id", Box::new(|a| a.tracking_id = " TEKIGO-1".into())),
         ("title", Box::new(|a| a.title = "  ".into())),
         ("revisions", Box::new(|a| a.revisions.clear())),
@@ -114,28 +125,48 @@ fn bad_input_is_refused_with_the_field_named() {
         ("current_release", Box::new(|a| a.current_release = at("2020-01-01T00:00:00Z"))),
         ("vulnerability.cve", Box::new(|a| a.vulnerability.cve = Some("CVE-26-1".into()))),
         ("vulnerability.other_ids[0]", Box::new(|a| a.vulnerability.other_ids[0] = "CVE-2026-1111".into())),
-        ("vulnerability", Box::new(|a| {
-            a.vulnerability.cve = None;
-            a.vulnerability.other_ids.clear();
-        })),
+        (
+            "vulnerability",
+            Box::new(|a| {
+                a.vulnerability.cve = None;
+                a.vulnerability.other_ids.clear();
+            }),
+        ),
         ("vulnerability.cvss_v3.base_score", Box::new(|a| a.vulnerability.cvss_v3.as_mut().unwrap().base_score = 9.0)),
-        ("vulnerability.cvss_v3.vector", Box::new(|a| a.vulnerability.cvss_v3.as_mut().unwrap().vector = "CVSS:3.1/AV:N".into())),
-        ("vulnerability.cvss_v3.vector", Box::new(|a| {
-            a.vulnerability.cvss_v3.as_mut().unwrap().vector = "cvss:3.1/av:n/ac:l/pr:n/ui:n/s:u/c:h/i:h/a:h".into()
-        })),
-        ("vulnerability.kev.date_added", Box::new(|a| a.vulnerability.kev.as_mut().unwrap().date_added = "04/03/2026".into())),
+        (
+            "vulnerability.cvss_v3.vector",
+            Box::new(|a| a.vulnerability.cvss_v3.as_mut().unwrap().vector = "CVSS:3.1/AV:N".into()),
+        ),
+        (
+            "vulnerability.cvss_v3.vector",
+            Box::new(|a| {
+                a.vulnerability.cvss_v3.as_mut().unwrap().vector = "cvss:3.1/av:n/ac:l/pr:n/ui:n/s:u/c:h/i:h/a:h".into()
+            }),
+        ),
+        (
+            "vulnerability.kev.date_added",
+            Box::new(|a| a.vulnerability.kev.as_mut().unwrap().date_added = "04/03/2026".into()),
+        ),
         ("vulnerability.references[0]", Box::new(|a| a.vulnerability.references[0] = "nvd".into())),
-        ("vulnerability.references[1]", Box::new(|a| a.vulnerability.references[1] = a.vulnerability.references[0].clone())),
+        (
+            "vulnerability.references[1]",
+            Box::new(|a| a.vulnerability.references[1] = a.vulnerability.references[0].clone()),
+        ),
         ("vulnerability.summary_ja", Box::new(|a| a.vulnerability.summary_ja = Some(String::new()))),
         ("products", Box::new(|a| a.products.clear())),
         ("products[0].firmware_version", Box::new(|a| a.products[0].firmware_version = "all versions".into())),
         ("products[0].firmware_version", Box::new(|a| a.products[0].firmware_version = "<= 2.1".into())),
         ("products[0].component_purl", Box::new(|a| a.products[0].component_purl = Some("pkg:generic".into()))),
         ("products[0].label_url", Box::new(|a| a.products[0].label_url = "/labels/x".into())),
-        ("products[3].status.impact", Box::new(|a| {
-            a.products[3].status =
-                ProductStatus::KnownNotAffected { justification: VexJustification::ComponentNotPresent, impact: String::new() }
-        })),
+        (
+            "products[3].status.impact",
+            Box::new(|a| {
+                a.products[3].status = ProductStatus::KnownNotAffected {
+                    justification: VexJustification::ComponentNotPresent,
+                    impact: String::new(),
+                }
+            }),
+        ),
         ("products[5].fixed_in", Box::new(|a| a.products[5].fixed_in = vec!["9".into()])),
         ("products[7]", Box::new(|a| a.products.push(a.products[0].clone()))),
     ];

@@ -70,7 +70,8 @@ pub fn full() -> Advisory {
         },
     );
     let fixed = product("JC1-2026-000123", "Acme", "Camera", "2.1.1", ProductStatus::Fixed);
-    let mut investigating = product("JC1-2026-000300", "Chiyoda Denki", "Smart plug", "0.9.1", ProductStatus::UnderInvestigation);
+    let mut investigating =
+        product("JC1-2026-000300", "Chiyoda Denki", "Smart plug", "0.9.1", ProductStatus::UnderInvestigation);
     investigating.remediation_note = Some("Keep the plug off public networks.".into());
     Advisory {
         tracking_id: "TEKIGO-2026-0001".into(),
