@@ -43,7 +43,8 @@ impl Checkpoint {
         if let Some(i) = lines.iter().position(|line| line.is_empty()) {
             return Err(bad(i + 1, "empty line in a checkpoint"));
         }
-        let size = parse_decimal(lines[1]).ok_or_else(|| bad(2, "the tree size is not a decimal number without leading zeros"))?;
+        let size = parse_decimal(lines[1])
+            .ok_or_else(|| bad(2, "the tree size is not a decimal number without leading zeros"))?;
         let root = Hash::from_base64(lines[2]).map_err(|_| bad(3, "the root hash is not 32 bytes of base64"))?;
         Ok(Checkpoint {
             origin: lines[0].to_owned(),
@@ -58,7 +59,9 @@ impl Checkpoint {
         if self.origin != signer.name() {
             return Err(NoteError::OriginMismatch { origin: self.origin.clone(), key_name: signer.name().to_owned() });
         }
-        Checkpoint::parse(&self.to_text())?;
+        if Checkpoint::parse(&self.to_text())? != *self {
+            return Err(NoteError::Malformed("a field does not read back as written (a newline in it?)"));
+        }
         signer.sign(&self.to_text())
     }
 
@@ -76,6 +79,7 @@ impl Checkpoint {
 
 /// ASCII decimal with no leading zeros, except `0` itself (tlog-checkpoint §Note text).
 pub(crate) fn parse_decimal(text: &str) -> Option<u64> {
-    let canonical = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
+    let canonical =
+        !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
     if canonical { text.parse().ok() } else { None }
 }

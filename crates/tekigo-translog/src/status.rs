@@ -52,7 +52,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Valid, Status::Expired, Status::SupportEnded, Status::Suspended, Status::Revoked];
+    pub const ALL: [Status; 5] =
+        [Status::Valid, Status::Expired, Status::SupportEnded, Status::Suspended, Status::Revoked];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -121,7 +122,11 @@ impl LabelStatus {
         let bad = |line: usize, reason: &str| NoteError::MalformedLine { line, reason: reason.to_owned() };
         let field = |line: usize, what: &str| {
             let text = lines[line - 1];
-            if text.is_empty() || text.trim() != text { Err(bad(line, &format!("empty or padded {what}"))) } else { Ok(text.to_owned()) }
+            if text.is_empty() || text.trim() != text {
+                Err(bad(line, &format!("empty or padded {what}")))
+            } else {
+                Ok(text.to_owned())
+            }
         };
         let date = |line: usize, what: &str| {
             // Only the canonical YYYY-MM-DD, so one status has one text and one signature.
@@ -152,7 +157,9 @@ impl LabelStatus {
     pub fn sign(&self, signer: &NoteSigner) -> Result<SignedNote, NoteError> {
         let text = self.to_text();
         if LabelStatus::parse(&text)? != *self {
-            return Err(NoteError::Malformed("a field does not read back as written (a newline or padding in it, or a fraction of a second in the issue time?)"));
+            return Err(NoteError::Malformed(
+                "a field does not read back as written (a newline or padding in it, or a fraction of a second in the issue time?)",
+            ));
         }
         signer.sign(&text)
     }

@@ -307,11 +307,7 @@ fn path(plan: &mut ProofPlan, m: u64, lo: u64, hi: u64) {
 }
 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves, from stored nodes.
-pub fn inclusion_proof<S: NodeSource>(
-    source: &S,
-    index: u64,
-    size: u64,
-) -> Result<Vec<Hash>, SourceError<S::Error>> {
+pub fn inclusion_proof<S: NodeSource>(source: &S, index: u64, size: u64) -> Result<Vec<Hash>, SourceError<S::Error>> {
     inclusion_plan(index, size)?.fetch(source)
 }
 
