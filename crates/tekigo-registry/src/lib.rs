@@ -13,6 +13,7 @@ macro_rules! safe {
 
 pub mod cases;
 pub mod checks;
+pub mod csaf_export;
 pub mod demo;
 pub mod lifecycle;
 pub mod monitor;

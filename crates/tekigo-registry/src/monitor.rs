@@ -640,10 +640,15 @@ impl Registry {
     }
 }
 
-/// Whether one of the label's VEX statements says the finding does not apply: it names the
+/// The label's VEX statement that says a finding does not apply, if any: it names the
 /// vulnerability (or an alias) and either the component (purl, CPE) or the labeled product as a
 /// whole (no products, or the label number).
-fn vex_clears(vex: &[VexStatement], number: &str, vuln_id: &str, finding: &serde_json::Value) -> bool {
+pub(crate) fn vex_statement_for<'a>(
+    vex: &'a [VexStatement],
+    number: &str,
+    vuln_id: &str,
+    finding: &serde_json::Value,
+) -> Option<&'a VexStatement> {
     let aliases: Vec<&str> = finding
         .get("aliases")
         .and_then(|a| a.as_array())
@@ -653,13 +658,16 @@ fn vex_clears(vex: &[VexStatement], number: &str, vuln_id: &str, finding: &serde
     let purl = component.and_then(|c| c.get("purl")).and_then(|p| p.as_str());
     let cpes: Vec<String> =
         component.and_then(|c| c.get("cpe")).and_then(|c| c.as_str()).map(|c| vec![c.to_owned()]).unwrap_or_default();
-    vex.iter().any(|statement| {
+    vex.iter().find(|statement| {
         matches!(statement.status, VexStatus::NotAffected | VexStatus::Fixed)
             && (statement.vulnerability == vuln_id || aliases.contains(&statement.vulnerability.as_str()))
             && (statement.products.is_empty()
-                || statement
-                    .products
-                    .iter()
-                    .any(|product| product == number || names_component(product, "", purl, &cpes)))
+                || statement.products.iter().any(|product| {
+                    product == number || (!product.is_empty() && names_component(product, "", purl, &cpes))
+                }))
     })
+}
+
+fn vex_clears(vex: &[VexStatement], number: &str, vuln_id: &str, finding: &serde_json::Value) -> bool {
+    vex_statement_for(vex, number, vuln_id, finding).is_some()
 }

@@ -169,6 +169,26 @@ async fn a_kev_advisory_opens_cases_and_an_unanswered_one_ends_in_revocation(reg
     assert!(registry.label_findings(&answering_label).await.unwrap().is_empty());
     assert_eq!(registry.lifecycle(&answering_label).await.unwrap(), Some(Lifecycle::Active));
 
+    // What is shared with JVN: one CSAF advisory listing both products, one affected and one not.
+    let publisher = tekigo_csaf::Publisher {
+        name: "JC-STAR certification body".into(),
+        namespace: "https://registry.example".into(),
+        contact_details: "csirt@registry.example".into(),
+    };
+    let now = jiff::Timestamp::from_second(NOW + 40).unwrap();
+    let files = registry.export_csaf(&publisher, "https://registry.example", now).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].file_name, format!("jcstar-{}.json", CVE.to_lowercase()));
+    let product_status = &files[0].document["vulnerabilities"][0]["product_status"];
+    assert_eq!(product_status["known_affected"].as_array().map(Vec::len), Some(1), "{product_status}");
+    assert_eq!(product_status["known_not_affected"].as_array().map(Vec::len), Some(1), "{product_status}");
+    assert_eq!(files[0].document["document"]["tracking"]["version"], "1");
+    assert!(tekigo_csaf::validate_schema(&files[0].document).is_empty());
+    assert!(tekigo_csaf::mandatory_tests(&files[0].document).is_empty());
+    let later = jiff::Timestamp::from_second(NOW + 50).unwrap();
+    let again = registry.export_csaf(&publisher, "https://registry.example", later).await.unwrap();
+    assert_eq!(again[0].document, files[0].document, "nothing changed: the same document, same version");
+
     // The grace period ends with no fix: the silent vendor's label is suspended, with a hearing.
     let after_grace = grace_until.tomorrow().unwrap();
     registry.sweep(after_grace, NOW + 100).await.unwrap();
