@@ -48,13 +48,23 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
 }
 
-/// Records the calendar's status changes (expiry, end of support) into the feed every hour, and
-/// once at start. Statuses shown never wait for it: they are computed from the dates on read.
+/// Every hour, and once at start: re-checks labeled products against the vulnerability database
+/// when one is configured, then records the calendar's status changes (expiry, end of support,
+/// grace periods and hearings) into the feed. Statuses shown never wait for it: they are computed from the dates on read.
 pub fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(3600));
         loop {
             interval.tick().await;
+            // Monitoring first, so a case it opens today is on the same calendar as the sweep.
+            if let Some(dir) = &state.vulndb
+                && let Ok(mut db) = tekigo_vuln::VulnDb::open(dir)
+            {
+                let _ = state
+                    .registry
+                    .monitor(&mut db, tekigo_registry::monitor::Scope::Journal, state.clock.today(), state.clock.now())
+                    .await;
+            }
             let _ = state.registry.sweep(state.clock.today(), state.clock.now()).await;
         }
     })

@@ -19,6 +19,8 @@ pub struct AppState {
     pub logins: Arc<LoginThrottle>,
     /// The labels the public reads most, for two seconds.
     pub labels: Arc<LabelCache>,
+    /// The vulnerability database the hourly sweep re-checks labeled products against.
+    pub vulndb: Option<Arc<std::path::Path>>,
 }
 
 impl AppState {
@@ -29,7 +31,14 @@ impl AppState {
             base_url: Arc::from(base_url.trim_end_matches('/')),
             logins: Arc::default(),
             labels: Arc::default(),
+            vulndb: None,
         }
+    }
+
+    /// Monitors the labeled products against the vulnerability database in `dir`.
+    pub fn with_vulndb(mut self, dir: &std::path::Path) -> AppState {
+        self.vulndb = Some(Arc::from(dir));
+        self
     }
 
     /// The product page of a label: what its QR code encodes.

@@ -78,6 +78,72 @@ pub(crate) enum Command {
     /// ./tekigo-data by default. / 登録簿（ラベルの公開ページ、QR コード、検索、JSON API）を起動する
     #[command(long_about = SERVE_ABOUT)]
     Serve(ServeArgs),
+    /// The registry's work after issue: re-check every labeled product's SBOM against the
+    /// vulnerability database. / 登録簿の発行後の業務（ラベル取得製品の SBOM の継続的な再検査）
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// CSAF 2.0 advisories on labeled products, to share with JVN. / JVN と共有する CSAF 2.0 アドバイザリ
+    #[command(subcommand)]
+    Csaf(CsafCommand),
+}
+
+/// Where the registry's database is: the same options as `tekigo serve`.
+#[derive(Debug, Args)]
+pub(crate) struct DatabaseArgs {
+    /// Database: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB [default: DATA_DIR/registry.sqlite]
+    /// データベースの URL
+    #[arg(long, value_name = "URL", env = "TEKIGO_DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
+    /// Folder of the SQLite database / SQLite データベースのフォルダ
+    #[arg(long, value_name = "DIR", default_value = "tekigo-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RegistryCommand {
+    /// Re-check labeled products: only the components the vulnerability imports since the last run
+    /// touched (the database's change journal), or all with --full. Opens a case with a grace
+    /// period for each label that newly fails its level, closes those that no longer fail, and
+    /// moves grace periods and hearings on to today. Run it after each `tekigo vulndb import`.
+    /// ラベル取得製品を再検査する（前回以降の取り込みが触れた構成要素だけ、--full ですべて）
+    Monitor {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The vulnerability database folder / 脆弱性データベースのフォルダ
+        #[arg(long, value_name = "DIR", env = "TEKIGO_VULNDB")]
+        vulndb: PathBuf,
+        /// Check every component of every label / すべてのラベルのすべての構成要素を検査する
+        #[arg(long)]
+        full: bool,
+        /// The day to decide on (YYYY-MM-DD) [default: today in Japan] / 判定日
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CsafCommand {
+    /// Write one CSAF 2.0 advisory (csaf_vex profile) per vulnerability monitoring found in labeled
+    /// products, each checked against the CSAF schema and the mandatory tests. Unchanged
+    /// advisories keep their version. / 監視で見つかった脆弱性ごとに CSAF 2.0 文書を書き出す
+    Export {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Output folder, made when missing / 出力フォルダ
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The registry's public address, for label links / 登録簿の公開 URL
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+        /// Publisher name / 発行者名
+        #[arg(long, default_value = "JC-STAR certification body")]
+        publisher: String,
+        /// Publisher contact / 発行者の連絡先
+        #[arg(long, default_value = "see the registry's web site")]
+        contact: String,
+    },
 }
 
 const SERVE_ABOUT: &str = "Run the registry: the public label pages that the labels' QR codes lead to, \
@@ -112,6 +178,10 @@ pub(crate) struct ServeArgs {
     /// TEKIGO_ADMIN_PASSWORD / 管理者アカウントを作成する（パスワードは TEKIGO_ADMIN_PASSWORD）
     #[arg(long, value_name = "EMAIL")]
     pub admin: Option<String>,
+    /// Re-check labeled products against this vulnerability database every hour (see
+    /// `tekigo registry monitor`) / この脆弱性データベースでラベル取得製品を毎時再検査する
+    #[arg(long, value_name = "DIR", env = "TEKIGO_VULNDB")]
+    pub vulndb: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod cli;
 mod criteria_cmd;
 mod output;
 mod probe_cmd;
+mod registry_cmd;
 mod sbom_cmd;
 mod serve_cmd;
 mod vulndb_cmd;
@@ -76,6 +77,16 @@ fn main() -> ExitCode {
             }
         }
         // Exit 2: the registry could not start (or stopped on an error).
+        cli::Command::Registry(command) => {
+            match registry_cmd::run_registry(&command, cli.criteria.as_deref(), lang, &mut stdout) {
+                Ok(code) => code,
+                Err(error) => output::report_error(&error, lang),
+            }
+        }
+        cli::Command::Csaf(command) => match registry_cmd::run_csaf(&command, cli.criteria.as_deref(), lang, &mut stdout) {
+            Ok(code) => code,
+            Err(error) => output::report_error(&error, lang),
+        },
         cli::Command::Serve(args) => match serve_cmd::run(&args, cli.criteria.as_deref(), lang, &mut stdout) {
             Ok(code) => code,
             Err(error) => {

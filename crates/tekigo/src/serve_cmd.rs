@@ -108,7 +108,13 @@ async fn serve(
     }
     // The address must be seen now, not when the server stops.
     out.flush()?;
-    tekigo_web::serve(listener, AppState::new(registry, clock, &base_url)).await.context("the server stopped")?;
+    let mut state = AppState::new(registry, clock, &base_url);
+    if let Some(dir) = &args.vulndb {
+        // Fail now, not silently every hour.
+        tekigo_vuln::VulnDb::open(dir)?;
+        state = state.with_vulndb(dir);
+    }
+    tekigo_web::serve(listener, state).await.context("the server stopped")?;
     Ok(())
 }
 

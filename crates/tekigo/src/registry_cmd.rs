@@ -1,0 +1,132 @@
+//! `tekigo registry monitor` and `tekigo csaf export`: the registry's work after issue, run from a
+//! scheduler (cron, a systemd timer) next to `tekigo serve`, on the same database.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tekigo_criteria::Lang;
+use tekigo_registry::Registry;
+use tekigo_registry::monitor::Scope;
+use tekigo_registry::store;
+use tekigo_vuln::VulnDb;
+
+use crate::cli::{CsafCommand, DatabaseArgs, Format, RegistryCommand};
+use crate::criteria_cmd::load_catalog;
+use crate::output::{table, table_or_json, tr, write_json};
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("start the async runtime")
+}
+
+async fn open(args: &DatabaseArgs, criteria: Option<&Path>) -> anyhow::Result<Registry> {
+    let url = match &args.database {
+        Some(url) => url.clone(),
+        None => {
+            std::fs::create_dir_all(&args.data_dir)
+                .with_context(|| format!("cannot make the data folder {}", args.data_dir.display()))?;
+            store::default_url(&args.data_dir)
+        }
+    };
+    let catalog = Arc::new(load_catalog(criteria)?);
+    Registry::open(&url, catalog).await.with_context(|| format!("cannot open the registry database {}", args.data_dir.display()))
+}
+
+fn japan_today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(9))).date()
+}
+
+pub(crate) fn run_registry(
+    command: &RegistryCommand,
+    criteria: Option<&Path>,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let RegistryCommand::Monitor { database, vulndb, full, today, format } = command;
+    let format = table_or_json(format.format)?;
+    let today = match today {
+        Some(text) => text.parse::<jiff::civil::Date>().with_context(|| format!("--today {text}: expected YYYY-MM-DD"))?,
+        None => japan_today(),
+    };
+    let mut db = VulnDb::open(vulndb)?;
+    let now = jiff::Timestamp::now().as_second();
+    let (run, moved) = runtime()?.block_on(async {
+        let registry = open(database, criteria).await?;
+        let scope = if *full { Scope::Full } else { Scope::Journal };
+        let run = registry.monitor(&mut db, scope, today, now).await?;
+        let moved = registry.advance_lifecycles(today, now).await?;
+        anyhow::Ok((run, moved))
+    })?;
+    if format == Format::Json {
+        let moved: Vec<_> = moved
+            .iter()
+            .map(|(number, transition)| serde_json::json!({ "label": number, "event": transition.kind, "to": transition.to }))
+            .collect();
+        write_json(out, &serde_json::json!({ "run": run, "lifecycle": moved }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut rows = table(vec![tr(lang, "what", "項目"), tr(lang, "count", "件数")]);
+    let lines: [(&str, &str, String); 8] = [
+        ("journal entries read", "読んだ変更履歴", format!("{} → {}", run.journal_from, run.journal_to)),
+        ("index keys touched", "該当した索引キー", run.touched_keys.to_string()),
+        ("components checked", "検査した構成要素", run.components_checked.to_string()),
+        ("components whose findings changed", "判定が変わった構成要素", run.components_changed.to_string()),
+        ("labels evaluated", "評価したラベル", run.labels_evaluated.to_string()),
+        ("cases opened", "開始した案件", run.cases_opened.len().to_string()),
+        ("cases closed", "終了した案件", run.cases_closed.len().to_string()),
+        ("time (ms)", "所要時間 (ms)", run.elapsed_ms.to_string()),
+    ];
+    for (en, ja, value) in lines {
+        rows.add_row(vec![tr(lang, en, ja).to_owned(), value]);
+    }
+    writeln!(out, "{rows}")?;
+    for number in &run.cases_opened {
+        writeln!(out, "{} {number}", tr(lang, "case opened:", "案件開始:"))?;
+    }
+    for number in &run.cases_closed {
+        writeln!(out, "{} {number}", tr(lang, "case closed:", "案件終了:"))?;
+    }
+    for (number, transition) in &moved {
+        writeln!(out, "{number}: {}", transition.kind.unwrap_or_default())?;
+    }
+    for diagnostic in &run.diagnostics {
+        writeln!(out, "! {diagnostic}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn run_csaf(
+    command: &CsafCommand,
+    criteria: Option<&Path>,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let CsafCommand::Export { database, out: folder, base_url, publisher, contact } = command;
+    let publisher = tekigo_csaf::Publisher {
+        name: publisher.clone(),
+        namespace: base_url.trim_end_matches('/').to_owned(),
+        contact_details: contact.clone(),
+    };
+    let files = runtime()?.block_on(async {
+        let registry = open(database, criteria).await?;
+        anyhow::Ok(registry.export_csaf(&publisher, base_url, jiff::Timestamp::now()).await?)
+    })?;
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot make {}", folder.display()))?;
+    for file in &files {
+        let path = folder.join(&file.file_name);
+        let mut bytes = serde_json::to_vec_pretty(&file.document)?;
+        bytes.push(b'\n');
+        // Written beside and renamed: a reader never sees half a document.
+        let partial = folder.join(format!(".{}.partial", file.file_name));
+        std::fs::write(&partial, &bytes).with_context(|| format!("cannot write {}", partial.display()))?;
+        std::fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))?;
+        writeln!(out, "{}", path.display())?;
+    }
+    match lang {
+        Lang::En => writeln!(out, "{} advisories, each valid against the CSAF 2.0 schema and mandatory tests.", files.len())?,
+        Lang::Ja => writeln!(out, "{} 件のアドバイザリ（いずれも CSAF 2.0 スキーマと必須テストに適合）。", files.len())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

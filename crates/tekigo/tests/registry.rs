@@ -1,0 +1,129 @@
+//! `tekigo registry monitor` and `tekigo csaf export` as a scheduler runs them: a registry with
+//! one labeled camera (made through the library, as the web screens would), a vulnerability
+//! database filled by `tekigo vulndb import`, then the commands, on SQLite.
+
+use std::path::Path;
+use std::process::Command;
+
+use ed25519_dalek::SigningKey;
+use tekigo_registry::Registry;
+use tekigo_registry::store::{NewProduct, Role};
+use tekigo_testkit::{NOW, TODAY, catalog, public_pem, signed_sample_as};
+
+fn tekigo(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_tekigo")).args(args).env("TEKIGO_LANG", "en").output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn labeled_camera(url: &str) -> String {
+    let registry = Registry::open(url, catalog()).await.unwrap();
+    let reviewer =
+        registry.create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW).await.unwrap();
+    let key = SigningKey::from_bytes(&[5; 32]);
+    let vendor = registry.sign_up_vendor("Example Devices K.K.", "sato@example.com", "Sato", "correct horse battery", NOW).await.unwrap();
+    registry.add_signing_key(&vendor, &public_pem(&key), NOW).await.unwrap();
+    let product = registry
+        .create_product(
+            &vendor,
+            NewProduct {
+                name: "EXC-100 network camera".into(),
+                model: "EXC-100".into(),
+                firmware_version: "2.4.1".into(),
+                product_type: Some("network-camera".into()),
+                support_end: "2030-03-31".into(),
+                vulnerability_contact: "https://example.com/security".into(),
+            },
+            TODAY,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let (declaration, sbom) = signed_sample_as(&key, Some("Example Devices K.K."), "2.4.1");
+    let application = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap();
+    let number = registry.approve(&reviewer, application.id, TODAY, NOW).await.unwrap().number;
+    registry.pool().close().await;
+    number
+}
+
+fn write_advisories(dir: &Path) -> (String, String) {
+    let nvd = serde_json::json!({
+        "resultsPerPage": 1, "startIndex": 0, "totalResults": 1, "format": "NVD_CVE", "version": "2.0",
+        "timestamp": "2026-11-26T00:00:00.000",
+        "vulnerabilities": [{ "cve": {
+            "id": "CVE-2026-40001", "sourceIdentifier": "test", "published": "2026-11-20T00:00:00.000",
+            "lastModified": "2026-11-20T00:00:00.000", "vulnStatus": "Analyzed",
+            "descriptions": [{ "lang": "en", "value": "lighttpd mishandles a header and lets a remote attacker run code." }],
+            "metrics": { "cvssMetricV31": [{ "source": "nvd@nist.gov", "type": "Primary",
+                "cvssData": { "version": "3.1", "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "baseScore": 9.8 } }] },
+            "configurations": [{ "nodes": [{ "operator": "OR", "negate": false, "cpeMatch": [{
+                "vulnerable": true, "criteria": "cpe:2.3:a:lighttpd:lighttpd:*:*:*:*:*:*:*:*",
+                "matchCriteriaId": "00000000-0000-0000-0000-000000000002", "versionEndExcluding": "1.4.77" }]}]}]
+        }}]
+    });
+    let kev = serde_json::json!({
+        "title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.11.26",
+        "dateReleased": "2026-11-26T00:00:00.000Z", "count": 1,
+        "vulnerabilities": [{ "cveID": "CVE-2026-40001", "vendorProject": "lighttpd", "product": "lighttpd",
+            "vulnerabilityName": "lighttpd header handling", "dateAdded": "2026-11-25", "shortDescription": "RCE.",
+            "requiredAction": "Apply updates.", "dueDate": "2026-12-16", "knownRansomwareCampaignUse": "Unknown",
+            "notes": "", "cwes": [] }]
+    });
+    let nvd_path = dir.join("nvd.json");
+    let kev_path = dir.join("kev.json");
+    std::fs::write(&nvd_path, nvd.to_string()).unwrap();
+    std::fs::write(&kev_path, kev.to_string()).unwrap();
+    (nvd_path.display().to_string(), kev_path.display().to_string())
+}
+
+#[test]
+fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
+    let work = tempfile::tempdir().unwrap();
+    let url = tekigo_registry::store::default_url(work.path());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let number = runtime.block_on(labeled_camera(&url));
+    let vulndb = work.path().join("vulndb");
+    let vulndb = vulndb.to_str().unwrap();
+
+    // A run before any advisory: every component is checked once, nothing fails.
+    let (nvd, kev) = write_advisories(work.path());
+    let (ok, _, stderr) = tekigo(&["vulndb", "import", "--db", vulndb, &kev]);
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-11-26", "--format", "json"]);
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["run"]["components_checked"], 7, "{report}");
+    assert_eq!(report["run"]["cases_opened"], serde_json::json!([]));
+
+    // The advisory arrives: one component is re-checked and the label gets a case.
+    let (ok, _, stderr) = tekigo(&["vulndb", "import", "--db", vulndb, &nvd]);
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-11-26"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains(&format!("case opened: {number}")), "{stdout}");
+    assert!(stdout.contains("components checked"), "{stdout}");
+
+    // What JVN gets: one CSAF file that passes the schema and the mandatory tests.
+    let out = work.path().join("csaf");
+    let (ok, stdout, stderr) = tekigo(&["csaf", "export", "--database", &url, "--out", out.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("1 advisories"), "{stdout}");
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("jcstar-cve-2026-40001.json")).unwrap()).unwrap();
+    assert!(tekigo_csaf::validate_schema(&document).is_empty());
+    assert!(tekigo_csaf::mandatory_tests(&document).is_empty());
+    assert_eq!(document["vulnerabilities"][0]["cve"], "CVE-2026-40001");
+
+    // Thirty-one days later, nothing fixed: the scheduled run suspends the label.
+    let (ok, stdout, stderr) = tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-12-27"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains(&format!("{number}: suspended")), "{stdout}");
+
+    // A missing vulnerability database is named.
+    let (ok, _, stderr) = tekigo(&["registry", "monitor", "--database", &url, "--vulndb", "/nonexistent/vulndb"]);
+    assert!(!ok);
+    assert!(stderr.contains("/nonexistent/vulndb"), "{stderr}");
+}
