@@ -799,9 +799,20 @@ async fn label_upload(
         return Err(crate::auth::csrf_failure(lang));
     }
     let Some(file) = file else {
-        let error = Text::new("No file was chosen. Nothing was stored.", "ファイルが選択されていません。何も保存していません。");
-        return render_label(&state, &current, lang, &number, StatusCode::UNPROCESSABLE_ENTITY, Some(Message::new(&error, lang)), None)
-            .await;
+        let error = Text::new(
+            "No file was chosen. Nothing was stored.",
+            "ファイルが選択されていません。何も保存していません。",
+        );
+        return render_label(
+            &state,
+            &current,
+            lang,
+            &number,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Message::new(&error, lang)),
+            None,
+        )
+        .await;
     };
     let now = state.clock.now();
     let stored = match kind.as_str() {
@@ -824,8 +835,16 @@ async fn label_upload(
             render_label(&state, &current, lang, &number, StatusCode::OK, None, Some(Message::new(&done, lang))).await
         }
         Err(RegistryError::Invalid(text)) => {
-            render_label(&state, &current, lang, &number, StatusCode::UNPROCESSABLE_ENTITY, Some(Message::new(&text, lang)), None)
-                .await
+            render_label(
+                &state,
+                &current,
+                lang,
+                &number,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(Message::new(&text, lang)),
+                None,
+            )
+            .await
         }
         Err(other) => Err(WebError::from(other).in_lang(lang)),
     }

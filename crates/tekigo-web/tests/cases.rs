@@ -316,10 +316,7 @@ async fn a_case_is_shown_answered_and_decided_through_the_web(registry: &Registr
         .upload(&format!("/vendor/labels/{answering}/vex"), &other_csrf, vex.to_string().as_bytes())
         .await
         .assert(StatusCode::NOT_FOUND);
-    other
-        .upload(&format!("/vendor/labels/{answering}/sbom"), &other_csrf, b"{}")
-        .await
-        .assert(StatusCode::NOT_FOUND);
+    other.upload(&format!("/vendor/labels/{answering}/sbom"), &other_csrf, b"{}").await.assert(StatusCode::NOT_FOUND);
 
     // The next run closes the case. Monitoring runs in another process (the command line), so
     // the page shows it within the cache's two seconds; here the cache is told at once.
@@ -357,7 +354,10 @@ async fn a_case_is_shown_answered_and_decided_through_the_web(registry: &Registr
     staff.get("/review/cases?all=1").await.assert(StatusCode::OK).contains(&silent).contains(&answering);
     let csrf = staff.get(&format!("/review/labels/{silent}")).await.assert(StatusCode::OK).contains(CVE).csrf();
     staff
-        .post(&format!("/review/labels/{silent}/suspend"), &[("csrf", &csrf), ("ground", "no-longer-conformant"), ("reason", "")])
+        .post(
+            &format!("/review/labels/{silent}/suspend"),
+            &[("csrf", &csrf), ("ground", "no-longer-conformant"), ("reason", "")],
+        )
         .await
         .assert(StatusCode::UNPROCESSABLE_ENTITY)
         .contains("give the reason")
