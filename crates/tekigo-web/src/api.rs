@@ -17,6 +17,7 @@ use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tekigo_criteria::Lang;
+use tekigo_registry::lifecycle::{Ground, Lifecycle};
 use tekigo_registry::rules::{self, Status};
 use tekigo_registry::store::{self, Search};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -75,7 +76,7 @@ pub(crate) fn routes() -> Router<AppState> {
             product, and the certification body gives no warranty."
     ),
     paths(get_label, list_labels, changes),
-    components(schemas(Label, LabelList, ChangeEvent, Changes, ErrorResponse, ErrorDetail, Message)),
+    components(schemas(Label, OpenCase, LabelLifecycle, LifecycleState, LabelList, ChangeEvent, Changes, ErrorResponse, ErrorDetail, Message)),
     tags(
         (name = "labels", description = "Labels and their status"),
         (name = "feed", description = "Label events in order, for polling")
@@ -187,6 +188,86 @@ pub struct Label {
     /// The day (Japan time) the status was computed for.
     #[schema(format = Date, example = "2026-11-26")]
     pub checked_at: String,
+    /// The cases in progress against the label (grace period or hearing running), newest
+    /// first; empty when nothing is open. Only in `GET /api/v1/labels/{number}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cases: Option<Vec<OpenCase>>,
+    /// Where the label stands after issue (SCHEME §5.4). Only in `GET /api/v1/labels/{number}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<LabelLifecycle>,
+}
+
+/// A non-conformity being corrected (SCHEME §5.4): the vendor has until `grace_until`, after
+/// which the label is suspended and a hearing held before revocation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenCase {
+    pub id: i64,
+    /// `open` (grace period running) or `suspended` (the label is suspended, hearing running).
+    #[schema(example = "open")]
+    pub status: String,
+    /// Where the non-conformity came from: `monitoring`, `surveillance`, `report` or `incident`.
+    #[schema(example = "monitoring")]
+    pub source: String,
+    #[schema(format = Date, example = "2026-11-26")]
+    pub opened_on: String,
+    /// The last day of the grace period.
+    #[schema(format = Date, example = "2026-12-26")]
+    pub grace_until: String,
+    pub summary: Message,
+}
+
+/// The lifecycle state of a label.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LifecycleState {
+    /// Valid with nothing open.
+    Active,
+    /// A case is open; the label stays valid until the grace period ends.
+    Correcting,
+    /// Suspended; the hearing runs until `until` (unless urgent).
+    Suspended,
+    /// Revoked on `since`, for good.
+    Revoked,
+}
+
+/// Where a label stands after issue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LabelLifecycle {
+    pub state: LifecycleState,
+    /// The ground of a suspension or revocation: `false-application`, `obligations-not-met`,
+    /// `no-longer-conformant` or `not-corrected-in-grace`.
+    #[schema(example = "not-corrected-in-grace")]
+    pub ground: Option<String>,
+    /// The ground in words.
+    pub ground_text: Option<Message>,
+    /// When the state began: the case's opening, the suspension, the revocation.
+    #[schema(format = Date)]
+    pub since: Option<String>,
+    /// The end of the grace period (correcting) or of the hearing (suspended).
+    #[schema(format = Date)]
+    pub until: Option<String>,
+    /// Suspended or revoked with urgency, without a hearing period.
+    pub urgent: bool,
+    /// The revocation was announced publicly (malicious or serious cases).
+    pub announced: bool,
+}
+
+fn lifecycle_json(lifecycle: &Lifecycle) -> LabelLifecycle {
+    let ground = |g: &Ground| (Some(g.name().to_owned()), Some(Message { en: g.text().en, ja: g.text().ja }));
+    let day = |d: &jiff::civil::Date| Some(d.to_string());
+    let (state, (ground, ground_text), since, until, urgent, announced) = match lifecycle {
+        Lifecycle::Active => (LifecycleState::Active, (None, None), None, None, false, false),
+        Lifecycle::Correcting { opened, grace_until, .. } => {
+            (LifecycleState::Correcting, (None, None), day(opened), day(grace_until), false, false)
+        }
+        Lifecycle::Suspended { ground: g, since, hearing_until, urgent, .. } => {
+            (LifecycleState::Suspended, ground(g), day(since), day(hearing_until), *urgent, false)
+        }
+        Lifecycle::Revoked { ground: g, on, urgent, announced, .. } => {
+            (LifecycleState::Revoked, ground(g), day(on), None, *urgent, *announced)
+        }
+    };
+    LabelLifecycle { state, ground, ground_text, since, until, urgent, announced }
 }
 
 /// One page of search results.
@@ -207,8 +288,9 @@ pub struct ChangeEvent {
     /// The label number.
     #[schema(example = "JC1-2026-000123")]
     pub label: String,
-    /// What happened: `issued`, `renewed`, `expired`, `support-ended`, `suspended`, `reinstated`
-    /// or `revoked`.
+    /// What happened: `issued`, `renewed`, `expired`, `support-ended`, `case-opened` (a
+    /// non-conformity was found, a grace period runs), `case-closed` (it was corrected),
+    /// `suspended`, `reinstated` or `revoked`.
     #[schema(example = "issued")]
     pub kind: String,
     /// The label's status right after the event.
@@ -293,6 +375,8 @@ fn label_json(state: &AppState, label: store::Label, today: &str) -> Label {
         firmware: label.firmware_version,
         product_type: label.product_type,
         vulnerability_contact: label.vulnerability_contact,
+        cases: None,
+        lifecycle: None,
     }
 }
 
@@ -325,7 +409,28 @@ async fn get_label(
     }
     let today = state.clock.today();
     match state.labels.label(&state.registry, &number, today).await {
-        Ok(Some(label)) => Ok(Json(label_json(&state, label, &today.to_string()))),
+        Ok(Some(label)) => {
+            let proceedings =
+                state.labels.proceedings(&state.registry, &label.number).await.map_err(|e| WebError::from(e).json())?;
+            let mut json = label_json(&state, label, &today.to_string());
+            json.cases = Some(
+                proceedings
+                    .cases
+                    .iter()
+                    .filter(|case| matches!(case.status.as_str(), "open" | "suspended"))
+                    .map(|case| OpenCase {
+                        id: case.id,
+                        status: case.status.clone(),
+                        source: case.source.clone(),
+                        opened_on: case.opened_on.clone(),
+                        grace_until: case.grace_until.clone(),
+                        summary: Message { en: case.summary.en.clone(), ja: case.summary.ja.clone() },
+                    })
+                    .collect(),
+            );
+            json.lifecycle = Some(lifecycle_json(&proceedings.lifecycle));
+            Ok(Json(json))
+        }
         Ok(None) => Err(WebError::new(
             StatusCode::NOT_FOUND,
             format!("no label {number} is registered"),

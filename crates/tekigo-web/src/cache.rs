@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
+use tekigo_registry::cases::Case;
+use tekigo_registry::lifecycle::Lifecycle;
 use tekigo_registry::rules;
 use tekigo_registry::store::{Label, LabelEvent};
 use tekigo_registry::{Registry, RegistryError};
@@ -24,6 +26,23 @@ type Timed<T> = Mutex<HashMap<String, (Instant, T)>>;
 pub struct LabelCache {
     labels: Timed<Label>,
     events: Timed<Arc<Vec<LabelEvent>>>,
+    proceedings: Timed<Arc<Proceedings>>,
+}
+
+/// What is open against a label: its lifecycle state, its cases (newest first) and the failing
+/// findings monitoring last saw, as the product page and the API show them.
+#[derive(Debug, Clone)]
+pub struct Proceedings {
+    pub lifecycle: Lifecycle,
+    pub cases: Vec<Case>,
+    pub findings: Vec<serde_json::Value>,
+}
+
+impl Proceedings {
+    /// The case in progress (grace period or hearing running), if any.
+    pub fn open_case(&self) -> Option<&Case> {
+        self.cases.iter().find(|case| matches!(case.status.as_str(), "open" | "suspended"))
+    }
 }
 
 fn fresh<T: Clone>(map: &Timed<T>, key: &str) -> Option<T> {
@@ -55,6 +74,28 @@ impl LabelCache {
         Ok(label)
     }
 
+    /// The label's lifecycle, cases and findings, read together and kept as long as the label.
+    pub async fn proceedings(&self, registry: &Registry, number: &str) -> Result<Arc<Proceedings>, RegistryError> {
+        if let Some(proceedings) = fresh(&self.proceedings, number) {
+            return Ok(proceedings);
+        }
+        let proceedings = Arc::new(Proceedings {
+            lifecycle: registry.lifecycle(number).await?.unwrap_or(Lifecycle::Active),
+            cases: registry.label_cases(number).await?,
+            findings: registry.label_findings(number).await?,
+        });
+        keep(&self.proceedings, number, Arc::clone(&proceedings));
+        Ok(proceedings)
+    }
+
+    /// Drops what is kept of `number`: a decision taken in this process shows on the next read
+    /// (other processes, such as a monitoring run from the command line, show within the TTL).
+    pub fn forget(&self, number: &str) {
+        for map in [&self.labels as &dyn Forget, &self.events, &self.proceedings] {
+            map.forget(number);
+        }
+    }
+
     pub async fn events(&self, registry: &Registry, number: &str) -> Result<Arc<Vec<LabelEvent>>, RegistryError> {
         if let Some(events) = fresh(&self.events, number) {
             return Ok(events);
@@ -62,5 +103,15 @@ impl LabelCache {
         let events = Arc::new(registry.label_events(number).await?);
         keep(&self.events, number, Arc::clone(&events));
         Ok(events)
+    }
+}
+
+trait Forget {
+    fn forget(&self, key: &str);
+}
+
+impl<T> Forget for Timed<T> {
+    fn forget(&self, key: &str) {
+        self.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
     }
 }

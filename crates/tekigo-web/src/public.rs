@@ -23,6 +23,7 @@ use tekigo_criteria::{Catalog, Lang, Sector};
 use tekigo_registry::rules::{self, Assurance, Status};
 use tekigo_registry::store::{Label, LabelEvent, Search};
 
+use crate::cases::{CaseView, FindingRow, LifecycleView};
 use crate::error::WebError;
 use crate::i18n::{PageLang, t};
 use crate::layout::Chrome;
@@ -45,6 +46,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/labels/{number}", get(label_page))
         .route("/labels/{number}/qr.png", get(qr_png))
         .route("/labels/{number}/qr.svg", get(qr_svg))
+        .route("/announcements", get(announcements))
         .fallback(not_found)
         .layer(middleware::from_fn(remember_lang))
 }
@@ -541,6 +543,8 @@ fn event_kind(kind: &str, lang: Lang) -> String {
         "renewed" => ("renewed", "更新"),
         "expired" => ("expired", "有効期限切れ"),
         "support-ended" => ("support ended", "サポート終了"),
+        "case-opened" => ("non-conformity found: correction requested", "不適合の発見（是正を要請）"),
+        "case-closed" => ("non-conformity corrected", "不適合の是正"),
         "suspended" => ("suspended", "一時停止"),
         "reinstated" => ("reinstated", "一時停止の解除"),
         "revoked" => ("revoked", "取消し"),
@@ -596,6 +600,11 @@ struct LabelPage {
     contact_href: Option<String>,
     events: Vec<EventRow>,
     page_url: String,
+    /// The case in progress (grace period or hearing), if any.
+    case: Option<CaseView>,
+    /// The failing vulnerabilities monitoring last saw.
+    findings: Vec<FindingRow>,
+    lifecycle: LifecycleView,
 }
 
 /// The label behind a `/labels/{number}...` path, or 404 (for a malformed number too).
@@ -634,6 +643,8 @@ async fn label_page(
     let label = find_label(&state, number, lang).await?;
     let events =
         state.labels.events(&state.registry, &label.number).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+    let proceedings =
+        state.labels.proceedings(&state.registry, &label.number).await.map_err(|e| WebError::from(e).in_lang(lang))?;
     let catalog = state.registry.catalog();
     let today = state.clock.today();
     let level_summary = catalog
@@ -664,10 +675,58 @@ async fn label_page(
         contact_href,
         events: events.iter().map(|event| EventRow::new(event, lang)).collect(),
         page_url: state.label_url(&label.number),
+        case: proceedings.open_case().map(|case| CaseView::new(case, lang)),
+        findings: proceedings.findings.iter().map(FindingRow::new).collect(),
+        lifecycle: LifecycleView::new(&proceedings.lifecycle, lang),
         product_name: label.product_name,
         vendor: label.vendor,
         model: label.model,
         firmware: label.firmware_version,
+    };
+    render(&page, lang)
+}
+
+// -------------------------------------------------------------------------------------------
+// Announcements
+
+/// An announced revocation, as the public list shows it.
+struct AnnouncementRow {
+    number: String,
+    product_name: String,
+    model: String,
+    vendor: String,
+    ground: String,
+    on: String,
+}
+
+#[derive(Template)]
+#[template(path = "announcements.html")]
+struct AnnouncementsPage {
+    chrome: Chrome,
+    rows: Vec<AnnouncementRow>,
+}
+
+/// The revocations the certification body announced (SCHEME §5.4: malicious cases and cases
+/// with a large impact on users are made public), newest first.
+async fn announcements(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    uri: Uri,
+) -> Result<Html<String>, WebError> {
+    let announced = state.registry.announcements(200).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+    let page = AnnouncementsPage {
+        chrome: chrome(lang, &uri),
+        rows: announced
+            .into_iter()
+            .map(|a| AnnouncementRow {
+                ground: a.ground_text.get(lang).to_owned(),
+                number: a.label_number,
+                product_name: a.product_name,
+                model: a.model,
+                vendor: a.vendor,
+                on: a.on,
+            })
+            .collect(),
     };
     render(&page, lang)
 }

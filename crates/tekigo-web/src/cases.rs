@@ -1,0 +1,369 @@
+//! Cases against labels after issue (SCHEME §5.3, §5.4): how the pages show a case, its failing
+//! vulnerabilities and the label's lifecycle, and the certification body's screens for them:
+//! - `/review/cases`: the open cases (`?all=1`: every case), newest first;
+//! - `/review/labels/{number}`: one label's lifecycle, cases and findings, with the decisions
+//!   (suspend, revoke, reinstate, close as corrected), each a form that posts to
+//!   `/review/labels/{number}/{decision}` and goes through `Registry::decide`; the registry refuses
+//!   an illegal step (a non-urgent revocation before the hearing ends) and the page shows why, in
+//!   both languages.
+//!
+//! Staff see these pages; only a reviewer or an admin sees and posts the decision forms.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tekigo_criteria::{Lang, Text};
+use tekigo_registry::RegistryError;
+use tekigo_registry::cases::Case;
+use tekigo_registry::lifecycle::{Correction, Event, Ground, Lifecycle};
+use tekigo_registry::rules;
+use tekigo_registry::store::Role;
+
+use crate::auth::{CsrfField, CurrentUser, SessionForm};
+use crate::error::WebError;
+use crate::i18n::PageLang;
+use crate::layout::Chrome;
+use crate::state::AppState;
+use crate::view::{self, Message};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/review/cases", get(cases_page))
+        .route("/review/labels/{number}", get(label_page))
+        .route("/review/labels/{number}/{decision}", post(decide))
+}
+
+// -------------------------------------------------------------------------------------------
+// How cases, findings and lifecycles read (shared with the public and vendor pages)
+
+/// A case as a page shows it.
+pub(crate) struct CaseView {
+    pub id: i64,
+    pub label_number: String,
+    pub status: String,
+    pub source: String,
+    pub opened_on: String,
+    pub grace_until: String,
+    pub closed_on: String,
+    pub outcome: String,
+    pub summary_en: String,
+    pub summary_ja: String,
+}
+
+impl CaseView {
+    pub(crate) fn new(case: &Case, lang: Lang) -> CaseView {
+        CaseView {
+            id: case.id,
+            label_number: case.label_number.clone(),
+            status: case_status(&case.status).get(lang).to_owned(),
+            source: source_text(&case.source).get(lang).to_owned(),
+            opened_on: case.opened_on.clone(),
+            grace_until: case.grace_until.clone(),
+            closed_on: case.closed_on.clone().unwrap_or_default(),
+            outcome: case.outcome.clone().unwrap_or_default(),
+            summary_en: case.summary.en.clone(),
+            summary_ja: case.summary.ja.clone(),
+        }
+    }
+}
+
+pub(crate) fn case_status(status: &str) -> Text {
+    match status {
+        "open" => Text::new("under correction (grace period)", "是正中（猶予期間）"),
+        "suspended" => Text::new("label suspended (hearing)", "ラベル一時停止中（聴聞）"),
+        "closed" => Text::new("closed", "終了"),
+        "revoked" => Text::new("label revoked", "ラベル取消し"),
+        other => Text::new(other, other),
+    }
+}
+
+pub(crate) fn source_text(source: &str) -> Text {
+    match source {
+        "monitoring" => Text::new("vulnerability monitoring", "脆弱性の監視"),
+        "surveillance" => Text::new("surveillance (SCHEME §5.3)", "サーベイランス（SCHEME §5.3）"),
+        "report" => Text::new("a report to the certification body", "認証機関への報告"),
+        "incident" => Text::new("an incident investigation", "インシデントの調査"),
+        other => Text::new(other, other),
+    }
+}
+
+/// A failing vulnerability as monitoring last saw it.
+pub(crate) struct FindingRow {
+    pub id: String,
+    pub component: String,
+    pub cvss: String,
+    pub kev: bool,
+}
+
+impl FindingRow {
+    pub(crate) fn new(finding: &serde_json::Value) -> FindingRow {
+        let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+        let component = &finding["component"];
+        let name = text(&component["name"]);
+        let component = match component["version"].as_str() {
+            Some(version) => format!("{name} {version}"),
+            None => name,
+        };
+        FindingRow {
+            id: text(&finding["id"]),
+            component,
+            cvss: finding["cvss"]["score"].as_f64().map_or_else(|| "—".to_owned(), |score| format!("{score:.1}")),
+            kev: finding["kev"].is_object(),
+        }
+    }
+}
+
+/// The label's lifecycle state in words.
+pub(crate) struct LifecycleView {
+    /// `active`, `correcting`, `suspended`, `revoked`.
+    pub name: &'static str,
+    pub label: String,
+    pub ground: Option<String>,
+    /// Suspended since, or revoked on.
+    pub since: Option<String>,
+    /// The hearing's end (suspended).
+    pub hearing_until: Option<String>,
+    pub urgent: bool,
+    pub announced: bool,
+}
+
+impl LifecycleView {
+    pub(crate) fn new(lifecycle: &Lifecycle, lang: Lang) -> LifecycleView {
+        let t = |en: &'static str, ja: &'static str| crate::i18n::t(lang, en, ja).to_owned();
+        let ground = |g: &Ground| Some(g.text().get(lang).to_owned());
+        match lifecycle {
+            Lifecycle::Active => LifecycleView {
+                name: "active",
+                label: t("active: nothing open", "有効: 未解決の案件なし"),
+                ground: None,
+                since: None,
+                hearing_until: None,
+                urgent: false,
+                announced: false,
+            },
+            Lifecycle::Correcting { opened, grace_until, .. } => LifecycleView {
+                name: "correcting",
+                label: t("under correction (grace period running)", "是正中（猶予期間中）"),
+                ground: None,
+                since: Some(opened.to_string()),
+                hearing_until: Some(grace_until.to_string()),
+                urgent: false,
+                announced: false,
+            },
+            Lifecycle::Suspended { ground: g, since, hearing_until, urgent, .. } => LifecycleView {
+                name: "suspended",
+                label: t("suspended (hearing)", "一時停止中（聴聞）"),
+                ground: ground(g),
+                since: Some(since.to_string()),
+                hearing_until: Some(hearing_until.to_string()),
+                urgent: *urgent,
+                announced: false,
+            },
+            Lifecycle::Revoked { ground: g, on, urgent, announced, .. } => LifecycleView {
+                name: "revoked",
+                label: t("revoked", "取消し"),
+                ground: ground(g),
+                since: Some(on.to_string()),
+                hearing_until: None,
+                urgent: *urgent,
+                announced: *announced,
+            },
+        }
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// Staff pages
+
+fn staff_only(current: &CurrentUser, lang: Lang) -> Result<(), WebError> {
+    if current.user.role.is_staff() {
+        Ok(())
+    } else {
+        Err(view::bilingual_error(
+            StatusCode::FORBIDDEN,
+            "These pages are for certification-body staff.",
+            "このページは認証機関の職員用です。",
+            lang,
+        ))
+    }
+}
+
+fn can_decide(role: Role) -> bool {
+    matches!(role, Role::Reviewer | Role::Admin)
+}
+
+fn registry_error(lang: Lang) -> impl Fn(RegistryError) -> WebError {
+    move |error| WebError::from(error).in_lang(lang)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CasesQuery {
+    all: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "review_cases.html")]
+struct CasesPage {
+    chrome: Chrome,
+    all: bool,
+    cases: Vec<CaseView>,
+}
+
+async fn cases_page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    Query(query): Query<CasesQuery>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    let all = query.all.is_some_and(|v| !v.is_empty() && v != "0");
+    let cases = state.registry.cases(&current.user, !all, 500).await.map_err(registry_error(lang))?;
+    let page = CasesPage {
+        chrome: current.chrome_at(lang, if all { "/review/cases?all=1" } else { "/review/cases" }),
+        all,
+        cases: cases.iter().map(|case| CaseView::new(case, lang)).collect(),
+    };
+    view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang))
+}
+
+#[derive(Template)]
+#[template(path = "review_label.html")]
+struct LabelPage {
+    chrome: Chrome,
+    error: Option<Message>,
+    number: String,
+    product_name: String,
+    vendor: String,
+    status: String,
+    status_name: &'static str,
+    lifecycle: LifecycleView,
+    cases: Vec<CaseView>,
+    findings: Vec<FindingRow>,
+    can_decide: bool,
+    grounds: Vec<(&'static str, String)>,
+    reason: String,
+}
+
+async fn render_label(
+    state: &AppState,
+    current: &CurrentUser,
+    lang: Lang,
+    number: &str,
+    status: StatusCode,
+    error: Option<Message>,
+    reason: String,
+) -> Result<Response, WebError> {
+    if !rules::is_label_number(number) {
+        return Err(WebError::not_found().in_lang(lang));
+    }
+    let label = state
+        .registry
+        .label(number, state.clock.today())
+        .await
+        .map_err(registry_error(lang))?
+        .ok_or_else(|| WebError::not_found().in_lang(lang))?;
+    let lifecycle = state.registry.lifecycle(number).await.map_err(registry_error(lang))?.unwrap_or(Lifecycle::Active);
+    let cases = state.registry.label_cases(number).await.map_err(registry_error(lang))?;
+    let findings = state.registry.label_findings(number).await.map_err(registry_error(lang))?;
+    let page = LabelPage {
+        chrome: current.chrome_at(lang, &format!("/review/labels/{number}")),
+        error,
+        number: label.number.clone(),
+        product_name: label.product_name.clone(),
+        vendor: label.vendor.clone(),
+        status: label.status.label().get(lang).to_owned(),
+        status_name: label.status.name(),
+        lifecycle: LifecycleView::new(&lifecycle, lang),
+        cases: cases.iter().map(|case| CaseView::new(case, lang)).collect(),
+        findings: findings.iter().map(FindingRow::new).collect(),
+        can_decide: can_decide(current.user.role),
+        grounds: Ground::ALL.into_iter().map(|g| (g.name(), g.text().get(lang).to_owned())).collect(),
+        reason,
+    };
+    view::private_page(status, &page).map_err(|e| e.in_lang(lang))
+}
+
+async fn label_page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    Path(number): Path<String>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    render_label(&state, &current, lang, &number, StatusCode::OK, None, String::new()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    ground: String,
+    urgent: Option<String>,
+    serious: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+impl CsrfField for DecisionForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// One decision: `suspend`, `revoke`, `reinstate` or `correct` (close the case as corrected).
+async fn decide(
+    State(state): State<AppState>,
+    Path((number, decision)): Path<(String, String)>,
+    posted: SessionForm<DecisionForm>,
+) -> Result<Response, WebError> {
+    let SessionForm { current, lang, form } = posted;
+    staff_only(&current, lang)?;
+    if !can_decide(current.user.role) {
+        return Err(view::bilingual_error(
+            StatusCode::FORBIDDEN,
+            "Only a reviewer or an administrator decides on labels.",
+            "ラベルについて判断できるのは審査員または管理者だけです。",
+            lang,
+        ));
+    }
+    if !rules::is_label_number(&number) {
+        return Err(WebError::not_found().in_lang(lang));
+    }
+    let on = state.clock.today();
+    let urgent = form.urgent.is_some();
+    let ground = || {
+        Ground::parse(&form.ground).ok_or_else(|| {
+            Text::new(
+                format!("choose a ground from the list (`{}` is not one)", form.ground),
+                format!("根拠を一覧から選んでください（`{}` は該当しません）", form.ground),
+            )
+        })
+    };
+    let event = match decision.as_str() {
+        "suspend" => ground().map(|ground| Event::Suspend { ground, on, urgent }),
+        "revoke" => ground().map(|ground| Event::Revoke { ground, on, urgent, serious: form.serious.is_some() }),
+        "reinstate" => Ok(Event::Reinstate { on }),
+        "correct" => Ok(Event::Corrected { how: Correction::Reevaluated, on }),
+        _ => return Err(WebError::not_found().in_lang(lang)),
+    };
+    let result = match event {
+        Ok(event) => state.registry.decide(&current.user, &number, event, &form.reason, state.clock.now()).await,
+        Err(text) => Err(RegistryError::Invalid(text)),
+    };
+    match result {
+        Ok(_) => {
+            state.labels.forget(&number);
+            Ok(Redirect::to(&format!("/review/labels/{number}")).into_response())
+        }
+        Err(RegistryError::Invalid(text)) => {
+            let error = Some(Message::new(&text, lang));
+            render_label(&state, &current, lang, &number, StatusCode::UNPROCESSABLE_ENTITY, error, form.reason).await
+        }
+        Err(other) => Err(WebError::from(other).in_lang(lang)),
+    }
+}
