@@ -37,9 +37,8 @@ fn main() {
     let work = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
-    let registry = runtime
-        .block_on(Registry::open(&tekigo_registry::store::default_url(work.path()), catalog.clone()))
-        .unwrap();
+    let registry =
+        runtime.block_on(Registry::open(&tekigo_registry::store::default_url(work.path()), catalog.clone())).unwrap();
     let mut db = VulnDb::create_or_open(&work.path().join("vulndb")).unwrap();
 
     let started = Instant::now();
@@ -215,7 +214,11 @@ fn main() {
     let scale = labels as f64 / naive_labels.max(1) as f64;
     println!(
         "full rescan product by product (sbom check of each label's {per_label} components): {naive_ms} ms for {checked} labels ({failing} fail){}",
-        if naive_labels < labels { format!(", ×{scale:.1} for all: {:.0} ms", naive_ms as f64 * scale) } else { String::new() }
+        if naive_labels < labels {
+            format!(", ×{scale:.1} for all: {:.0} ms", naive_ms as f64 * scale)
+        } else {
+            String::new()
+        }
     );
     let naive_all = naive_ms as f64 * scale;
     println!(

@@ -83,10 +83,12 @@ fn main() -> ExitCode {
                 Err(error) => output::report_error(&error, lang),
             }
         }
-        cli::Command::Csaf(command) => match registry_cmd::run_csaf(&command, cli.criteria.as_deref(), lang, &mut stdout) {
-            Ok(code) => code,
-            Err(error) => output::report_error(&error, lang),
-        },
+        cli::Command::Csaf(command) => {
+            match registry_cmd::run_csaf(&command, cli.criteria.as_deref(), lang, &mut stdout) {
+                Ok(code) => code,
+                Err(error) => output::report_error(&error, lang),
+            }
+        }
         cli::Command::Serve(args) => match serve_cmd::run(&args, cli.criteria.as_deref(), lang, &mut stdout) {
             Ok(code) => code,
             Err(error) => {

@@ -31,7 +31,9 @@ async fn open(args: &DatabaseArgs, criteria: Option<&Path>) -> anyhow::Result<Re
         }
     };
     let catalog = Arc::new(load_catalog(criteria)?);
-    Registry::open(&url, catalog).await.with_context(|| format!("cannot open the registry database {}", args.data_dir.display()))
+    Registry::open(&url, catalog)
+        .await
+        .with_context(|| format!("cannot open the registry database {}", args.data_dir.display()))
 }
 
 fn japan_today() -> jiff::civil::Date {
@@ -47,7 +49,9 @@ pub(crate) fn run_registry(
     let RegistryCommand::Monitor { database, vulndb, full, today, format } = command;
     let format = table_or_json(format.format)?;
     let today = match today {
-        Some(text) => text.parse::<jiff::civil::Date>().with_context(|| format!("--today {text}: expected YYYY-MM-DD"))?,
+        Some(text) => {
+            text.parse::<jiff::civil::Date>().with_context(|| format!("--today {text}: expected YYYY-MM-DD"))?
+        }
         None => japan_today(),
     };
     let mut db = VulnDb::open(vulndb)?;
@@ -125,8 +129,12 @@ pub(crate) fn run_csaf(
         writeln!(out, "{}", path.display())?;
     }
     match lang {
-        Lang::En => writeln!(out, "{} advisories, each valid against the CSAF 2.0 schema and mandatory tests.", files.len())?,
-        Lang::Ja => writeln!(out, "{} 件のアドバイザリ（いずれも CSAF 2.0 スキーマと必須テストに適合）。", files.len())?,
+        Lang::En => {
+            writeln!(out, "{} advisories, each valid against the CSAF 2.0 schema and mandatory tests.", files.len())?
+        }
+        Lang::Ja => {
+            writeln!(out, "{} 件のアドバイザリ（いずれも CSAF 2.0 スキーマと必須テストに適合）。", files.len())?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

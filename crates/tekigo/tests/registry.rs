@@ -21,10 +21,15 @@ fn tekigo(args: &[&str]) -> (bool, String, String) {
 
 async fn labeled_camera(url: &str) -> String {
     let registry = Registry::open(url, catalog()).await.unwrap();
-    let reviewer =
-        registry.create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW).await.unwrap();
+    let reviewer = registry
+        .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW)
+        .await
+        .unwrap();
     let key = SigningKey::from_bytes(&[5; 32]);
-    let vendor = registry.sign_up_vendor("Example Devices K.K.", "sato@example.com", "Sato", "correct horse battery", NOW).await.unwrap();
+    let vendor = registry
+        .sign_up_vendor("Example Devices K.K.", "sato@example.com", "Sato", "correct horse battery", NOW)
+        .await
+        .unwrap();
     registry.add_signing_key(&vendor, &public_pem(&key), NOW).await.unwrap();
     let product = registry
         .create_product(
@@ -92,7 +97,18 @@ fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
     let (nvd, kev) = write_advisories(work.path());
     let (ok, _, stderr) = tekigo(&["vulndb", "import", "--db", vulndb, &kev]);
     assert!(ok, "{stderr}");
-    let (ok, stdout, stderr) = tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-11-26", "--format", "json"]);
+    let (ok, stdout, stderr) = tekigo(&[
+        "registry",
+        "monitor",
+        "--database",
+        &url,
+        "--vulndb",
+        vulndb,
+        "--today",
+        "2026-11-26",
+        "--format",
+        "json",
+    ]);
     assert!(ok, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["run"]["components_checked"], 7, "{report}");
@@ -101,7 +117,8 @@ fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
     // The advisory arrives: one component is re-checked and the label gets a case.
     let (ok, _, stderr) = tekigo(&["vulndb", "import", "--db", vulndb, &nvd]);
     assert!(ok, "{stderr}");
-    let (ok, stdout, stderr) = tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-11-26"]);
+    let (ok, stdout, stderr) =
+        tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-11-26"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains(&format!("case opened: {number}")), "{stdout}");
     assert!(stdout.contains("components checked"), "{stdout}");
@@ -118,7 +135,8 @@ fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
     assert_eq!(document["vulnerabilities"][0]["cve"], "CVE-2026-40001");
 
     // Thirty-one days later, nothing fixed: the scheduled run suspends the label.
-    let (ok, stdout, stderr) = tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-12-27"]);
+    let (ok, stdout, stderr) =
+        tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-12-27"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains(&format!("{number}: suspended")), "{stdout}");
 
