@@ -230,9 +230,7 @@ impl Action {
             Action::InvestigateNonConformity => {
                 Text::new("investigate the non-conformity (open a case)", "不適合を調査する（案件を開く）")
             }
-            Action::RevokeLabel => {
-                Text::new("revoke the label (SCHEME §5.4)", "ラベルを取り消す（SCHEME §5.4）")
-            }
+            Action::RevokeLabel => Text::new("revoke the label (SCHEME §5.4)", "ラベルを取り消す（SCHEME §5.4）"),
             Action::ReviewAccreditationAndMethods => Text::new(
                 "review lab accreditation criteria, the verifier definition and the self-declaration method",
                 "試験所の認定基準、検証事業者の定義、自己宣言の方法を見直す",
@@ -402,7 +400,10 @@ pub fn agenda_items(incidents: &[IncidentFacts], threshold: usize) -> Vec<Agenda
     groups
         .into_iter()
         .filter(|(_, ids)| ids.len() >= threshold.max(1))
-        .map(|(requirement, ids)| AgendaItem { requirement_id: requirement.to_owned(), incidents: ids.into_iter().collect() })
+        .map(|(requirement, ids)| AgendaItem {
+            requirement_id: requirement.to_owned(),
+            incidents: ids.into_iter().collect(),
+        })
         .collect()
 }
 

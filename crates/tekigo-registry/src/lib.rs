@@ -14,6 +14,7 @@ macro_rules! safe {
 pub mod cases;
 pub mod checks;
 pub mod demo;
+pub mod incident_store;
 pub mod incidents;
 pub mod lifecycle;
 pub mod monitor;
