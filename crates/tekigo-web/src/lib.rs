@@ -8,6 +8,7 @@ pub mod cache;
 pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod incidents;
 pub mod layout;
 pub mod public;
 pub mod qr;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(vendor::routes())
         .merge(review::routes())
+        .merge(incidents::routes())
         .route("/static/site.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")], CSS) }))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
