@@ -15,6 +15,8 @@ pub mod cases;
 pub mod checks;
 pub mod csaf_export;
 pub mod demo;
+pub mod incident_store;
+pub mod incidents;
 pub mod lifecycle;
 pub mod monitor;
 pub mod rules;

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod incidents;
 pub mod layout;
 pub mod public;
 pub mod qr;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(vendor::routes())
         .merge(review::routes())
         .merge(cases::routes())
+        .merge(incidents::routes())
         .route("/static/site.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")], CSS) }))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)

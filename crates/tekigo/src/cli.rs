@@ -85,6 +85,10 @@ pub(crate) enum Command {
     /// CSAF 2.0 advisories on labeled products, to share with JVN. / JVN と共有する CSAF 2.0 アドバイザリ
     #[command(subcommand)]
     Csaf(CsafCommand),
+    /// Incidents on labeled products: who does what in each case of the scheme (SCHEME §6).
+    /// ラベル取得製品のインシデント: 区分ごとの各主体の役割
+    #[command(subcommand)]
+    Incident(IncidentCommand),
 }
 
 /// Where the registry's database is: the same options as `tekigo serve`.
@@ -143,6 +147,21 @@ pub(crate) enum CsafCommand {
         /// Publisher contact / 発行者の連絡先
         #[arg(long, default_value = "see the registry's web site")]
         contact: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IncidentCommand {
+    /// The responsibilities of user/procurer, vendor, evaluator, certification body and scheme
+    /// owner in one case (A-1, A-2, B-1, B-2), for procurers and insurers. No database.
+    /// 区分（A-1・A-2・B-1・B-2）ごとの利用者・調達者、ベンダー、評価者、認証機関、制度所有者の役割
+    Duties {
+        /// user's settings or use, information given; A-2: not given; B-1: the product did
+        /// not meet the criteria; B-2: the criteria could not prevent it
+        #[arg(value_name = "CASE")]
+        case: String,
+        #[command(flatten)]
+        format: FormatArg,
     },
 }
 

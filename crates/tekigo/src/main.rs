@@ -3,6 +3,7 @@
 mod assess_cmd;
 mod cli;
 mod criteria_cmd;
+mod incident_cmd;
 mod output;
 mod probe_cmd;
 mod registry_cmd;
@@ -93,6 +94,13 @@ fn main() -> ExitCode {
             Ok(code) => code,
             Err(error) => {
                 let _ = stdout.flush();
+                output::report_error(&error, lang);
+                ExitCode::from(2)
+            }
+        },
+        cli::Command::Incident(command) => match incident_cmd::run(&command, lang, &mut stdout) {
+            Ok(code) => code,
+            Err(error) => {
                 output::report_error(&error, lang);
                 ExitCode::from(2)
             }
