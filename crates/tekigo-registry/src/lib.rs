@@ -21,5 +21,6 @@ pub mod lifecycle;
 pub mod monitor;
 pub mod rules;
 pub mod store;
+pub mod transparency;
 
 pub use store::{Registry, RegistryError};

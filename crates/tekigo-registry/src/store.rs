@@ -253,7 +253,9 @@ impl Registry {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Registry { pool, backend, catalog })
+        let registry = Registry { pool, backend, catalog };
+        registry.catch_up_log().await?;
+        Ok(registry)
     }
 
     pub fn backend(&self) -> Backend {
@@ -1081,14 +1083,26 @@ impl Registry {
         now: i64,
         detail: Option<String>,
     ) -> Result<(), RegistryError> {
-        sqlx::query("INSERT INTO label_events (label_number, kind, status, at, detail) VALUES ($1, $2, $3, $4, $5)")
-            .bind(number)
-            .bind(kind)
-            .bind(status.name())
-            .bind(now)
-            .bind(detail)
-            .execute(&mut **tx)
-            .await?;
+        // Every label event is also a leaf of the transparency log, in the same transaction.
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO label_events (label_number, kind, status, at, detail) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+        )
+        .bind(number)
+        .bind(kind)
+        .bind(status.name())
+        .bind(now)
+        .bind(&detail)
+        .fetch_one(&mut **tx)
+        .await?;
+        let event = LabelEvent {
+            seq,
+            label: number.to_owned(),
+            kind: kind.to_owned(),
+            status: status.name().to_owned(),
+            at: now,
+            detail,
+        };
+        Self::append_to_log(tx, &event).await?;
         Ok(())
     }
 
@@ -1149,18 +1163,7 @@ impl Registry {
         .bind(number)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(Self::event_from).collect()
-    }
-
-    fn event_from(row: &AnyRow) -> Result<LabelEvent, RegistryError> {
-        Ok(LabelEvent {
-            seq: row.try_get("seq")?,
-            label: row.try_get("label_number")?,
-            kind: row.try_get("kind")?,
-            status: row.try_get("status")?,
-            at: row.try_get("at")?,
-            detail: row.try_get("detail")?,
-        })
+        rows.iter().map(event_from).collect()
     }
 
     /// Public search. The status filter is turned into conditions on the stored state and the
@@ -1235,7 +1238,7 @@ impl Registry {
         .bind(since)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(Self::event_from).collect()
+        rows.iter().map(event_from).collect()
     }
 
     /// The sequence number to pass to [`Registry::changes`] for the events at or after a time, for
@@ -1321,6 +1324,18 @@ impl Registry {
     pub async fn label_count(&self) -> Result<i64, RegistryError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM labels").fetch_one(&self.pool).await?)
     }
+}
+
+/// A label event from a row with its columns (`seq, label_number, kind, status, at, detail`).
+pub(crate) fn event_from(row: &AnyRow) -> Result<LabelEvent, RegistryError> {
+    Ok(LabelEvent {
+        seq: row.try_get("seq")?,
+        label: row.try_get("label_number")?,
+        kind: row.try_get("kind")?,
+        status: row.try_get("status")?,
+        at: row.try_get("at")?,
+        detail: row.try_get("detail")?,
+    })
 }
 
 impl FromStr for Backend {

@@ -1,0 +1,358 @@
+//! The transparency log: every label event (the changes feed's rows) is a leaf of an append-only
+//! RFC 6962 Merkle tree, appended in the same transaction as the event itself (`store.rs`
+//! `event`), so no event exists without its leaf and no leaf without its event. The tree's math
+//! and signed formats are `tekigo-translog`'s; this file stores them:
+//!
+//! - `log_leaves` maps each leaf index to the event's sequence number;
+//! - `log_nodes` holds every complete subtree's hash (leaves at level 0), from which proofs and the
+//!   root of any past size are read;
+//! - `log_state` is one row: the size and the right edge (`Frontier`), locked by each append;
+//! - `log_keys` holds the signing keys, the active one and retired ones (public part only
+//!   kept... and the private part of the active key; see `rotate_log_key`).
+//!
+//! What a leaf commits to is the event as the public reads it (`leaf_data`), so changing,
+//! deleting or reordering a stored event breaks its inclusion proof against a signed tree head.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+use tekigo_translog::{
+    Checkpoint, Frontier, Hash, Keyring, LabelStatus, NodeId, NoteSigner, NoteVerifier, SignedNote, leaf_hash,
+};
+
+use crate::store::{LabelEvent, Registry, RegistryError, invalid};
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// Off only for the write-path benchmark's baseline (`benches/write_path.rs`): the registry
+/// without its log. Nothing else may turn it off.
+static LOG_DISABLED: AtomicBool = AtomicBool::new(false);
+
+#[doc(hidden)]
+pub fn disable_log_for_benchmark(disabled: bool) {
+    LOG_DISABLED.store(disabled, Ordering::SeqCst);
+}
+
+/// The bytes a leaf hashes: the event as the feed serves it, as a JSON array (one fixed order).
+pub fn leaf_data(event: &LabelEvent) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!([
+        "tekigo-label-event/1",
+        event.seq,
+        event.label,
+        event.kind,
+        event.status,
+        event.at,
+        event.detail
+    ]))
+    .unwrap_or_default()
+}
+
+/// One entry of the log as served: its index and the live event it commits to.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub index: u64,
+    #[serde(flatten)]
+    pub event: LabelEvent,
+}
+
+fn decode_hash(text: &str) -> Result<Hash, RegistryError> {
+    Hash::from_hex(text).map_err(|e| invalid(format!("stored log hash: {e}"), format!("保存されたログのハッシュ: {e}")))
+}
+
+fn corrupt(what: impl std::fmt::Display) -> RegistryError {
+    invalid(format!("transparency log: {what}"), format!("透明性ログ: {what}"))
+}
+
+impl Registry {
+    /// Appends `event` to the log inside `tx`.
+    pub(crate) async fn append_to_log(tx: &mut Tx<'_>, event: &LabelEvent) -> Result<u64, RegistryError> {
+        if LOG_DISABLED.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
+        // The UPDATE takes the row lock (PostgreSQL), so appends are serialised in commit order.
+        let row = sqlx::query("UPDATE log_state SET size = size WHERE id = 1 RETURNING size, frontier")
+            .fetch_one(&mut **tx)
+            .await?;
+        let size: i64 = row.try_get("size")?;
+        let stored: String = row.try_get("frontier")?;
+        let bytes = BASE64.decode(stored.as_bytes()).map_err(corrupt)?;
+        let mut frontier =
+            if bytes.is_empty() { Frontier::new() } else { Frontier::from_bytes(&bytes).map_err(corrupt)? };
+        if frontier.size() != size.unsigned_abs() {
+            return Err(corrupt("the stored right edge does not match the size"));
+        }
+        let index = frontier.size();
+        let nodes = frontier.append(leaf_hash(&leaf_data(event))).map_err(corrupt)?;
+        let values: Vec<String> =
+            nodes.iter().map(|(id, hash)| format!("({}, {}, '{}')", id.level, id.index, hash.to_hex())).collect();
+        // Levels, indices and hex digests only: nothing from outside reaches this SQL.
+        sqlx::query(safe!("INSERT INTO log_nodes (level, idx, hash) VALUES {}", values.join(", ")))
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("INSERT INTO log_leaves (idx, event_seq) VALUES ($1, $2)")
+            .bind(index as i64)
+            .bind(event.seq)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE log_state SET size = $1, frontier = $2 WHERE id = 1")
+            .bind(frontier.size() as i64)
+            .bind(BASE64.encode(frontier.to_bytes()))
+            .execute(&mut **tx)
+            .await?;
+        Ok(index)
+    }
+
+    /// Appends the events that have no leaf yet (those written before the log existed, or in
+    /// bulk by the demo filler), in sequence order. Run when the registry opens.
+    pub(crate) async fn catch_up_log(&self) -> Result<usize, RegistryError> {
+        let mut appended = 0;
+        loop {
+            let rows = sqlx::query(
+                "SELECT e.seq, e.label_number, e.kind, e.status, e.at, e.detail FROM label_events e \
+                 WHERE NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT 2000",
+            )
+            .fetch_all(self.pool())
+            .await?;
+            if rows.is_empty() {
+                return Ok(appended);
+            }
+            let mut tx = self.pool().begin().await?;
+            for row in &rows {
+                let event = crate::store::event_from(row)?;
+                Self::append_to_log(&mut tx, &event).await?;
+                appended += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+
+    /// The signing key, made on first use: the log's origin is its name.
+    async fn log_signer(&self) -> Result<NoteSigner, RegistryError> {
+        let active: Option<String> =
+            sqlx::query_scalar("SELECT signer FROM log_keys WHERE signer IS NOT NULL ORDER BY valid_from DESC LIMIT 1")
+                .fetch_optional(self.pool())
+                .await?;
+        if let Some(text) = active {
+            return NoteSigner::from_private_key_text(&text).map_err(corrupt);
+        }
+        let mut suffix = [0u8; 4];
+        getrandom::fill(&mut suffix).map_err(|e| corrupt(format!("no randomness: {e}")))?;
+        let name = format!("tekigo-log-{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        self.add_log_key(&name, 0).await
+    }
+
+    async fn add_log_key(&self, name: &str, valid_from: i64) -> Result<NoteSigner, RegistryError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| corrupt(format!("no randomness: {e}")))?;
+        let signer = NoteSigner::new(name, ed25519_dalek::SigningKey::from_bytes(&seed)).map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO log_keys (key_id, verifier, signer, valid_from, not_after) VALUES ($1, $2, $3, $4, NULL) \
+             ON CONFLICT (key_id) DO NOTHING",
+        )
+        .bind(format!("{:08x}", signer.key_id()))
+        .bind(signer.verifier().to_string())
+        .bind(signer.to_private_key_text())
+        .bind(valid_from)
+        .execute(self.pool())
+        .await?;
+        Ok(signer)
+    }
+
+    /// Retires the active key at `now` (its private half is deleted; its public half stays in the
+    /// keyring with `not_after`, so what it signed keeps verifying) and makes a new one.
+    pub async fn rotate_log_key(&self, staff: &crate::store::User, now: i64) -> Result<String, RegistryError> {
+        Self::require_reviewer(staff)?;
+        let old = self.log_signer().await?;
+        sqlx::query("UPDATE log_keys SET signer = NULL, not_after = $1 WHERE key_id = $2")
+            .bind(now)
+            .bind(format!("{:08x}", old.key_id()))
+            .execute(self.pool())
+            .await?;
+        let new = self.add_log_key(old.name(), now).await?;
+        let mut tx = self.pool().begin().await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &staff.email,
+            "log-key-rotated",
+            "log",
+            serde_json::json!({ "retired": format!("{:08x}", old.key_id()), "active": format!("{:08x}", new.key_id()) }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(new.verifier().to_string())
+    }
+
+    /// Every key the log has signed with, with its validity window: what verifiers need.
+    pub async fn log_keyring(&self) -> Result<Vec<NoteVerifier>, RegistryError> {
+        self.log_signer().await?;
+        let rows = sqlx::query("SELECT verifier, valid_from, not_after FROM log_keys ORDER BY valid_from")
+            .fetch_all(self.pool())
+            .await?;
+        let mut keys = Vec::new();
+        for row in &rows {
+            let mut key = NoteVerifier::parse(&row.try_get::<String, _>("verifier")?).map_err(corrupt)?;
+            let from: i64 = row.try_get("valid_from")?;
+            if from > 0 {
+                key = key.valid_from(Timestamp::from_second(from).map_err(corrupt)?);
+            }
+            if let Some(until) = row.try_get::<Option<i64>, _>("not_after")? {
+                key = key.retired_at(Timestamp::from_second(until).map_err(corrupt)?);
+            }
+            keys.push(key);
+        }
+        Ok(keys)
+    }
+
+    /// The log's size and root now.
+    pub async fn log_head(&self) -> Result<(u64, Hash), RegistryError> {
+        let stored: String =
+            sqlx::query_scalar("SELECT frontier FROM log_state WHERE id = 1").fetch_one(self.pool()).await?;
+        let bytes = BASE64.decode(stored.as_bytes()).map_err(corrupt)?;
+        let frontier =
+            if bytes.is_empty() { Frontier::new() } else { Frontier::from_bytes(&bytes).map_err(corrupt)? };
+        Ok((frontier.size(), frontier.root()))
+    }
+
+    /// The current tree head, signed: a C2SP checkpoint.
+    pub async fn checkpoint(&self) -> Result<SignedNote, RegistryError> {
+        let signer = self.log_signer().await?;
+        let (size, root) = self.log_head().await?;
+        Checkpoint::new(signer.name(), size, root).sign(&signer).map_err(corrupt)
+    }
+
+    async fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, RegistryError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter: Vec<String> =
+            ids.iter().map(|id| format!("(level = {} AND idx = {})", id.level, id.index)).collect();
+        let rows = sqlx::query(safe!("SELECT level, idx, hash FROM log_nodes WHERE {}", filter.join(" OR ")))
+            .fetch_all(self.pool())
+            .await?;
+        let mut found = std::collections::HashMap::new();
+        for row in &rows {
+            let level: i64 = row.try_get("level")?;
+            let index: i64 = row.try_get("idx")?;
+            found.insert((level, index), decode_hash(&row.try_get::<String, _>("hash")?)?);
+        }
+        ids.iter()
+            .map(|id| {
+                found
+                    .get(&(i64::from(id.level), id.index as i64))
+                    .copied()
+                    .ok_or_else(|| corrupt(format!("node {}/{} is missing", id.level, id.index)))
+            })
+            .collect()
+    }
+
+    fn check_size(size: u64, head: u64) -> Result<(), RegistryError> {
+        if size > head {
+            return Err(invalid(
+                format!("the log holds {head} entries; {size} is beyond it"),
+                format!("ログは {head} 件です。{size} はその先です"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of `size` (RFC 9162 §2.1.3).
+    pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, RegistryError> {
+        Self::check_size(size, self.log_head().await?.0)?;
+        let plan = tekigo_translog::inclusion_plan(index, size).map_err(|e| invalid(e.to_string(), e.to_string()))?;
+        plan.assemble(&self.nodes(plan.nodes()).await?).map_err(corrupt)
+    }
+
+    /// The consistency proof between the trees of sizes `first` and `second` (RFC 9162 §2.1.4).
+    pub async fn consistency_proof(&self, first: u64, second: u64) -> Result<Vec<Hash>, RegistryError> {
+        Self::check_size(second, self.log_head().await?.0)?;
+        let plan =
+            tekigo_translog::consistency_plan(first, second).map_err(|e| invalid(e.to_string(), e.to_string()))?;
+        plan.assemble(&self.nodes(plan.nodes()).await?).map_err(corrupt)
+    }
+
+    /// The root of the tree of `size` (any past size).
+    pub async fn root_at(&self, size: u64) -> Result<Hash, RegistryError> {
+        Self::check_size(size, self.log_head().await?.0)?;
+        let plan = tekigo_translog::root_plan(size);
+        let hashes = self.nodes(plan.nodes()).await?;
+        let assembled = plan.assemble(&hashes).map_err(corrupt)?;
+        assembled.first().copied().ok_or_else(|| corrupt("no root"))
+    }
+
+    /// Entries `start..end` (at most 1,000) with the live events they commit to. A deleted event
+    /// leaves its index out: a gap a monitor reports.
+    pub async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<LogEntry>, RegistryError> {
+        let end = end.min(start.saturating_add(1000));
+        let rows = sqlx::query(
+            "SELECT l.idx, e.seq, e.label_number, e.kind, e.status, e.at, e.detail FROM log_leaves l \
+             JOIN label_events e ON e.seq = l.event_seq WHERE l.idx >= $1 AND l.idx < $2 ORDER BY l.idx",
+        )
+        .bind(start as i64)
+        .bind(end as i64)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(LogEntry {
+                    index: row.try_get::<i64, _>("idx")?.unsigned_abs(),
+                    event: crate::store::event_from(row)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The log index of each of a label's events, in the label's order.
+    pub async fn label_log_entries(&self, number: &str) -> Result<Vec<LogEntry>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT l.idx, e.seq, e.label_number, e.kind, e.status, e.at, e.detail FROM label_events e \
+             JOIN log_leaves l ON l.event_seq = e.seq WHERE e.label_number = $1 ORDER BY e.seq",
+        )
+        .bind(number)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(LogEntry {
+                    index: row.try_get::<i64, _>("idx")?.unsigned_abs(),
+                    event: crate::store::event_from(row)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The label's status on `today`, signed with the tree head it was issued against: compact
+    /// enough for a QR code's URL fragment (`tekigo_translog::encode_for_url`).
+    pub async fn signed_status(
+        &self,
+        number: &str,
+        today: jiff::civil::Date,
+        now: i64,
+    ) -> Result<Option<SignedNote>, RegistryError> {
+        let Some(label) = self.label(number, today).await? else { return Ok(None) };
+        let signer = self.log_signer().await?;
+        let (tree_size, root) = self.log_head().await?;
+        let parse = |text: &str| text.parse::<jiff::civil::Date>().map_err(corrupt);
+        let status = LabelStatus {
+            label: label.number.clone(),
+            product: label.model.clone(),
+            level: label.level.clone(),
+            status: tekigo_translog::Status::parse(label.status.name()).ok_or_else(|| corrupt("unknown status"))?,
+            valid_from: parse(&label.issued)?,
+            valid_until: parse(&label.expires)?,
+            tree_size,
+            root,
+            issued_at: Timestamp::from_second(now).map_err(corrupt)?,
+        };
+        status.sign(&signer).map(Some).map_err(corrupt)
+    }
+
+    /// The keyring as `tekigo_translog` verifies with it.
+    pub async fn keyring(&self) -> Result<Keyring, RegistryError> {
+        Keyring::new(self.log_keyring().await?).map_err(corrupt)
+    }
+}
