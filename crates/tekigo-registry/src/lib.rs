@@ -16,7 +16,9 @@ pub mod checks;
 pub mod demo;
 pub mod lifecycle;
 pub mod monitor;
+pub mod reports;
 pub mod rules;
 pub mod store;
+pub mod surveillance;
 
 pub use store::{Registry, RegistryError};
