@@ -160,8 +160,7 @@ fn trimmed(text: Option<&str>) -> Option<String> {
 
 const REPORT_COLUMNS: &str = "id, label_number, product, contact, category, description, received, status, risk_weight, \
      triage_note, triaged_by, case_id FROM reports";
-const CASE_COLUMNS: &str =
-    "id, year, label_number, reason, weight, status, evidence, outcome_note, evaluated_by, case_id FROM surveillance_cases";
+const CASE_COLUMNS: &str = "id, year, label_number, reason, weight, status, evidence, outcome_note, evaluated_by, case_id FROM surveillance_cases";
 
 fn report_from(row: &AnyRow) -> Result<Report, RegistryError> {
     Ok(Report {
@@ -209,10 +208,17 @@ pub fn check_evidence(kind: EvidenceKind, bytes: &[u8]) -> Result<String, Regist
         ));
     }
     let unreadable = |error: tekigo_assess::automated::ReportError| {
-        invalid(error.to_string(), format!("{}（`tekigo {} --format json` の出力ではありません）", kind.name(), match kind {
-            EvidenceKind::Probe => "probe",
-            _ => "sbom check",
-        }))
+        invalid(
+            error.to_string(),
+            format!(
+                "{}（`tekigo {} --format json` の出力ではありません）",
+                kind.name(),
+                match kind {
+                    EvidenceKind::Probe => "probe",
+                    _ => "sbom check",
+                }
+            ),
+        )
     };
     Ok(match kind {
         EvidenceKind::Probe => {
@@ -228,8 +234,7 @@ pub fn check_evidence(kind: EvidenceKind, bytes: &[u8]) -> Result<String, Regist
             )
         }
         EvidenceKind::SbomCheck => {
-            let report =
-                tekigo_assess::automated::read_sbom_check("sbom-check evidence", bytes).map_err(unreadable)?;
+            let report = tekigo_assess::automated::read_sbom_check("sbom-check evidence", bytes).map_err(unreadable)?;
             format!(
                 "SBOM check of {} ({} components) for {}: {} findings, {} failing the level, {}",
                 report.sbom,
@@ -349,7 +354,9 @@ impl Registry {
                     .fetch_all(self.pool())
                     .await?
             }
-            None => sqlx::query(safe!("SELECT {REPORT_COLUMNS} ORDER BY id DESC LIMIT 1000")).fetch_all(self.pool()).await?,
+            None => {
+                sqlx::query(safe!("SELECT {REPORT_COLUMNS} ORDER BY id DESC LIMIT 1000")).fetch_all(self.pool()).await?
+            }
         };
         rows.iter().map(report_from).collect()
     }
@@ -417,17 +424,9 @@ impl Registry {
                 let text = category_text(&report.category).unwrap_or_else(|| Text::new("a report", "報告"));
                 let summary = Text::new(format!("Report {id}: {}", text.en), format!("報告 {id}: {}", text.ja));
                 let detail = serde_json::json!({ "report": id, "category": report.category, "note": note });
-                let case = Self::open_case_in(
-                    &mut tx,
-                    &number,
-                    Source::Report,
-                    &summary,
-                    &detail,
-                    &staff.email,
-                    today,
-                    now,
-                )
-                .await?;
+                let case =
+                    Self::open_case_in(&mut tx, &number, Source::Report, &summary, &detail, &staff.email, today, now)
+                        .await?;
                 ("case-opened", Some(case))
             }
         };
@@ -464,7 +463,7 @@ impl Registry {
     /// weights of its reports marked for surveillance. The CLI's dry run reads the same.
     pub async fn surveillance_candidates(&self, today: Date) -> Result<Vec<Candidate>, RegistryError> {
         let weights: Vec<(String, i64)> = sqlx::query(
-            "SELECT label_number, SUM(risk_weight) AS weight FROM reports \
+            "SELECT label_number, CAST(SUM(risk_weight) AS BIGINT) AS weight FROM reports \
              WHERE status = 'surveillance' AND label_number IS NOT NULL GROUP BY label_number",
         )
         .fetch_all(self.pool())

@@ -130,7 +130,11 @@ pub fn plan(year: i16, seed: &str, candidates: &[Candidate], capacity: usize, ra
             point -= weight;
         }
         let chosen = reported.remove(index);
-        picks.push(Pick { label_number: chosen.label_number.clone(), reason: Reason::Report, weight: chosen.report_weight });
+        picks.push(Pick {
+            label_number: chosen.label_number.clone(),
+            reason: Reason::Report,
+            weight: chosen.report_weight,
+        });
     }
 
     let mut pool: Vec<&Candidate> = sorted
@@ -170,7 +174,12 @@ mod tests {
     use super::*;
 
     fn candidate(n: u32, level: &str, assurance: Assurance, weight: u32) -> Candidate {
-        Candidate { label_number: format!("JC{level}-2026-{n:06}"), level: level.into(), assurance, report_weight: weight }
+        Candidate {
+            label_number: format!("JC{level}-2026-{n:06}"),
+            level: level.into(),
+            assurance,
+            report_weight: weight,
+        }
     }
 
     /// Twenty ★1 self-declared, five ★3 third-party; nine with reports (eight ★1, one ★3).
@@ -220,10 +229,8 @@ mod tests {
     fn weights_change_how_often_a_product_is_drawn() {
         // Two reported products, weights 3 and 1, one slot: over 2,000 fixed seeds the heavy one
         // should win about 3/4 of the time. With 2,000 trials, σ ≈ 19: the bounds are ~6σ wide.
-        let candidates = vec![
-            candidate(1, "1", Assurance::SelfDeclared, 3),
-            candidate(2, "1", Assurance::SelfDeclared, 1),
-        ];
+        let candidates =
+            vec![candidate(1, "1", Assurance::SelfDeclared, 3), candidate(2, "1", Assurance::SelfDeclared, 1)];
         let heavy_wins = (0..2000)
             .filter(|i| plan(2026, &format!("trial-{i}"), &candidates, 1, 0).picks[0].label_number == "JC1-2026-000001")
             .count();
