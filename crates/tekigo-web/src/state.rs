@@ -7,6 +7,7 @@ use tekigo_registry::Registry;
 use crate::auth::LoginThrottle;
 use crate::cache::LabelCache;
 use crate::clock::Clock;
+use crate::reports::RateLimiter;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +20,8 @@ pub struct AppState {
     pub logins: Arc<LoginThrottle>,
     /// The labels the public reads most, for two seconds.
     pub labels: Arc<LabelCache>,
+    /// Reports to the desk per client IP (form and API together).
+    pub report_limit: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
             base_url: Arc::from(base_url.trim_end_matches('/')),
             logins: Arc::default(),
             labels: Arc::default(),
+            report_limit: Arc::default(),
         }
     }
 
