@@ -242,9 +242,9 @@ async fn the_form_posts_and_the_sixth_report_is_refused(registry: &Registry) {
     assert_eq!(count(registry, "reports").await, 0);
 
     // The bad one counted: 4 more are accepted (one by the API), the 6th is refused.
-    for i in 0..3 {
+    for label in labels.iter().take(3) {
         public
-            .report(&labels[i], "default-password", "Logs in with admin/admin out of the box.")
+            .report(label, "default-password", "Logs in with admin/admin out of the box.")
             .await
             .assert(StatusCode::OK)
             .contains("Report received");
