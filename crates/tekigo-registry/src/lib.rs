@@ -19,8 +19,10 @@ pub mod incident_store;
 pub mod incidents;
 pub mod lifecycle;
 pub mod monitor;
+pub mod reports;
 pub mod rules;
 pub mod store;
+pub mod surveillance;
 pub mod transparency;
 
 pub use store::{Registry, RegistryError};

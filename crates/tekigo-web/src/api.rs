@@ -41,6 +41,11 @@ fn endpoints() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/labels", get(list_labels)),
         ("/api/v1/labels/{number}", get(get_label)),
         ("/api/v1/changes", get(changes)),
+        (
+            "/api/v1/reports",
+            axum::routing::post(crate::reports::submit_report_api)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::reports::REPORT_BODY_LIMIT)),
+        ),
     ]
 }
 
@@ -66,20 +71,35 @@ pub(crate) fn routes() -> Router<AppState> {
     info(
         title = "tekigo registry API",
         version = "1.0.0",
-        description = "The public, read-only API of the registry of IoT security labels (JC-STAR). \
+        description = "The public API of the registry of IoT security labels (JC-STAR). \
             Verify one label (`/api/v1/labels/{number}`: its status today and whether it is valid), search \
             labels (`/api/v1/labels`), and follow every label event in order (`/api/v1/changes`), the feed \
-            that sellers, procurers and insurers poll. Statuses are computed for the registry's current day \
+            that sellers, procurers and insurers poll. Anyone may report a product to the certification body's \
+            desk (`POST /api/v1/reports`; at most 16 KiB, 5 reports per 10 minutes from one address). Statuses are computed for the registry's current day \
             in Japan time (`checked_at`). No authentication; errors are JSON with the message in English and \
             Japanese, 400 naming the parameter that is wrong, 404 when there is nothing at the address. \
             A label does not guarantee that a product is completely secure, is not a recommendation of the \
             product, and the certification body gives no warranty."
     ),
-    paths(get_label, list_labels, changes),
-    components(schemas(Label, OpenCase, LabelLifecycle, LifecycleState, LabelList, ChangeEvent, Changes, ErrorResponse, ErrorDetail, Message)),
+    paths(get_label, list_labels, changes, crate::reports::submit_report_api),
+    components(schemas(
+        Label,
+        OpenCase,
+        LabelLifecycle,
+        LifecycleState,
+        LabelList,
+        ChangeEvent,
+        Changes,
+        ErrorResponse,
+        ErrorDetail,
+        Message,
+        crate::reports::ReportRequest,
+        crate::reports::ReportReceipt
+    )),
     tags(
         (name = "labels", description = "Labels and their status"),
-        (name = "feed", description = "Label events in order, for polling")
+        (name = "feed", description = "Label events in order, for polling"),
+        (name = "reports", description = "Reports to the certification body's desk (SCHEME §5.3)")
     )
 )]
 struct ApiDoc;

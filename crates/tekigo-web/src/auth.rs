@@ -417,7 +417,7 @@ struct SignupPage {
 
 /// The double-submit token: the request's cookie when it has a sound one, else a new one (then
 /// set on the response).
-fn form_token(state: &AppState, headers: &HeaderMap) -> Result<(String, Option<HeaderValue>), WebError> {
+pub(crate) fn form_token(state: &AppState, headers: &HeaderMap) -> Result<(String, Option<HeaderValue>), WebError> {
     match cookie(headers, CSRF_COOKIE) {
         Some(token) if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) => {
             Ok((token.to_owned(), None))
@@ -430,14 +430,14 @@ fn form_token(state: &AppState, headers: &HeaderMap) -> Result<(String, Option<H
     }
 }
 
-fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+pub(crate) fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
     if let Some(cookie) = cookie {
         response.headers_mut().append(SET_COOKIE, cookie);
     }
     response
 }
 
-fn check_double_submit(headers: &HeaderMap, submitted: &str, lang: Lang) -> Result<(), WebError> {
+pub(crate) fn check_double_submit(headers: &HeaderMap, submitted: &str, lang: Lang) -> Result<(), WebError> {
     match cookie(headers, CSRF_COOKIE) {
         Some(expected) if same_token(expected, submitted) => Ok(()),
         _ => Err(csrf_failure(lang)),

@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod layout;
 pub mod public;
 pub mod qr;
+pub mod reports;
 pub mod review;
 pub mod state;
 pub mod vendor;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(review::routes())
         .merge(cases::routes())
         .merge(incidents::routes())
+        .merge(reports::routes())
         .route("/static/site.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")], CSS) }))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
@@ -77,5 +79,6 @@ pub fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
 /// Serves until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     spawn_sweeper(state.clone());
-    axum::serve(listener, router(state)).await
+    // With the peer's address, which the reports desk's rate limit is keyed by.
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 }

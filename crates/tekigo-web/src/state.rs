@@ -7,6 +7,7 @@ use tekigo_registry::Registry;
 use crate::auth::LoginThrottle;
 use crate::cache::LabelCache;
 use crate::clock::Clock;
+use crate::reports::RateLimiter;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -21,6 +22,8 @@ pub struct AppState {
     pub labels: Arc<LabelCache>,
     /// The vulnerability database the hourly sweep re-checks labeled products against.
     pub vulndb: Option<Arc<std::path::Path>>,
+    /// Reports to the desk per client IP (form and API together).
+    pub report_limit: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
             logins: Arc::default(),
             labels: Arc::default(),
             vulndb: None,
+            report_limit: Arc::default(),
         }
     }
 

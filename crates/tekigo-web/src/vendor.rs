@@ -477,7 +477,7 @@ async fn product_page(
     render_product(&state, &current, lang, id, StatusCode::OK, None, Vec::new()).await
 }
 
-fn too_large(what_en: &str, what_ja: &str, limit: usize, lang: Lang) -> WebError {
+pub(crate) fn too_large(what_en: &str, what_ja: &str, limit: usize, lang: Lang) -> WebError {
     let mib = limit / (1024 * 1024);
     view::bilingual_error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -487,7 +487,7 @@ fn too_large(what_en: &str, what_ja: &str, limit: usize, lang: Lang) -> WebError
     )
 }
 
-fn unreadable_upload(error: &MultipartError, lang: Lang) -> WebError {
+pub(crate) fn unreadable_upload(error: &MultipartError, lang: Lang) -> WebError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return too_large("upload", "アップロード", UPLOAD_LIMIT, lang);
     }
@@ -499,13 +499,13 @@ fn unreadable_upload(error: &MultipartError, lang: Lang) -> WebError {
     )
 }
 
-enum Capped {
+pub(crate) enum Capped {
     Data(Vec<u8>),
     TooLarge,
 }
 
 /// A part's bytes, stopping as soon as they pass `cap`.
-async fn read_capped(mut field: Field<'_>, cap: usize) -> Result<Capped, MultipartError> {
+pub(crate) async fn read_capped(mut field: Field<'_>, cap: usize) -> Result<Capped, MultipartError> {
     let mut data = Vec::new();
     while let Some(chunk) = field.chunk().await? {
         if data.len() + chunk.len() > cap {

@@ -542,6 +542,16 @@ async fn every_api_path_is_documented_and_served() {
     }
     for path in &documented {
         assert!(served.contains(path), "{path} is documented but not served");
+        if document["paths"][path]["get"].is_null() {
+            // A post-only path (the reports desk): an empty object reaches the handler, which
+            // names what is missing.
+            assert!(document["paths"][path]["post"]["responses"]["201"].is_object(), "{path}");
+            let request =
+                Request::post(*path).header("content-type", "application/json").body(Body::from("{}")).unwrap();
+            let reply = app.send(request).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}: {}", reply.text());
+            continue;
+        }
         let uri = path.replace("{number}", LABEL);
         let reply = app.get(&uri).await;
         assert_eq!(reply.status, StatusCode::OK, "{uri}");

@@ -89,6 +89,10 @@ pub(crate) enum Command {
     /// ラベル取得製品のインシデント: 区分ごとの各主体の役割
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// Surveillance (SCHEME §5.3): draw a year's plan from a published seed.
+    /// サーベイランス（公表したシードから年度計画を抽出する）
+    #[command(subcommand)]
+    Surveillance(SurveillanceCommand),
 }
 
 /// Where the registry's database is: the same options as `tekigo serve`.
@@ -163,6 +167,40 @@ pub(crate) enum IncidentCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SurveillanceCommand {
+    /// Print the plan the registry would publish for YEAR from SEED (a dry run: nothing is
+    /// stored). Anyone with the database can redraw a published plan this way.
+    /// 登録簿が公表する計画を表示する（保存しない試行）
+    Plan(SurveillancePlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SurveillancePlanArgs {
+    /// Database: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB / データベースの URL
+    #[arg(long, value_name = "URL", env = "TEKIGO_DATABASE_URL", hide_env_values = true)]
+    pub database: String,
+    /// The plan's year / 計画の年度
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i16).range(2000..=2200))]
+    pub year: i16,
+    /// The published seed / 公表したシード
+    #[arg(long, value_name = "TEXT")]
+    pub seed: String,
+    /// Reported products, at most / 報告対象の上限
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub capacity: usize,
+    /// Random test purchases of self-declared ★1 products / ★1 自己適合宣言製品の無作為試買の件数
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub sample: usize,
+    /// The day whose valid labels are the candidates [default: today in Japan]
+    /// 候補とするラベルの基準日（既定: 日本時間の今日）
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<jiff::civil::Date>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    /// Output format / 出力形式
+    pub format: Format,
 }
 
 const SERVE_ABOUT: &str = "Run the registry: the public label pages that the labels' QR codes lead to, \

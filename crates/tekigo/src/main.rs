@@ -9,6 +9,7 @@ mod probe_cmd;
 mod registry_cmd;
 mod sbom_cmd;
 mod serve_cmd;
+mod surveillance_cmd;
 mod vulndb_cmd;
 
 use std::io::Write;
@@ -105,6 +106,17 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        // Exit 2: the database could not be read.
+        cli::Command::Surveillance(command) => {
+            match surveillance_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdout) {
+                Ok(code) => code,
+                Err(error) => {
+                    let _ = stdout.flush();
+                    output::report_error(&error, lang);
+                    ExitCode::from(2)
+                }
+            }
+        }
     };
     // A reader that went away (a closed pipe) is not the command's failure.
     let _ = stdout.flush();

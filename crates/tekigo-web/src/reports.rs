@@ -1,0 +1,826 @@
+//! The reports desk and surveillance (SCHEME §5.3), over `tekigo_registry::reports`:
+//! - `GET/POST /report`: anyone reports a product (no account; the form carries a double-submit
+//!   CSRF token like log-in); `POST /api/v1/reports` does the same in JSON (documented in the
+//!   OpenAPI document, see `api.rs`). Both are limited per client IP ([`RateLimiter`], 5 reports
+//!   in 10 minutes by default, answered 429 with `Retry-After`) and to 16 KiB a body (413).
+//! - `GET /review/reports` (filter `?status=`) and `POST /review/reports/{id}/triage`: staff.
+//! - `GET /surveillance/{year}`: the published plan and its seed, public.
+//! - `GET/POST /review/surveillance` (publish a year's plan, list its cases) and
+//!   `GET/POST /review/surveillance/cases/{id}` (record an evaluation, evidence uploaded as
+//!   multipart): staff.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
+
+use askama::Template;
+use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde::{Deserialize, Serialize};
+use tekigo_criteria::Lang;
+use tekigo_registry::RegistryError;
+use tekigo_registry::reports::{self as store, CATEGORIES, EvidenceKind, NewReport, REPORT_STATUSES, Triage};
+use utoipa::ToSchema;
+
+use crate::api::{ErrorResponse, Message as ApiMessage};
+use crate::auth::{CsrfField, CurrentUser, SessionForm};
+use crate::error::WebError;
+use crate::i18n::PageLang;
+use crate::layout::Chrome;
+use crate::state::AppState;
+use crate::vendor::{Capped, path_id, read_capped, unreadable_upload};
+use crate::view::{self, Message};
+
+/// The largest report body, form or JSON.
+pub const REPORT_BODY_LIMIT: usize = 16 * 1024;
+/// The largest evidence upload (all files of one evaluation).
+const EVIDENCE_UPLOAD_LIMIT: usize = 3 * store::EVIDENCE_MAX + 64 * 1024;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/report", get(report_page).post(report_post).layer(DefaultBodyLimit::max(REPORT_BODY_LIMIT)))
+        .route("/review/reports", get(review_reports))
+        .route("/review/reports/{id}/triage", post(triage))
+        .route("/surveillance/{year}", get(plan_page))
+        .route("/review/surveillance", get(review_surveillance).post(publish))
+        .route(
+            "/review/surveillance/cases/{id}",
+            get(case_page).post(evaluate).layer(DefaultBodyLimit::max(EVIDENCE_UPLOAD_LIMIT)),
+        )
+}
+
+// -------------------------------------------------------------------------------------------
+// Rate limit
+
+/// A token bucket per client IP: `capacity` reports, refilled evenly over `window` seconds.
+/// Requests whose IP is unknown (no connection info, as in tests driving the router directly)
+/// share one bucket. Time is the [`crate::Clock`]'s, so tests move it.
+#[derive(Debug)]
+pub struct RateLimiter {
+    capacity: f64,
+    window: i64,
+    buckets: Mutex<HashMap<Option<IpAddr>, (f64, i64)>>,
+}
+
+/// Clients tracked at most; past this, full buckets are forgotten.
+const MAX_CLIENTS: usize = 100_000;
+
+impl RateLimiter {
+    pub fn new(capacity: u32, window_seconds: i64) -> RateLimiter {
+        RateLimiter { capacity: f64::from(capacity.max(1)), window: window_seconds.max(1), buckets: Mutex::default() }
+    }
+
+    /// Takes one token for `client` at `now`; `Err(seconds)` until one is available again.
+    pub fn take(&self, client: Option<IpAddr>, now: i64) -> Result<(), i64> {
+        let rate = self.capacity / self.window as f64;
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if buckets.len() >= MAX_CLIENTS {
+            let capacity = self.capacity;
+            buckets.retain(|_, (tokens, last)| *tokens + (now - *last) as f64 * rate < capacity);
+        }
+        let (tokens, last) = buckets.entry(client).or_insert((self.capacity, now));
+        *tokens = (*tokens + (now - *last).max(0) as f64 * rate).min(self.capacity);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as i64)
+        }
+    }
+}
+
+impl Default for RateLimiter {
+    /// 5 reports per 10 minutes.
+    fn default() -> RateLimiter {
+        RateLimiter::new(5, 600)
+    }
+}
+
+/// The client's IP, from the connection (`None` when the server was not started with
+/// connection info).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
+    }
+}
+
+fn too_many(seconds: i64, lang: Lang, json: bool) -> Response {
+    let mut error = view::bilingual_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("Too many reports from your address; try again in {seconds} seconds. Nothing was stored."),
+        format!("このアドレスからの報告が多すぎます。{seconds} 秒後にやり直してください。何も保存していません。"),
+        lang,
+    );
+    if json {
+        error.problems.clear();
+        error = error.json();
+    }
+    let mut response = error.into_response();
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+fn body_too_large(lang: Lang) -> WebError {
+    view::bilingual_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("The report is too large: at most {} KiB is accepted. Nothing was stored.", REPORT_BODY_LIMIT / 1024),
+        format!("報告が大きすぎます。上限は {} KiB です。何も保存していません。", REPORT_BODY_LIMIT / 1024),
+        lang,
+    )
+}
+
+fn registry_error(lang: Lang) -> impl Fn(RegistryError) -> WebError {
+    move |error| WebError::from(error).in_lang(lang)
+}
+
+fn staff_only(current: &CurrentUser, lang: Lang) -> Result<(), WebError> {
+    if current.user.role.is_staff() {
+        Ok(())
+    } else {
+        Err(view::bilingual_error(
+            StatusCode::FORBIDDEN,
+            "These pages are for certification-body staff.",
+            "このページは認証機関の職員用です。",
+            lang,
+        ))
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// The public form
+
+struct CategoryOption {
+    name: &'static str,
+    text: &'static str,
+    selected: bool,
+}
+
+fn category_options(lang: Lang, selected: &str) -> Vec<CategoryOption> {
+    CATEGORIES
+        .iter()
+        .map(|(name, en, ja)| CategoryOption {
+            name,
+            text: if lang == Lang::Ja { ja } else { en },
+            selected: *name == selected,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+struct ReportPage {
+    chrome: Chrome,
+    csrf: String,
+    categories: Vec<CategoryOption>,
+    label_number: String,
+    product: String,
+    contact: String,
+    description: String,
+    max: usize,
+    error: Option<Message>,
+}
+
+#[derive(Template)]
+#[template(path = "report_received.html")]
+struct ReceivedPage {
+    chrome: Chrome,
+    id: i64,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct LabelQuery {
+    #[serde(default)]
+    label: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    label_number: String,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    headers: HeaderMap,
+    query: Result<Query<LabelQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, WebError> {
+    let (csrf, cookie) = crate::auth::form_token(&state, &headers).map_err(|e| e.in_lang(lang))?;
+    let label = query.map(|Query(q)| q.label).unwrap_or_default();
+    let page = ReportPage {
+        chrome: Chrome::public(lang, "/report"),
+        csrf,
+        categories: category_options(lang, ""),
+        label_number: label.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect(),
+        product: String::new(),
+        contact: String::new(),
+        description: String::new(),
+        max: store::DESCRIPTION_MAX,
+        error: None,
+    };
+    Ok(crate::auth::with_cookie(view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang))?, cookie))
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+async fn report_post(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    form: Result<Form<ReportForm>, FormRejection>,
+) -> Result<Response, Response> {
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(body_too_large(lang).into_response());
+        }
+        Err(_) => return Err(crate::auth::csrf_failure(lang).into_response()),
+    };
+    crate::auth::check_double_submit(&headers, &form.csrf, lang).map_err(IntoResponse::into_response)?;
+    state.report_limit.take(ip, state.clock.now()).map_err(|seconds| too_many(seconds, lang, false))?;
+    let report = NewReport {
+        label_number: optional(&form.label_number),
+        product: optional(&form.product),
+        contact: optional(&form.contact),
+        category: form.category.clone(),
+        description: form.description.clone(),
+    };
+    match state.registry.submit_report(&report, state.clock.now()).await {
+        Ok(id) => {
+            let page = ReceivedPage { chrome: Chrome::public(lang, "/report"), id };
+            view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang).into_response())
+        }
+        Err(RegistryError::Invalid(text)) => {
+            let page = ReportPage {
+                chrome: Chrome::public(lang, "/report"),
+                csrf: form.csrf.clone(),
+                categories: category_options(lang, &form.category),
+                label_number: form.label_number.chars().take(40).collect(),
+                product: form.product,
+                contact: form.contact,
+                description: form.description,
+                max: store::DESCRIPTION_MAX,
+                error: Some(Message::new(&text, lang)),
+            };
+            view::private_page(StatusCode::UNPROCESSABLE_ENTITY, &page).map_err(|e| e.in_lang(lang).into_response())
+        }
+        Err(error) => Err(WebError::from(error).in_lang(lang).into_response()),
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// The JSON API
+
+/// A report about a labeled product (or one that claims a label), SCHEME §5.3.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// The label number, if the product carries one.
+    #[schema(example = "JC1-2026-000123")]
+    pub label_number: Option<String>,
+    /// The product in words (vendor, name, model), needed when there is no label number.
+    pub product: Option<String>,
+    /// How to reach you, if you wish (never published).
+    pub contact: Option<String>,
+    /// One of `default-password`, `unpatched-vulnerability`, `open-service`, `false-claim`,
+    /// `support-ended-still-sold`, `other`.
+    #[schema(example = "default-password")]
+    pub category: String,
+    /// What you found: 10 to 4,000 characters.
+    #[schema(example = "The camera accepts admin/admin on its web interface out of the box.")]
+    pub description: String,
+}
+
+/// The report was received.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportReceipt {
+    /// The report's number at the desk.
+    pub id: i64,
+    /// Always `received`.
+    #[schema(example = "received")]
+    pub status: String,
+    pub message: ApiMessage,
+}
+
+/// Report a product to the certification body's desk.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "reports",
+    operation_id = "submitReport",
+    request_body = ReportRequest,
+    responses(
+        (status = 201, description = "The report was received", body = ReportReceipt),
+        (status = 400, description = "The body is not a report in JSON", body = ErrorResponse),
+        (status = 413, description = "The body is larger than 16 KiB", body = ErrorResponse),
+        (status = 422, description = "A field is wrong (the message names it); nothing was stored", body = ErrorResponse),
+        (status = 429, description = "Too many reports from this address; see `Retry-After`", body = ErrorResponse)
+    )
+)]
+pub(crate) async fn submit_report_api(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: Result<Json<ReportRequest>, JsonRejection>,
+) -> Response {
+    let lang = Lang::En;
+    let request = match body {
+        Ok(Json(request)) => request,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let mut error = body_too_large(lang).json();
+            error.problems.clear();
+            return error.into_response();
+        }
+        Err(rejection) => {
+            let why = rejection.body_text();
+            return WebError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not a report: {why}"),
+                format!("本文が報告の形式ではありません: {why}"),
+            )
+            .json()
+            .into_response();
+        }
+    };
+    if let Err(seconds) = state.report_limit.take(ip, state.clock.now()) {
+        return too_many(seconds, lang, true);
+    }
+    let report = NewReport {
+        label_number: request.label_number,
+        product: request.product,
+        contact: request.contact,
+        category: request.category,
+        description: request.description,
+    };
+    match state.registry.submit_report(&report, state.clock.now()).await {
+        Ok(id) => (
+            StatusCode::CREATED,
+            Json(ReportReceipt {
+                id,
+                status: "received".into(),
+                message: ApiMessage {
+                    en: format!("Report {id} was received. Thank you."),
+                    ja: format!("報告 {id} を受け付けました。ありがとうございました。"),
+                },
+            }),
+        )
+            .into_response(),
+        Err(error) => WebError::from(error).json().into_response(),
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// Staff: reports
+
+struct ReportRow {
+    id: i64,
+    received: String,
+    label_number: Option<String>,
+    product: String,
+    category: String,
+    description: String,
+    contact: String,
+    status: String,
+    risk_weight: String,
+    note: String,
+    case_id: Option<i64>,
+    open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "review_reports.html")]
+struct ReportsPage {
+    chrome: Chrome,
+    filter: String,
+    /// Each status and whether it is the one shown.
+    statuses: Vec<(&'static str, bool)>,
+    reports: Vec<ReportRow>,
+    error: Option<Message>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct StatusQuery {
+    #[serde(default)]
+    status: String,
+}
+
+async fn review_reports(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    query: Result<Query<StatusQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    let filter = query.map(|Query(q)| q.status).unwrap_or_default();
+    let status = Some(filter.as_str()).filter(|s| !s.is_empty());
+    let reports = state.registry.reports(&current.user, status).await.map_err(registry_error(lang))?;
+    let page = ReportsPage {
+        chrome: current.chrome(lang),
+        filter: filter.clone(),
+        statuses: REPORT_STATUSES.iter().map(|s| (*s, *s == filter)).collect(),
+        reports: reports
+            .into_iter()
+            .map(|r| ReportRow {
+                id: r.id,
+                received: view::datetime(r.received),
+                category: store::category_text(&r.category).map_or(r.category.clone(), |t| t.get(lang).to_owned()),
+                product: r.product.unwrap_or_default(),
+                description: r.description,
+                contact: r.contact.unwrap_or_default(),
+                open: matches!(r.status.as_str(), "received" | "triaged"),
+                status: r.status,
+                risk_weight: r.risk_weight.map(|w| w.to_string()).unwrap_or_default(),
+                note: r.triage_note.unwrap_or_default(),
+                case_id: r.case_id,
+                label_number: r.label_number,
+            })
+            .collect(),
+        error: None,
+    };
+    view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang))
+}
+
+#[derive(Debug, Deserialize)]
+struct TriageForm {
+    csrf: String,
+    decision: String,
+    #[serde(default)]
+    risk_weight: String,
+    #[serde(default)]
+    note: String,
+}
+
+impl CsrfField for TriageForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+async fn triage(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SessionForm { current, lang, form }: SessionForm<TriageForm>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    let id = path_id(&id, lang)?;
+    let Some(decision) = Triage::parse(&form.decision) else {
+        return Err(view::bilingual_error(
+            StatusCode::BAD_REQUEST,
+            "decision: dismiss, surveillance or open-case",
+            "decision: dismiss・surveillance・open-case のいずれかです",
+            lang,
+        ));
+    };
+    let weight = if form.risk_weight.trim().is_empty() { 0 } else { form.risk_weight.trim().parse().unwrap_or(-1) };
+    state
+        .registry
+        .triage(&current.user, id, decision, weight, &form.note, state.clock.today(), state.clock.now())
+        .await
+        .map_err(registry_error(lang))?;
+    Ok(Redirect::to("/review/reports").into_response())
+}
+
+// -------------------------------------------------------------------------------------------
+// The public plan
+
+struct PickRow {
+    label_number: String,
+    reason: String,
+    weight: u32,
+}
+
+fn pick_rows(plan: &tekigo_registry::surveillance::Plan, lang: Lang) -> Vec<PickRow> {
+    plan.picks
+        .iter()
+        .map(|p| PickRow {
+            label_number: p.label_number.clone(),
+            reason: match (p.reason, lang) {
+                (tekigo_registry::surveillance::Reason::Report, Lang::Ja) => "報告（リスクで重み付け）".into(),
+                (tekigo_registry::surveillance::Reason::Report, _) => "reports (weighted by risk)".into(),
+                (_, Lang::Ja) => "無作為の試買（★1 自己適合宣言）".into(),
+                _ => "random test purchase (★1 self-declared)".into(),
+            },
+            weight: p.weight,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "surveillance_plan.html")]
+struct PlanPage {
+    chrome: Chrome,
+    year: i16,
+    seed: String,
+    derivation: String,
+    rng_seed: String,
+    published: String,
+    capacity: usize,
+    random_sample: usize,
+    picks: Vec<PickRow>,
+}
+
+fn parse_year(text: &str, lang: Lang) -> Result<i16, WebError> {
+    text.parse::<i16>().ok().filter(|y| (2000..=2200).contains(y)).ok_or_else(|| {
+        view::bilingual_error(
+            StatusCode::NOT_FOUND,
+            format!("`{text}` is not a plan year"),
+            format!("`{text}` は計画の年ではありません"),
+            lang,
+        )
+    })
+}
+
+async fn plan_page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Path(year): Path<String>,
+) -> Result<Response, WebError> {
+    let year = parse_year(&year, lang)?;
+    let Some(published) = state.registry.surveillance_plan(year).await.map_err(registry_error(lang))? else {
+        return Err(view::bilingual_error(
+            StatusCode::NOT_FOUND,
+            format!("No surveillance plan is published for {year}."),
+            format!("{year} 年のサーベイランス計画は公表されていません。"),
+            lang,
+        ));
+    };
+    let plan = published.plan;
+    let page = PlanPage {
+        chrome: Chrome::public(lang, &format!("/surveillance/{year}")),
+        year,
+        picks: pick_rows(&plan, lang),
+        seed: plan.seed,
+        derivation: plan.derivation,
+        rng_seed: plan.rng_seed,
+        published: view::datetime(published.published),
+        capacity: plan.capacity,
+        random_sample: plan.random_sample,
+    };
+    view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang))
+}
+
+// -------------------------------------------------------------------------------------------
+// Staff: surveillance
+
+struct CaseRow {
+    id: i64,
+    label_number: String,
+    reason: String,
+    status: String,
+    case_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "review_surveillance.html")]
+struct SurveillancePage {
+    chrome: Chrome,
+    year: i16,
+    published: bool,
+    seed: String,
+    cases: Vec<CaseRow>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct YearQuery {
+    #[serde(default)]
+    year: String,
+}
+
+async fn review_surveillance(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    let year = match query.map(|Query(q)| q.year).unwrap_or_default() {
+        text if text.is_empty() => state.clock.today().year(),
+        text => parse_year(&text, lang)?,
+    };
+    let plan = state.registry.surveillance_plan(year).await.map_err(registry_error(lang))?;
+    let cases = state.registry.surveillance_cases(&current.user, year).await.map_err(registry_error(lang))?;
+    let page = SurveillancePage {
+        chrome: current.chrome(lang),
+        year,
+        published: plan.is_some(),
+        seed: plan.map(|p| p.plan.seed).unwrap_or_default(),
+        cases: cases
+            .into_iter()
+            .map(|c| CaseRow {
+                id: c.id,
+                label_number: c.label_number,
+                reason: c.reason,
+                status: c.status,
+                case_id: c.case_id,
+            })
+            .collect(),
+    };
+    view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang))
+}
+
+#[derive(Debug, Deserialize)]
+struct PublishForm {
+    csrf: String,
+    year: String,
+    seed: String,
+    #[serde(default)]
+    capacity: String,
+    #[serde(default)]
+    sample: String,
+}
+
+impl CsrfField for PublishForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn count_field(text: &str, default: usize, name: &str, lang: Lang) -> Result<usize, WebError> {
+    if text.trim().is_empty() {
+        return Ok(default);
+    }
+    text.trim().parse().map_err(|_| {
+        view::bilingual_error(
+            StatusCode::BAD_REQUEST,
+            format!("{name}: `{text}` is not a number"),
+            format!("{name}: `{text}` は数ではありません"),
+            lang,
+        )
+    })
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    SessionForm { current, lang, form }: SessionForm<PublishForm>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    let year = parse_year(form.year.trim(), lang)?;
+    let capacity = count_field(&form.capacity, 20, "capacity", lang)?;
+    let sample = count_field(&form.sample, 10, "sample", lang)?;
+    state
+        .registry
+        .publish_plan(&current.user, year, &form.seed, capacity, sample, state.clock.today(), state.clock.now())
+        .await
+        .map_err(registry_error(lang))?;
+    Ok(Redirect::to(&format!("/review/surveillance?year={year}")).into_response())
+}
+
+struct EvidenceRow {
+    kind: String,
+    sha256: String,
+    summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "review_surveillance_case.html")]
+struct CasePage {
+    chrome: Chrome,
+    id: i64,
+    year: i64,
+    label_number: String,
+    reason: String,
+    status: String,
+    decided: bool,
+    note: String,
+    case_id: Option<i64>,
+    evidence: Vec<EvidenceRow>,
+    mib: usize,
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    let id = path_id(&id, lang)?;
+    let case = state.registry.surveillance_case(&current.user, id).await.map_err(registry_error(lang))?;
+    let page = CasePage {
+        chrome: current.chrome(lang),
+        id,
+        year: case.year,
+        decided: matches!(case.status.as_str(), "conformant" | "non-conformant"),
+        label_number: case.label_number,
+        reason: case.reason,
+        status: case.status,
+        note: case.outcome_note.unwrap_or_default(),
+        case_id: case.case_id,
+        evidence: case
+            .evidence
+            .into_iter()
+            .map(|e| EvidenceRow { kind: e.kind, sha256: e.sha256, summary: e.summary })
+            .collect(),
+        mib: store::EVIDENCE_MAX / 1024 / 1024,
+    };
+    view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang))
+}
+
+/// `multipart/form-data`: `csrf` first, then `outcome` (`conformant` | `non-conformant`),
+/// `note`, and the files `probe`, `sbom_check`, `document` (any of them, at least one).
+async fn evaluate(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    let id = path_id(&id, lang)?;
+    let Ok(mut multipart) = multipart else { return Err(crate::auth::csrf_failure(lang)) };
+    let mut csrf_ok = current.csrf().is_empty();
+    let mut outcome = String::new();
+    let mut note = String::new();
+    let mut evidence = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|e| unreadable_upload(&e, lang))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "csrf" {
+            let Capped::Data(token) = read_capped(field, 512).await.map_err(|e| unreadable_upload(&e, lang))? else {
+                return Err(crate::auth::csrf_failure(lang));
+            };
+            current.check_csrf(&String::from_utf8_lossy(&token), lang)?;
+            csrf_ok = true;
+            continue;
+        }
+        if !csrf_ok {
+            return Err(crate::auth::csrf_failure(lang));
+        }
+        let kind = match name.as_str() {
+            "probe" => EvidenceKind::Probe,
+            "sbom_check" => EvidenceKind::SbomCheck,
+            "document" => EvidenceKind::Document,
+            "outcome" | "note" => {
+                let Capped::Data(text) = read_capped(field, 8192).await.map_err(|e| unreadable_upload(&e, lang))?
+                else {
+                    return Err(view::bilingual_error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "the note is too long",
+                        "メモが長すぎます",
+                        lang,
+                    ));
+                };
+                let text = String::from_utf8_lossy(&text).into_owned();
+                if name == "outcome" {
+                    outcome = text
+                } else {
+                    note = text
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        match read_capped(field, store::EVIDENCE_MAX).await.map_err(|e| unreadable_upload(&e, lang))? {
+            Capped::Data(data) if data.is_empty() => {}
+            Capped::Data(data) => evidence.push((kind, data)),
+            Capped::TooLarge => {
+                return Err(crate::vendor::too_large(kind.name(), kind.name(), store::EVIDENCE_MAX, lang));
+            }
+        }
+    }
+    if !csrf_ok {
+        return Err(crate::auth::csrf_failure(lang));
+    }
+    let conformant = match outcome.trim() {
+        "conformant" => true,
+        "non-conformant" => false,
+        _ => {
+            return Err(view::bilingual_error(
+                StatusCode::BAD_REQUEST,
+                "outcome: conformant or non-conformant",
+                "outcome: conformant か non-conformant です",
+                lang,
+            ));
+        }
+    };
+    state
+        .registry
+        .record_evaluation(&current.user, id, &evidence, conformant, &note, state.clock.today(), state.clock.now())
+        .await
+        .map_err(registry_error(lang))?;
+    Ok(Redirect::to(&format!("/review/surveillance/cases/{id}")).into_response())
+}
