@@ -41,6 +41,13 @@ fn endpoints() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/labels", get(list_labels)),
         ("/api/v1/labels/{number}", get(get_label)),
         ("/api/v1/changes", get(changes)),
+        ("/api/v1/labels/{number}/log", get(crate::log::label_log)),
+        ("/api/v1/labels/{number}/status", get(crate::log::signed_status)),
+        ("/api/v1/log/checkpoint", get(crate::log::checkpoint)),
+        ("/api/v1/log/keys", get(crate::log::keys)),
+        ("/api/v1/log/entries", get(crate::log::entries)),
+        ("/api/v1/log/proof/inclusion", get(crate::log::inclusion)),
+        ("/api/v1/log/proof/consistency", get(crate::log::consistency)),
         (
             "/api/v1/reports",
             axum::routing::post(crate::reports::submit_report_api)
@@ -75,13 +82,28 @@ pub(crate) fn routes() -> Router<AppState> {
             Verify one label (`/api/v1/labels/{number}`: its status today and whether it is valid), search \
             labels (`/api/v1/labels`), and follow every label event in order (`/api/v1/changes`), the feed \
             that sellers, procurers and insurers poll. Anyone may report a product to the certification body's \
-            desk (`POST /api/v1/reports`; at most 16 KiB, 5 reports per 10 minutes from one address). Statuses are computed for the registry's current day \
+            desk (`POST /api/v1/reports`; at most 16 KiB, 5 reports per 10 minutes from one address). \
+            Every label event is also a leaf of an RFC 6962 transparency log (`/api/v1/log/...`): a signed \
+            checkpoint, inclusion and consistency proofs, and each label's signed status, so the registry's \
+            answers can be checked rather than trusted. Statuses are computed for the registry's current day \
             in Japan time (`checked_at`). No authentication; errors are JSON with the message in English and \
             Japanese, 400 naming the parameter that is wrong, 404 when there is nothing at the address. \
             A label does not guarantee that a product is completely secure, is not a recommendation of the \
             product, and the certification body gives no warranty."
     ),
-    paths(get_label, list_labels, changes, crate::reports::submit_report_api),
+    paths(
+        get_label,
+        list_labels,
+        changes,
+        crate::reports::submit_report_api,
+        crate::log::label_log,
+        crate::log::signed_status,
+        crate::log::checkpoint,
+        crate::log::keys,
+        crate::log::entries,
+        crate::log::inclusion,
+        crate::log::consistency
+    ),
     components(schemas(
         Label,
         OpenCase,
@@ -94,12 +116,19 @@ pub(crate) fn routes() -> Router<AppState> {
         ErrorDetail,
         Message,
         crate::reports::ReportRequest,
-        crate::reports::ReportReceipt
+        crate::reports::ReportReceipt,
+        crate::log::LogKey,
+        crate::log::LogKeys,
+        crate::log::LogEntry,
+        crate::log::LogEntries,
+        crate::log::Proof,
+        crate::log::SignedStatus
     )),
     tags(
         (name = "labels", description = "Labels and their status"),
         (name = "feed", description = "Label events in order, for polling"),
-        (name = "reports", description = "Reports to the certification body's desk (SCHEME §5.3)")
+        (name = "reports", description = "Reports to the certification body's desk (SCHEME §5.3)"),
+        (name = "log", description = "The transparency log of label events: signed tree heads, entries, proofs, signed label statuses")
     )
 )]
 struct ApiDoc;

@@ -11,6 +11,7 @@ pub mod error;
 pub mod i18n;
 pub mod incidents;
 pub mod layout;
+pub mod log;
 pub mod public;
 pub mod qr;
 pub mod reports;
