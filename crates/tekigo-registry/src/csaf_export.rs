@@ -70,7 +70,52 @@ fn text(value: &serde_json::Value, key: &str) -> Option<String> {
     value.get(key).and_then(|v| v.as_str()).map(str::to_owned)
 }
 
+/// The document's current release as Unix seconds.
+fn advisory_release(document: &serde_json::Value) -> Option<i64> {
+    let text = document.pointer("/document/tracking/current_release_date")?.as_str()?;
+    text.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
+}
+
+/// An advisory as last exported, for the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedAdvisory {
+    pub tracking_id: String,
+    pub file_name: String,
+    pub current_release: i64,
+    pub version: usize,
+}
+
 impl Registry {
+    /// The advisories last exported, newest first.
+    pub async fn published_advisories(&self) -> Result<Vec<PublishedAdvisory>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT tracking_id, file_name, current_release, revisions FROM csaf_advisories ORDER BY current_release DESC, file_name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let revisions: Vec<StoredRevision> =
+                    serde_json::from_str(&row.try_get::<String, _>("revisions")?).unwrap_or_default();
+                Ok(PublishedAdvisory {
+                    tracking_id: row.try_get("tracking_id")?,
+                    file_name: row.try_get("file_name")?,
+                    current_release: row.try_get("current_release")?,
+                    version: revisions.len(),
+                })
+            })
+            .collect()
+    }
+
+    /// One advisory's last exported document, by its file name.
+    pub async fn published_advisory(&self, file_name: &str) -> Result<Option<serde_json::Value>, RegistryError> {
+        let text: Option<String> = sqlx::query_scalar("SELECT document FROM csaf_advisories WHERE file_name = $1")
+            .bind(file_name)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
     /// Builds, versions and checks the advisories. `base_url` makes each label's page address.
     pub async fn export_csaf(
         &self,
@@ -217,31 +262,15 @@ impl Registry {
                 let number = revisions.last().map_or(1, |r| r.number + 1);
                 let summary = if number == 1 { "Initial release." } else { "Products or their status changed." };
                 revisions.push(StoredRevision { number, at: now.as_second(), summary: summary.into() });
-                sqlx::query(
-                    "INSERT INTO csaf_advisories (vuln_id, tracking_id, content_sha256, revisions) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (vuln_id) DO UPDATE SET content_sha256 = excluded.content_sha256, revisions = excluded.revisions",
-                )
-                .bind(&vuln_id)
-                .bind(&tracking_id)
-                .bind(&fingerprint)
-                .bind(serde_json::to_string(&revisions).unwrap_or_default())
-                .execute(&mut *tx)
-                .await?;
-                Self::audit(
-                    &mut tx,
-                    now.as_second(),
-                    "tekigo:csaf",
-                    "csaf-revision",
-                    &format!("advisory:{tracking_id}"),
-                    serde_json::json!({ "revision": number, "products": products.len() }),
-                )
-                .await?;
             }
+            let stored_revisions = serde_json::to_string(&revisions).unwrap_or_default();
+            let revision_count = revisions.len();
             let stamp = |at: i64| jiff::Timestamp::from_second(at).unwrap_or(now);
             let revisions: Vec<Revision> = revisions
                 .iter()
                 .map(|r| Revision { number: r.number, date: stamp(r.at), summary: r.summary.clone() })
                 .collect();
+            let product_count = products.len();
             let advisory = Advisory {
                 title: format!("{vuln_id} in labeled IoT products"),
                 initial_release: revisions.first().map_or(now, |r| r.date),
@@ -266,7 +295,33 @@ impl Registry {
                     format!("{tracking_id} が検査に合格しません: {}", problems.join("; ")),
                 ));
             }
-            files.push(CsafFile { file_name: file_name(&tracking_id), tracking_id, document });
+            let name = file_name(&tracking_id);
+            if !unchanged {
+                sqlx::query(
+                    "INSERT INTO csaf_advisories (vuln_id, tracking_id, content_sha256, revisions, file_name, current_release, document) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (vuln_id) DO UPDATE SET content_sha256 = excluded.content_sha256, \
+                     revisions = excluded.revisions, current_release = excluded.current_release, document = excluded.document",
+                )
+                .bind(&vuln_id)
+                .bind(&tracking_id)
+                .bind(&fingerprint)
+                .bind(&stored_revisions)
+                .bind(&name)
+                .bind(advisory_release(&document).unwrap_or(now.as_second()))
+                .bind(document.to_string())
+                .execute(&mut *tx)
+                .await?;
+                Self::audit(
+                    &mut tx,
+                    now.as_second(),
+                    "tekigo:csaf",
+                    "csaf-revision",
+                    &format!("advisory:{tracking_id}"),
+                    serde_json::json!({ "revision": revision_count, "products": product_count }),
+                )
+                .await?;
+            }
+            files.push(CsafFile { file_name: name, tracking_id, document });
         }
         tx.commit().await?;
         Ok(files)

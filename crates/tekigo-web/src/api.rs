@@ -43,6 +43,8 @@ fn endpoints() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/changes", get(changes)),
         ("/api/v1/labels/{number}/log", get(crate::log::label_log)),
         ("/api/v1/labels/{number}/status", get(crate::log::signed_status)),
+        ("/api/v1/advisories", get(crate::advisories::list)),
+        ("/api/v1/advisories/{file}", get(crate::advisories::document)),
         ("/api/v1/log/checkpoint", get(crate::log::checkpoint)),
         ("/api/v1/log/keys", get(crate::log::keys)),
         ("/api/v1/log/entries", get(crate::log::entries)),
@@ -96,6 +98,8 @@ pub(crate) fn routes() -> Router<AppState> {
         list_labels,
         changes,
         crate::reports::submit_report_api,
+        crate::advisories::list,
+        crate::advisories::document,
         crate::log::label_log,
         crate::log::signed_status,
         crate::log::checkpoint,
@@ -117,6 +121,8 @@ pub(crate) fn routes() -> Router<AppState> {
         Message,
         crate::reports::ReportRequest,
         crate::reports::ReportReceipt,
+        crate::advisories::Advisory,
+        crate::advisories::Advisories,
         crate::log::LogKey,
         crate::log::LogKeys,
         crate::log::LogEntry,
@@ -128,6 +134,7 @@ pub(crate) fn routes() -> Router<AppState> {
         (name = "labels", description = "Labels and their status"),
         (name = "feed", description = "Label events in order, for polling"),
         (name = "reports", description = "Reports to the certification body's desk (SCHEME §5.3)"),
+        (name = "advisories", description = "CSAF 2.0 advisories on vulnerabilities found in labeled products (SCHEME §7)"),
         (name = "log", description = "The transparency log of label events: signed tree heads, entries, proofs, signed label statuses")
     )
 )]

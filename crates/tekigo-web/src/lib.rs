@@ -2,6 +2,7 @@
 //! reviewer's screens. Server-rendered HTML that works without JavaScript. Handlers are thin: the
 //! rules and the storage are `tekigo-registry`'s.
 
+pub mod advisories;
 pub mod api;
 pub mod auth;
 pub mod cache;
@@ -71,6 +72,8 @@ pub fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
                     .registry
                     .monitor(&mut db, tekigo_registry::monitor::Scope::Journal, state.clock.today(), state.clock.now())
                     .await;
+                let now = jiff::Timestamp::from_second(state.clock.now()).unwrap_or_else(|_| jiff::Timestamp::now());
+                let _ = state.registry.export_csaf(&advisories::publisher(&state.base_url), &state.base_url, now).await;
             }
             let _ = state.registry.sweep(state.clock.today(), state.clock.now()).await;
         }

@@ -241,6 +241,25 @@ async fn a_case_is_shown_answered_and_decided_through_the_web(registry: &Registr
     let app = tekigo_web::router(state.clone());
     let mut public = Browser::new(&app);
 
+    // The vulnerability information goes out as CSAF over the API once exported.
+    let empty: serde_json::Value =
+        serde_json::from_str(&public.get("/api/v1/advisories").await.assert(StatusCode::OK).body).unwrap();
+    assert_eq!(empty["advisories"], serde_json::json!([]));
+    let now = jiff::Timestamp::from_second(NOW + 5).unwrap();
+    registry
+        .export_csaf(&tekigo_web::advisories::publisher("http://registry.test"), "http://registry.test", now)
+        .await
+        .unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&public.get("/api/v1/advisories").await.assert(StatusCode::OK).body).unwrap();
+    let url = list["advisories"][0]["url"].as_str().unwrap().to_owned();
+    let path = url.strip_prefix("http://registry.test").unwrap();
+    let document: serde_json::Value =
+        serde_json::from_str(&public.get(path).await.assert(StatusCode::OK).body).unwrap();
+    assert!(tekigo_csaf::validate_schema(&document).is_empty());
+    assert!(tekigo_csaf::mandatory_tests(&document).is_empty());
+    assert_eq!(document["vulnerabilities"][0]["product_status"]["known_affected"].as_array().map(Vec::len), Some(2));
+
     // The product page shows the case and the CVE, in both languages.
     let grace_until = tekigo_registry::lifecycle::grace_end(TODAY).to_string();
     public

@@ -1,0 +1,97 @@
+//! The registry's write path with and without the transparency log, in one run: staff decisions
+//! (suspend, then reinstate), each one transaction with the lifecycle change, the feed event, the
+//! vendor's notice, the audit record and — with the log — the leaf, its new nodes and the right
+//! edge. Rounds alternate between the two so drift on a shared machine hits both alike.
+//!
+//! `cargo bench -p tekigo-registry --bench write_path` (OPS=1000 per round, ROUNDS=5; PostgreSQL
+//! too when it is reachable at TEKIGO_TEST_POSTGRES).
+
+use std::time::Instant;
+
+use tekigo_registry::Registry;
+use tekigo_registry::lifecycle::{Event, Ground};
+use tekigo_registry::store::Role;
+use tekigo_registry::transparency::disable_log_for_benchmark;
+use tekigo_testkit::{NOW, TODAY};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn round(registry: &Registry, staff: &tekigo_registry::store::User, numbers: &[String], ops: usize) -> f64 {
+    let started = Instant::now();
+    for i in 0..ops / 2 {
+        let number = &numbers[i % numbers.len()];
+        registry
+            .decide(
+                staff,
+                number,
+                Event::Suspend { ground: Ground::ObligationsNotMet, on: TODAY, urgent: true },
+                "bench",
+                NOW,
+            )
+            .await
+            .unwrap();
+        registry.decide(staff, number, Event::Reinstate { on: TODAY }, "bench", NOW).await.unwrap();
+    }
+    ops as f64 / started.elapsed().as_secs_f64()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[allow(clippy::print_stdout)]
+async fn bench(kind: &str, ops: usize, rounds: usize) {
+    let Some((registry, db)) = tekigo_testkit::open(kind).await else {
+        println!("{kind}: not reachable, skipped");
+        return;
+    };
+    tekigo_registry::demo::fill(&registry, 2_000, TODAY, NOW).await.unwrap();
+    let staff = registry
+        .create_staff(None, "bench@ipa.example", "Bench", Role::Reviewer, "bench password 1", NOW)
+        .await
+        .unwrap();
+    let (labels, _) = registry
+        .search(
+            &tekigo_registry::store::Search {
+                limit: 500,
+                status: Some(tekigo_registry::rules::Status::Valid),
+                ..Default::default()
+            },
+            TODAY,
+        )
+        .await
+        .unwrap();
+    let numbers: Vec<String> = labels.into_iter().map(|l| l.number).collect();
+    // Warm up both paths once.
+    disable_log_for_benchmark(true);
+    round(&registry, &staff, &numbers, 100).await;
+    disable_log_for_benchmark(false);
+    round(&registry, &staff, &numbers, 100).await;
+    let (mut with_log, mut without_log) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        disable_log_for_benchmark(true);
+        without_log.push(round(&registry, &staff, &numbers, ops).await);
+        disable_log_for_benchmark(false);
+        with_log.push(round(&registry, &staff, &numbers, ops).await);
+    }
+    let (with_log, without_log) = (median(with_log), median(without_log));
+    let size = registry.log_head().await.unwrap().0;
+    println!(
+        "{kind}: without the log {without_log:.0} writes/s, with the log {with_log:.0} writes/s: {:+.1}% (median of {rounds} rounds of {ops}; log size at the end {size})",
+        100.0 * (with_log - without_log) / without_log
+    );
+    db.drop_database(registry).await;
+}
+
+fn main() {
+    let ops = env("OPS", 1_000);
+    let rounds = env("ROUNDS", 5);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        bench("sqlite", ops, rounds).await;
+        bench("postgres", ops, rounds).await;
+    });
+}
