@@ -140,8 +140,10 @@ fn main() {
 
     let incremental = runtime.block_on(registry.monitor(&mut db, Scope::Journal, today, now + 1)).unwrap();
     println!(
-        "re-check after the import (journal + index): {} ms; {} keys, {} components checked, {} changed, {} labels evaluated, {} cases opened",
+        "re-check after the import (journal + index): {} ms, of which checking components {} ms and opening cases {} ms; {} keys, {} components checked, {} changed, {} labels evaluated, {} cases opened",
         incremental.elapsed_ms,
+        incremental.check_ms,
+        incremental.cases_ms,
         incremental.touched_keys,
         incremental.components_checked,
         incremental.components_changed,
@@ -221,9 +223,12 @@ fn main() {
         }
     );
     let naive_all = naive_ms as f64 * scale;
+    // Opening a case for each newly failing product is the same work whichever way the failures
+    // were found: the comparison is of finding them.
+    let finding = (incremental.elapsed_ms - incremental.cases_ms) as f64;
     println!(
-        "re-check / full rescan: {:.3}% (per product), {:.3}% (same engine)",
+        "finding what changed (re-check less opening cases): {finding:.0} ms = {:.2}% of the product-by-product rescan; with the cases opened: {:.2}%",
+        100.0 * finding / naive_all,
         100.0 * incremental.elapsed_ms as f64 / naive_all,
-        100.0 * incremental.elapsed_ms as f64 / full.elapsed_ms.max(1) as f64
     );
 }

@@ -64,6 +64,10 @@ pub struct MonitorRun {
     pub cases_opened: Vec<String>,
     pub cases_closed: Vec<String>,
     pub elapsed_ms: u128,
+    /// Of which: checking the touched components against the vulnerability database.
+    pub check_ms: u128,
+    /// Of which: opening and closing cases (the lifecycle's writes, notices, feed, log, audit).
+    pub cases_ms: u128,
     pub diagnostics: Vec<String>,
 }
 
@@ -288,6 +292,7 @@ impl Registry {
         let policy = Policy::default();
 
         // 1. Check the touched components, batch by batch; keep those whose failing set changed.
+        let checking = Instant::now();
         let touched: Vec<i64> = touched.into_iter().collect();
         let mut changed: BTreeSet<i64> = BTreeSet::new();
         for chunk in touched.chunks(CHUNK) {
@@ -374,6 +379,7 @@ impl Registry {
             run.components_checked += chunk.len();
         }
         run.components_changed = changed.len();
+        run.check_ms = checking.elapsed().as_millis();
 
         // 2. The labels holding a changed component, and those indexed or given VEX since.
         let mut affected: BTreeSet<i64> = BTreeSet::new();
@@ -422,8 +428,10 @@ impl Registry {
         .fetch_all(self.pool())
         .await?;
         let rows = sqlx::query(safe!(
-            "SELECT lc.monitored_id, cf.component_id, cf.level, cf.vuln_id, cf.finding FROM label_components lc \
-             JOIN component_findings cf ON cf.component_id = lc.component_id WHERE lc.monitored_id IN ({})",
+            // Driven from the few failing findings, not from every label's components: the unary
+            // `+` keeps the planners off the label-side index.
+            "SELECT lc.monitored_id, cf.component_id, cf.level, cf.vuln_id, cf.finding FROM component_findings cf \
+             JOIN label_components lc ON lc.component_id = cf.component_id WHERE +lc.monitored_id IN ({})",
             ids_list(monitored)
         ))
         .fetch_all(self.pool())
@@ -487,6 +495,7 @@ impl Registry {
                         && self.case_source(&mut tx, lifecycle.case()).await?
                             == Some(Source::Monitoring.name().to_owned());
                 if monitoring_case {
+                    let acting = Instant::now();
                     let how = match dirty {
                         DIRTY_VEX => Correction::Vex,
                         DIRTY_SBOM => Correction::UpdatedSbom,
@@ -503,6 +512,7 @@ impl Registry {
                     )
                     .await?;
                     run.cases_closed.push(number.clone());
+                    run.cases_ms += acting.elapsed().as_millis();
                 }
                 continue;
             }
@@ -515,8 +525,10 @@ impl Registry {
             );
             let detail = serde_json::json!({ "findings": failing.iter().map(|f| &f.finding).collect::<Vec<_>>() });
             let was_open = lifecycle.case().is_some() && !matches!(lifecycle, Lifecycle::Active);
+            let acting = Instant::now();
             Self::open_case_in(&mut tx, &number, Source::Monitoring, &summary, &detail, "tekigo:monitor", today, now)
                 .await?;
+            run.cases_ms += acting.elapsed().as_millis();
             if !was_open {
                 run.cases_opened.push(number.clone());
             }
