@@ -37,18 +37,18 @@ pub fn disable_log_for_benchmark(disabled: bool) {
     LOG_DISABLED.store(disabled, Ordering::SeqCst);
 }
 
-/// The bytes a leaf hashes: the event as the feed serves it, as a JSON array (one fixed order).
+/// The bytes a leaf hashes: the event as the feed serves it, in `tekigo_translog`'s leaf format
+/// (`EventLeaf`), which verifiers use too.
 pub fn leaf_data(event: &LabelEvent) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!([
-        "tekigo-label-event/1",
-        event.seq,
-        event.label,
-        event.kind,
-        event.status,
-        event.at,
-        event.detail
-    ]))
-    .unwrap_or_default()
+    tekigo_translog::EventLeaf {
+        seq: event.seq,
+        label: &event.label,
+        kind: &event.kind,
+        status: &event.status,
+        at: event.at,
+        detail: event.detail.as_deref(),
+    }
+    .data()
 }
 
 /// One entry of the log as served: its index and the live event it commits to.

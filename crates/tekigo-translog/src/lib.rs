@@ -8,6 +8,7 @@
 //! - [`verify`]: inclusion and consistency verification as RFC 9162 §2.1.3.2 and §2.1.4.2 state it.
 //! - [`note`]: C2SP signed notes with Ed25519, verifier keys, keyrings with validity windows.
 //! - [`checkpoint`]: C2SP tlog-checkpoint bodies.
+//! - [`leaf`]: what a leaf commits to: a label event in one fixed byte form.
 //! - [`status`]: the `tekigo-label-status/1` statement and its URL form.
 //!
 //! The caller owns storage: it keeps the [`Frontier`] in one row and the nodes from
@@ -15,6 +16,7 @@
 
 pub mod checkpoint;
 pub mod hash;
+pub mod leaf;
 pub mod note;
 pub mod status;
 pub mod tree;
@@ -22,6 +24,7 @@ pub mod verify;
 
 pub use checkpoint::Checkpoint;
 pub use hash::{Hash, HashParseError, empty_root, leaf_hash, node_hash};
+pub use leaf::{EVENT_LEAF_FORMAT, EventLeaf};
 pub use note::{Keyring, NoteError, NoteSignature, NoteSigner, NoteVerifier, SignedNote, key_id};
 pub use status::{LabelStatus, STATUS_FORMAT, Status, decode_from_url, encode_for_url};
 pub use tree::{

@@ -93,6 +93,84 @@ pub(crate) enum Command {
     /// サーベイランス（公表したシードから年度計画を抽出する）
     #[command(subcommand)]
     Surveillance(SurveillanceCommand),
+    /// Check a label against the registry's transparency log, or offline against its signed
+    /// status (a QR code's URL). / ラベルを登録簿の透明性ログで検証する（QR コードの署名付き状態ならオフラインでも）
+    #[command(long_about = VERIFY_ABOUT)]
+    Verify(VerifyArgs),
+    /// Watch a registry's transparency log (for cron): verify each new signed tree head against the
+    /// last one and rebuild its root from the entries. / 登録簿の透明性ログを監視する（cron 向け）
+    #[command(long_about = MONITOR_ABOUT)]
+    Monitor(MonitorArgs),
+}
+
+const VERIFY_ABOUT: &str = "Check a label against the registry's transparency log.\n\n\
+    Online (the default) proves that the registry's current signed tree head verifies with its key, \
+    that every event of the label's history it serves is in that tree (an inclusion proof per \
+    event, checked against the leaf hash computed here from the event), that the signed status \
+    verifies and, when the URL carries a signed status (#s=...), that the tree it was issued \
+    against is a prefix of today's (a consistency proof). Keys come from --pubkey, or else from the \
+    registry itself, which only shows that the registry agrees with itself (trust on first use).\n\n\
+    Offline (--offline --pubkey KEY) uses no network: it checks the signature of the status in the \
+    URL's fragment and shows what the registry signed at its issue time, not today's status.\n\n\
+    Exit codes: 0 verified and valid; 1 verified but not valid (expired, suspended, revoked, \
+    support ended); 3 a signature or proof does not verify; 2 usage or network error.\n\n\
+    ラベルを登録簿の透明性ログで検証します。\n\n\
+    オンライン（既定）では、登録簿の現在の署名付きツリーヘッドが鍵で検証できること、ラベルの履歴の各イベントが\
+    そのツリーに含まれること（ここでイベントから計算したリーフハッシュによる包含証明）、署名付き状態が検証できること、\
+    URL に署名付き状態（#s=...）があれば、その発行時のツリーが現在のツリーの先頭部分であること（一貫性証明）を\
+    確かめます。鍵は --pubkey で与えるか、登録簿自身から取得します（後者は登録簿の自己整合しか示しません）。\n\n\
+    オフライン（--offline --pubkey KEY）ではネットワークを使わず、URL のフラグメントの署名付き状態の署名を確かめ、\
+    登録簿が発行時点で署名した内容を示します（今日の状態ではありません）。\n\n\
+    終了コード: 0 検証成功かつ有効、1 検証成功だが有効でない、3 署名または証明の検証失敗、2 使い方またはネットワークのエラー。";
+
+const MONITOR_ABOUT: &str = "Watch a registry's transparency log, from cron. The state file (JSON, made on the \
+    first run, written atomically) keeps the pinned keys, the last verified checkpoint and the \
+    verified tree's right edge. Each run verifies the new checkpoint with the pinned keys, checks \
+    with a consistency proof that the log only grew (history rewritten: alert, state kept), then \
+    fetches the new entries, hashes each event here and checks the rebuilt root equals the \
+    checkpoint's. A new key is accepted only while the registry still lists every pinned key. \
+    --audit rebuilds the root from every entry, which also catches an old event changed, deleted \
+    or reordered. Exit codes: 0 ok, 3 alert, 2 usage or network error.\n\n\
+    登録簿の透明性ログを監視します（cron 向け）。状態ファイル（JSON、初回に作成、原子的に書き込み）に固定した鍵、\
+    最後に検証したチェックポイント、検証済みツリーの右端を保存します。毎回、新しいチェックポイントを固定した鍵で検証し、\
+    一貫性証明でログが追記のみであることを確かめ（履歴の書き換えは警報、状態は更新しない）、新しいエントリーを取得して\
+    ここでハッシュし、再構成したルートがチェックポイントと一致することを確かめます。--audit は全エントリーからルートを\
+    再構成し、過去のイベントの変更・削除・並べ替えも検出します。終了コード: 0 正常、3 警報、2 使い方またはネットワークのエラー。";
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// A label number (then --registry is needed) or the label's URL, with the signed status in
+    /// its fragment (#s=...) as a QR code carries it / ラベル番号またはラベルの URL（#s=... 付き可）
+    #[arg(value_name = "LABEL-OR-URL")]
+    pub target: String,
+    /// The registry's address, e.g. https://registry.example [default: from the URL]
+    /// 登録簿の URL（既定: ラベルの URL から）
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+    /// Check the signed status in the URL's fragment only, with no network (needs --pubkey)
+    /// ネットワークを使わず URL のフラグメントの署名付き状態だけを検証する（--pubkey が必要）
+    #[arg(long, requires = "pubkey")]
+    pub offline: bool,
+    /// The registry's key: a verifier key `<name>+<hex id>+<base64>`, or a file of such lines or
+    /// the registry's /api/v1/log/keys JSON / 登録簿の検証鍵、またはそれを含むファイル
+    #[arg(long, value_name = "KEY")]
+    pub pubkey: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MonitorArgs {
+    /// The registry's address, e.g. https://registry.example / 登録簿の URL
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The monitor's state file (JSON), made on the first run / 監視の状態ファイル（初回に作成）
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    /// Re-fetch every entry from 0 and rebuild the root from scratch
+    /// 全エントリーを取得し直してルートを最初から再構成する
+    #[arg(long)]
+    pub audit: bool,
 }
 
 /// Where the registry's database is: the same options as `tekigo serve`.

@@ -4,6 +4,7 @@ mod assess_cmd;
 mod cli;
 mod criteria_cmd;
 mod incident_cmd;
+mod log_cmd;
 mod output;
 mod probe_cmd;
 mod registry_cmd;
@@ -117,6 +118,23 @@ fn main() -> ExitCode {
                 }
             }
         }
+        // Exit 3: something does not verify; 2: usage or network error.
+        cli::Command::Verify(args) => match log_cmd::verify(&args, lang, &mut stdout) {
+            Ok(code) => code,
+            Err(error) => {
+                let _ = stdout.flush();
+                output::report_error(&error, lang);
+                ExitCode::from(2)
+            }
+        },
+        cli::Command::Monitor(args) => match log_cmd::monitor(&args, lang, &mut stdout) {
+            Ok(code) => code,
+            Err(error) => {
+                let _ = stdout.flush();
+                output::report_error(&error, lang);
+                ExitCode::from(2)
+            }
+        },
     };
     // A reader that went away (a closed pipe) is not the command's failure.
     let _ = stdout.flush();
