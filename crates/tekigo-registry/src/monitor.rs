@@ -68,6 +68,9 @@ pub struct MonitorRun {
     pub check_ms: u128,
     /// Of which: opening and closing cases (the lifecycle's writes, notices, feed, log, audit).
     pub cases_ms: u128,
+    /// The same in microseconds as it accumulates (one case takes well under a millisecond).
+    #[serde(skip)]
+    cases_us: u128,
     pub diagnostics: Vec<String>,
 }
 
@@ -105,14 +108,6 @@ impl StoredComponent {
             kind: None,
         }
     }
-}
-
-/// One failing finding as a label holds it.
-#[derive(Debug, Clone, PartialEq)]
-struct LabelFinding {
-    component: i64,
-    vuln_id: String,
-    finding: serde_json::Value,
 }
 
 fn placeholders(from: usize, count: usize) -> String {
@@ -381,28 +376,28 @@ impl Registry {
         run.components_changed = changed.len();
         run.check_ms = checking.elapsed().as_millis();
 
-        // 2. The labels holding a changed component, and those indexed or given VEX since.
-        let mut affected: BTreeSet<i64> = BTreeSet::new();
+        // 2. The labels holding a changed component: only those pairs' findings are replaced.
         let changed: Vec<i64> = changed.into_iter().collect();
-        for chunk in changed.chunks(CHUNK) {
-            let ids: Vec<i64> = sqlx::query_scalar(safe!(
-                "SELECT DISTINCT monitored_id FROM label_components WHERE component_id IN ({})",
-                ids_list(chunk)
-            ))
+        let mut touched = self.fan_out(&changed).await?;
+        // 3. Labels indexed, given VEX or a new SBOM since: evaluated whole.
+        let dirty: Vec<(i64, i64)> = sqlx::query("SELECT id, dirty FROM monitored_labels WHERE dirty <> 0")
             .fetch_all(self.pool())
-            .await?;
-            affected.extend(ids);
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("dirty")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let reasons: HashMap<i64, i64> = dirty.iter().copied().collect();
+        let dirty_ids: Vec<i64> = dirty.iter().map(|(id, _)| *id).collect();
+        for chunk in dirty_ids.chunks(CHUNK) {
+            self.recompute_labels(chunk).await?;
         }
-        let dirty: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM monitored_labels WHERE dirty <> 0").fetch_all(self.pool()).await?;
-        affected.extend(dirty);
-
-        // 3. Evaluate each: its components' failing findings at its level, less its VEX.
-        let affected: Vec<i64> = affected.into_iter().collect();
-        for chunk in affected.chunks(CHUNK) {
-            self.evaluate_labels(chunk, &mut run, today, now).await?;
+        touched.extend(dirty_ids);
+        // 4. Each touched label's lifecycle follows what now fails.
+        let touched: Vec<i64> = touched.into_iter().collect();
+        for chunk in touched.chunks(CHUNK) {
+            self.settle(chunk, &reasons, &mut run, today, now).await?;
         }
-        run.labels_evaluated = affected.len();
+        run.labels_evaluated = touched.len();
 
         sqlx::query("INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
             .bind(JOURNAL_COUNTER)
@@ -410,28 +405,124 @@ impl Registry {
             .execute(self.pool())
             .await?;
         run.elapsed_ms = started.elapsed().as_millis();
+        run.cases_ms = run.cases_us / 1000;
         Ok(run)
     }
 
-    async fn evaluate_labels(
-        &self,
-        monitored: &[i64],
-        run: &mut MonitorRun,
-        today: Date,
-        now: i64,
-    ) -> Result<(), RegistryError> {
+    /// The labels holding one of `changed`: their findings for those components are replaced by
+    /// the components' new failing findings at the label's level, less the label's VEX. Work is in
+    /// proportion to the (component, label) pairs touched, not to the labels' sizes.
+    async fn fan_out(&self, changed: &[i64]) -> Result<BTreeSet<i64>, RegistryError> {
+        let mut touched = BTreeSet::new();
+        for components in changed.chunks(500) {
+            let pairs: Vec<(i64, i64)> = sqlx::query(safe!(
+                "SELECT component_id, monitored_id FROM label_components WHERE component_id IN ({})",
+                ids_list(components)
+            ))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("component_id")?, row.try_get("monitored_id")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+            let mut findings: HashMap<i64, Vec<(String, String, String)>> = HashMap::new();
+            for row in sqlx::query(safe!(
+                "SELECT component_id, level, vuln_id, finding FROM component_findings WHERE component_id IN ({})",
+                ids_list(components)
+            ))
+            .fetch_all(self.pool())
+            .await?
+            {
+                findings.entry(row.try_get("component_id")?).or_default().push((
+                    row.try_get("level")?,
+                    row.try_get("vuln_id")?,
+                    row.try_get("finding")?,
+                ));
+            }
+            let mut by_label: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+            for (component, label) in pairs {
+                by_label.entry(label).or_default().push(component);
+            }
+            let labels: Vec<i64> = by_label.keys().copied().collect();
+            for chunk in labels.chunks(CHUNK) {
+                let meta: HashMap<i64, (String, String, Vec<VexStatement>)> = sqlx::query(safe!(
+                    "SELECT id, label_number, level, vex FROM monitored_labels WHERE id IN ({})",
+                    ids_list(chunk)
+                ))
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|row| {
+                    let vex: String = row.try_get("vex")?;
+                    Ok((
+                        row.try_get("id")?,
+                        (
+                            row.try_get("label_number")?,
+                            row.try_get("level")?,
+                            serde_json::from_str(&vex).unwrap_or_default(),
+                        ),
+                    ))
+                })
+                .collect::<Result<_, sqlx::Error>>()?;
+                let mut rows: Vec<(i64, i64, &str)> = Vec::new();
+                for label in chunk {
+                    let Some((number, level, vex)) = meta.get(label) else { continue };
+                    for component in &by_label[label] {
+                        for (finding_level, vuln_id, finding) in findings.get(component).into_iter().flatten() {
+                            if finding_level != level {
+                                continue;
+                            }
+                            if !vex.is_empty() {
+                                let parsed: serde_json::Value = serde_json::from_str(finding).unwrap_or_default();
+                                if vex_clears(vex, number, vuln_id, &parsed) {
+                                    continue;
+                                }
+                            }
+                            rows.push((*label, *component, vuln_id));
+                        }
+                    }
+                }
+                let mut tx = self.pool().begin().await?;
+                sqlx::query(safe!(
+                    "DELETE FROM label_findings WHERE monitored_id IN ({}) AND component_id IN ({})",
+                    ids_list(chunk),
+                    ids_list(components)
+                ))
+                .execute(&mut *tx)
+                .await?;
+                for batch in rows.chunks(500) {
+                    let values: Vec<String> = batch
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (label, component, _))| format!("({label}, {component}, ${})", i + 1))
+                        .collect();
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "INSERT INTO label_findings (monitored_id, component_id, vuln_id) VALUES {} ON CONFLICT DO NOTHING",
+                        values.join(", ")
+                    )));
+                    for (_, _, vuln_id) in batch {
+                        query = query.bind(vuln_id.to_string());
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+            touched.extend(labels);
+        }
+        Ok(touched)
+    }
+
+    /// Evaluates labels whole (new, given VEX, a new SBOM): every failing finding of their
+    /// components at their level, less their VEX.
+    async fn recompute_labels(&self, monitored: &[i64]) -> Result<(), RegistryError> {
         let labels = sqlx::query(safe!(
-            "SELECT m.id, m.label_number, m.level, m.vex, m.dirty, l.state FROM monitored_labels m \
-             JOIN labels l ON l.number = m.label_number WHERE m.id IN ({})",
+            "SELECT id, label_number, level, vex FROM monitored_labels WHERE id IN ({})",
             ids_list(monitored)
         ))
         .fetch_all(self.pool())
         .await?;
         let rows = sqlx::query(safe!(
-            // Driven from the few failing findings, not from every label's components: the unary
-            // `+` keeps the planners off the label-side index.
-            "SELECT lc.monitored_id, cf.component_id, cf.level, cf.vuln_id, cf.finding FROM component_findings cf \
-             JOIN label_components lc ON lc.component_id = cf.component_id WHERE +lc.monitored_id IN ({})",
+            "SELECT lc.monitored_id, cf.component_id, cf.level, cf.vuln_id, cf.finding FROM label_components lc \
+             JOIN component_findings cf ON cf.component_id = lc.component_id WHERE lc.monitored_id IN ({})",
             ids_list(monitored)
         ))
         .fetch_all(self.pool())
@@ -450,53 +541,74 @@ impl Registry {
             let id: i64 = label.try_get("id")?;
             let number: String = label.try_get("label_number")?;
             let level: String = label.try_get("level")?;
-            let dirty: i64 = label.try_get("dirty")?;
-            let state: String = label.try_get("state")?;
-            let vex_text: String = label.try_get("vex")?;
-            let vex: Vec<VexStatement> = serde_json::from_str(&vex_text).unwrap_or_default();
-            let mut failing = Vec::new();
-            for (component, finding_level, vuln_id, finding) in by_label.remove(&id).unwrap_or_default() {
-                if finding_level != level {
-                    continue;
-                }
-                let finding: serde_json::Value = serde_json::from_str(&finding).unwrap_or_default();
-                if vex_clears(&vex, &number, &vuln_id, &finding) {
-                    continue;
-                }
-                failing.push(LabelFinding { component, vuln_id, finding });
-            }
+            let vex: Vec<VexStatement> = serde_json::from_str(&label.try_get::<String, _>("vex")?).unwrap_or_default();
             sqlx::query(safe!("DELETE FROM label_findings WHERE monitored_id = {id}")).execute(&mut *tx).await?;
-            for finding in &failing {
+            for (component, finding_level, vuln_id, finding) in by_label.remove(&id).unwrap_or_default() {
+                let parsed: serde_json::Value = serde_json::from_str(&finding).unwrap_or_default();
+                if finding_level != level || vex_clears(&vex, &number, &vuln_id, &parsed) {
+                    continue;
+                }
                 sqlx::query(
-                    "INSERT INTO label_findings (monitored_id, component_id, vuln_id, finding) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT DO NOTHING",
+                    "INSERT INTO label_findings (monitored_id, component_id, vuln_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 )
                 .bind(id)
-                .bind(finding.component)
-                .bind(&finding.vuln_id)
-                .bind(finding.finding.to_string())
+                .bind(component)
+                .bind(&vuln_id)
                 .execute(&mut *tx)
                 .await?;
             }
-            if dirty != 0 {
-                sqlx::query(safe!("UPDATE monitored_labels SET dirty = 0 WHERE id = {id}")).execute(&mut *tx).await?;
-            }
+            sqlx::query(safe!("UPDATE monitored_labels SET dirty = 0 WHERE id = {id}")).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves each label's lifecycle to what its findings now say: a case opened (or joined) for
+    /// a label that fails, the monitoring case closed for one that no longer does. `reasons` are
+    /// the dirty marks that say how a case was corrected.
+    async fn settle(
+        &self,
+        monitored: &[i64],
+        reasons: &HashMap<i64, i64>,
+        run: &mut MonitorRun,
+        today: Date,
+        now: i64,
+    ) -> Result<(), RegistryError> {
+        let labels = sqlx::query(safe!(
+            "SELECT m.id, m.label_number, l.state, l.lifecycle FROM monitored_labels m \
+             JOIN labels l ON l.number = m.label_number WHERE m.id IN ({})",
+            ids_list(monitored)
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        let mut failing: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        for row in sqlx::query(safe!(
+            "SELECT monitored_id, vuln_id FROM label_findings WHERE monitored_id IN ({})",
+            ids_list(monitored)
+        ))
+        .fetch_all(self.pool())
+        .await?
+        {
+            failing.entry(row.try_get("monitored_id")?).or_default().insert(row.try_get("vuln_id")?);
+        }
+        let mut tx = self.pool().begin().await?;
+        for label in &labels {
+            let id: i64 = label.try_get("id")?;
+            let number: String = label.try_get("label_number")?;
+            let state: String = label.try_get("state")?;
             if state == "revoked" {
                 continue;
             }
-            let stored: Option<String> = sqlx::query_scalar("SELECT lifecycle FROM labels WHERE number = $1")
-                .bind(&number)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let lifecycle: Lifecycle = stored.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Lifecycle::Active);
-            if failing.is_empty() {
+            let stored: String = label.try_get("lifecycle")?;
+            let lifecycle: Lifecycle = serde_json::from_str(&stored).unwrap_or(Lifecycle::Active);
+            let Some(findings) = failing.get(&id) else {
                 let monitoring_case = matches!(lifecycle, Lifecycle::Correcting { source: Source::Monitoring, .. })
                     || matches!(&lifecycle, Lifecycle::Suspended { case: Some(_), .. })
                         && self.case_source(&mut tx, lifecycle.case()).await?
                             == Some(Source::Monitoring.name().to_owned());
                 if monitoring_case {
                     let acting = Instant::now();
-                    let how = match dirty {
+                    let how = match reasons.get(&id).copied().unwrap_or(0) {
                         DIRTY_VEX => Correction::Vex,
                         DIRTY_SBOM => Correction::UpdatedSbom,
                         DIRTY_INDEXED => Correction::NewFirmware,
@@ -512,29 +624,55 @@ impl Registry {
                     )
                     .await?;
                     run.cases_closed.push(number.clone());
-                    run.cases_ms += acting.elapsed().as_millis();
+                    run.cases_us += acting.elapsed().as_micros();
                 }
                 continue;
-            }
+            };
             run.labels_failing += 1;
-            let ids: Vec<&str> =
-                failing.iter().map(|f| f.vuln_id.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+            let was_open = !matches!(lifecycle, Lifecycle::Active);
+            let ids: Vec<&str> = findings.iter().map(String::as_str).collect();
+            let open_ids = match &lifecycle {
+                Lifecycle::Active => Vec::new(),
+                _ => ids.clone(),
+            };
+            // A case already open on the same findings is left as it is.
+            if was_open && self.case_covers(&mut tx, lifecycle.case(), &open_ids).await? {
+                continue;
+            }
             let summary = Text::new(
                 format!("Known exploitable vulnerabilities fail the level's rule (SCHEME §2): {}", ids.join(", ")),
                 format!("既知の悪用可能な脆弱性がレベルの基準（SCHEME §2）を満たしません: {}", ids.join(", ")),
             );
-            let detail = serde_json::json!({ "findings": failing.iter().map(|f| &f.finding).collect::<Vec<_>>() });
-            let was_open = lifecycle.case().is_some() && !matches!(lifecycle, Lifecycle::Active);
+            // The findings themselves stay with the label (`label_findings`); the case names them.
+            let detail = serde_json::json!({ "vulnerabilities": ids });
             let acting = Instant::now();
             Self::open_case_in(&mut tx, &number, Source::Monitoring, &summary, &detail, "tekigo:monitor", today, now)
                 .await?;
-            run.cases_ms += acting.elapsed().as_millis();
+            run.cases_us += acting.elapsed().as_micros();
             if !was_open {
                 run.cases_opened.push(number.clone());
             }
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether the open case `case` already lists exactly `ids` (no need to rewrite it).
+    async fn case_covers(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        case: Option<i64>,
+        ids: &[&str],
+    ) -> Result<bool, RegistryError> {
+        let Some(case) = case else { return Ok(false) };
+        let detail: Option<String> =
+            sqlx::query_scalar("SELECT detail FROM cases WHERE id = $1").bind(case).fetch_optional(&mut **tx).await?;
+        let listed: Vec<String> = detail
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+            .and_then(|d| d.get("vulnerabilities").cloned())
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        Ok(!ids.is_empty() && listed.iter().map(String::as_str).eq(ids.iter().copied()))
     }
 
     async fn case_source(
@@ -642,7 +780,8 @@ impl Registry {
     /// A label's failing findings as monitoring last saw them (after its VEX).
     pub async fn label_findings(&self, number: &str) -> Result<Vec<serde_json::Value>, RegistryError> {
         let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT f.finding FROM label_findings f JOIN monitored_labels m ON m.id = f.monitored_id \
+            "SELECT cf.finding FROM label_findings f JOIN monitored_labels m ON m.id = f.monitored_id \
+             JOIN component_findings cf ON cf.component_id = f.component_id AND cf.level = m.level AND cf.vuln_id = f.vuln_id \
              WHERE m.label_number = $1 ORDER BY f.vuln_id, f.component_id",
         )
         .bind(number)

@@ -74,11 +74,11 @@ CREATE TABLE component_findings (
     PRIMARY KEY (component_id, level, vuln_id)
 );
 CREATE INDEX component_findings_by_vuln ON component_findings(vuln_id);
--- A label's failing findings after its VEX: what its case is about.
+-- A label's failing findings after its VEX: what its case is about. The finding itself is the
+-- component's (component_findings at the label's level), not copied per label.
 CREATE TABLE label_findings (
     monitored_id BIGINT NOT NULL,
     component_id BIGINT NOT NULL,
     vuln_id TEXT NOT NULL,
-    finding TEXT NOT NULL,
     PRIMARY KEY (monitored_id, component_id, vuln_id)
 );
