@@ -32,6 +32,19 @@ pub use clock::Clock;
 pub use state::AppState;
 
 const CSS: &str = include_str!("../static/site.css");
+/// The label page's one script: checks a signed status carried in the URL fragment.
+const VERIFY_JS: &str = include_str!("../static/verify.js");
+
+/// The policy of every page: no script, nothing framed.
+pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'";
+/// The label page's: the same, with this origin's scripts (`/static/verify.js`); its `fetch` of
+/// the keys is allowed by `default-src 'self'`, which `connect-src` falls back to.
+pub const LABEL_PAGE_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'";
+
+/// A file of `static/`, compiled in, kept a day by browsers.
+fn static_file(content_type: &'static str, body: &'static str) -> impl axum::response::IntoResponse {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=86400")], body)
+}
 
 /// Every route of the registry.
 pub fn router(state: AppState) -> Router {
@@ -44,15 +57,17 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(incidents::routes())
         .merge(reports::routes())
-        .route("/static/site.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")], CSS) }))
+        .route("/static/site.css", get(|| async { static_file("text/css; charset=utf-8", CSS) }))
+        .route("/static/verify.js", get(|| async { static_file("text/javascript; charset=utf-8", VERIFY_JS) }))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
-        // No script runs on these pages and nothing is framed: say so to the browser.
+        // No script runs on these pages (but the label page, which sets its own) and nothing is
+        // framed: say so to the browser.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'"),
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
 }
 

@@ -639,7 +639,7 @@ async fn label_page(
     PageLang(lang): PageLang,
     uri: Uri,
     number: Result<Path<String>, PathRejection>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let label = find_label(&state, number, lang).await?;
     let events =
         state.labels.events(&state.registry, &label.number).await.map_err(|e| WebError::from(e).in_lang(lang))?;
@@ -683,7 +683,8 @@ async fn label_page(
         model: label.model,
         firmware: label.firmware_version,
     };
-    render(&page, lang)
+    // The one page with a script (`/static/verify.js`, for a signed status in the fragment).
+    Ok(([(header::CONTENT_SECURITY_POLICY, crate::LABEL_PAGE_CSP)], render(&page, lang)?).into_response())
 }
 
 // -------------------------------------------------------------------------------------------

@@ -126,10 +126,13 @@ async fn product_page_in_japanese_and_english(registry: &Registry) {
     let uri = format!("/labels/{LABEL}");
     let reply = app.get(&format!("{uri}?lang=ja")).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.header("content-security-policy").contains("script-src 'none'"));
+    // The one page with a script: this origin's verify.js, nothing inline.
+    assert!(reply.header("content-security-policy").contains("script-src 'self';"));
     assert!(reply.header("set-cookie").starts_with("lang=ja;"), "?lang= is remembered");
     let ja = reply.text();
-    assert!(!ja.contains("<script"), "no script on a public page");
+    assert_eq!(ja.matches("<script").count(), 1, "one script on the label page");
+    assert!(ja.contains("<script src=\"/static/verify.js\" defer></script>"));
+    assert!(ja.contains(&format!("<section class=\"notice\" id=\"signed-status\" data-label=\"{LABEL}\"")));
     insta::assert_snapshot!("product_page_ja", ja);
     let en = app.page(&uri).await;
     insta::assert_snapshot!("product_page_en", en);
@@ -148,6 +151,24 @@ async fn product_page_in_japanese_and_english(registry: &Registry) {
     assert!(app.send(by_header).await.text().contains("<html lang=\"ja\">"));
 }
 on_both!(product_page_in_japanese_and_english);
+
+async fn only_the_label_page_allows_this_origins_scripts(registry: &Registry) {
+    let app = App::demo(registry).await;
+    let script = app.get("/static/verify.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert_eq!(script.header("content-type"), "text/javascript; charset=utf-8");
+    assert!(script.text().contains("crypto.subtle.verify('Ed25519'"));
+    assert!(!script.text().contains("eval("));
+    let label = app.get(&format!("/labels/{LABEL}")).await;
+    let policy = label.header("content-security-policy");
+    assert!(policy.contains("script-src 'self';") && policy.contains("default-src 'self';"), "{policy}");
+    assert_eq!(label.headers.get_all(header::CONTENT_SECURITY_POLICY).iter().count(), 1, "one policy");
+    for uri in ["/", "/labels", "/announcements", "/static/verify.js", "/labels/JC1-2026-999999999"] {
+        let reply = app.get(uri).await;
+        assert!(reply.header("content-security-policy").contains("script-src 'none'"), "{uri}");
+    }
+}
+on_both!(only_the_label_page_allows_this_origins_scripts);
 
 async fn the_status_follows_the_clock(registry: &Registry) {
     let app = App::demo(registry).await;
@@ -483,7 +504,12 @@ async fn what_a_vendor_typed_comes_out_escaped(registry: &Registry) {
         .await
         .unwrap();
     let page = app.page(&format!("/labels/{LABEL}")).await;
-    assert!(!page.contains("<script"), "{page}");
+    // The label page's one script is the registry's own; the vendor's text is escaped.
+    assert_eq!(
+        page.replace("<script src=\"/static/verify.js\" defer></script>", "").matches("<script").count(),
+        0,
+        "{page}"
+    );
     assert!(
         page.contains("<h1>&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62; &#38; &#34;Cam&#34;</h1>"),
         "{page}"
