@@ -253,3 +253,71 @@ async fn vendor_signs_up_submits_reviewer_approves_and_the_label_expires() {
     client.close().await.ok();
     result
 }
+
+/// Waits until `/static/verify.js` has filled `#signed-status`: its result and its text.
+async fn signed_status_result(client: &Client) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let section = client.find(Locator::Css("#signed-status")).await.expect("the signed-status section");
+        if let Some(result) = section.attr("data-result").await.unwrap() {
+            return (result, section.text().await.unwrap());
+        }
+        assert!(Instant::now() < deadline, "verify.js did not fill #signed-status");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_label_page_verifies_a_signed_status_in_its_fragment() {
+    let Some((_driver, driver_port)) = start_chromedriver() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
+    let registry = Registry::open(&tekigo_registry::store::default_url(work.path()), catalog).await.unwrap();
+    tekigo_registry::demo::fill(&registry, 300, tekigo_testkit::TODAY, tekigo_testkit::NOW).await.unwrap();
+    let clock = Clock::system();
+    clock.set_today(tekigo_testkit::TODAY);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    tokio::spawn(tekigo_web::serve(listener, AppState::new(registry.clone(), clock.clone(), &base)));
+
+    // A demo label valid on TODAY (the one tests/public.rs snapshots).
+    let number = "JC1-2026-900000177";
+    let status: serde_json::Value =
+        serde_json::from_slice(&http_get(port, &format!("/api/v1/labels/{number}/status")).await).unwrap();
+    let url = status["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&format!("{base}/labels/{number}#s=")), "{url}");
+    assert!(status["note"].as_str().unwrap().contains("\nvalid\n"), "{status}");
+
+    let client = browser(driver_port).await;
+    let result = async {
+        client.goto(&url).await.unwrap();
+        let (result, text) = signed_status_result(&client).await;
+        assert_eq!(result, "verified", "{text}");
+        assert!(text.contains("Signature verified") && text.contains(&format!("label {number} was valid")), "{text}");
+        assert!(text.contains("署名を確認しました") && text.contains("「有効」"), "{text}");
+        assert!(!text.contains("Not verified"), "{text}");
+
+        // One character of the signature changed (well inside it: the last one may only carry
+        // padding bits).
+        let mut tampered = url.clone().into_bytes();
+        let at = tampered.len() - 10;
+        tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+        // Through a blank page: a change of the fragment alone would not load the page again.
+        client.goto("about:blank").await.unwrap();
+        client.goto(&String::from_utf8(tampered).unwrap()).await.unwrap();
+        let (result, text) = signed_status_result(&client).await;
+        assert_eq!(result, "not-verified", "{text}");
+        assert!(text.contains("Not verified: bad signature") && text.contains("検証できませんでした"), "{text}");
+
+        // The right status on another label's page says whose it is.
+        let other = url.replacen(number, "JC1-2026-900000178", 1);
+        client.goto(&other).await.unwrap();
+        let (result, text) = signed_status_result(&client).await;
+        assert_eq!(result, "other-label", "{text}");
+        assert!(text.contains("not for this page's label JC1-2026-900000178"), "{text}");
+    }
+    .await;
+    client.close().await.ok();
+    result
+}
