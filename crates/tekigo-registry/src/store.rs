@@ -1083,26 +1083,27 @@ impl Registry {
         now: i64,
         detail: Option<String>,
     ) -> Result<(), RegistryError> {
-        // Every label event is also a leaf of the transparency log, in the same transaction.
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO label_events (label_number, kind, status, at, detail) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-        )
-        .bind(number)
-        .bind(kind)
-        .bind(status.name())
-        .bind(now)
-        .bind(&detail)
-        .fetch_one(&mut **tx)
-        .await?;
-        let event = LabelEvent {
-            seq,
-            label: number.to_owned(),
-            kind: kind.to_owned(),
-            status: status.name().to_owned(),
-            at: now,
-            detail,
+        // Every label event takes the next place in the transparency log in its own INSERT, so
+        // it never exists without its leaf (transparency.rs). PostgreSQL runs writers side by
+        // side: one appender at a time there; SQLite's writer already holds the database.
+        let logged = crate::transparency::log_enabled();
+        if logged && tx.backend_name() == "PostgreSQL" {
+            sqlx::query("SELECT pg_advisory_xact_lock(6962)").execute(&mut **tx).await?;
+        }
+        let insert = if logged {
+            "INSERT INTO label_events (label_number, kind, status, at, detail, log_index) \
+             VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(log_index), -1) + 1 FROM label_events))"
+        } else {
+            "INSERT INTO label_events (label_number, kind, status, at, detail) VALUES ($1, $2, $3, $4, $5)"
         };
-        Self::append_to_log(tx, &event).await?;
+        sqlx::query(insert)
+            .bind(number)
+            .bind(kind)
+            .bind(status.name())
+            .bind(now)
+            .bind(&detail)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 

@@ -1,17 +1,13 @@
 //! The transparency log: every label event (the changes feed's rows) is a leaf of an append-only
-//! RFC 6962 Merkle tree, appended in the same transaction as the event itself (`store.rs`
-//! `event`), so no event exists without its leaf and no leaf without its event. The tree's math
-//! and signed formats are `tekigo-translog`'s; this file stores them:
-//!
-//! - `log_leaves` maps each leaf index to the event's sequence number;
-//! - `log_nodes` holds every complete subtree's hash (leaves at level 0), from which proofs and the
-//!   root of any past size are read;
-//! - `log_state` is one row: the size and the right edge (`Frontier`), locked by each append;
-//! - `log_keys` holds the signing keys, the active one and retired ones (public part only
-//!   kept... and the private part of the active key; see `rotate_log_key`).
-//!
-//! What a leaf commits to is the event as the public reads it (`leaf_data`), so changing,
+//! RFC 6962 Merkle tree. The event's own INSERT gives it the next index (`label_events.log_index`,
+//! `store.rs` `event`), so no event exists without its place in the log and the write path costs
+//! no extra statement on SQLite (a lock on PostgreSQL). The tree above the leaves is *sealed* in
+//! batches (`seal`): the leaves' hashes and every complete subtree's hash go to `log_nodes`, the
+//! sealed size and right edge (`Frontier`) to `log_state`. Checkpoints, statuses and proofs seal
+//! first and are only ever about sealed leaves; once sealed, a leaf's hash is fixed, so changing,
 //! deleting or reordering a stored event breaks its inclusion proof against a signed tree head.
+//! The math and signed formats are `tekigo-translog`'s; `log_keys` holds the signing keys, retired
+//! ones kept public with their end.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -26,8 +22,6 @@ use tekigo_translog::{
 
 use crate::store::{LabelEvent, Registry, RegistryError, invalid};
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
-
 /// Off only for the write-path benchmark's baseline (`benches/write_path.rs`): the registry
 /// without its log. Nothing else may turn it off.
 static LOG_DISABLED: AtomicBool = AtomicBool::new(false);
@@ -35,6 +29,10 @@ static LOG_DISABLED: AtomicBool = AtomicBool::new(false);
 #[doc(hidden)]
 pub fn disable_log_for_benchmark(disabled: bool) {
     LOG_DISABLED.store(disabled, Ordering::SeqCst);
+}
+
+pub(crate) fn log_enabled() -> bool {
+    !LOG_DISABLED.load(Ordering::Relaxed)
 }
 
 /// The bytes a leaf hashes: the event as the feed serves it, in `tekigo_translog`'s leaf format
@@ -68,64 +66,88 @@ fn corrupt(what: impl std::fmt::Display) -> RegistryError {
 }
 
 impl Registry {
-    /// Appends `event` to the log inside `tx`.
-    pub(crate) async fn append_to_log(tx: &mut Tx<'_>, event: &LabelEvent) -> Result<u64, RegistryError> {
-        if LOG_DISABLED.load(Ordering::Relaxed) {
-            return Ok(0);
+    /// Gives a log index to the events that have none (written in bulk by the demo filler, or
+    /// before the log existed), in sequence order, then seals. Run when the registry opens.
+    pub(crate) async fn catch_up_log(&self) -> Result<u64, RegistryError> {
+        let mut tx = self.pool().begin().await?;
+        if tx.backend_name() == "PostgreSQL" {
+            sqlx::query("SELECT pg_advisory_xact_lock(6962)").execute(&mut *tx).await?;
         }
-        // The UPDATE takes the row lock (PostgreSQL), so appends are serialised in commit order.
-        let row = sqlx::query("UPDATE log_state SET size = size WHERE id = 1 RETURNING size, frontier")
-            .fetch_one(&mut **tx)
-            .await?;
-        let size: i64 = row.try_get("size")?;
-        let stored: String = row.try_get("frontier")?;
-        let bytes = BASE64.decode(stored.as_bytes()).map_err(corrupt)?;
-        let mut frontier =
-            if bytes.is_empty() { Frontier::new() } else { Frontier::from_bytes(&bytes).map_err(corrupt)? };
-        if frontier.size() != size.unsigned_abs() {
-            return Err(corrupt("the stored right edge does not match the size"));
-        }
-        let index = frontier.size();
-        let nodes = frontier.append(leaf_hash(&leaf_data(event))).map_err(corrupt)?;
-        let values: Vec<String> =
-            nodes.iter().map(|(id, hash)| format!("({}, {}, '{}')", id.level, id.index, hash.to_hex())).collect();
-        // Levels, indices and hex digests only: nothing from outside reaches this SQL.
-        sqlx::query(safe!("INSERT INTO log_nodes (level, idx, hash) VALUES {}", values.join(", ")))
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("INSERT INTO log_leaves (idx, event_seq) VALUES ($1, $2)")
-            .bind(index as i64)
-            .bind(event.seq)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("UPDATE log_state SET size = $1, frontier = $2 WHERE id = 1")
-            .bind(frontier.size() as i64)
-            .bind(BASE64.encode(frontier.to_bytes()))
-            .execute(&mut **tx)
-            .await?;
-        Ok(index)
+        sqlx::query(
+            "UPDATE label_events SET log_index = r.base + r.rank - 1 FROM \
+             (SELECT seq, row_number() OVER (ORDER BY seq) AS rank, \
+                     (SELECT coalesce(max(log_index), -1) + 1 FROM label_events) AS base \
+              FROM label_events WHERE log_index IS NULL) r \
+             WHERE label_events.seq = r.seq",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.seal().await
     }
 
-    /// Appends the events that have no leaf yet (those written before the log existed, or in
-    /// bulk by the demo filler), in sequence order. Run when the registry opens.
-    pub(crate) async fn catch_up_log(&self) -> Result<usize, RegistryError> {
-        let mut appended = 0;
+    /// Hashes the leaves not yet sealed into the tree, in index order, in batches: their nodes
+    /// and the new right edge are written together. Returns the sealed size. A missing index (an
+    /// event deleted before it was sealed) stops the log there, loudly.
+    pub async fn seal(&self) -> Result<u64, RegistryError> {
         loop {
-            let rows = sqlx::query(
-                "SELECT e.seq, e.label_number, e.kind, e.status, e.at, e.detail FROM label_events e \
-                 WHERE NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT 2000",
-            )
-            .fetch_all(self.pool())
-            .await?;
-            if rows.is_empty() {
-                return Ok(appended);
+            let size: i64 =
+                sqlx::query_scalar("SELECT size FROM log_state WHERE id = 1").fetch_one(self.pool()).await?;
+            let waiting: Option<i64> =
+                sqlx::query_scalar("SELECT max(log_index) FROM label_events").fetch_one(self.pool()).await?;
+            if waiting.is_none_or(|last| last < size) {
+                return Ok(size.unsigned_abs());
             }
             let mut tx = self.pool().begin().await?;
-            for row in &rows {
-                let event = crate::store::event_from(row)?;
-                Self::append_to_log(&mut tx, &event).await?;
-                appended += 1;
+            // The row lock (PostgreSQL) or the write lock (SQLite) makes one sealer at a time.
+            let row = sqlx::query("UPDATE log_state SET size = size WHERE id = 1 RETURNING size, frontier")
+                .fetch_one(&mut *tx)
+                .await?;
+            let size: i64 = row.try_get("size")?;
+            let stored: String = row.try_get("frontier")?;
+            let bytes = BASE64.decode(stored.as_bytes()).map_err(corrupt)?;
+            let mut frontier =
+                if bytes.is_empty() { Frontier::new() } else { Frontier::from_bytes(&bytes).map_err(corrupt)? };
+            if frontier.size() != size.unsigned_abs() {
+                return Err(corrupt("the stored right edge does not match the size"));
             }
+            let rows = sqlx::query(
+                "SELECT seq, label_number, kind, status, at, detail, log_index FROM label_events \
+                 WHERE log_index >= $1 ORDER BY log_index LIMIT 5000",
+            )
+            .bind(size)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut nodes = Vec::new();
+            for row in &rows {
+                let index: i64 = row.try_get("log_index")?;
+                if index.unsigned_abs() != frontier.size() {
+                    break;
+                }
+                let event = crate::store::event_from(row)?;
+                nodes.extend(frontier.append(leaf_hash(&leaf_data(&event))).map_err(corrupt)?);
+            }
+            if nodes.is_empty() {
+                return Err(corrupt(format!(
+                    "log index {} is missing: an event was deleted before it was sealed",
+                    frontier.size()
+                )));
+            }
+            for chunk in nodes.chunks(500) {
+                let values: Vec<String> = chunk
+                    .iter()
+                    .map(|(id, hash)| format!("({}, {}, '{}')", id.level, id.index, hash.to_hex()))
+                    .collect();
+                // Levels, indices and hex digests only: nothing from outside reaches this SQL.
+                sqlx::query(safe!("INSERT INTO log_nodes (level, idx, hash) VALUES {}", values.join(", ")))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE log_state SET size = $1, frontier = $2 WHERE id = 1")
+                .bind(frontier.size() as i64)
+                .bind(BASE64.encode(frontier.to_bytes()))
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         }
     }
@@ -210,6 +232,7 @@ impl Registry {
 
     /// The log's size and root now.
     pub async fn log_head(&self) -> Result<(u64, Hash), RegistryError> {
+        self.seal().await?;
         let stored: String =
             sqlx::query_scalar("SELECT frontier FROM log_state WHERE id = 1").fetch_one(self.pool()).await?;
         let bytes = BASE64.decode(stored.as_bytes()).map_err(corrupt)?;
@@ -287,10 +310,10 @@ impl Registry {
     /// Entries `start..end` (at most 1,000) with the live events they commit to. A deleted event
     /// leaves its index out: a gap a monitor reports.
     pub async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<LogEntry>, RegistryError> {
-        let end = end.min(start.saturating_add(1000));
+        let end = end.min(start.saturating_add(1000)).min(self.log_head().await?.0);
         let rows = sqlx::query(
-            "SELECT l.idx, e.seq, e.label_number, e.kind, e.status, e.at, e.detail FROM log_leaves l \
-             JOIN label_events e ON e.seq = l.event_seq WHERE l.idx >= $1 AND l.idx < $2 ORDER BY l.idx",
+            "SELECT log_index AS idx, seq, label_number, kind, status, at, detail FROM label_events \
+             WHERE log_index >= $1 AND log_index < $2 ORDER BY log_index",
         )
         .bind(start as i64)
         .bind(end as i64)
@@ -308,11 +331,13 @@ impl Registry {
 
     /// The log index of each of a label's events, in the label's order.
     pub async fn label_log_entries(&self, number: &str) -> Result<Vec<LogEntry>, RegistryError> {
+        let sealed = self.log_head().await?.0;
         let rows = sqlx::query(
-            "SELECT l.idx, e.seq, e.label_number, e.kind, e.status, e.at, e.detail FROM label_events e \
-             JOIN log_leaves l ON l.event_seq = e.seq WHERE e.label_number = $1 ORDER BY e.seq",
+            "SELECT log_index AS idx, seq, label_number, kind, status, at, detail FROM label_events \
+             WHERE label_number = $1 AND log_index < $2 ORDER BY log_index",
         )
         .bind(number)
+        .bind(sealed as i64)
         .fetch_all(self.pool())
         .await?;
         rows.iter()

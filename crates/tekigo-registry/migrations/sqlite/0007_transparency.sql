@@ -1,10 +1,11 @@
--- Issue 8: the transparency log of label events (transparency.rs). RFC 6962 tree: every
--- complete subtree's hash by (level, index), leaves at level 0; one row of state (size and the
--- right edge, base64), locked by each append; the signing keys, retired ones kept public.
-CREATE TABLE log_leaves (
-    idx BIGINT PRIMARY KEY,
-    event_seq BIGINT NOT NULL UNIQUE
-);
+-- Issue 8: the transparency log of label events (transparency.rs). Each event takes its place in
+-- the log (`log_index`, the next free one) in its own INSERT, so no event exists without its
+-- leaf. The tree above the leaves is sealed in batches: `log_nodes` holds every complete
+-- subtree's hash (leaves at level 0), `log_state` the sealed size and right edge (base64); a
+-- checkpoint is signed only over sealed leaves. `log_keys`: the signing keys, retired ones kept
+-- public with their end.
+ALTER TABLE label_events ADD COLUMN log_index BIGINT;
+CREATE UNIQUE INDEX label_events_by_log_index ON label_events(log_index);
 CREATE TABLE log_nodes (
     level BIGINT NOT NULL,
     idx BIGINT NOT NULL,
