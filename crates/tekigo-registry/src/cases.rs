@@ -283,7 +283,7 @@ impl Registry {
         now: i64,
     ) -> Result<i64, RegistryError> {
         Self::require_reviewer(staff)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let case = Self::open_case_in(&mut tx, number, source, summary, &detail, &staff.email, today, now).await?;
         tx.commit().await?;
         Ok(case)
@@ -305,7 +305,7 @@ impl Registry {
         if reason.trim().is_empty() {
             return Err(invalid("give the reason for the decision", "判断の理由を記入してください"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let transition =
             Self::apply_in(&mut tx, number, &event, &staff.email, now, serde_json::json!({ "reason": reason.trim() }))
                 .await?;
@@ -323,7 +323,7 @@ impl Registry {
         .await?;
         let mut moved = Vec::new();
         for number in numbers {
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin_write().await?;
             let transition = Self::apply_in(
                 &mut tx,
                 &number,

@@ -194,7 +194,7 @@ impl Registry {
         }
 
         let mut files = Vec::new();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for (vuln_id, (finding, mut products)) in by_vulnerability {
             products.dedup_by(|a, b| {
                 a.label_number == b.label_number

@@ -166,7 +166,7 @@ impl Registry {
         }
         let case = incidents::classify(input.cause, input.vendor_gave_information, input.product_met_criteria);
 
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let lifecycle: Option<String> = sqlx::query_scalar("SELECT lifecycle FROM labels WHERE number = $1")
             .bind(number)
             .fetch_optional(&mut *tx)
@@ -344,7 +344,7 @@ impl Registry {
         if note.is_empty() {
             return Err(invalid("say what the committee concluded", "委員会の結論を記入してください"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let status: Option<String> = sqlx::query_scalar("SELECT status FROM agenda_items WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)

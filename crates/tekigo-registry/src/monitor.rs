@@ -350,7 +350,7 @@ impl Registry {
                     changed.insert(key.0);
                 }
             }
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin_write().await?;
             sqlx::query(safe!("DELETE FROM component_findings WHERE component_id IN ({})", ids_list(chunk)))
                 .execute(&mut *tx)
                 .await?;
@@ -481,7 +481,7 @@ impl Registry {
                         }
                     }
                 }
-                let mut tx = self.pool().begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(safe!(
                     "DELETE FROM label_findings WHERE monitored_id IN ({}) AND component_id IN ({})",
                     ids_list(chunk),
@@ -536,7 +536,7 @@ impl Registry {
                 row.try_get("finding")?,
             ));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for label in &labels {
             let id: i64 = label.try_get("id")?;
             let number: String = label.try_get("label_number")?;
@@ -591,7 +591,7 @@ impl Registry {
         {
             failing.entry(row.try_get("monitored_id")?).or_default().insert(row.try_get("vuln_id")?);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for label in &labels {
             let id: i64 = label.try_get("id")?;
             let number: String = label.try_get("label_number")?;
@@ -700,7 +700,7 @@ impl Registry {
         if statements.is_empty() {
             return Err(invalid("the VEX document holds no statement", "VEX 文書に記述がありません"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let stored: Option<String> = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
             .bind(number)
             .fetch_optional(&mut *tx)
@@ -745,7 +745,7 @@ impl Registry {
         if bytes.len() > crate::checks::MAX_SBOM_BYTES {
             return Err(invalid("the SBOM is larger than 64 MiB", "SBOM が 64 MiB を超えています"));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let level: Option<String> = sqlx::query_scalar("SELECT level FROM labels WHERE number = $1")
             .bind(number)
             .fetch_optional(&mut *tx)

@@ -293,7 +293,7 @@ impl Registry {
                 "ラベル番号を記入するか、製品（事業者・製品名・型番）を記入してください",
             ));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(label) = &label {
             if !rules::is_label_number(label) {
                 return Err(invalid(
@@ -415,7 +415,7 @@ impl Registry {
                 "サーベイランス対象にする報告にはリスクの重み1〜3が必要です",
             ));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (status, case) = match decision {
             Triage::Dismiss => ("dismissed", None),
             Triage::Surveillance => ("surveillance", None),
@@ -532,7 +532,7 @@ impl Registry {
         }
         let candidates = self.surveillance_candidates(today).await?;
         let plan = surveillance::plan(year, seed, &candidates, capacity, random_sample);
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM surveillance_plans WHERE year = $1")
             .bind(i64::from(year))
             .fetch_optional(&mut *tx)
@@ -661,7 +661,7 @@ impl Registry {
                 records.push(Evidence { kind: kind.name().to_owned(), sha256, summary });
             }
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for (kind, bytes) in evidence {
             let sha256 = tekigo_assess::folder::sha256_hex(bytes);
             let stored: Option<String> =

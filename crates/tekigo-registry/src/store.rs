@@ -258,6 +258,16 @@ impl Registry {
         Ok(registry)
     }
 
+    /// A write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at once,
+    /// so a transaction that reads before it writes waits its turn (the busy timeout) instead of
+    /// failing when another writer committed in between.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -322,7 +332,7 @@ impl Registry {
             ));
         }
         let hash = Self::hash_password(password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
             .bind(organisation)
             .fetch_optional(&mut *tx)
@@ -404,7 +414,7 @@ impl Registry {
             ));
         }
         let hash = Self::hash_password(password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
         if taken.is_some() {
@@ -512,7 +522,7 @@ impl Registry {
     /// An API token for machines, shown once. Stored as its hash.
     pub async fn create_api_token(&self, user: &User, name: &str, now: i64) -> Result<String, RegistryError> {
         let token = random_token("tkg_");
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created) VALUES ($1, $2, $3, $4)")
             .bind(token_hash(&token))
             .bind(user.id)
@@ -556,7 +566,7 @@ impl Registry {
             )
         })?;
         let key_id = tekigo_assess::keys::key_id(&key);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let taken: Option<i64> = sqlx::query_scalar("SELECT organisation_id FROM signing_keys WHERE key_id = $1")
             .bind(&key_id)
             .fetch_optional(&mut *tx)
@@ -654,7 +664,7 @@ impl Registry {
                 format!("製品類型 `{product_type}` は定義されていません"),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM products WHERE organisation_id = $1 AND model = $2 AND firmware_version = $3",
         )
@@ -771,7 +781,7 @@ impl Registry {
         };
         let (declared, results) = checks::check_application(&self.catalog, declaration, sbom, &keys, &expected)
             .map_err(RegistryError::Rejected)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let used: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE declaration_id = $1")
             .bind(&declared.id)
             .fetch_optional(&mut *tx)
@@ -917,7 +927,7 @@ impl Registry {
         if comment.trim().is_empty() {
             return Err(invalid("say why the application is returned", "差し戻しの理由を記入してください"));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query("UPDATE applications SET status = 'returned', decided = $1, decided_by = $2, comment = $3 WHERE id = $4 AND status = 'submitted'")
             .bind(now)
             .bind(reviewer.id)
@@ -962,7 +972,7 @@ impl Registry {
         })?;
         let assurance = Assurance::for_level(&application.level);
         let support_end = day(&product.support_end)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let existing =
             sqlx::query("SELECT number, first_evaluated, state, lifecycle FROM labels WHERE product_id = $1")
                 .bind(product.id)
@@ -1084,19 +1094,13 @@ impl Registry {
         detail: Option<String>,
     ) -> Result<(), RegistryError> {
         // Every label event takes the next place in the transparency log in its own INSERT, so
-        // it never exists without its leaf (transparency.rs). PostgreSQL runs writers side by
-        // side: one appender at a time there; SQLite's writer already holds the database.
-        let logged = crate::transparency::log_enabled();
-        if logged && tx.backend_name() == "PostgreSQL" {
-            sqlx::query("SELECT pg_advisory_xact_lock(6962)").execute(&mut **tx).await?;
-        }
-        let insert = if logged {
-            "INSERT INTO label_events (label_number, kind, status, at, detail, log_index) \
-             VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(log_index), -1) + 1 FROM label_events))"
-        } else {
-            "INSERT INTO label_events (label_number, kind, status, at, detail) VALUES ($1, $2, $3, $4, $5)"
-        };
-        sqlx::query(insert)
+        // it never exists without its leaf (transparency.rs). Two writers that pick the same
+        // place meet at the unique index: the second waits for the first, inserts nothing, and
+        // takes the next place on its retry; a place given back by a rollback is taken again.
+        if !crate::transparency::log_enabled() {
+            sqlx::query(
+                "INSERT INTO label_events (label_number, kind, status, at, detail) VALUES ($1, $2, $3, $4, $5)",
+            )
             .bind(number)
             .bind(kind)
             .bind(status.name())
@@ -1104,7 +1108,29 @@ impl Registry {
             .bind(&detail)
             .execute(&mut **tx)
             .await?;
-        Ok(())
+            return Ok(());
+        }
+        for _ in 0..100 {
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO label_events (label_number, kind, status, at, detail, log_index) \
+                 VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(log_index), -1) + 1 FROM label_events)) \
+                 ON CONFLICT (log_index) DO NOTHING RETURNING seq",
+            )
+            .bind(number)
+            .bind(kind)
+            .bind(status.name())
+            .bind(now)
+            .bind(&detail)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if inserted.is_some() {
+                return Ok(());
+            }
+        }
+        Err(invalid(
+            "the transparency log is too busy: no free place after 100 attempts",
+            "透明性ログが混み合っています（100 回試行しても空きがありません）",
+        ))
     }
 
     // ---------------------------------------------------------------------------------------
@@ -1263,7 +1289,7 @@ impl Registry {
     /// so the feed carries them. Idempotent; the status shown never waits for it.
     pub async fn sweep(&self, today: Date, now: i64) -> Result<usize, RegistryError> {
         let day = today.to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let rows = sqlx::query(
             "SELECT number, expires, support_end, calendar_status FROM labels WHERE state = 'active' AND (expires < $1 OR support_end < $2) \
              AND calendar_status <> 'support-ended'",

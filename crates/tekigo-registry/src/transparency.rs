@@ -69,7 +69,7 @@ impl Registry {
     /// Gives a log index to the events that have none (written in bulk by the demo filler, or
     /// before the log existed), in sequence order, then seals. Run when the registry opens.
     pub(crate) async fn catch_up_log(&self) -> Result<u64, RegistryError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         if tx.backend_name() == "PostgreSQL" {
             sqlx::query("SELECT pg_advisory_xact_lock(6962)").execute(&mut *tx).await?;
         }
@@ -98,7 +98,7 @@ impl Registry {
             if waiting.is_none_or(|last| last < size) {
                 return Ok(size.unsigned_abs());
             }
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin_write().await?;
             // The row lock (PostgreSQL) or the write lock (SQLite) makes one sealer at a time.
             let row = sqlx::query("UPDATE log_state SET size = size WHERE id = 1 RETURNING size, frontier")
                 .fetch_one(&mut *tx)
@@ -195,7 +195,7 @@ impl Registry {
             .execute(self.pool())
             .await?;
         let new = self.add_log_key(old.name(), now).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::audit(
             &mut tx,
             now,
