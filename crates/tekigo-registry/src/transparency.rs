@@ -1,7 +1,7 @@
 //! The transparency log: every label event (the changes feed's rows) is a leaf of an append-only
 //! RFC 6962 Merkle tree. The event's own INSERT gives it the next index (`label_events.log_index`,
 //! `store.rs` `event`), so no event exists without its place in the log and the write path costs
-//! no extra statement on SQLite (a lock on PostgreSQL). The tree above the leaves is *sealed* in
+//! no extra statement (a retry when two writers pick one place). The tree above the leaves is *sealed* in
 //! batches (`seal`): the leaves' hashes and every complete subtree's hash go to `log_nodes`, the
 //! sealed size and right edge (`Frontier`) to `log_state`. Checkpoints, statuses and proofs seal
 //! first and are only ever about sealed leaves; once sealed, a leaf's hash is fixed, so changing,
