@@ -3,113 +3,18 @@
 //! find the recurring B-2 requirement on the committee's agenda; a vendor is refused. Every
 //! scenario runs on SQLite and PostgreSQL.
 
-use std::collections::BTreeMap;
-
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::StatusCode;
 use ed25519_dalek::SigningKey;
 use tekigo_registry::Registry;
 use tekigo_registry::store::{NewProduct, Role, User};
 use tekigo_testkit::{NOW, TODAY, count, on_both, public_pem, signed_sample_as};
-use tekigo_web::{AppState, Clock};
-use tower::ServiceExt;
+
+mod common;
+use common::*;
 
 const PASSWORD: &str = "correct horse battery";
 
-fn app(registry: &Registry) -> Router {
-    let clock = Clock::system();
-    clock.set_today(TODAY);
-    tekigo_web::router(AppState::new(registry.clone(), clock, "http://registry.test"))
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-
-    fn csrf(&self) -> String {
-        let marker = r#"name="csrf" value=""#;
-        let start = self.body.find(marker).unwrap_or_else(|| panic!("no csrf field in {}", self.body));
-        let rest = &self.body[start + marker.len()..];
-        rest[..rest.find('"').unwrap()].to_owned()
-    }
-
-    #[track_caller]
-    fn assert(&self, status: StatusCode) -> &Page {
-        assert_eq!(self.status, status, "{}", self.body);
-        self
-    }
-
-    #[track_caller]
-    fn contains(&self, text: &str) -> &Page {
-        assert!(self.body.contains(text), "`{text}` not in:\n{}", self.body);
-        self
-    }
-}
-
-fn urlencode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b' ' => out.push('+'),
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(char::from(byte)),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
-}
-
-struct Browser {
-    app: Router,
-    cookies: BTreeMap<String, String>,
-}
-
 impl Browser {
-    fn new(app: &Router) -> Browser {
-        Browser { app: app.clone(), cookies: BTreeMap::new() }
-    }
-
-    async fn send(&mut self, builder: axum::http::request::Builder, body: Body) -> Page {
-        let mut builder = builder;
-        if !self.cookies.is_empty() {
-            let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-            builder = builder.header(header::COOKIE, cookie);
-        }
-        let response = self.app.clone().oneshot(builder.body(body).unwrap()).await.unwrap();
-        for value in response.headers().get_all(header::SET_COOKIE) {
-            let text = value.to_str().unwrap();
-            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attributes.contains("Max-Age=0") || value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        self.send(Request::get(path), Body::empty()).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body =
-            fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
-        let request = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        self.send(request, Body::from(body)).await
-    }
-
     async fn log_in(&mut self, email: &str, password: &str) -> Page {
         let csrf = self.get("/login").await.csrf();
         self.post("/login", &[("csrf", &csrf), ("email", email), ("password", password)]).await
@@ -155,7 +60,7 @@ async fn labeled_camera(registry: &Registry, reviewer: &User, organisation: &str
 }
 
 async fn staff_record_incidents_and_the_committee_sees_its_agenda(registry: &Registry) {
-    let app = app(registry);
+    let (app, _) = app(registry);
     let staff = registry
         .create_staff(None, "review@ipa.example", "Reviewer Suzuki", Role::Reviewer, "reviewer password 1", NOW)
         .await
@@ -225,7 +130,7 @@ async fn staff_record_incidents_and_the_committee_sees_its_agenda(registry: &Reg
 on_both!(staff_record_incidents_and_the_committee_sees_its_agenda);
 
 async fn a_vendor_is_refused(registry: &Registry) {
-    let app = app(registry);
+    let (app, _) = app(registry);
     let staff = registry
         .create_staff(None, "review@ipa.example", "Reviewer Suzuki", Role::Reviewer, "reviewer password 1", NOW)
         .await
