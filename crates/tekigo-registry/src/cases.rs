@@ -8,8 +8,8 @@ use serde::Serialize;
 use sqlx::Row;
 use tekigo_criteria::Text;
 
-use crate::lifecycle::{Correction, Event, Ground, Lifecycle, Source, Transition};
-use crate::rules::{self, Status};
+use crate::lifecycle::{Event, Ground, Lifecycle, Source, Transition};
+use crate::rules::{self};
 use crate::store::{Registry, RegistryError, User, invalid};
 
 /// A non-conformity against a label, as the vendor, staff and the public see it.
@@ -163,7 +163,8 @@ impl Registry {
             .bind(number)
             .execute(&mut **tx)
             .await?;
-        let status = rules::status_on(state, event.on(), day(&expires)?, day(&support_end)?);
+        let status =
+            rules::status_on(state, event.on(), crate::store::day(&expires)?, crate::store::day(&support_end)?);
         let case = transition.to.case().or(transition.from.case());
         let event_detail = match (&transition.to, case) {
             (Lifecycle::Revoked { ground, .. } | Lifecycle::Suspended { ground, .. }, _) => {
@@ -456,27 +457,4 @@ impl Registry {
     pub(crate) fn require_staff(user: &User) -> Result<(), RegistryError> {
         if user.role.is_staff() { Ok(()) } else { Err(RegistryError::Forbidden("staff only".into())) }
     }
-}
-
-/// A correction's public name, for callers that map user input.
-pub fn correction_from(text: &str) -> Option<Correction> {
-    [
-        Correction::Vex,
-        Correction::UpdatedSbom,
-        Correction::NewFirmware,
-        Correction::AdvisoryChanged,
-        Correction::Reevaluated,
-    ]
-    .into_iter()
-    .find(|c| c.name() == text)
-}
-
-fn day(text: &str) -> Result<Date, RegistryError> {
-    text.parse::<Date>()
-        .map_err(|_| invalid(format!("`{text}` is not a date"), format!("`{text}` は日付ではありません")))
-}
-
-/// The status a label shows on `today` once `lifecycle` is taken into account.
-pub fn public_status(lifecycle: &Lifecycle, today: Date, expires: Date, support_end: Date) -> Status {
-    rules::status_on(lifecycle.state(), today, expires, support_end)
 }

@@ -197,7 +197,7 @@ pub struct Registry {
     catalog: Arc<Catalog>,
 }
 
-fn day(text: &str) -> Result<Date, RegistryError> {
+pub(crate) fn day(text: &str) -> Result<Date, RegistryError> {
     text.parse::<Date>().map_err(|_| {
         invalid(format!("`{text}` is not a date (YYYY-MM-DD)"), format!("`{text}` は日付 (YYYY-MM-DD) ではありません"))
     })

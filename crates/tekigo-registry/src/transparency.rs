@@ -57,6 +57,11 @@ pub struct LogEntry {
     pub event: LabelEvent,
 }
 
+/// An entry from a row with the event's columns and its index as `idx`.
+fn entry_from(row: &sqlx::any::AnyRow) -> Result<LogEntry, RegistryError> {
+    Ok(LogEntry { index: row.try_get::<i64, _>("idx")?.unsigned_abs(), event: crate::store::event_from(row)? })
+}
+
 fn decode_hash(text: &str) -> Result<Hash, RegistryError> {
     Hash::from_hex(text).map_err(|e| invalid(format!("stored log hash: {e}"), format!("保存されたログのハッシュ: {e}")))
 }
@@ -319,14 +324,7 @@ impl Registry {
         .bind(end as i64)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(LogEntry {
-                    index: row.try_get::<i64, _>("idx")?.unsigned_abs(),
-                    event: crate::store::event_from(row)?,
-                })
-            })
-            .collect()
+        rows.iter().map(entry_from).collect()
     }
 
     /// The log index of each of a label's events, in the label's order.
@@ -340,14 +338,7 @@ impl Registry {
         .bind(sealed as i64)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(LogEntry {
-                    index: row.try_get::<i64, _>("idx")?.unsigned_abs(),
-                    event: crate::store::event_from(row)?,
-                })
-            })
-            .collect()
+        rows.iter().map(entry_from).collect()
     }
 
     /// The label's status on `today`, signed with the tree head it was issued against: compact

@@ -393,11 +393,11 @@ pub struct ErrorResponse {
 // -------------------------------------------------------------------------------------------
 // Handlers
 
-fn bad_request(en: String, ja: String) -> WebError {
+pub(crate) fn bad_request(en: String, ja: String) -> WebError {
     WebError::new(StatusCode::BAD_REQUEST, en, ja).json()
 }
 
-fn unreadable_query(rejection: QueryRejection) -> WebError {
+pub(crate) fn unreadable_query(rejection: QueryRejection) -> WebError {
     let why = rejection.body_text();
     bad_request(format!("the query string cannot be read: {why}"), format!("クエリ文字列を読み取れません: {why}"))
 }

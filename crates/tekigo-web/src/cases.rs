@@ -29,6 +29,7 @@ use crate::i18n::PageLang;
 use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::view::{self, Message};
+use crate::view::{registry_error, staff_only};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -179,25 +180,8 @@ impl LifecycleView {
 // -------------------------------------------------------------------------------------------
 // Staff pages
 
-fn staff_only(current: &CurrentUser, lang: Lang) -> Result<(), WebError> {
-    if current.user.role.is_staff() {
-        Ok(())
-    } else {
-        Err(view::bilingual_error(
-            StatusCode::FORBIDDEN,
-            "These pages are for certification-body staff.",
-            "このページは認証機関の職員用です。",
-            lang,
-        ))
-    }
-}
-
 fn can_decide(role: Role) -> bool {
     matches!(role, Role::Reviewer | Role::Admin)
-}
-
-fn registry_error(lang: Lang) -> impl Fn(RegistryError) -> WebError {
-    move |error| WebError::from(error).in_lang(lang)
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -23,6 +23,7 @@ use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::vendor::path_id;
 use crate::view::{self, Message};
+use crate::view::{registry_error, staff_only};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -30,23 +31,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/review/incidents/{id}", get(detail))
         .route("/committee/agenda", get(agenda))
         .route("/committee/agenda/{id}/close", post(close))
-}
-
-fn staff_only(current: &CurrentUser, lang: Lang) -> Result<(), WebError> {
-    if current.user.role.is_staff() {
-        Ok(())
-    } else {
-        Err(view::bilingual_error(
-            StatusCode::FORBIDDEN,
-            "These pages are for certification-body staff.",
-            "このページは認証機関の職員用です。",
-            lang,
-        ))
-    }
-}
-
-fn registry_error(lang: Lang) -> impl Fn(RegistryError) -> WebError {
-    move |error| WebError::from(error).in_lang(lang)
 }
 
 // -------------------------------------------------------------------------------------------

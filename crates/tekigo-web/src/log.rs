@@ -12,17 +12,9 @@ use serde::{Deserialize, Serialize};
 use tekigo_registry::rules;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::{bad_request, unreadable_query as query_error};
 use crate::error::WebError;
 use crate::state::AppState;
-
-fn bad_request(en: String, ja: String) -> WebError {
-    WebError::new(StatusCode::BAD_REQUEST, en, ja).json()
-}
-
-fn query_error(rejection: QueryRejection) -> WebError {
-    let why = rejection.body_text();
-    bad_request(format!("the query string cannot be read: {why}"), format!("クエリ文字列を読み取れません: {why}"))
-}
 
 fn registry_error(error: tekigo_registry::RegistryError) -> WebError {
     match error {

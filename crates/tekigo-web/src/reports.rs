@@ -35,6 +35,7 @@ use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::vendor::{Capped, path_id, read_capped, unreadable_upload};
 use crate::view::{self, Message};
+use crate::view::{registry_error, staff_only};
 
 /// The largest report body, form or JSON.
 pub const REPORT_BODY_LIMIT: usize = 16 * 1024;
@@ -140,23 +141,6 @@ fn body_too_large(lang: Lang) -> WebError {
         format!("報告が大きすぎます。上限は {} KiB です。何も保存していません。", REPORT_BODY_LIMIT / 1024),
         lang,
     )
-}
-
-fn registry_error(lang: Lang) -> impl Fn(RegistryError) -> WebError {
-    move |error| WebError::from(error).in_lang(lang)
-}
-
-fn staff_only(current: &CurrentUser, lang: Lang) -> Result<(), WebError> {
-    if current.user.role.is_staff() {
-        Ok(())
-    } else {
-        Err(view::bilingual_error(
-            StatusCode::FORBIDDEN,
-            "These pages are for certification-body staff.",
-            "このページは認証機関の職員用です。",
-            lang,
-        ))
-    }
 }
 
 // -------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ use crate::layout::Chrome;
 use crate::state::AppState;
 use crate::vendor::{ApplicationRow, CheckRow, ProductView, check_rows, path_id};
 use crate::view::{self, Message};
+use crate::view::{registry_error, staff_only};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -39,26 +40,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/staff", get(staff_page).post(create_staff))
 }
 
-fn staff_only(current: &CurrentUser, lang: Lang) -> Result<(), WebError> {
-    if current.user.role.is_staff() {
-        Ok(())
-    } else {
-        Err(view::bilingual_error(
-            StatusCode::FORBIDDEN,
-            "These pages are for certification-body staff.",
-            "このページは認証機関の職員用です。",
-            lang,
-        ))
-    }
-}
-
 /// Who decides applications (SCHEME §1: the certification body's reviewers).
 fn can_decide(role: Role) -> bool {
     matches!(role, Role::Reviewer | Role::Admin)
-}
-
-fn registry_error(lang: Lang) -> impl Fn(RegistryError) -> WebError {
-    move |error| WebError::from(error).in_lang(lang)
 }
 
 // -------------------------------------------------------------------------------------------

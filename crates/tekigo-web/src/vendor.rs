@@ -25,6 +25,7 @@ use crate::error::WebError;
 use crate::i18n::PageLang;
 use crate::layout::Chrome;
 use crate::state::AppState;
+use crate::view::registry_error;
 use crate::view::{self, Message};
 
 /// The largest application upload: the declaration's and the SBOM's limits, and room for the
@@ -68,10 +69,6 @@ fn vendor_only(current: &CurrentUser, lang: Lang) -> Result<(), WebError> {
 /// A number from the path; anything else is a page that does not exist.
 pub(crate) fn path_id(text: &str, lang: Lang) -> Result<i64, WebError> {
     text.parse::<i64>().map_err(|_| WebError::not_found().in_lang(lang))
-}
-
-fn registry_error(lang: Lang) -> impl Fn(RegistryError) -> WebError {
-    move |error| WebError::from(error).in_lang(lang)
 }
 
 // -------------------------------------------------------------------------------------------

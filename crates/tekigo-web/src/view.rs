@@ -6,6 +6,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use tekigo_criteria::{Lang, Text};
 
+use tekigo_registry::RegistryError;
+
+use crate::auth::CurrentUser;
 use crate::error::WebError;
 
 /// A page for one logged-in person: rendered, with `Cache-Control: no-store` so a shared or back
@@ -100,6 +103,25 @@ pub fn query_value(text: &str) -> String {
         }
     }
     out
+}
+
+/// Staff pages refuse everyone else, in the page's language.
+pub(crate) fn staff_only(current: &CurrentUser, lang: Lang) -> Result<(), WebError> {
+    if current.user.role.is_staff() {
+        Ok(())
+    } else {
+        Err(bilingual_error(
+            StatusCode::FORBIDDEN,
+            "These pages are for certification-body staff.",
+            "このページは認証機関の職員用です。",
+            lang,
+        ))
+    }
+}
+
+/// A registry error as a page in `lang`.
+pub(crate) fn registry_error(lang: Lang) -> impl Fn(RegistryError) -> WebError {
+    move |error| WebError::from(error).in_lang(lang)
 }
 
 #[cfg(test)]

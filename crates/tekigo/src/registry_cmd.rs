@@ -36,10 +36,6 @@ async fn open(args: &DatabaseArgs, criteria: Option<&Path>) -> anyhow::Result<Re
         .with_context(|| format!("cannot open the registry database {}", args.data_dir.display()))
 }
 
-fn japan_today() -> jiff::civil::Date {
-    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(9))).date()
-}
-
 pub(crate) fn run_registry(
     command: &RegistryCommand,
     criteria: Option<&Path>,
@@ -52,7 +48,7 @@ pub(crate) fn run_registry(
         Some(text) => {
             text.parse::<jiff::civil::Date>().with_context(|| format!("--today {text}: expected YYYY-MM-DD"))?
         }
-        None => japan_today(),
+        None => tekigo_web::Clock::system().today(),
     };
     let mut db = VulnDb::open(vulndb)?;
     let now = jiff::Timestamp::now().as_second();
