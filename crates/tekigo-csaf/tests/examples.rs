@@ -1,12 +1,12 @@
-//! The six real CSAF 2.0 advisories in `../shared/data/csaf/examples/` (Cisco, Red Hat, BSI, two
-//! from the CSAF TC) against the schema and the mandatory tests.
+//! The six real CSAF 2.0 advisories in `tests/fixtures/examples/` (Cisco, Red Hat, BSI, two
+//! from the CSAF TC, as published in the OASIS CSAF repository) against the schema and the mandatory tests.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 use tekigo_csaf::{mandatory_tests, validate_schema};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/csaf/examples");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/examples");
 
 fn examples() -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = std::fs::read_dir(DIR)

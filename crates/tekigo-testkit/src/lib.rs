@@ -6,6 +6,8 @@
 //! Without a reachable PostgreSQL server its half is skipped with a line on stderr, unless
 //! `TEKIGO_REQUIRE_POSTGRES=1` (CI), where it fails. Only tests depend on this crate.
 
+pub mod shared_data;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -10,11 +10,13 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
-/// The shared data set the issue names (`../shared/data`, beside the repository).
-fn shared(path: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(path);
-    assert!(dir.exists(), "{} is missing: the tests read the shared data set beside the repository", dir.display());
-    dir
+#[path = "../../tekigo-testkit/src/shared_data.rs"]
+mod shared_data;
+use shared_data::shared_data;
+
+/// The Go SBOM the Go tests check (its copy in tekigo-sbom's fixtures).
+fn proton_bridge_sbom() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tekigo-sbom/tests/fixtures/cyclonedx/proton-bridge-v1.8.0.bom.json")
 }
 
 fn catalog() -> Catalog {
@@ -67,19 +69,51 @@ fn has(report: &Report, id: &str, component: &str) -> bool {
 
 // ---------------------------------------------------------------------------------------------
 // The Go SBOM against the Go OSV data and the KEV catalog: cases verified by hand against the
-// advisories' ranges.
+// advisories' ranges. `fixtures/osv-go` holds every Go advisory that names a module of the SBOM
+// (and GO-2022-0535, for the standard library), `fixtures/kev-subset.json` the KEV entries the
+// tests name and a spread of others; `the_go_fixtures_decide_like_the_whole_go_database` shows
+// the cut loses nothing for this SBOM.
 
 fn go_database() -> (tempfile::TempDir, VulnDb) {
     let dir = tempfile::tempdir().unwrap();
     let mut db = VulnDb::create_or_open(dir.path()).unwrap();
-    import(&mut db, &[shared("osv/golang"), shared("kev/known_exploited_vulnerabilities.json")]);
+    import(&mut db, &[fixture("osv-go"), fixture("kev-subset.json")]);
     (dir, db)
+}
+
+/// Each finding as (vulnerability, component, version, verdict), sorted.
+fn decisions(report: &Report) -> Vec<(String, String, Option<String>, Verdict)> {
+    let mut out: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.id.clone(), f.component.name.clone(), f.component.version.clone(), f.verdict))
+        .collect();
+    out.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    out
+}
+
+#[test]
+fn the_go_fixtures_decide_like_the_whole_go_database() {
+    let (Some(golang), Some(kev)) =
+        (shared_data("osv/golang"), shared_data("kev/known_exploited_vulnerabilities.json"))
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut whole = VulnDb::create_or_open(dir.path()).unwrap();
+    import(&mut whole, &[golang, kev]);
+    let (_fixture_dir, cut) = go_database();
+    let sbom = proton_bridge_sbom();
+    let from_whole = check(&whole, &sbom, "1", &Policy::default(), &[]);
+    let from_cut = check(&cut, &sbom, "1", &Policy::default(), &[]);
+    assert!(!from_whole.findings.is_empty());
+    assert_eq!(decisions(&from_whole), decisions(&from_cut));
 }
 
 #[test]
 fn go_sbom_against_go_osv_and_kev() {
     let (_dir, db) = go_database();
-    let sbom = shared("sboms/cyclonedx/proton-bridge-v1.8.0.bom.json");
+    let sbom = proton_bridge_sbom();
     let report = check(&db, &sbom, "1", &Policy::default(), &[]);
 
     // golang.org/x/net v0.0.0-20210405180319 is before GO-2022-0969's fix 0.0.0-20220906165146.
@@ -170,10 +204,7 @@ fn a_kev_listed_go_vulnerability_needs_a_cvss_score_to_fail() {
 fn firmware_database() -> (tempfile::TempDir, VulnDb) {
     let dir = tempfile::tempdir().unwrap();
     let mut db = VulnDb::create_or_open(dir.path()).unwrap();
-    import(
-        &mut db,
-        &[fixture("nvd-firmware.json"), fixture("epss.csv"), shared("kev/known_exploited_vulnerabilities.json")],
-    );
+    import(&mut db, &[fixture("nvd-firmware.json"), fixture("epss.csv"), fixture("kev-subset.json")]);
     (dir, db)
 }
 
@@ -295,7 +326,7 @@ fn aliases_from_different_sources_merge_into_one_vulnerability() {
 fn a_malformed_file_aborts_the_import_and_keeps_what_was_stored() {
     let dir = tempfile::tempdir().unwrap();
     let mut db = VulnDb::create_or_open(dir.path()).unwrap();
-    import(&mut db, &[shared("kev/known_exploited_vulnerabilities.json")]);
+    import(&mut db, &[fixture("kev-subset.json")]);
     let before = db.stats().unwrap();
     let files = dir.path().join("in");
     std::fs::create_dir(&files).unwrap();

@@ -2,8 +2,29 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use tekigo_criteria::Lang;
+
+/// The exit codes every command answers with, shown under each command's `--help` and in
+/// README.md. 0 and 1 are only given when the command could decide; anything that stopped it
+/// first is 2, never 0.
+pub(crate) const EXIT_CODES: &str = "\
+Exit codes / 終了コード:
+  0  done: conformant, ready, valid, nothing fails / 完了（適合・準備完了・有効・不適合なし）
+  1  decided, and the answer is no or not yet: not conformant, not ready, not valid, something
+     fails or cannot be decided at the level / 判定の結果が否（不適合・未完了・無効・判定不能を含む）
+  2  stopped before deciding: usage, input, network or database error / 判定前に停止（使い方・入力・通信・DBの誤り）
+  3  something does not verify: a signature, proof or log (verify, monitor) / 署名・証明・ログの検証失敗";
+
+/// The command line, with the exit-code table under every command's help.
+pub(crate) fn parse() -> Result<Cli, clap::Error> {
+    fn with_exit_codes(command: clap::Command) -> clap::Command {
+        command.after_help(EXIT_CODES).mut_subcommands(with_exit_codes)
+    }
+    let mut command = with_exit_codes(Cli::command());
+    let matches = command.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches(&matches).map_err(|error| error.format(&mut command))
+}
 
 #[derive(Debug, Parser)]
 #[command(

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
 use serde::Serialize;
 use tekigo_criteria::gap::{BasisKind, GapEntry};
 use tekigo_criteria::oscal;
@@ -14,7 +13,7 @@ use tekigo_criteria::{
 };
 
 use crate::cli::{CriteriaCommand, Format};
-use crate::output::{table, table_or_json, tr, write_json};
+use crate::output::{LocalizedContext, localized, table, table_or_json, tr, write_json};
 
 pub(crate) fn load_catalog(dir: Option<&Path>) -> anyhow::Result<Catalog> {
     let catalog = match dir {
@@ -45,7 +44,10 @@ pub(crate) fn run(
         }
         CriteriaCommand::Export { format, out: dir } => {
             if *format != Format::Oscal {
-                bail!("`criteria export` writes OSCAL only: use --format oscal");
+                return Err(localized(
+                    "`criteria export` writes OSCAL only: use --format oscal",
+                    "`criteria export` は OSCAL だけを書き出します: --format oscal を指定してください",
+                ));
             }
             export(&catalog, dir, lang, out)?;
         }
@@ -538,13 +540,22 @@ fn export(catalog: &Catalog, dir: &Path, lang: Lang, out: &mut dyn Write) -> any
     for document in &documents {
         let path = dir.join(&document.file_name);
         let parent = path.parent().unwrap_or(dir);
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create folder {}", parent.display()))?;
+        std::fs::create_dir_all(parent).with_context_tr(|| {
+            (
+                format!("cannot create folder {}", parent.display()),
+                format!("フォルダ {} を作れません", parent.display()),
+            )
+        })?;
         let mut bytes = serde_json::to_vec_pretty(&document.json)?;
         bytes.push(b'\n');
         // Write beside and rename, so an interrupted export never leaves a half-written document.
         let partial = path.with_extension("json.partial");
-        std::fs::write(&partial, &bytes).with_context(|| format!("cannot write {}", partial.display()))?;
-        std::fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&partial, &bytes).with_context_tr(|| {
+            (format!("cannot write {}", partial.display()), format!("{} に書き込めません", partial.display()))
+        })?;
+        std::fs::rename(&partial, &path).with_context_tr(|| {
+            (format!("cannot write {}", path.display()), format!("{} に書き込めません", path.display()))
+        })?;
     }
     match lang {
         Lang::En => {

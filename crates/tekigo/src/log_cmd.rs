@@ -12,7 +12,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::de::DeserializeOwned;
@@ -24,7 +23,7 @@ use tekigo_translog::{
 };
 
 use crate::cli::{Format, MonitorArgs, VerifyArgs};
-use crate::output::{table, table_or_json, tr, write_json};
+use crate::output::{LocalizedContext, localized, table, table_or_json, tr, write_json};
 
 /// A response larger than this is refused: 1,000 entries are far below it.
 const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
@@ -54,24 +53,37 @@ impl Http {
 
     fn get_text(&self, path: &str) -> anyhow::Result<String> {
         let url = format!("{}{path}", self.base);
-        let mut response = self.agent.get(&url).call().with_context(|| format!("GET {url}"))?;
+        let mut response = self
+            .agent
+            .get(&url)
+            .call()
+            .with_context_tr(|| (format!("GET {url}"), format!("GET {url} に失敗しました")))?;
         let status = response.status();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_string()
-            .with_context(|| format!("GET {url}: reading the response (at most {MAX_RESPONSE_BYTES} bytes)"))?;
+        let body =
+            response.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_string().with_context_tr(|| {
+                (
+                    format!("GET {url}: reading the response (at most {MAX_RESPONSE_BYTES} bytes)"),
+                    format!("GET {url}: 応答を読めません（上限 {MAX_RESPONSE_BYTES} バイト）"),
+                )
+            })?;
         if !status.is_success() {
             let said: String = body.chars().take(300).collect();
-            bail!("GET {url}: HTTP {status}: {said}");
+            return Err(localized(
+                format!("GET {url}: HTTP {status}: {said}"),
+                format!("GET {url}: HTTP {status} が返されました: {said}"),
+            ));
         }
         Ok(body)
     }
 
     fn get_json<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         let body = self.get_text(path)?;
-        serde_json::from_str(&body).with_context(|| format!("GET {}{path}: not the expected JSON", self.base))
+        serde_json::from_str(&body).with_context_tr(|| {
+            (
+                format!("GET {}{path}: not the expected JSON", self.base),
+                format!("GET {}{path}: 想定した JSON ではありません", self.base),
+            )
+        })
     }
 }
 
@@ -133,8 +145,12 @@ struct ProofResponse {
 fn keyring_from(keys: &[KeyEntry]) -> anyhow::Result<Keyring> {
     let mut verifiers = Vec::new();
     for key in keys {
-        let mut verifier = NoteVerifier::parse(key.verifier.trim())
-            .with_context(|| format!("not a verifier key: {}", key.verifier.trim()))?;
+        let mut verifier = NoteVerifier::parse(key.verifier.trim()).with_context_tr(|| {
+            (
+                format!("not a verifier key: {}", key.verifier.trim()),
+                format!("検証鍵ではありません: {}", key.verifier.trim()),
+            )
+        })?;
         // As the registry reads its own keyring: 0 means "from the start".
         if let Some(from) = key.valid_from.filter(|&from| from > 0) {
             verifier = verifier.valid_from(jiff::Timestamp::from_second(from)?);
@@ -145,7 +161,7 @@ fn keyring_from(keys: &[KeyEntry]) -> anyhow::Result<Keyring> {
         verifiers.push(verifier);
     }
     if verifiers.is_empty() {
-        bail!("no verifier key given");
+        return Err(localized("no verifier key given", "検証鍵が指定されていません"));
     }
     Ok(Keyring::new(verifiers)?)
 }
@@ -154,13 +170,19 @@ fn keyring_from(keys: &[KeyEntry]) -> anyhow::Result<Keyring> {
 fn load_pubkeys(arg: &str) -> anyhow::Result<Vec<KeyEntry>> {
     let path = Path::new(arg);
     let text = if path.is_file() {
-        std::fs::read_to_string(path).with_context(|| format!("cannot read the key file {}", path.display()))?
+        std::fs::read_to_string(path).with_context_tr(|| {
+            (
+                format!("cannot read the key file {}", path.display()),
+                format!("鍵ファイル {} を読めません", path.display()),
+            )
+        })?
     } else {
         arg.to_owned()
     };
     if text.trim_start().starts_with('{') {
-        let keys: KeysResponse =
-            serde_json::from_str(&text).with_context(|| format!("{arg}: not the registry's keys JSON"))?;
+        let keys: KeysResponse = serde_json::from_str(&text).with_context_tr(|| {
+            (format!("{arg}: not the registry's keys JSON"), format!("{arg}: 登録簿の鍵の JSON ではありません"))
+        })?;
         return Ok(keys.keys);
     }
     Ok(text
@@ -187,7 +209,10 @@ fn parse_target(text: &str, registry: Option<&str>) -> anyhow::Result<Target> {
     let registry = registry.map(|r| r.trim_end_matches('/').to_owned());
     if !text.contains("://") {
         if !tekigo_registry::rules::is_label_number(text) {
-            bail!("`{text}` is neither a label number (JC1-2026-000123) nor a URL");
+            return Err(localized(
+                format!("`{text}` is neither a label number (JC1-2026-000123) nor a URL"),
+                format!("`{text}` はラベル番号（JC1-2026-000123）でも URL でもありません"),
+            ));
         }
         return Ok(Target { label: text.to_owned(), registry, fragment: None });
     }
@@ -195,11 +220,17 @@ fn parse_target(text: &str, registry: Option<&str>) -> anyhow::Result<Target> {
     let fragment = fragment.split('&').find_map(|part| part.strip_prefix("s=")).map(str::to_owned);
     let before = before.split_once('?').map_or(before, |(path, _)| path);
     let Some(at) = before.rfind("/labels/") else {
-        bail!("{text}: not a label page URL (…/labels/<number>)");
+        return Err(localized(
+            format!("{text}: not a label page URL (…/labels/<number>)"),
+            format!("{text}: ラベルのページの URL（…/labels/<番号>）ではありません"),
+        ));
     };
     let label = before[at + "/labels/".len()..].trim_end_matches('/').to_owned();
     if !tekigo_registry::rules::is_label_number(&label) {
-        bail!("{text}: `{label}` is not a label number");
+        return Err(localized(
+            format!("{text}: `{label}` is not a label number"),
+            format!("{text}: `{label}` はラベル番号ではありません"),
+        ));
     }
     Ok(Target { label, registry: registry.or_else(|| Some(before[..at].to_owned())), fragment })
 }
@@ -297,7 +328,10 @@ pub(crate) fn verify(args: &VerifyArgs, lang: Lang, out: &mut dyn Write) -> anyh
         return verify_offline(args, &target, format, lang, out);
     }
     let Some(base) = &target.registry else {
-        bail!("a label number needs --registry URL (or give the label's URL)");
+        return Err(localized(
+            "a label number needs --registry URL (or give the label's URL)",
+            "ラベル番号には --registry URL が必要です（またはラベルの URL を指定してください）",
+        ));
     };
     let http = Http::new(base);
     let mut alerts = Alerts::new(lang);
@@ -581,9 +615,10 @@ fn verify_offline(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let Some(fragment) = &target.fragment else {
-        bail!(
-            "--offline needs the label's URL with its signed status in the fragment (…/labels/N#s=...); without it there is nothing to check offline"
-        );
+        return Err(localized(
+            "--offline needs the label's URL with its signed status in the fragment (…/labels/N#s=...); without it there is nothing to check offline",
+            "--offline には署名付き状態をフラグメントに持つラベルの URL（…/labels/N#s=...）が必要です。それがなければオフラインで確かめるものがありません",
+        ));
     };
     let keys = load_pubkeys(args.pubkey.as_deref().unwrap_or_default())?;
     let keyring = keyring_from(&keys)?;
@@ -660,15 +695,24 @@ struct MonitorState {
 fn read_state(path: &Path) -> anyhow::Result<Option<MonitorState>> {
     match std::fs::read(path) {
         Ok(bytes) => {
-            let state: MonitorState = serde_json::from_slice(&bytes)
-                .with_context(|| format!("{}: not a tekigo monitor state file", path.display()))?;
+            let state: MonitorState = serde_json::from_slice(&bytes).with_context_tr(|| {
+                (
+                    format!("{}: not a tekigo monitor state file", path.display()),
+                    format!("{}: tekigo monitor の状態ファイルではありません", path.display()),
+                )
+            })?;
             if state.format != STATE_FORMAT {
-                bail!("{}: unknown state format {:?}", path.display(), state.format);
+                return Err(localized(
+                    format!("{}: unknown state format {:?}", path.display(), state.format),
+                    format!("{}: 不明な状態ファイル形式 {:?}", path.display(), state.format),
+                ));
             }
             Ok(Some(state))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => Err(e).with_context_tr(|| {
+            (format!("cannot read {}", path.display()), format!("{} を読めません", path.display()))
+        }),
     }
 }
 
@@ -678,8 +722,12 @@ fn write_state(path: &Path, state: &MonitorState) -> anyhow::Result<()> {
     bytes.push(b'\n');
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "state".into());
     let partial = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&partial, &bytes).with_context(|| format!("cannot write {}", partial.display()))?;
-    std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&partial, &bytes).with_context_tr(|| {
+        (format!("cannot write {}", partial.display()), format!("{} に書き込めません", partial.display()))
+    })?;
+    std::fs::rename(&partial, path).with_context_tr(|| {
+        (format!("cannot write {}", path.display()), format!("{} に書き込めません", path.display()))
+    })?;
     Ok(())
 }
 
@@ -690,7 +738,14 @@ pub(crate) fn monitor(args: &MonitorArgs, lang: Lang, out: &mut dyn Write) -> an
     if let Some(old) = &old
         && old.registry != base
     {
-        bail!("{} watches {}, not {base}: use one state file per registry", args.state.display(), old.registry);
+        return Err(localized(
+            format!("{} watches {}, not {base}: use one state file per registry", args.state.display(), old.registry),
+            format!(
+                "{} は {base} ではなく {} を監視しています: 登録簿ごとに状態ファイルを分けてください",
+                args.state.display(),
+                old.registry
+            ),
+        ));
     }
     let http = Http::new(&base);
     let mut alerts = Alerts::new(lang);
@@ -761,11 +816,14 @@ pub(crate) fn monitor(args: &MonitorArgs, lang: Lang, out: &mut dyn Write) -> an
     };
     let (kept_size, kept_root, kept_frontier) = match &old {
         Some(old) => {
-            let root = Hash::from_base64(&old.root).context("the state file's root")?;
-            let bytes = BASE64.decode(&old.frontier).context("the state file's frontier")?;
+            let root = Hash::from_base64(&old.root).context_tr("the state file's root", "状態ファイルの根ハッシュ")?;
+            let bytes = BASE64.decode(&old.frontier).context_tr("the state file's frontier", "状態ファイルの右端")?;
             let frontier = if bytes.is_empty() { Frontier::new() } else { Frontier::from_bytes(&bytes)? };
             if frontier.size() != old.size || frontier.root() != root {
-                bail!("{}: the kept right edge does not match the kept checkpoint", args.state.display());
+                return Err(localized(
+                    format!("{}: the kept right edge does not match the kept checkpoint", args.state.display()),
+                    format!("{}: 保存した右端が保存したチェックポイントと一致しません", args.state.display()),
+                ));
             }
             (old.size, root, frontier)
         }

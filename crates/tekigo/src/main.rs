@@ -16,127 +16,42 @@ mod vulndb_cmd;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::parse() {
+        Ok(cli) => cli,
+        Err(error) => return output::usage_error(&error, output::lang_from_arguments()),
+    };
     let lang = cli.lang.map_or_else(output::lang_from_environment, Into::into);
+    output::set_error_language(lang);
     // Buffered: a large report is written in big chunks, not a system call per line.
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let code = match cli.command {
-        cli::Command::Criteria(command) => {
-            match criteria_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdout) {
-                Ok(code) => code,
-                Err(error) => output::report_error(&error, lang),
-            }
-        }
-        cli::Command::Sbom(command) => match sbom_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdout) {
-            Ok(code) => code,
-            // SBOM commands keep exit 1 for "not conformant": input errors are 2.
-            Err(error) => {
-                output::report_error(&error, lang);
-                ExitCode::from(2)
-            }
-        },
-        cli::Command::Probe(args) => match probe_cmd::run(&args, lang, &mut stdout) {
-            Ok(code) => code,
-            // Exit 1 means "something fails at the level": usage and network errors are 2.
-            Err(error) => {
-                output::report_error(&error, lang);
-                ExitCode::from(2)
-            }
-        },
-        cli::Command::Vulndb(command) => match vulndb_cmd::run(&command, lang, &mut stdout) {
-            Ok(code) => code,
-            Err(error) => output::report_error(&error, lang),
-        },
-        // Exit 1 means "not ready" / "not valid": usage and input errors are 2.
+    let criteria = cli.criteria.as_deref();
+    // Every command answers with the exit codes of `cli::EXIT_CODES`: its own 0, 1 or 3, and 2
+    // for any error that stopped it before it could decide.
+    let result = match cli.command {
+        cli::Command::Criteria(command) => criteria_cmd::run(&command, criteria, lang, &mut stdout),
+        cli::Command::Sbom(command) => sbom_cmd::run(&command, criteria, lang, &mut stdout),
+        cli::Command::Probe(args) => probe_cmd::run(&args, lang, &mut stdout),
+        cli::Command::Vulndb(command) => vulndb_cmd::run(&command, lang, &mut stdout),
         cli::Command::Assess(command) => {
             let mut stdin = std::io::stdin().lock();
-            match assess_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdin, &mut stdout) {
-                Ok(code) => code,
-                Err(error) => {
-                    let _ = stdout.flush();
-                    output::report_error(&error, lang);
-                    ExitCode::from(2)
-                }
-            }
+            assess_cmd::run(&command, criteria, lang, &mut stdin, &mut stdout)
         }
-        cli::Command::Keys(command) => match assess_cmd::keys(&command, lang, &mut stdout) {
-            Ok(code) => code,
-            Err(error) => {
-                output::report_error(&error, lang);
-                ExitCode::from(2)
-            }
-        },
-        cli::Command::Declaration(command) => {
-            match assess_cmd::declaration(&command, cli.criteria.as_deref(), lang, &mut stdout) {
-                Ok(code) => code,
-                Err(error) => {
-                    let _ = stdout.flush();
-                    output::report_error(&error, lang);
-                    ExitCode::from(2)
-                }
-            }
-        }
-        // Exit 2: the registry could not start (or stopped on an error).
-        cli::Command::Registry(command) => {
-            match registry_cmd::run_registry(&command, cli.criteria.as_deref(), lang, &mut stdout) {
-                Ok(code) => code,
-                Err(error) => output::report_error(&error, lang),
-            }
-        }
-        cli::Command::Csaf(command) => {
-            match registry_cmd::run_csaf(&command, cli.criteria.as_deref(), lang, &mut stdout) {
-                Ok(code) => code,
-                Err(error) => output::report_error(&error, lang),
-            }
-        }
-        cli::Command::Serve(args) => match serve_cmd::run(&args, cli.criteria.as_deref(), lang, &mut stdout) {
-            Ok(code) => code,
-            Err(error) => {
-                let _ = stdout.flush();
-                output::report_error(&error, lang);
-                ExitCode::from(2)
-            }
-        },
-        cli::Command::Incident(command) => match incident_cmd::run(&command, lang, &mut stdout) {
-            Ok(code) => code,
-            Err(error) => {
-                output::report_error(&error, lang);
-                ExitCode::from(2)
-            }
-        },
-        // Exit 2: the database could not be read.
-        cli::Command::Surveillance(command) => {
-            match surveillance_cmd::run(&command, cli.criteria.as_deref(), lang, &mut stdout) {
-                Ok(code) => code,
-                Err(error) => {
-                    let _ = stdout.flush();
-                    output::report_error(&error, lang);
-                    ExitCode::from(2)
-                }
-            }
-        }
-        // Exit 3: something does not verify; 2: usage or network error.
-        cli::Command::Verify(args) => match log_cmd::verify(&args, lang, &mut stdout) {
-            Ok(code) => code,
-            Err(error) => {
-                let _ = stdout.flush();
-                output::report_error(&error, lang);
-                ExitCode::from(2)
-            }
-        },
-        cli::Command::Monitor(args) => match log_cmd::monitor(&args, lang, &mut stdout) {
-            Ok(code) => code,
-            Err(error) => {
-                let _ = stdout.flush();
-                output::report_error(&error, lang);
-                ExitCode::from(2)
-            }
-        },
+        cli::Command::Keys(command) => assess_cmd::keys(&command, lang, &mut stdout),
+        cli::Command::Declaration(command) => assess_cmd::declaration(&command, criteria, lang, &mut stdout),
+        cli::Command::Registry(command) => registry_cmd::run_registry(&command, criteria, lang, &mut stdout),
+        cli::Command::Csaf(command) => registry_cmd::run_csaf(&command, criteria, lang, &mut stdout),
+        cli::Command::Serve(args) => serve_cmd::run(&args, criteria, lang, &mut stdout),
+        cli::Command::Incident(command) => incident_cmd::run(&command, lang, &mut stdout),
+        cli::Command::Surveillance(command) => surveillance_cmd::run(&command, criteria, lang, &mut stdout),
+        cli::Command::Verify(args) => log_cmd::verify(&args, lang, &mut stdout),
+        cli::Command::Monitor(args) => log_cmd::monitor(&args, lang, &mut stdout),
     };
-    // A reader that went away (a closed pipe) is not the command's failure.
+    // What was printed before an error stays before the error message; a reader that went away
+    // (a closed pipe) is not the command's failure.
     let _ = stdout.flush();
-    code
+    match result {
+        Ok(code) => code,
+        Err(error) => output::report_error(&error, lang),
+    }
 }

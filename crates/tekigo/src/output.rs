@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use comfy_table::{ContentArrangement, Table, presets};
 use tekigo_criteria::Lang;
@@ -49,16 +50,181 @@ pub(crate) fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> 
     Ok(())
 }
 
+/// The language of error messages, set once at start: a [`Localized`] message anywhere in an
+/// error's chain is displayed in it.
+static ERROR_LANGUAGE: OnceLock<Lang> = OnceLock::new();
+
+pub(crate) fn set_error_language(lang: Lang) {
+    let _ = ERROR_LANGUAGE.set(lang);
+}
+
+/// An error message in both languages; it displays in the language of [`set_error_language`].
+/// Made by [`localized`] and the [`LocalizedContext`] methods.
+#[derive(Debug)]
+pub(crate) struct Localized {
+    en: String,
+    ja: String,
+}
+
+impl std::fmt::Display for Localized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match ERROR_LANGUAGE.get() {
+            Some(Lang::Ja) => f.write_str(&self.ja),
+            _ => f.write_str(&self.en),
+        }
+    }
+}
+
+impl std::error::Error for Localized {}
+
+/// A new error saying `en` / `ja`.
+pub(crate) fn localized(en: impl Into<String>, ja: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Localized { en: en.into(), ja: ja.into() })
+}
+
+/// `.context` in both languages.
+pub(crate) trait LocalizedContext<T> {
+    fn context_tr(self, en: impl Into<String>, ja: impl Into<String>) -> anyhow::Result<T>;
+    fn with_context_tr<F: FnOnce() -> (String, String)>(self, f: F) -> anyhow::Result<T>;
+}
+
+impl<T, E> LocalizedContext<T> for Result<T, E>
+where
+    Result<T, E>: anyhow::Context<T, E>,
+{
+    fn context_tr(self, en: impl Into<String>, ja: impl Into<String>) -> anyhow::Result<T> {
+        anyhow::Context::context(self, Localized { en: en.into(), ja: ja.into() })
+    }
+
+    fn with_context_tr<F: FnOnce() -> (String, String)>(self, f: F) -> anyhow::Result<T> {
+        anyhow::Context::with_context(self, || {
+            let (en, ja) = f();
+            Localized { en, ja }
+        })
+    }
+}
+
+/// The Japanese for an operating-system error, by its number (`errno`, the same on Linux and
+/// macOS for these) or kind; the system's own words follow in parentheses.
+fn os_error_ja(code: Option<i32>, kind: Option<std::io::ErrorKind>) -> Option<&'static str> {
+    use std::io::ErrorKind;
+    Some(match (code, kind) {
+        (Some(2), _) | (_, Some(ErrorKind::NotFound)) => "ファイルまたはフォルダが見つかりません",
+        (Some(1 | 13), _) | (_, Some(ErrorKind::PermissionDenied)) => "アクセスが許可されていません",
+        (Some(17), _) | (_, Some(ErrorKind::AlreadyExists)) => "既に存在します",
+        (Some(21), _) | (_, Some(ErrorKind::IsADirectory)) => "フォルダです（ファイルを指定してください）",
+        (Some(20), _) | (_, Some(ErrorKind::NotADirectory)) => "フォルダではありません",
+        (Some(111), _) | (_, Some(ErrorKind::ConnectionRefused)) => "接続を拒否されました",
+        (Some(110), _) | (_, Some(ErrorKind::TimedOut)) => "時間切れです",
+        (Some(28), _) | (_, Some(ErrorKind::StorageFull)) => "ディスクに空きがありません",
+        (Some(30), _) | (_, Some(ErrorKind::ReadOnlyFilesystem)) => "読み取り専用のファイルシステムです",
+        (_, Some(ErrorKind::UnexpectedEof)) => "データが途中で終わっています",
+        _ => return None,
+    })
+}
+
+/// One cause of an error in Japanese: an `io::Error` by its kind, and in any other message
+/// (libraries often keep an OS error as text) each `<words> (os error N)` by its number.
+fn cause_ja(cause: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(io) = cause.downcast_ref::<std::io::Error>()
+        && let Some(ja) = os_error_ja(io.raw_os_error(), Some(io.kind()))
+    {
+        return format!("{ja}（{io}）");
+    }
+    let mut text = cause.to_string();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(" (os error ").map(|i| i + from) {
+        let digits_at = at + " (os error ".len();
+        let Some(close) = text[digits_at..].find(')').map(|i| i + digits_at) else { break };
+        let code = text[digits_at..close].parse::<i32>().ok();
+        let start = text[..at].rfind(": ").map_or(0, |i| i + 2);
+        match os_error_ja(code, None) {
+            Some(ja) => {
+                let replacement = format!("{ja}（{}）", &text[start..at]);
+                from = start + replacement.len();
+                text.replace_range(start..=close, &replacement);
+            }
+            None => from = close,
+        }
+    }
+    text
+}
+
+/// Prints the error, every cause after the other, in the output language, and gives exit code
+/// 2: the command stopped before it could decide (`cli::EXIT_CODES`).
 #[allow(clippy::print_stderr)]
 pub(crate) fn report_error(error: &anyhow::Error, lang: Lang) -> ExitCode {
-    eprintln!("{}: {error:#}", tr(lang, "error", "エラー"));
-    ExitCode::FAILURE
+    let causes: Vec<String> = error
+        .chain()
+        .map(|cause| match lang {
+            Lang::Ja => cause_ja(cause),
+            Lang::En => cause.to_string(),
+        })
+        .collect();
+    eprintln!("{}: {}", tr(lang, "error", "エラー"), causes.join(": "));
+    ExitCode::from(2)
+}
+
+/// The language before the arguments are understood: `--lang ja` / `--lang=ja` among them, then
+/// `TEKIGO_LANG`, then the locale.
+pub(crate) fn lang_from_arguments() -> Lang {
+    let arguments: Vec<String> = std::env::args().collect();
+    for (index, argument) in arguments.iter().enumerate() {
+        let value = match argument.strip_prefix("--lang=") {
+            Some(value) => Some(value),
+            None if argument == "--lang" => arguments.get(index + 1).map(String::as_str),
+            None => None,
+        };
+        match value {
+            Some("ja") => return Lang::Ja,
+            Some("en") => return Lang::En,
+            _ => {}
+        }
+    }
+    match std::env::var("TEKIGO_LANG").as_deref() {
+        Ok("ja") => Lang::Ja,
+        Ok("en") => Lang::En,
+        _ => lang_from_environment(),
+    }
+}
+
+/// clap's own message (English, it names the argument precisely) after a Japanese line saying
+/// what kind of mistake it is; `--help` and `--version` print as usual and exit 0.
+#[allow(clippy::print_stderr)]
+pub(crate) fn usage_error(error: &clap::Error, lang: Lang) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) || !error.use_stderr() {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    if lang == Lang::Ja {
+        let what = match error.kind() {
+            ErrorKind::InvalidValue | ErrorKind::ValueValidation => "引数の値が正しくありません",
+            ErrorKind::UnknownArgument => "知らない引数があります",
+            ErrorKind::InvalidSubcommand => "知らないサブコマンドです",
+            ErrorKind::MissingRequiredArgument => "必須の引数がありません",
+            ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                "サブコマンドを指定してください"
+            }
+            ErrorKind::ArgumentConflict => "同時に指定できない引数があります",
+            ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+                "引数の値の数が正しくありません"
+            }
+            _ => "コマンドの使い方に誤りがあります",
+        };
+        eprintln!("エラー: {what}（詳細は以下、`tekigo --help` で使い方を表示）");
+    }
+    let _ = error.print();
+    ExitCode::from(2)
 }
 
 /// Commands other than `criteria export` print tables or JSON, not OSCAL.
 pub(crate) fn table_or_json(format: Format) -> anyhow::Result<Format> {
     match format {
-        Format::Oscal => anyhow::bail!("--format oscal is for `criteria export`; this command takes table or json"),
+        Format::Oscal => Err(localized(
+            "--format oscal is for `criteria export`; this command takes table or json",
+            "--format oscal は `criteria export` 用です。このコマンドには table か json を指定してください",
+        )),
         other => Ok(other),
     }
 }
@@ -84,4 +250,31 @@ pub(crate) fn sarif_log(
             "properties": properties,
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_errors_kept_as_text_read_in_japanese() {
+        let error = anyhow::anyhow!("/x/y.json: cannot read: No such file or directory (os error 2)");
+        assert_eq!(
+            cause_ja(error.as_ref()),
+            "/x/y.json: cannot read: ファイルまたはフォルダが見つかりません（No such file or directory）"
+        );
+        let unknown = anyhow::anyhow!("odd: Something (os error 9999) and more");
+        assert_eq!(cause_ja(unknown.as_ref()), "odd: Something (os error 9999) and more");
+        let io = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(cause_ja(&io).starts_with("アクセスが許可されていません（"));
+    }
+
+    #[test]
+    fn a_localized_message_displays_in_the_chosen_language() {
+        set_error_language(Lang::Ja);
+        let error = Err::<(), _>(std::io::Error::from(std::io::ErrorKind::NotFound))
+            .context_tr("cannot read the policy", "ポリシーを読めません")
+            .unwrap_err();
+        assert_eq!(error.to_string(), "ポリシーを読めません");
+    }
 }

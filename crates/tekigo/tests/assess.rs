@@ -56,12 +56,6 @@ fn vuln_fixture(name: &str) -> String {
     repo("crates/tekigo-vuln/tests/fixtures").join(name).display().to_string()
 }
 
-fn shared(path: &str) -> String {
-    let path = repo("../shared/data").join(path);
-    assert!(path.exists(), "{} is missing: the tests read the shared data set beside the repository", path.display());
-    path.display().to_string()
-}
-
 fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
@@ -75,7 +69,7 @@ fn firmware_db(dir: &Path) -> String {
         &db,
         &vuln_fixture("nvd-firmware.json"),
         &vuln_fixture("epss.csv"),
-        &shared("kev/known_exploited_vulnerabilities.json"),
+        &vuln_fixture("kev-subset.json"),
     ]));
     db
 }

@@ -199,7 +199,7 @@ fn a_broken_catalog_names_file_line_and_problem() {
     let line = text.lines().position(|l| l.contains("to = \"S1.1-05\"")).unwrap() + 1;
 
     let output = tekigo(&["--criteria", dir.path().to_str().unwrap(), "criteria", "list"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     let expected = format!("{}:{line}:6: dangling mapping: `jc-star` has no requirement `S1.1-50`", mapping.display());
     assert!(stderr.contains(&expected), "stderr was:\n{stderr}");
@@ -216,7 +216,7 @@ fn a_level_1_threat_left_uncountered_is_a_load_error() {
     assert_eq!(text.matches("threats = [\"T5\"]").count(), 1);
     std::fs::write(&jc_star, text.replace("threats = [\"T5\"]", "threats = []")).unwrap();
     let output = tekigo(&["--criteria", dir.path().to_str().unwrap(), "criteria", "check"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.contains("jc-star/1.1.toml:")
@@ -228,7 +228,7 @@ fn a_level_1_threat_left_uncountered_is_a_load_error() {
 #[test]
 fn unknown_names_get_a_clear_error() {
     let output = tekigo(&["criteria", "gap", "--have", "uk-pst", "--want", "jc-star:1"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("unknown scheme `uk-pst`") && stderr.contains("uk-psti"), "{stderr}");
 
@@ -237,7 +237,7 @@ fn unknown_names_get_a_clear_error() {
     assert!(stderr.contains("scheme `jc-star` has no level `5` (levels: 1, 2, 3, 4)"), "{stderr}");
 
     let output = tekigo(&["criteria", "list", "--format", "oscal"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]
@@ -246,4 +246,53 @@ fn the_builtin_catalog_works_from_any_folder() {
     let list = tekigo_in(elsewhere.path(), &["criteria", "list", "--scheme", "uk-psti", "--format", "json"]);
     let list: Value = serde_json::from_str(&stdout(&list)).unwrap();
     assert_eq!(list["count"], 3);
+}
+
+#[test]
+fn every_command_shows_the_one_exit_code_table() {
+    for command in
+        [&["--help"][..], &["sbom", "check", "--help"], &["vulndb", "import", "--help"], &["verify", "--help"]]
+    {
+        let output = tekigo(command);
+        assert_eq!(output.status.code(), Some(0), "{command:?}");
+        let help = stdout(&output);
+        for line in [
+            "Exit codes / 終了コード:",
+            "  0  done",
+            "  1  decided",
+            "  2  stopped before deciding",
+            "  3  something does not verify",
+        ] {
+            assert!(help.contains(line), "{command:?} --help lacks {line:?}:\n{help}");
+        }
+    }
+}
+
+#[test]
+fn errors_and_usage_mistakes_speak_the_output_language() {
+    let missing = std::env::temp_dir().join("tekigo-no-such-sbom.cdx.json");
+    let output = tekigo(&["--lang", "ja", "sbom", "components", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("エラー: ") && stderr.contains("見つかりません"), "{stderr}");
+
+    let english = tekigo(&["sbom", "components", missing.to_str().unwrap()]);
+    let stderr = String::from_utf8(english.stderr).unwrap();
+    assert!(stderr.starts_with("error: ") && !stderr.contains("見つかりません"), "{stderr}");
+
+    let usage = tekigo(&["--lang", "ja", "sbom", "check"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let stderr = String::from_utf8(usage.stderr).unwrap();
+    assert!(stderr.starts_with("エラー: 必須の引数がありません"), "{stderr}");
+
+    let from_locale = Command::new(env!("CARGO_BIN_EXE_tekigo"))
+        .args(["criteria", "show", "S9.9-99"])
+        .env_remove("TEKIGO_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "ja_JP.UTF-8")
+        .output()
+        .unwrap();
+    assert_eq!(from_locale.status.code(), Some(2));
+    assert!(String::from_utf8(from_locale.stderr).unwrap().starts_with("エラー: "));
 }
