@@ -48,7 +48,11 @@ fn main() -> ExitCode {
         },
         cli::Command::Vulndb(command) => match vulndb_cmd::run(&command, lang, &mut stdout) {
             Ok(code) => code,
-            Err(error) => output::report_error(&error, lang),
+            // Unreadable input, a failed download: nothing was changed, exit 2 as for other input errors.
+            Err(error) => {
+                output::report_error(&error, lang);
+                ExitCode::from(2)
+            }
         },
         // Exit 1 means "not ready" / "not valid": usage and input errors are 2.
         cli::Command::Assess(command) => {
