@@ -120,12 +120,7 @@ impl Client {
         }
     }
 
-    fn attempt(
-        &self,
-        get: &Get<'_>,
-        file: &Path,
-        progress: &mut dyn FnMut(Event<'_>),
-    ) -> Result<Fetched, Attempt> {
+    fn attempt(&self, get: &Get<'_>, file: &Path, progress: &mut dyn FnMut(Event<'_>)) -> Result<Fetched, Attempt> {
         let fail = |message: String| Attempt::Fail(FeedError::Http { url: get.url.to_owned(), message });
         let mut request = self.agent.get(get.url);
         for (key, value) in &get.query {
@@ -189,7 +184,10 @@ impl Client {
                 Ok(0) => break,
                 Ok(read) => read,
                 Err(error) => {
-                    return Err(Attempt::Retry { reason: format!("the download broke off after {done} bytes: {error}"), wait: None });
+                    return Err(Attempt::Retry {
+                        reason: format!("the download broke off after {done} bytes: {error}"),
+                        wait: None,
+                    });
                 }
             };
             done += read as u64;
@@ -203,7 +201,10 @@ impl Client {
         if let Some(total) = total
             && done != total
         {
-            return Err(Attempt::Retry { reason: format!("the download broke off after {done} of {total} bytes"), wait: None });
+            return Err(Attempt::Retry {
+                reason: format!("the download broke off after {done} of {total} bytes"),
+                wait: None,
+            });
         }
         out.sync_all().map_err(|e| Attempt::Fail(FeedError::Io { path: file.display().to_string(), error: e }))?;
         Ok(Fetched::Saved { validators, bytes: done })

@@ -140,8 +140,7 @@ impl Options {
 pub fn ecosystems_of_sboms(paths: &[PathBuf]) -> Result<Vec<String>, FeedError> {
     let mut ecosystems = std::collections::BTreeSet::new();
     for path in paths {
-        let sbom = tekigo_sbom::read_file(path)
-            .map_err(|e| FeedError::Usage(format!("{}: {e}", path.display())))?;
+        let sbom = tekigo_sbom::read_file(path).map_err(|e| FeedError::Usage(format!("{}: {e}", path.display())))?;
         for component in &sbom.components {
             if let Some(ecosystem) = component.purl.as_deref().and_then(tekigo_vuln::package::osv_ecosystem_of_purl) {
                 ecosystems.insert(ecosystem.to_owned());
@@ -154,12 +153,29 @@ pub fn ecosystems_of_sboms(paths: &[PathBuf]) -> Result<Vec<String>, FeedError> 
 /// What an update reports as it goes, for a progress bar.
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
-    Request { feed: &'a str, url: &'a str },
-    Bytes { feed: &'a str, done: u64, total: Option<u64> },
-    Retry { feed: &'a str, reason: &'a str, wait: Duration },
+    Request {
+        feed: &'a str,
+        url: &'a str,
+    },
+    Bytes {
+        feed: &'a str,
+        done: u64,
+        total: Option<u64>,
+    },
+    Retry {
+        feed: &'a str,
+        reason: &'a str,
+        wait: Duration,
+    },
     /// NVD records read so far, of how many the window holds.
-    Records { feed: &'a str, done: u64, total: u64 },
-    Importing { feed: &'a str },
+    Records {
+        feed: &'a str,
+        done: u64,
+        total: u64,
+    },
+    Importing {
+        feed: &'a str,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -247,7 +263,8 @@ pub fn update(options: &Options, progress: &mut dyn FnMut(Event<'_>)) -> Result<
                 report.feeds.push(whole.fetch(&mut client, stage.db(), downloads.path(), progress)?);
             }
             Source::Nvd => {
-                let nvd = nvd::Nvd { endpoint: &options.endpoints.nvd, pause: options.nvd_pause(), resume_dir: &resume_dir };
+                let nvd =
+                    nvd::Nvd { endpoint: &options.endpoints.nvd, pause: options.nvd_pause(), resume_dir: &resume_dir };
                 report.feeds.push(nvd.update(&mut client, stage.db(), progress)?);
             }
         }

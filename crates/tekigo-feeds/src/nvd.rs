@@ -55,7 +55,9 @@ fn api_date(timestamp: jiff::Timestamp) -> String {
 /// whole database in one unbounded query.
 fn windows(since: Option<&str>, until: &str) -> Result<Vec<Option<(String, String)>>, String> {
     let Some(since) = since else { return Ok(vec![None]) };
-    let parse = |s: &str| s.parse::<jiff::Timestamp>().map_err(|e| format!("`{s}` is not a date the NVD window can start at: {e}"));
+    let parse = |s: &str| {
+        s.parse::<jiff::Timestamp>().map_err(|e| format!("`{s}` is not a date the NVD window can start at: {e}"))
+    };
     let (mut start, end) = (parse(since)?, parse(until)?);
     let step = jiff::SignedDuration::from_hours(24 * WINDOW_DAYS);
     let mut out = Vec::new();
@@ -80,8 +82,7 @@ impl Nvd<'_> {
         };
         let since = db.fetch_state(FEED)?.filter(|state| state.url == self.endpoint).and_then(|state| state.cursor);
         let run_file = self.resume_dir.join("run.json");
-        let saved: Option<Run> =
-            std::fs::read(&run_file).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let saved: Option<Run> = std::fs::read(&run_file).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
         let run = match saved {
             Some(run) if run.url == self.endpoint && run.since == since => run,
             _ => {
@@ -111,14 +112,17 @@ impl Nvd<'_> {
                         if client.requests > requests_before {
                             std::thread::sleep(self.pause);
                         }
-                        let mut query = vec![("resultsPerPage", PAGE_SIZE.to_string()), ("startIndex", index.to_string())];
+                        let mut query =
+                            vec![("resultsPerPage", PAGE_SIZE.to_string()), ("startIndex", index.to_string())];
                         if let Some((start, end)) = window {
                             query.push(("lastModStartDate", start.clone()));
                             query.push(("lastModEndDate", end.clone()));
                         }
                         let partial = page.with_extension("part");
                         let get = Get { feed: FEED, url: self.endpoint, query, validators: None, send_api_key: true };
-                        if let crate::http::Fetched::Saved { bytes: got, .. } = client.fetch(&get, &partial, progress)? {
+                        if let crate::http::Fetched::Saved { bytes: got, .. } =
+                            client.fetch(&get, &partial, progress)?
+                        {
                             bytes += got;
                         }
                         let head = read_head(&partial).ok_or_else(|| FeedError::Http {

@@ -136,10 +136,7 @@ fn etag(bytes: &[u8]) -> String {
 }
 
 async fn answer(State(served): State<Arc<Mutex<Served>>>, uri: Uri, headers: HeaderMap) -> Response<Body> {
-    let query: BTreeMap<String, String> = uri
-        .query()
-        .map(|q| url_decode_pairs(q))
-        .unwrap_or_default();
+    let query: BTreeMap<String, String> = uri.query().map(|q| url_decode_pairs(q)).unwrap_or_default();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut served = served.lock().unwrap();
     let path = uri.path().to_owned();
@@ -212,20 +209,15 @@ fn url_decode_pairs(query: &str) -> BTreeMap<String, String> {
         }
         String::from_utf8(out).unwrap()
     };
-    query
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
+    query.split('&').filter_map(|pair| pair.split_once('=')).map(|(k, v)| (decode(k), decode(v))).collect()
 }
 
 /// A page of the NVD CVE API 2.0 over the fixture feed.
 fn nvd_page(feed: &serde_json::Value, query: &BTreeMap<String, String>) -> Vec<u8> {
     let start: usize = query.get("startIndex").and_then(|s| s.parse().ok()).unwrap_or(0);
     let asked: usize = query.get("resultsPerPage").and_then(|s| s.parse().ok()).unwrap_or(2000);
-    let window = |key: &str| {
-        query.get(key).map(|s| s.parse::<jiff::Timestamp>().unwrap_or_else(|e| panic!("{key}={s}: {e}")))
-    };
+    let window =
+        |key: &str| query.get(key).map(|s| s.parse::<jiff::Timestamp>().unwrap_or_else(|e| panic!("{key}={s}: {e}")));
     let (from, to) = (window("lastModStartDate"), window("lastModEndDate"));
     let all: Vec<&serde_json::Value> = feed["vulnerabilities"]
         .as_array()
@@ -265,13 +257,8 @@ fn contents(dir: &Path) -> Vec<String> {
         "SELECT cve || ' ' || score FROM epss",
         "SELECT name || ' ' || coalesce(data_date, '') || ' ' || items FROM sources",
     ] {
-        let mut rows: Vec<String> = conn
-            .prepare(sql)
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let mut rows: Vec<String> =
+            conn.prepare(sql).unwrap().query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect();
         rows.sort();
         out.push(format!("-- {sql}"));
         out.extend(rows);
@@ -399,9 +386,24 @@ fn rate_limits_and_overload_are_waited_out() {
     let mirror = Mirror::start();
     let work = tempfile::tempdir().unwrap();
     let db = work.path().join("db");
-    mirror.fault(Fault { path: "/nvd/rest/json/cves/2.0", start_index: Some(3), kind: FaultKind::Status(429), times: 1 });
-    mirror.fault(Fault { path: "/nvd/rest/json/cves/2.0", start_index: Some(6), kind: FaultKind::Status(403), times: 1 });
-    mirror.fault(Fault { path: "/kev/known_exploited_vulnerabilities.json", start_index: None, kind: FaultKind::Status(503), times: 2 });
+    mirror.fault(Fault {
+        path: "/nvd/rest/json/cves/2.0",
+        start_index: Some(3),
+        kind: FaultKind::Status(429),
+        times: 1,
+    });
+    mirror.fault(Fault {
+        path: "/nvd/rest/json/cves/2.0",
+        start_index: Some(6),
+        kind: FaultKind::Status(403),
+        times: 1,
+    });
+    mirror.fault(Fault {
+        path: "/kev/known_exploited_vulnerabilities.json",
+        start_index: None,
+        kind: FaultKind::Status(503),
+        times: 2,
+    });
     mirror.fault(Fault { path: "/osv/Go/all.zip", start_index: None, kind: FaultKind::BreakOff, times: 1 });
     let mut retries = Vec::new();
     let report = update(&mirror.options(&db), &mut |event| {

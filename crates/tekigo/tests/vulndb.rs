@@ -106,13 +106,15 @@ fn update_fetches_from_a_mirror_then_asks_conditionally() {
     let output = tekigo(&args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let statuses: Vec<&str> = report["feeds"].as_array().unwrap().iter().map(|f| f["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        report["feeds"].as_array().unwrap().iter().map(|f| f["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["updated", "updated"], "{report}");
 
     let output = tekigo(&args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let statuses: Vec<&str> = report["feeds"].as_array().unwrap().iter().map(|f| f["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        report["feeds"].as_array().unwrap().iter().map(|f| f["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["not_modified", "not_modified"], "{report}");
 
     let stats = tekigo(&["vulndb", "stats", "--db", db_arg, "--format", "json"]);
