@@ -136,7 +136,7 @@ fn etag(bytes: &[u8]) -> String {
 }
 
 async fn answer(State(served): State<Arc<Mutex<Served>>>, uri: Uri, headers: HeaderMap) -> Response<Body> {
-    let query: BTreeMap<String, String> = uri.query().map(|q| url_decode_pairs(q)).unwrap_or_default();
+    let query: BTreeMap<String, String> = uri.query().map(url_decode_pairs).unwrap_or_default();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut served = served.lock().unwrap();
     let path = uri.path().to_owned();
