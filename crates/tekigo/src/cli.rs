@@ -680,12 +680,15 @@ pub(crate) enum FeedSource {
 const UPDATE_ABOUT: &str = "Fetch the public vulnerability feeds into the database.
 公開されている脆弱性フィードを取得してデータベースを更新する。
 
-Official locations (--mirror URL replaces each by URL/<path>):
-  osv   https://osv-vulnerabilities.storage.googleapis.com/<ECOSYSTEM>/all.zip   mirror: osv/<ECOSYSTEM>/all.zip
-  nvd   https://services.nvd.nist.gov/rest/json/cves/2.0                         mirror: nvd/rest/json/cves/2.0
+Official locations, and where --mirror URL looks instead:
+  osv   https://osv-vulnerabilities.storage.googleapis.com/<ECOSYSTEM>/all.zip
+        URL/osv/<ECOSYSTEM>/all.zip
+  nvd   https://services.nvd.nist.gov/rest/json/cves/2.0
+        URL/nvd/rest/json/cves/2.0
   kev   https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json
-                                                          mirror: kev/known_exploited_vulnerabilities.json
-  epss  https://epss.empiricalsecurity.com/epss_scores-current.csv.gz           mirror: epss/epss_scores-current.csv.gz
+        URL/kev/known_exploited_vulnerabilities.json
+  epss  https://epss.empiricalsecurity.com/epss_scores-current.csv.gz
+        URL/epss/epss_scores-current.csv.gz
 
 OSV, KEV and EPSS are asked with the ETag and Last-Modified of the last run (unchanged: HTTP 304,
 nothing downloaded). The NVD is read in pages of 2000 by lastModified windows of at most 120 days
