@@ -105,6 +105,21 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 ";
 
+/// What `vulndb update` needs from its last run, per feed URL: the validators for a conditional
+/// request, and for the NVD the end of the last completed `lastModified` window. Added beside the
+/// other tables without a format change: an older database gains it when opened for writing.
+const FETCH_STATE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS fetch_state (
+    feed           TEXT PRIMARY KEY,
+    source         TEXT NOT NULL,
+    url            TEXT NOT NULL,
+    etag           TEXT,
+    last_modified  TEXT,
+    cursor         TEXT,
+    fetched_at     TEXT NOT NULL
+);
+";
+
 /// What the imports after a point of the journal touched.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -155,28 +170,33 @@ pub enum DbError {
 pub struct VulnDb {
     pub(crate) conn: Connection,
     dir: PathBuf,
+    path: PathBuf,
 }
 
 impl VulnDb {
     /// Opens the database in `dir`, creating the folder and the schema when missing.
     pub fn create_or_open(dir: &Path) -> Result<Self, DbError> {
         std::fs::create_dir_all(dir).map_err(|e| DbError::Create(dir.display().to_string(), e))?;
-        Self::open_file(dir, true)
+        Self::open_file(dir, &dir.join(DB_FILE), true)
     }
 
     /// Opens an existing database for reading.
     pub fn open(dir: &Path) -> Result<Self, DbError> {
-        if !dir.join(DB_FILE).is_file() {
+        if !Self::exists(dir) {
             return Err(DbError::Missing(dir.display().to_string()));
         }
-        Self::open_file(dir, false)
+        Self::open_file(dir, &dir.join(DB_FILE), false)
     }
 
-    fn open_file(dir: &Path, create: bool) -> Result<Self, DbError> {
-        let path = dir.join(DB_FILE);
+    /// Whether `dir` holds a database file.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_FILE).is_file()
+    }
+
+    fn open_file(dir: &Path, path: &Path, create: bool) -> Result<Self, DbError> {
         let name = path.display().to_string();
         let wrap = |e| DbError::Sqlite(name.clone(), e);
-        let conn = Connection::open(&path).map_err(wrap)?;
+        let conn = Connection::open(path).map_err(wrap)?;
         // WAL lets a check read while an import writes; the busy timeout rides out short locks.
         // Memory-mapped reads spare a copy per page; a larger cache keeps index pages across a check.
         conn.execute_batch(
@@ -205,7 +225,61 @@ impl VulnDb {
             conn.execute_batch(SCHEMA).map_err(wrap)?;
             conn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(wrap)?;
         }
-        Ok(VulnDb { conn, dir: dir.to_owned() })
+        if create {
+            conn.execute_batch(FETCH_STATE_SCHEMA).map_err(wrap)?;
+        }
+        Ok(VulnDb { conn, dir: dir.to_owned(), path: path.to_owned() })
+    }
+
+    /// What the last `vulndb update` recorded for `feed`; None before the first.
+    pub fn fetch_state(&self, feed: &str) -> Result<Option<FetchState>, DbError> {
+        let has_table: bool = self
+            .conn
+            .query_row("SELECT count(*) > 0 FROM sqlite_master WHERE name = 'fetch_state'", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if !has_table {
+            return Ok(None);
+        }
+        self.conn
+            .query_row(
+                "SELECT feed, source, url, etag, last_modified, cursor, fetched_at FROM fetch_state WHERE feed = ?1",
+                params![feed],
+                |r| {
+                    Ok(FetchState {
+                        feed: r.get(0)?,
+                        source: r.get(1)?,
+                        url: r.get(2)?,
+                        etag: r.get(3)?,
+                        last_modified: r.get(4)?,
+                        cursor: r.get(5)?,
+                        fetched_at: r.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records what a successful fetch of `state.feed` needs next time.
+    pub fn set_fetch_state(&self, state: &FetchState) -> Result<(), DbError> {
+        self.conn
+            .execute(
+                "INSERT INTO fetch_state (feed, source, url, etag, last_modified, cursor, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (feed) DO UPDATE SET source = ?2, url = ?3, etag = ?4, last_modified = ?5,
+                     cursor = ?6, fetched_at = ?7",
+                params![
+                    state.feed,
+                    state.source,
+                    state.url,
+                    state.etag,
+                    state.last_modified,
+                    state.cursor,
+                    state.fetched_at
+                ],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
     }
 
     /// The last entry of the change journal (0 when empty): where a registry that has seen
@@ -246,7 +320,7 @@ impl VulnDb {
     }
 
     pub(crate) fn err(&self, error: rusqlite::Error) -> DbError {
-        DbError::Sqlite(self.dir.join(DB_FILE).display().to_string(), error)
+        DbError::Sqlite(self.path.display().to_string(), error)
     }
 
     /// What the database holds and how old each source is.
@@ -286,6 +360,126 @@ impl VulnDb {
             .query_row("SELECT group_id FROM aliases WHERE alias = ?1", params![id], |r| r.get(0))
             .optional()
             .map_err(|e| self.err(e))
+    }
+}
+
+/// One feed's state after the last successful `vulndb update` (table `fetch_state`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FetchState {
+    /// The feed's name: `osv:Go`, `nvd`, `kev`, `epss`.
+    pub feed: String,
+    /// The `sources` row the feed fills (`osv`, `nvd`, `kev`, `epss`).
+    pub source: String,
+    pub url: String,
+    /// The validators of the last full download, sent back as `If-None-Match` and
+    /// `If-Modified-Since`.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// The NVD: the `lastModEndDate` of the last completed run, where the next one starts.
+    pub cursor: Option<String>,
+    /// When the feed was last fetched (UTC, RFC 3339).
+    pub fetched_at: String,
+}
+
+/// A working copy of the database beside it, for an update that must be all or nothing: every
+/// change goes to the copy, and [`StagedDb::commit`] renames it over the database. Dropped
+/// without a commit, the copy is deleted and the database (or its absence) is as it was; a folder
+/// the stage made is removed again.
+pub struct StagedDb {
+    db: Option<VulnDb>,
+    staging: PathBuf,
+    target: PathBuf,
+    made_dir: Option<PathBuf>,
+}
+
+impl StagedDb {
+    /// Copies the database in `dir` (or starts an empty one) to a working file in `dir`.
+    pub fn begin(dir: &Path) -> Result<Self, DbError> {
+        let made_dir = if dir.is_dir() {
+            None
+        } else {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::Create(dir.display().to_string(), e))?;
+            Some(dir.to_owned())
+        };
+        let target = dir.join(DB_FILE);
+        let staging = dir.join(format!("{DB_FILE}.staging-{}", std::process::id()));
+        let mut stage = StagedDb { db: None, staging, target, made_dir };
+        remove_database_files(&stage.staging);
+        if stage.target.is_file() {
+            let name = stage.target.display().to_string();
+            let source = Connection::open_with_flags(&stage.target, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| DbError::Sqlite(name.clone(), e))?;
+            source.busy_timeout(std::time::Duration::from_secs(30)).map_err(|e| DbError::Sqlite(name.clone(), e))?;
+            // VACUUM INTO writes one consistent file, whatever the WAL still holds.
+            source
+                .execute("VACUUM INTO ?1", params![stage.staging.display().to_string()])
+                .map_err(|e| DbError::Sqlite(name, e))?;
+        }
+        stage.db = Some(VulnDb::open_file(dir, &stage.staging, true)?);
+        Ok(stage)
+    }
+
+    pub fn db(&mut self) -> &mut VulnDb {
+        self.db.as_mut().expect("a stage holds its database until commit")
+    }
+
+    /// Puts the working copy in place of the database, in one rename.
+    pub fn commit(mut self) -> Result<(), DbError> {
+        let db = self.db.take().expect("a stage holds its database until commit");
+        let staging_name = self.staging.display().to_string();
+        let wrap = |e| DbError::Sqlite(staging_name.clone(), e);
+        // Leaving WAL mode folds the log into the file: the renamed file is complete by itself.
+        db.conn.execute_batch("PRAGMA journal_mode = DELETE").map_err(wrap)?;
+        db.conn.close().map_err(|(_, e)| wrap(e))?;
+        let io = |e: std::io::Error| DbError::Create(self.staging.display().to_string(), e);
+        std::fs::File::open(&self.staging).and_then(|f| f.sync_all()).map_err(io)?;
+        if self.target.is_file() {
+            // SQLite replays a `-wal` file beside a database on open: the old database's log must be
+            // empty before another file takes its name.
+            let name = self.target.display().to_string();
+            let old = Connection::open(&self.target).map_err(|e| DbError::Sqlite(name.clone(), e))?;
+            old.busy_timeout(std::time::Duration::from_secs(30)).map_err(|e| DbError::Sqlite(name.clone(), e))?;
+            let busy: i64 = old
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+                .map_err(|e| DbError::Sqlite(name.clone(), e))?;
+            if busy != 0 {
+                return Err(DbError::Sqlite(
+                    name,
+                    rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                        Some("another process holds the database open for reading: try again".into()),
+                    ),
+                ));
+            }
+            old.close().map_err(|(_, e)| DbError::Sqlite(name, e))?;
+        }
+        std::fs::rename(&self.staging, &self.target).map_err(io)?;
+        if let Some(dir) = self.target.parent() {
+            // The rename is durable once the folder is written.
+            let _ = std::fs::File::open(dir).and_then(|f| f.sync_all());
+        }
+        self.made_dir = None;
+        Ok(())
+    }
+}
+
+impl Drop for StagedDb {
+    fn drop(&mut self) {
+        if self.db.take().is_some() || self.staging.exists() {
+            remove_database_files(&self.staging);
+        }
+        if let Some(dir) = &self.made_dir {
+            // Only when empty: anything else there is not ours to delete.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+fn remove_database_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
     }
 }
 

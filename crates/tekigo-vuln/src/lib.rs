@@ -7,8 +7,8 @@ pub mod import;
 pub mod package;
 pub mod severity;
 
-pub use db::{DbError, Stats, VulnDb};
-pub use import::{ImportError, ImportSummary, Progress, import_paths};
+pub use db::{DbError, FetchState, StagedDb, Stats, VulnDb};
+pub use import::{ImportError, ImportSummary, Progress, SkippedFile, import_into, import_paths};
 pub mod check;
 pub mod policy;
 pub mod vex;

@@ -46,6 +46,44 @@ pub fn purl_type_of_osv_ecosystem(ecosystem: &str) -> Option<&'static str> {
     })
 }
 
+/// The OSV ecosystem whose advisories cover a package URL (the inverse of
+/// [`purl_type_of_osv_ecosystem`]); distribution packages are told apart by the purl's namespace.
+/// None for purl types OSV has no ecosystem for.
+pub fn osv_ecosystem_of_purl(purl: &str) -> Option<&'static str> {
+    let parsed = PackageUrl::from_str(purl).ok()?;
+    let namespace = parsed.namespace().unwrap_or_default().to_lowercase();
+    Some(match (parsed.ty().to_lowercase().as_str(), namespace.as_str()) {
+        ("golang", _) => "Go",
+        ("npm", _) => "npm",
+        ("pypi", _) => "PyPI",
+        ("maven", _) => "Maven",
+        ("cargo", _) => "crates.io",
+        ("composer", _) => "Packagist",
+        ("gem", _) => "RubyGems",
+        ("nuget", _) => "NuGet",
+        ("hex", _) => "Hex",
+        ("pub", _) => "Pub",
+        ("swift", _) => "SwiftURL",
+        ("cran", _) => "CRAN",
+        ("hackage", _) => "Hackage",
+        ("github", _) => "GitHub Actions",
+        ("conan", _) => "ConanCenter",
+        ("deb", "ubuntu") => "Ubuntu",
+        ("deb", _) => "Debian",
+        ("apk", "wolfi") => "Wolfi",
+        ("apk", "chainguard") => "Chainguard",
+        ("apk", _) => "Alpine",
+        ("rpm", "rocky" | "rocky-linux") => "Rocky Linux",
+        ("rpm", "almalinux") => "AlmaLinux",
+        ("rpm", "opensuse") => "openSUSE",
+        ("rpm", "suse" | "sles") => "SUSE",
+        ("rpm", "mageia") => "Mageia",
+        ("rpm", "openeuler") => "openEuler",
+        ("rpm", "redhat" | "rhel") => "Red Hat",
+        _ => return None,
+    })
+}
+
 /// Names compared the way the ecosystem compares them.
 fn normalise_name(purl_type: &str, name: &str) -> String {
     match purl_type {
@@ -117,6 +155,24 @@ mod tests {
             let from_osv = key_from_osv(ecosystem, name).unwrap();
             let from_purl = parse_purl(purl).unwrap_or_else(|| panic!("{purl} parses"));
             assert_eq!(from_osv, from_purl.key, "{ecosystem}/{name} vs {purl}");
+        }
+    }
+
+    #[test]
+    fn purls_name_their_osv_ecosystem() {
+        for (purl, ecosystem) in [
+            ("pkg:golang/golang.org/x/net@v0.1.0", Some("Go")),
+            ("pkg:pypi/requests@2.0", Some("PyPI")),
+            ("pkg:deb/ubuntu/openssl@3.0", Some("Ubuntu")),
+            ("pkg:deb/debian/openssl@3.0", Some("Debian")),
+            ("pkg:apk/alpine/busybox@1.36", Some("Alpine")),
+            ("pkg:generic/busybox@1.36", None),
+        ] {
+            assert_eq!(osv_ecosystem_of_purl(purl), ecosystem, "{purl}");
+            if let Some(ecosystem) = ecosystem {
+                let purl_type = parse_purl(purl).unwrap().purl_type;
+                assert_eq!(purl_type_of_osv_ecosystem(ecosystem), Some(purl_type.as_str()), "{purl}");
+            }
         }
     }
 

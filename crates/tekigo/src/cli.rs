@@ -648,6 +648,34 @@ pub(crate) enum VulndbCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Fetch the public feeds into the database: OSV per-ecosystem archives (the ecosystems named
+    /// and those the SBOMs' package URLs use), the NVD CVE API 2.0 (by last-modified date since the
+    /// last run; API key from the NVD_API_KEY environment variable), CISA KEV and FIRST EPSS.
+    /// Conditional requests (ETag, Last-Modified) skip what is unchanged; the update works on a
+    /// copy and replaces the database only when every feed was read. JVN is not fetched: MyJVN's
+    /// API serves its own XML formats, which tekigo does not read.
+    /// 公開フィードを取得してデータベースを更新する（差分のみ、失敗時は元のまま）
+    #[command(long_about = UPDATE_ABOUT)]
+    Update {
+        /// Database folder (created if missing) / データベースのフォルダ
+        #[arg(long, value_name = "DIR", env = "TEKIGO_VULNDB")]
+        db: PathBuf,
+        /// Feeds to fetch / 取得するフィード
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "osv,nvd,kev,epss")]
+        source: Vec<FeedSource>,
+        /// OSV ecosystems (Go, PyPI, npm, Maven, crates.io, Debian, Alpine, ...) / OSV のエコシステム
+        #[arg(long, value_name = "NAME", value_delimiter = ',')]
+        ecosystem: Vec<String>,
+        /// SBOMs whose package URLs name the OSV ecosystems to fetch / 対象エコシステムを決める SBOM
+        #[arg(long, value_name = "FILE")]
+        sbom: Vec<PathBuf>,
+        /// Read every feed from a mirror with the layout given below instead of the official
+        /// locations / 公式の配布元の代わりにミラーから取得する
+        #[arg(long, value_name = "URL")]
+        mirror: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// What the database holds and how old each source is / 内容と各ソースの鮮度
     Stats {
         #[arg(long, value_name = "DIR", env = "TEKIGO_VULNDB")]
@@ -656,6 +684,47 @@ pub(crate) enum VulndbCommand {
         format: FormatArg,
     },
 }
+
+/// A feed `vulndb update` fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FeedSource {
+    /// OSV per-ecosystem archives / OSV（エコシステムごと）
+    Osv,
+    /// NVD CVE API 2.0
+    Nvd,
+    /// CISA Known Exploited Vulnerabilities
+    Kev,
+    /// FIRST EPSS scores
+    Epss,
+}
+
+const UPDATE_ABOUT: &str = "Fetch the public vulnerability feeds into the database.
+公開されている脆弱性フィードを取得してデータベースを更新する。
+
+Official locations, and where --mirror URL looks instead:
+  osv   https://osv-vulnerabilities.storage.googleapis.com/<ECOSYSTEM>/all.zip
+        URL/osv/<ECOSYSTEM>/all.zip
+  nvd   https://services.nvd.nist.gov/rest/json/cves/2.0
+        URL/nvd/rest/json/cves/2.0
+  kev   https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json
+        URL/kev/known_exploited_vulnerabilities.json
+  epss  https://epss.empiricalsecurity.com/epss_scores-current.csv.gz
+        URL/epss/epss_scores-current.csv.gz
+
+OSV, KEV and EPSS are asked with the ETag and Last-Modified of the last run (unchanged: HTTP 304,
+nothing downloaded). The NVD is read in pages of 2000 by lastModified windows of at most 120 days
+since the last run, one request per 6 s (0.6 s with an API key in NVD_API_KEY), with backoff on
+403/429/503. Pages of an interrupted NVD run are kept in DIR/.nvd-pages and reused by the next run.
+The update works on a copy of the database in DIR and renames it into place at the end: a failed or
+interrupted update leaves the previous database untouched.
+OSV・KEV・EPSS は前回の ETag と Last-Modified による条件付き取得、NVD は前回以降の更新分のみ取得します。
+更新はコピー上で行い、最後に置き換えます（失敗・中断時は元のデータベースのまま）。
+
+JVN is not fetched: MyJVN's API (getVulnOverviewList) serves JVN's own XML formats, which tekigo
+does not read; advisories in CSAF 2.0 can be added with `tekigo vulndb import`.
+JVN は取得しません（MyJVN API は独自の XML 形式のため）。CSAF 2.0 のアドバイザリは vulndb import で取り込めます。
+
+Exit codes: 0 updated (or already current), 2 an error (nothing changed).";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use crate::db::{DbError, VulnDb};
+use crate::db::{DbError, StagedDb, VulnDb};
 
 /// Largest single input read (an NVD yearly feed is a few hundred MiB at most).
 pub const MAX_INPUT_BYTES: u64 = 2 << 30;
@@ -47,7 +47,19 @@ impl ImportError {
 pub struct ImportSummary {
     pub files: usize,
     pub sources: BTreeMap<String, SourceSummary>,
+    /// Files in the folders and archives given that were not read, each with why.
+    pub skipped_files: Vec<SkippedFile>,
 }
+
+/// A file an import passed over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: String,
+}
+
+/// The file names an import reads in folders; others are named as skipped.
+const READ_EXTENSIONS: &[&str] = &["json", "yaml", "yml", "csv", "gz", "zip"];
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SourceSummary {
@@ -321,20 +333,64 @@ impl Writer<'_> {
     }
 }
 
+/// Imports into the database in `dir`. A database that was not there before is made only when
+/// the import succeeds: a failed import leaves nothing behind, and an existing database as it was.
+pub fn import_into(
+    dir: &Path,
+    paths: &[PathBuf],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportSummary, ImportError> {
+    // Inputs that cannot be read are refused before any database is opened.
+    collect_inputs(paths)?;
+    if VulnDb::exists(dir) {
+        let mut db = VulnDb::create_or_open(dir)?;
+        return import_paths(&mut db, paths, progress);
+    }
+    let mut stage = StagedDb::begin(dir)?;
+    let summary = import_paths(stage.db(), paths, progress)?;
+    stage.commit()?;
+    Ok(summary)
+}
+
+/// The files `paths` name, folders walked; a folder with nothing to read is an error.
+fn collect_inputs(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<SkippedFile>), ImportError> {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for path in paths {
+        let before = files.len();
+        collect_files(path, &mut files, &mut skipped)?;
+        if files.len() == before {
+            let origin = path.display().to_string();
+            let listed: Vec<&str> = skipped.iter().take(5).map(|s| s.path.as_str()).collect();
+            let passed_over = if listed.is_empty() {
+                String::new()
+            } else {
+                format!(" (passed over: {}{})", listed.join(", "), if skipped.len() > 5 { ", ..." } else { "" })
+            };
+            return Err(ImportError::input(
+                &origin,
+                format!(
+                    "no file to import in this folder: tekigo reads files named *.{}{passed_over}",
+                    READ_EXTENSIONS.join(", *.")
+                ),
+            ));
+        }
+    }
+    Ok((files, skipped))
+}
+
 /// Imports every file named (folders are walked, zip archives opened), all in one transaction.
 pub fn import_paths(
     db: &mut VulnDb,
     paths: &[PathBuf],
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportSummary, ImportError> {
-    let mut files = Vec::new();
-    for path in paths {
-        collect_files(path, &mut files)?;
-    }
+    let (files, skipped_files) = collect_inputs(paths)?;
     progress(Progress::Started { files: files.len() });
     let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let tx = db.conn.transaction().map_err(|e| db_error(db_dir(paths), e))?;
-    let mut writer = Writer { tx, summary: ImportSummary::default(), now };
+    let summary = ImportSummary { skipped_files, ..ImportSummary::default() };
+    let mut writer = Writer { tx, summary, now };
     for (done, file) in files.iter().enumerate() {
         let origin = file.display().to_string();
         import_file(&mut writer, file, &origin)?;
@@ -369,7 +425,7 @@ fn db_error(name: String, error: rusqlite::Error) -> ImportError {
     ImportError::Db(DbError::Sqlite(name, error))
 }
 
-fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), ImportError> {
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>, skipped: &mut Vec<SkippedFile>) -> Result<(), ImportError> {
     let origin = path.display().to_string();
     let metadata = std::fs::metadata(path).map_err(|e| ImportError::input(&origin, format!("cannot read: {e}")))?;
     if metadata.is_dir() {
@@ -380,8 +436,14 @@ fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), ImportErro
             .collect();
         entries.sort();
         for entry in entries {
-            if entry.is_dir() || entry.extension().is_some_and(|e| matches!(e.to_str(), Some("json" | "csv" | "zip"))) {
-                collect_files(&entry, files)?;
+            let readable = entry.extension().and_then(|e| e.to_str()).is_some_and(|e| READ_EXTENSIONS.contains(&e));
+            if entry.is_dir() || readable {
+                collect_files(&entry, files, skipped)?;
+            } else {
+                skipped.push(SkippedFile {
+                    path: entry.display().to_string(),
+                    reason: format!("not a file name tekigo reads (*.{})", READ_EXTENSIONS.join(", *.")),
+                });
             }
         }
     } else {
@@ -407,11 +469,39 @@ fn read_bounded(path: &Path, origin: &str) -> Result<Vec<u8>, ImportError> {
 }
 
 fn import_file(writer: &mut Writer<'_>, path: &Path, origin: &str) -> Result<(), ImportError> {
-    let bytes = read_bounded(path, origin)?;
+    let mut bytes = read_bounded(path, origin)?;
+    let mut name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        // EPSS publishes its scores gzip-compressed.
+        bytes = gunzip(&bytes, origin)?;
+        name = name.strip_suffix(".gz").unwrap_or(&name).to_owned();
+    }
     if bytes.starts_with(b"PK\x03\x04") {
         return import_zip(writer, &bytes, origin);
     }
-    import_bytes(writer, &bytes, origin)
+    import_named(writer, &name, &bytes, origin)
+}
+
+/// Unpacks a gzip stream, refusing one that grows past [`MAX_INPUT_BYTES`].
+fn gunzip(bytes: &[u8], origin: &str) -> Result<Vec<u8>, ImportError> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| ImportError::input(origin, format!("not a readable gzip file: {e}")))?;
+    if out.len() as u64 > MAX_INPUT_BYTES {
+        return Err(ImportError::input(origin, format!("unpacks to more than {MAX_INPUT_BYTES} bytes")));
+    }
+    Ok(out)
+}
+
+/// YAML is told by the file name (the PyPA advisory database's `*.yaml`); everything else by content.
+fn import_named(writer: &mut Writer<'_>, name: &str, bytes: &[u8], origin: &str) -> Result<(), ImportError> {
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        let sql = |e: rusqlite::Error| ImportError::input(origin, format!("database write failed: {e}"));
+        return osv::import_yaml(writer, bytes, origin).map_err(|e| e.or_sql(sql));
+    }
+    import_bytes(writer, bytes, origin)
 }
 
 fn import_zip(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Result<(), ImportError> {
@@ -421,7 +511,14 @@ fn import_zip(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Result<(),
         let mut entry =
             archive.by_index(index).map_err(|e| ImportError::input(origin, format!("zip entry {index}: {e}")))?;
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("entry {index}"));
-        if !entry.is_file() || !name.ends_with(".json") {
+        if !entry.is_file() {
+            continue;
+        }
+        if ![".json", ".yaml", ".yml"].iter().any(|suffix| name.ends_with(suffix)) {
+            writer.summary.skipped_files.push(SkippedFile {
+                path: format!("{origin}!{name}"),
+                reason: "an archive entry that is neither *.json nor *.yaml".into(),
+            });
             continue;
         }
         let entry_origin = format!("{origin}!{name}");
@@ -433,7 +530,7 @@ fn import_zip(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Result<(),
             .take(MAX_INPUT_BYTES)
             .read_to_end(&mut content)
             .map_err(|e| ImportError::input(&entry_origin, format!("cannot unpack: {e}")))?;
-        import_bytes(writer, &content, &entry_origin)?;
+        import_named(writer, &name, &content, &entry_origin)?;
     }
     Ok(())
 }
@@ -513,7 +610,10 @@ fn import_bytes(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Result<(
         Kind::Kev => kev::import_json(writer, bytes, origin).map_err(|e| e.or_sql(sql)),
         Kind::KevCsv => kev::import_csv(writer, bytes, origin).map_err(|e| e.or_sql(sql)),
         Kind::EpssCsv => epss::import(writer, bytes, origin).map_err(|e| e.or_sql(sql)),
-        Kind::Csaf => csaf::import(writer, bytes, origin).map_err(|e| e.or_sql(sql)),
+        Kind::Csaf => {
+            check_csaf(bytes, origin)?;
+            csaf::import(writer, bytes, origin).map_err(|e| e.or_sql(sql))
+        }
     }
 }
 
@@ -542,4 +642,18 @@ impl From<ImportError> for Failure {
     fn from(error: ImportError) -> Self {
         Failure::Input(error)
     }
+}
+
+/// A CSAF document the standard calls invalid is refused, naming the first failing mandatory
+/// test of CSAF 2.0 §6.1: its statements would otherwise be taken as facts.
+fn check_csaf(bytes: &[u8], origin: &str) -> Result<(), ImportError> {
+    let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(origin, &e))?;
+    let problems = tekigo_csaf::mandatory_tests(&document);
+    let Some(first) = problems.first() else { return Ok(()) };
+    let more = match problems.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    // `first` reads "6.1.6 contradicting product status: /vulnerabilities/0/... what".
+    Err(ImportError::input(origin, format!("refused: fails CSAF 2.0 mandatory test {first}{more}")))
 }

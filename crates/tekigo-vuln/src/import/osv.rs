@@ -70,6 +70,14 @@ pub(super) fn import_one(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) ->
     write(writer, record)
 }
 
+/// One OSV record in YAML, as the PyPA advisory database publishes them. Scalars are read as the
+/// text they are written with, so a version `1.10` stays `1.10`.
+pub(super) fn import_yaml(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Result<(), Failure> {
+    let record: Osv = serde_saphyr::from_slice(bytes)
+        .map_err(|e| ImportError::input(origin, format!("not a valid OSV record in YAML: {e}")))?;
+    write(writer, record)
+}
+
 pub(super) fn import_list(writer: &mut Writer<'_>, bytes: &[u8], origin: &str) -> Result<(), Failure> {
     let records: Vec<Osv> = serde_json::from_slice(bytes).map_err(|e| ImportError::json(origin, &e))?;
     for record in records {
