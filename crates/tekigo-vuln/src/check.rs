@@ -701,7 +701,8 @@ impl VulnDb {
                     let (source, record_id): (String, String) = (r.get(5)?, r.get(6)?);
                     let origin: String = r.get(4)?;
                     // GitHub's advisories reach the database as OSV records: their scores are GHSA's.
-                    let origin = if origin == "osv" && record_id.starts_with("GHSA-") { "ghsa".to_owned() } else { origin };
+                    let origin =
+                        if origin == "osv" && record_id.starts_with("GHSA-") { "ghsa".to_owned() } else { origin };
                     let score = Score {
                         kind: r.get(1)?,
                         vector: r.get(2)?,
@@ -711,7 +712,10 @@ impl VulnDb {
                     };
                     let scores = &mut facts.entry(r.get(0)?).or_default().scores;
                     // The same score repeated by several records of one origin is listed once.
-                    if !scores.iter().any(|s| s.kind == score.kind && s.vector == score.vector && s.origin == score.origin) {
+                    if !scores
+                        .iter()
+                        .any(|s| s.kind == score.kind && s.vector == score.vector && s.origin == score.origin)
+                    {
                         scores.push(score);
                     }
                     Ok(())
@@ -878,10 +882,8 @@ fn decide(
     };
     let severity = finding.severity.as_ref();
     let described = severity.map(RuleSeverity::describe).unwrap_or_default();
-    let not_exploited_en = format!(
-        "not known to be exploited (no KEV entry, EPSS below {}, no advisory report)",
-        policy.epss_threshold
-    );
+    let not_exploited_en =
+        format!("not known to be exploited (no KEV entry, EPSS below {}, no advisory report)", policy.epss_threshold);
     let not_exploited_ja =
         format!("悪用は知られていない（KEV 掲載なし、EPSS {} 未満、アドバイザリの報告なし）", policy.epss_threshold);
 
@@ -931,11 +933,8 @@ fn decide(
                 );
                 Verdict::Fail
             } else {
-                let (context_en, context_ja) = if policy.require_exploitable {
-                    (not_exploited_en, not_exploited_ja)
-                } else {
-                    (why_en, why_ja)
-                };
+                let (context_en, context_ja) =
+                    if policy.require_exploitable { (not_exploited_en, not_exploited_ja) } else { (why_en, why_ja) };
                 finding.verdict_reason = Text::new(
                     format!(
                         "UNSCORED: {unknown_en}; {context_en}: the rule cannot be evaluated; import NVD data, score it in the policy ([[scores]]) or answer it with VEX"

@@ -151,14 +151,7 @@ impl VulnDb {
                 });
             }
         }
-        Ok(Provenance {
-            path: self.dir().display().to_string(),
-            digest,
-            records,
-            sources,
-            max_age_days,
-            stale,
-        })
+        Ok(Provenance { path: self.dir().display().to_string(), digest, records, sources, max_age_days, stale })
     }
 }
 

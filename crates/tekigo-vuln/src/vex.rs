@@ -61,10 +61,7 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<Vec<VexStatement>, ImportError
         }
         csaf(&document, origin)
     } else {
-        return Err(ImportError::input(
-            origin,
-            "not a VEX document: expected CycloneDX VEX, CSAF VEX or OpenVEX JSON",
-        ));
+        return Err(ImportError::input(origin, "not a VEX document: expected CycloneDX VEX, CSAF VEX or OpenVEX JSON"));
     };
     check_consistent(&statements)?;
     Ok(statements)

@@ -478,10 +478,13 @@ reason = "HTTP/2 denial of service: availability only"
         .unwrap_err()
         .to_string();
     assert!(error.contains("not a CVSS v3.x or v4.0 vector"), "{error}");
-    let error =
-        Policy::from_toml("[[scores]]\nid = \"GO-1\"\ncvss = \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H\"\nreason = \" \"\n", "p.toml", 7.0)
-            .unwrap_err()
-            .to_string();
+    let error = Policy::from_toml(
+        "[[scores]]\nid = \"GO-1\"\ncvss = \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H\"\nreason = \" \"\n",
+        "p.toml",
+        7.0,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(error.contains("a reason is required"), "{error}");
 }
 

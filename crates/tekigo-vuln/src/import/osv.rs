@@ -106,7 +106,12 @@ fn write(writer: &mut Writer<'_>, osv: Osv) -> Result<(), Failure> {
     }
     if let Some(level) = osv.database_specific.as_ref().and_then(database_specific_level) {
         let origin = if record.record_id.starts_with("GHSA-") { "ghsa" } else { "osv" };
-        record.severities.push(SeverityRow { kind: QUALITATIVE.into(), vector: Some(level), score: None, origin: origin.into() });
+        record.severities.push(SeverityRow {
+            kind: QUALITATIVE.into(),
+            vector: Some(level),
+            score: None,
+            origin: origin.into(),
+        });
     }
     for affected in osv.affected {
         let Some(package) = affected.package else { continue };
