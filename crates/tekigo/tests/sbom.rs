@@ -190,7 +190,7 @@ fn redact_import_times(text: &str) -> String {
         out.push_str(&rest[..at]);
         out.push_str("TIME");
         rest = &rest[at..];
-        rest = &rest[rest.find(|c: char| c == ';' || c == '、' || c == '\n').unwrap_or(rest.len())..];
+        rest = &rest[rest.find([';', '、', '\n']).unwrap_or(rest.len())..];
     }
     out.push_str(rest);
     out
