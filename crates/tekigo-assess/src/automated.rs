@@ -42,7 +42,8 @@ pub enum ProbeVerdict {
     Info,
 }
 
-/// `tekigo sbom check --format json`.
+/// `tekigo sbom check --format json`. The outcome, the database and the warnings are read when
+/// the report carries them (reports of older versions do not).
 #[derive(Debug, Clone, Deserialize)]
 pub struct SbomCheckReport {
     pub sbom: String,
@@ -51,13 +52,92 @@ pub struct SbomCheckReport {
     pub level: String,
     pub cvss_min: f64,
     pub conformant: bool,
+    #[serde(default)]
+    pub outcome: Option<SbomOutcome>,
     pub findings: Vec<SbomFinding>,
+    #[serde(default)]
+    pub database: Option<SbomDatabase>,
+    #[serde(default)]
+    pub warnings: Vec<SbomWarning>,
+}
+
+/// The check's overall result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SbomOutcome {
+    Conformant,
+    NotConformant,
+    /// Nothing fails, but some findings could not be evaluated.
+    Undecided,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SbomFinding {
     pub id: String,
     pub fails_level: bool,
+    /// `fail`, `review`, `unscored`, `pass`, `not-affected`, `excepted`.
+    #[serde(default)]
+    pub verdict: Option<String>,
+}
+
+/// The vulnerability database a check read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SbomDatabase {
+    #[serde(default)]
+    pub path: String,
+    /// `sha256:<hex>` over the database's content.
+    pub digest: String,
+    #[serde(default)]
+    pub sources: Vec<SbomSource>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SbomSource {
+    pub name: String,
+    pub last_import: String,
+    #[serde(default)]
+    pub data_date: Option<String>,
+    pub items: i64,
+    #[serde(default)]
+    pub age_days: Option<i64>,
+}
+
+/// A warning of the report: `stale-source`, `no-exploitation-data`, `undecided`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SbomWarning {
+    pub code: String,
+    pub message: Text,
+}
+
+impl SbomCheckReport {
+    /// The outcome: as the report states it, or for an older report from its findings (one to
+    /// review left such a report "conformant", which it was not shown to be).
+    pub fn outcome(&self) -> SbomOutcome {
+        if let Some(outcome) = self.outcome {
+            return outcome;
+        }
+        let open = self.findings.iter().any(|f| matches!(f.verdict.as_deref(), Some("review" | "unscored")));
+        match (self.conformant, open) {
+            (false, _) if self.findings.iter().any(|f| f.fails_level) => SbomOutcome::NotConformant,
+            (false, _) | (true, true) => SbomOutcome::Undecided,
+            (true, false) => SbomOutcome::Conformant,
+        }
+    }
+
+    /// One line on the database the check read: its digest and each source's data date.
+    pub fn database_summary(&self) -> Option<String> {
+        let database = self.database.as_ref()?;
+        let sources: Vec<String> = database
+            .sources
+            .iter()
+            .map(|s| {
+                let dated =
+                    s.data_date.as_deref().or(Some(s.last_import.as_str())).map_or("", |d| d.get(..10).unwrap_or(d));
+                format!("{} {dated} ({} items)", s.name, s.items)
+            })
+            .collect();
+        Some(format!("{}: {}", database.digest, sources.join(", ")))
+    }
 }
 
 /// Why a report cannot be used.
@@ -180,11 +260,20 @@ pub fn sbom_decision(report: &SbomCheckReport, evidence: &[String]) -> Vulnerabi
     let mut failing: Vec<String> = report.findings.iter().filter(|f| f.fails_level).map(|f| f.id.clone()).collect();
     failing.sort();
     failing.dedup();
+    let mut undecided: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.verdict.as_deref(), Some("review" | "unscored")))
+        .map(|f| f.id.clone())
+        .collect();
+    undecided.sort();
+    undecided.dedup();
     VulnerabilityDecision {
-        conformant: report.conformant,
+        conformant: report.outcome() == SbomOutcome::Conformant,
         evidence: evidence.to_vec(),
         components: report.components,
         failing,
+        undecided,
     }
 }
 

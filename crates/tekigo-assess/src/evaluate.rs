@@ -60,6 +60,9 @@ pub struct VulnerabilityDecision {
     pub evidence: Vec<String>,
     pub components: usize,
     pub failing: Vec<String>,
+    /// Findings the check could not evaluate (unscored, or to review): with none failing, the
+    /// rule is left pending, never conformant.
+    pub undecided: Vec<String>,
 }
 
 /// The evaluation items of a requirement. A requirement the scheme gives no items (ETSI
@@ -231,8 +234,9 @@ pub fn evaluate_vulnerabilities(
         reason: None,
     };
     let manual = answer.map(|a| a.answer).filter(|a| *a != Answer::Pending);
+    let decides_no = |d: &VulnerabilityDecision| !d.conformant && !d.failing.is_empty();
     match (decision, manual) {
-        (Some(decision), manual) if !decision.conformant || manual.is_none() || manual == Some(Answer::Yes) => {
+        (Some(decision), manual) if decides_no(decision) || manual.is_none() || manual == Some(Answer::Yes) => {
             result.decided_by = DecidedBy::SbomCheck;
             for id in &decision.evidence {
                 push_unique(&mut result.evidence, id);
@@ -241,6 +245,20 @@ pub fn evaluate_vulnerabilities(
             result.failing = decision.failing.clone();
             if decision.conformant {
                 result.verdict = Verdict::Conformant;
+            } else if decision.failing.is_empty() {
+                // Nothing fails, but the check could not evaluate everything: not met.
+                result.reason = Some(Text::new(
+                    format!(
+                        "the SBOM check could not evaluate {} vulnerabilities (unscored or to review): {}; score them in the check's policy, answer them with VEX, or import the missing data and check again",
+                        decision.undecided.len(),
+                        decision.undecided.join(", ")
+                    ),
+                    format!(
+                        "SBOM 検査で評価できない脆弱性が {} 件あります（スコアなし・要確認）: {}。検査のポリシーで評価するか、VEX で回答するか、不足するデータを取り込んで検査し直してください",
+                        decision.undecided.len(),
+                        decision.undecided.join("、")
+                    ),
+                ));
             } else {
                 result.verdict = Verdict::NotConformant;
                 result.reason = Some(Text::new(
@@ -369,12 +387,33 @@ mod tests {
             evidence: vec!["E2".into()],
             components: 3,
             failing: vec!["CVE-2024-0001".into()],
+            undecided: Vec::new(),
         };
         let result = evaluate_vulnerabilities(7.0, Some(&answer), Some(&decision));
         assert_eq!(result.verdict, Verdict::NotConformant);
         assert_eq!(result.failing, ["CVE-2024-0001"]);
         let missing = evaluate_vulnerabilities(7.0, None, None);
         assert_eq!(missing.verdict, Verdict::Pending);
+    }
+
+    #[test]
+    fn an_undecided_sbom_check_leaves_the_rule_pending_even_against_a_yes() {
+        let yes = ItemAnswer { answer: Answer::Yes, evidence: vec!["E1".into()], note: None };
+        let decision = VulnerabilityDecision {
+            conformant: false,
+            evidence: vec!["E2".into()],
+            components: 3,
+            failing: Vec::new(),
+            undecided: vec!["GO-2022-0969".into()],
+        };
+        for answer in [None, Some(&yes)] {
+            let result = evaluate_vulnerabilities(7.0, answer, Some(&decision));
+            assert_eq!(result.verdict, Verdict::Pending);
+            assert!(result.reason.as_ref().unwrap().en.contains("GO-2022-0969"), "{:?}", result.reason);
+        }
+        // A person's "no" still stands.
+        let no = ItemAnswer { answer: Answer::No, evidence: Vec::new(), note: None };
+        assert_eq!(evaluate_vulnerabilities(7.0, Some(&no), Some(&decision)).verdict, Verdict::NotConformant);
     }
 
     proptest::proptest! {

@@ -525,12 +525,23 @@ impl Assessment {
                 now,
             )?);
         }
-        let description = format!(
+        let mut description = format!(
             "tekigo sbom check at {}: {}, {} findings",
             report.level,
-            if report.conformant { "conformant" } else { "NOT conformant" },
+            match report.outcome() {
+                automated::SbomOutcome::Conformant => "conformant",
+                automated::SbomOutcome::NotConformant => "NOT conformant",
+                automated::SbomOutcome::Undecided => "cannot be decided",
+            },
             report.findings.len()
         );
+        // What the check read and warned of stays with the evidence, not only in the report file.
+        if let Some(database) = report.database_summary() {
+            description.push_str(&format!("; database {database}"));
+        }
+        for warning in &report.warnings {
+            description.push_str(&format!("; warning: {}", warning.message.en));
+        }
         ids.push(self.add_evidence(
             EvidenceKind::SbomCheck,
             &EvidenceSource::File(report_path.to_owned()),

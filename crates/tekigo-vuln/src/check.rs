@@ -18,7 +18,8 @@ use crate::cpe;
 use crate::db::{DbError, VulnDb};
 use crate::package::{PurlPackage, parse_purl};
 use crate::policy::{Exception, Policy};
-use crate::severity::{Score, rule_score};
+use crate::provenance::Provenance;
+use crate::severity::{Against, Basis, RuleSeverity, Score, VendorScore, rule_severity};
 use crate::vex::{VexStatement, VexStatus, names_component};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -42,8 +43,11 @@ pub enum MatchedBy {
 pub enum Verdict {
     /// Fails the level: the product is not conformant while it stands.
     Fail,
-    /// Would fail, but the evidence is not enough to decide (no CVSS v3 score, name-only match).
+    /// Would fail, but the match is not enough to decide (the component's name alone).
     Review,
+    /// No score places it against the threshold and it is not known to be exploited: the rule
+    /// cannot be evaluated, so the report cannot say "conformant" (see `decide`).
+    Unscored,
     /// Matched, but below the level's bar.
     Pass,
     /// A VEX statement says the product is not affected (or the vulnerability is fixed in it).
@@ -86,10 +90,18 @@ pub struct Finding {
     pub reasons: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fixed_in: Vec<String>,
-    /// The CVSS v3 score the rule reads (see `severity`), and every score known.
+    /// The CVSS score the rule reads (see `severity`: v3.x first, then v4.0, then the policy's
+    /// vendor score; `origin` says whose), and every score known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss: Option<Score>,
     pub scores: Vec<Score>,
+    /// The severity the rule reads and where it came from: a CVSS score, or a qualitative level
+    /// read as its band. Absent when nothing scores the vulnerability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<RuleSeverity>,
+    /// True when no severity places the vulnerability against the level's threshold (none known,
+    /// or a qualitative band across it): such a finding is never read as below the bar.
+    pub unscored: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kev: Option<Kev>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,6 +124,7 @@ pub struct Finding {
 pub struct Counts {
     pub fail: usize,
     pub review: usize,
+    pub unscored: usize,
     pub pass: usize,
     pub not_affected: usize,
     pub excepted: usize,
@@ -124,6 +137,29 @@ pub struct ExceptionUse {
     pub expired: bool,
 }
 
+/// The check's overall result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Every finding was evaluated and none fails the level.
+    Conformant,
+    /// At least one finding fails the level.
+    NotConformant,
+    /// Nothing fails, but some findings could not be evaluated (unscored, or matched on the name
+    /// alone): the product is not shown to be conformant.
+    Undecided,
+}
+
+/// Something the reader of a report must know that is not a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    /// `stale-source`, `no-exploitation-data`, `undecided`.
+    pub code: String,
+    pub message: Text,
+}
+
+/// What `tekigo sbom check` reports (`--format json`), and what a registry stores and shows.
+/// Field names are a public interface; fields are only added.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub sbom: String,
@@ -134,11 +170,17 @@ pub struct Report {
     pub cvss_min: f64,
     pub epss_threshold: f64,
     pub require_exploitable: bool,
+    /// True only when the outcome is conformant: every finding evaluated, none failing.
     pub conformant: bool,
+    pub outcome: Outcome,
     pub counts: Counts,
     pub findings: Vec<Finding>,
     pub exceptions: Vec<ExceptionUse>,
     pub diagnostics: Vec<String>,
+    /// The database the check read: its sources, their dates, a content digest.
+    pub database: Provenance,
+    /// Stale sources, missing exploitation data, an undecided result: in every output.
+    pub warnings: Vec<Warning>,
 }
 
 /// What a check is asked to decide.
@@ -247,7 +289,14 @@ fn events_of(range: &RangeJson) -> Vec<Event> {
 
 impl VulnDb {
     /// Matches and decides. The database is only read.
+    ///
+    /// A database that holds no advisory is refused (`DbError::Missing`): a check against it
+    /// would find nothing and read as conformant.
     pub fn check(&self, request: &CheckRequest<'_>) -> Result<Report, DbError> {
+        if !self.holds_advisories()? {
+            return Err(DbError::Missing(self.dir().display().to_string()));
+        }
+        let database = self.provenance(request.policy.max_age_days, request.today)?;
         let mut diagnostics = Vec::new();
         let components = &request.sbom.components;
         let mut candidates: Vec<Candidate> = Vec::new();
@@ -506,6 +555,21 @@ impl VulnDb {
         for ((index, group), candidate) in merged {
             let component = &components[index];
             let fact = facts.get(&group).unwrap_or(&no_facts);
+            let vendor = request.policy.score_for(&fact.aliases).and_then(|score| {
+                Some(VendorScore { vector: &score.cvss, score: score.base_score()?, reason: &score.reason })
+            });
+            let severity = rule_severity(&fact.scores, vendor);
+            let cvss = severity.as_ref().filter(|s| s.basis != Basis::Qualitative).map(|s| Score {
+                kind: if s.basis == Basis::CvssV4 || s.vector.as_deref().is_some_and(|v| v.starts_with("CVSS:4")) {
+                    "CVSS_V4".into()
+                } else {
+                    "CVSS_V3".into()
+                },
+                vector: s.vector.clone(),
+                score: Some(s.range[0]),
+                origin: s.origin.clone(),
+                record: s.record.clone(),
+            });
             let mut finding = Finding {
                 id: fact.display_id.clone(),
                 aliases: fact.aliases.iter().filter(|a| **a != fact.display_id).cloned().collect(),
@@ -515,8 +579,10 @@ impl VulnDb {
                 confidence: candidate.confidence,
                 reasons: candidate.reasons,
                 fixed_in: candidate.fixed_in,
-                cvss: rule_score(&fact.scores).cloned(),
+                cvss,
                 scores: fact.scores.clone(),
+                severity,
+                unscored: false,
                 kev: fact.kev.clone(),
                 epss: fact.epss,
                 exploited_by: fact.exploited.clone(),
@@ -533,7 +599,7 @@ impl VulnDb {
         findings.sort_by(|a, b| {
             let rank = |f: &Finding| match f.verdict {
                 Verdict::Fail => 0,
-                Verdict::Review => 1,
+                Verdict::Review | Verdict::Unscored => 1,
                 Verdict::Excepted => 2,
                 Verdict::Pass => 3,
                 Verdict::NotAffected => 4,
@@ -541,10 +607,10 @@ impl VulnDb {
             rank(a)
                 .cmp(&rank(b))
                 .then(
-                    b.cvss
+                    b.severity
                         .as_ref()
-                        .and_then(|s| s.score)
-                        .partial_cmp(&a.cvss.as_ref().and_then(|s| s.score))
+                        .map(|s| s.range[0])
+                        .partial_cmp(&a.severity.as_ref().map(|s| s.range[0]))
                         .unwrap_or(std::cmp::Ordering::Equal),
                 )
                 .then(a.id.cmp(&b.id))
@@ -555,6 +621,7 @@ impl VulnDb {
             match finding.verdict {
                 Verdict::Fail => counts.fail += 1,
                 Verdict::Review => counts.review += 1,
+                Verdict::Unscored => counts.unscored += 1,
                 Verdict::Pass => counts.pass += 1,
                 Verdict::NotAffected => counts.not_affected += 1,
                 Verdict::Excepted => counts.excepted += 1,
@@ -562,6 +629,14 @@ impl VulnDb {
         }
         diagnostics.sort();
         diagnostics.dedup();
+        let outcome = if counts.fail > 0 {
+            Outcome::NotConformant
+        } else if counts.review + counts.unscored > 0 {
+            Outcome::Undecided
+        } else {
+            Outcome::Conformant
+        };
+        let warnings = warnings(&database, &counts, outcome);
         Ok(Report {
             sbom: request.sbom_origin.to_owned(),
             components: components.len(),
@@ -570,11 +645,14 @@ impl VulnDb {
             cvss_min: threshold,
             epss_threshold: request.policy.epss_threshold,
             require_exploitable: request.policy.require_exploitable,
-            conformant: counts.fail == 0,
+            conformant: outcome == Outcome::Conformant,
+            outcome,
             counts,
             findings,
             exceptions: exception_uses,
             diagnostics,
+            database,
+            warnings,
         })
     }
 
@@ -617,15 +695,29 @@ impl VulnDb {
             )?;
             query(
                 format!(
-                    "SELECT DISTINCT group_id, kind, vector, score, origin FROM severities WHERE group_id IN ({marks})"
+                    "SELECT group_id, kind, vector, score, origin, source, record_id FROM severities WHERE group_id IN ({marks}) ORDER BY source, record_id"
                 ),
                 &mut |r| {
-                    facts.entry(r.get(0)?).or_default().scores.push(Score {
+                    let (source, record_id): (String, String) = (r.get(5)?, r.get(6)?);
+                    let origin: String = r.get(4)?;
+                    // GitHub's advisories reach the database as OSV records: their scores are GHSA's.
+                    let origin =
+                        if origin == "osv" && record_id.starts_with("GHSA-") { "ghsa".to_owned() } else { origin };
+                    let score = Score {
                         kind: r.get(1)?,
                         vector: r.get(2)?,
                         score: r.get(3)?,
-                        origin: r.get(4)?,
-                    });
+                        origin,
+                        record: Some(format!("{source} {record_id}")),
+                    };
+                    let scores = &mut facts.entry(r.get(0)?).or_default().scores;
+                    // The same score repeated by several records of one origin is listed once.
+                    if !scores
+                        .iter()
+                        .any(|s| s.kind == score.kind && s.vector == score.vector && s.origin == score.origin)
+                    {
+                        scores.push(score);
+                    }
                     Ok(())
                 },
             )?;
@@ -695,6 +787,18 @@ fn exception_applies(exception: &Exception, aliases: &[String], component: &Comp
 /// base score is at or above the level's threshold (7.0 for ★1/★2, 4.0 for ★3/★4) and it is
 /// exploitable: listed in KEV, EPSS at or above the policy's threshold, or marked exploited by an
 /// advisory. VEX and unexpired exceptions then take findings out.
+///
+/// The severity read is the best one known through every alias (see `severity`). A vulnerability
+/// that nothing places against the threshold is never read as below it:
+/// - exploitable and unscored FAILS. SCHEME §2 fails a known exploitable vulnerability of high
+///   severity; this one is known to be exploitable and nothing shows its severity is below the
+///   threshold. The vendor answers it with its own score in the policy (`[[scores]]`, with a
+///   reason) or with VEX, or waives it with a dated exception.
+/// - unscored and not known to be exploited is UNSCORED. It fails nothing by itself, but the rule
+///   is not shown to hold either: "not known to be exploited" is an absence of evidence (KEV and
+///   EPSS are keyed by CVE, and many unscored advisories, such as Go's, name none), and with
+///   `require_exploitable = false` the score alone decides. The report's outcome is then
+///   "undecided", never conformant, until the finding is scored, answered with VEX or excepted.
 fn decide(
     finding: &mut Finding,
     threshold: f64,
@@ -703,19 +807,25 @@ fn decide(
     exceptions: &mut [ExceptionUse],
 ) {
     let policy = request.policy;
-    let vex = request.vex.iter().find(|statement| {
-        aliases.iter().any(|a| a.eq_ignore_ascii_case(&statement.vulnerability))
-            && statement.products.iter().any(|p| {
-                names_component(
-                    p,
-                    &finding.component.id,
-                    finding.component.purl.as_deref(),
-                    finding.component.cpe.as_slice(),
-                )
-            })
-    });
-    if let Some(statement) = vex
-        && matches!(statement.status, VexStatus::NotAffected | VexStatus::Fixed)
+    let matching: Vec<&VexStatement> = request
+        .vex
+        .iter()
+        .filter(|statement| {
+            aliases.iter().any(|a| a.eq_ignore_ascii_case(&statement.vulnerability))
+                && statement.products.iter().any(|p| {
+                    names_component(
+                        p,
+                        &finding.component.id,
+                        finding.component.purl.as_deref(),
+                        finding.component.cpe.as_slice(),
+                    )
+                })
+        })
+        .collect();
+    let affected = matching.iter().find(|s| s.status == VexStatus::Affected);
+    let clearing = matching.iter().find(|s| matches!(s.status, VexStatus::NotAffected | VexStatus::Fixed));
+    if let Some(statement) = clearing
+        && affected.is_none()
     {
         let justification = statement.justification.as_ref().map(|j| format!(": {j}")).unwrap_or_default();
         finding.verdict = Verdict::NotAffected;
@@ -730,10 +840,22 @@ fn decide(
                 format!("VEX（{}）によれば影響なし{justification}", statement.source),
             )
         };
-        finding.vex = Some(statement.clone());
+        finding.vex = Some((*statement).clone());
         return;
     }
-    finding.vex = vex.cloned();
+    // Statements under different IDs of one vulnerability can disagree where no single document
+    // did: the finding then stays, with both named.
+    if let (Some(clear), Some(affected)) = (clearing, affected) {
+        finding.reasons.push(format!(
+            "VEX statements disagree ({} says {} under {}, {} says affected under {}): the finding is decided without them",
+            clear.source,
+            if clear.status == VexStatus::Fixed { "fixed" } else { "not affected" },
+            clear.vulnerability,
+            affected.source,
+            affected.vulnerability
+        ));
+    }
+    finding.vex = affected.or(matching.first()).map(|s| (*s).clone());
 
     let mut because_en = Vec::new();
     let mut because_ja = Vec::new();
@@ -758,61 +880,84 @@ fn decide(
     } else {
         ("the policy does not require exploitability".to_owned(), "ポリシーが悪用可能性を要件としない".to_owned())
     };
-    let score = finding.cvss.as_ref().and_then(|s| s.score);
+    let severity = finding.severity.as_ref();
+    let described = severity.map(RuleSeverity::describe).unwrap_or_default();
+    let not_exploited_en =
+        format!("not known to be exploited (no KEV entry, EPSS below {}, no advisory report)", policy.epss_threshold);
+    let not_exploited_ja =
+        format!("悪用は知られていない（KEV 掲載なし、EPSS {} 未満、アドバイザリの報告なし）", policy.epss_threshold);
 
-    let would_fail = match score {
-        Some(score) if score >= threshold && counts_as_exploitable => {
+    let would = match severity.map(|s| s.against(threshold)) {
+        Some(Against::AtOrAbove) if counts_as_exploitable => {
             finding.verdict_reason = Text::new(
-                format!("CVSS v3 {score:.1} ≥ {threshold:.1} and {why_en}"),
-                format!("CVSS v3 {score:.1} ≥ {threshold:.1}、かつ{why_ja}"),
+                format!("{described} ≥ {threshold:.1} and {why_en}"),
+                format!("{described} ≥ {threshold:.1}、かつ{why_ja}"),
             );
-            true
+            Verdict::Fail
         }
-        Some(score) if score >= threshold => {
+        Some(Against::AtOrAbove) => {
             finding.verdict_reason = Text::new(
-                format!(
-                    "CVSS v3 {score:.1} ≥ {threshold:.1}, but not known to be exploited (no KEV entry, EPSS below {}, no advisory report)",
-                    policy.epss_threshold
-                ),
-                format!(
-                    "CVSS v3 {score:.1} ≥ {threshold:.1} だが悪用は知られていない（KEV 掲載なし、EPSS {} 未満、アドバイザリの報告なし）",
-                    policy.epss_threshold
-                ),
+                format!("{described} ≥ {threshold:.1}, but {not_exploited_en}"),
+                format!("{described} ≥ {threshold:.1} だが{not_exploited_ja}"),
             );
-            false
+            Verdict::Pass
         }
-        Some(score) => {
+        Some(Against::Below) => {
             finding.verdict_reason = Text::new(
-                format!("CVSS v3 {score:.1} is below {threshold:.1}"),
-                format!("CVSS v3 {score:.1} は {threshold:.1} 未満"),
+                format!("{described} is below {threshold:.1}"),
+                format!("{described} は {threshold:.1} 未満"),
             );
-            false
+            Verdict::Pass
         }
-        None if counts_as_exploitable => {
-            finding.verdict = Verdict::Review;
-            finding.verdict_reason = Text::new(
-                format!("no CVSS v3 score is known ({why_en}): import NVD data for it, or assess it by hand"),
-                format!("CVSS v3 スコアが不明（{why_ja}）: NVD のデータを取り込むか、個別に評価してください"),
-            );
-            return;
-        }
-        None => {
-            finding.verdict_reason = Text::new(
-                "no CVSS v3 score is known, and it is not known to be exploited",
-                "CVSS v3 スコアが不明で、悪用も知られていない",
-            );
-            false
+        placed => {
+            finding.unscored = true;
+            let (unknown_en, unknown_ja) = if placed.is_some() {
+                (
+                    format!("the severity {described} spans the threshold {threshold:.1}"),
+                    format!("深刻度 {described} は閾値 {threshold:.1} をまたぐ"),
+                )
+            } else {
+                (
+                    "no CVSS score is known under any of its IDs".to_owned(),
+                    "いずれの ID にも CVSS スコアがない".to_owned(),
+                )
+            };
+            if finding.exploitable {
+                finding.verdict_reason = Text::new(
+                    format!(
+                        "UNSCORED and exploitable: {unknown_en}, and {why_en}; nothing shows it is below {threshold:.1}: score it in the policy ([[scores]]) or answer it with VEX"
+                    ),
+                    format!(
+                        "スコアなしで悪用可能: {unknown_ja}、かつ{why_ja}。{threshold:.1} 未満とは言えないため、ポリシー（[[scores]]）で評価するか VEX で回答してください"
+                    ),
+                );
+                Verdict::Fail
+            } else {
+                let (context_en, context_ja) =
+                    if policy.require_exploitable { (not_exploited_en, not_exploited_ja) } else { (why_en, why_ja) };
+                finding.verdict_reason = Text::new(
+                    format!(
+                        "UNSCORED: {unknown_en}; {context_en}: the rule cannot be evaluated; import NVD data, score it in the policy ([[scores]]) or answer it with VEX"
+                    ),
+                    format!(
+                        "スコアなし: {unknown_ja}。{context_ja}。規則を評価できません: NVD のデータを取り込むか、ポリシー（[[scores]]）で評価するか、VEX で回答してください"
+                    ),
+                );
+                Verdict::Unscored
+            }
         }
     };
-    if !would_fail {
+    if would == Verdict::Pass {
         finding.verdict = Verdict::Pass;
         return;
     }
     if finding.confidence == Confidence::Low && !policy.fail_on_low_confidence {
-        finding.verdict = Verdict::Review;
         finding.verdict_reason.en.push_str("; matched on the name alone: confirm the component is the product named");
         finding.verdict_reason.ja.push_str("。ただし名前のみの照合のため、構成要素が該当製品か確認してください");
-        return;
+        if would == Verdict::Fail {
+            finding.verdict = Verdict::Review;
+            return;
+        }
     }
     for exception_use in exceptions.iter_mut() {
         if exception_applies(&exception_use.exception, aliases, &finding.component) {
@@ -831,8 +976,43 @@ fn decide(
             return;
         }
     }
-    finding.verdict = Verdict::Fail;
-    finding.fails_level = true;
+    finding.verdict = would;
+    finding.fails_level = would == Verdict::Fail;
+}
+
+/// The report's warnings: stale sources, no exploitation data, an undecided result.
+fn warnings(database: &Provenance, counts: &Counts, outcome: Outcome) -> Vec<Warning> {
+    let mut warnings: Vec<Warning> = database
+        .stale
+        .iter()
+        .map(|stale| Warning { code: "stale-source".into(), message: stale.message.clone() })
+        .collect();
+    let has = |name: &str| database.sources.iter().any(|s| s.name == name && s.items > 0);
+    if !has("kev") && !has("epss") {
+        warnings.push(Warning {
+            code: "no-exploitation-data".into(),
+            message: Text::new(
+                "the database holds neither the CISA KEV catalog nor EPSS scores: only advisories can show a vulnerability is exploitable",
+                "データベースに CISA KEV も EPSS もありません: 悪用可能性はアドバイザリからしか判断できません",
+            ),
+        });
+    }
+    if outcome == Outcome::Undecided {
+        warnings.push(Warning {
+            code: "undecided".into(),
+            message: Text::new(
+                format!(
+                    "the result cannot be decided: {} finding(s) unscored and {} to review; nothing fails, but conformance is not shown",
+                    counts.unscored, counts.review
+                ),
+                format!(
+                    "判定できません: スコアのない検出 {} 件、要確認 {} 件。不適合はありませんが、適合も示せません",
+                    counts.unscored, counts.review
+                ),
+            ),
+        });
+    }
+    warnings
 }
 
 /// Groups that share no identifiers are different vulnerabilities; this is what tests use to look

@@ -11,7 +11,8 @@ pub use db::{DbError, FetchState, StagedDb, Stats, VulnDb};
 pub use import::{ImportError, ImportSummary, Progress, SkippedFile, import_into, import_paths};
 pub mod check;
 pub mod policy;
+pub mod provenance;
 pub mod vex;
 
-pub use check::{CheckRequest, Report, Verdict};
+pub use check::{CheckRequest, Outcome, Report, Verdict};
 pub use policy::Policy;

@@ -3,6 +3,9 @@
 //! A policy can only tighten the level's rule (SCHEME §2): a lower CVSS threshold, a lower EPSS
 //! threshold, or failing on any scored vulnerability whether exploitable or not. An exception is
 //! a reasoned, dated waiver of one vulnerability (optionally for one component) that lapses by itself.
+//! A vendor score (`[[scores]]`) places a vulnerability the data leaves unscored against the
+//! threshold, with the vendor's reason; it never replaces a CVSS score from the data (see
+//! `severity`). `max_age_days` is how old a source's data may be before every report warns.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +15,10 @@ use crate::ImportError;
 /// 0.1 (a 10% chance of exploitation activity within 30 days) is well above the EPSS of most CVEs
 /// and is a common triage cut-off; a policy may lower it.
 pub const DEFAULT_EPSS_THRESHOLD: f64 = 0.1;
+
+/// Days after which a source's data is reported as stale. The feeds publish daily (NVD, OSV, KEV,
+/// EPSS); a week leaves room for a missed update without hiding a forgotten one.
+pub const DEFAULT_MAX_AGE_DAYS: u32 = 7;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +37,17 @@ pub struct Policy {
     pub fail_on_low_confidence: bool,
     #[serde(default)]
     pub exceptions: Vec<Exception>,
+    /// A source whose data is older than this many days is reported as stale (a warning in
+    /// every output, not a failure).
+    #[serde(default = "default_max_age")]
+    pub max_age_days: u32,
+    /// The vendor's scores for vulnerabilities the data leaves unscored.
+    #[serde(default)]
+    pub scores: Vec<PolicyScore>,
+}
+
+fn default_max_age() -> u32 {
+    DEFAULT_MAX_AGE_DAYS
 }
 
 fn default_epss() -> f64 {
@@ -48,7 +66,26 @@ impl Default for Policy {
             require_exploitable: true,
             fail_on_low_confidence: false,
             exceptions: Vec::new(),
+            max_age_days: DEFAULT_MAX_AGE_DAYS,
+            scores: Vec::new(),
         }
+    }
+}
+
+/// A vendor's CVSS vector for one vulnerability (any of its IDs), with the reason.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyScore {
+    pub id: String,
+    /// A CVSS v3.x or v4.0 vector string (`CVSS:3.1/AV:N/...`).
+    pub cvss: String,
+    pub reason: String,
+}
+
+impl PolicyScore {
+    /// The base score of the vector (checked when the policy is read).
+    pub fn base_score(&self) -> Option<f64> {
+        crate::severity::score_vector("", &self.cvss).1
     }
 }
 
@@ -105,6 +142,28 @@ impl Policy {
                 ));
             }
         }
+        for score in &policy.scores {
+            if score.id.trim().is_empty() {
+                return Err(ImportError::input(origin, "a [[scores]] entry needs the vulnerability's id"));
+            }
+            if score.base_score().is_none() {
+                return Err(ImportError::input(
+                    origin,
+                    format!(
+                        "score for {}: `{}` is not a CVSS v3.x or v4.0 vector (CVSS:3.1/AV:N/AC:L/...)",
+                        score.id, score.cvss
+                    ),
+                ));
+            }
+            if score.reason.trim().is_empty() {
+                return Err(ImportError::input(origin, format!("score for {}: a reason is required", score.id)));
+            }
+        }
         Ok(policy)
+    }
+
+    /// The vendor's score for a vulnerability known by any of `aliases`.
+    pub fn score_for(&self, aliases: &[String]) -> Option<&PolicyScore> {
+        self.scores.iter().find(|s| aliases.iter().any(|a| a.eq_ignore_ascii_case(s.id.trim())))
     }
 }

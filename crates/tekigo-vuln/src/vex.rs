@@ -1,6 +1,11 @@
 //! VEX: statements by a vendor that a product is or is not affected by a vulnerability. Three
 //! formats are read, by content: CycloneDX VEX, CSAF VEX (category `csaf_vex`, or any CSAF
 //! advisory's `known_not_affected`), and OpenVEX.
+//!
+//! A VEX statement takes a finding out of the level's rule, so what cannot be trusted is refused
+//! rather than read: a CSAF document that fails a mandatory test of CSAF 2.0 §6.1 (by the test's
+//! number), and statements that contradict each other — one product both affected and not
+//! affected (or fixed) by one vulnerability, within a document or across documents.
 
 use std::collections::HashMap;
 
@@ -32,16 +37,111 @@ pub struct VexStatement {
     pub source: String,
 }
 
+/// Reads one VEX document, refusing an invalid CSAF document and statements that contradict each
+/// other (see the module comment). Statements from several documents are checked together by
+/// [`check_consistent`].
 pub fn read(bytes: &[u8], origin: &str) -> Result<Vec<VexStatement>, ImportError> {
     let document: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::json(origin, &e))?;
-    if document.get("statements").is_some() && document.get("@context").is_some() {
-        Ok(openvex(&document, origin))
+    let statements = if document.get("statements").is_some() && document.get("@context").is_some() {
+        openvex(&document, origin)
     } else if document.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
-        Ok(cyclonedx(&document, origin))
+        cyclonedx(&document, origin)
     } else if document.get("document").and_then(|d| d.get("csaf_version")).is_some() {
-        Ok(csaf(&document, origin))
+        let problems = tekigo_csaf::mandatory_tests(&document);
+        if !problems.is_empty() {
+            let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(ImportError::input(
+                origin,
+                format!(
+                    "not a valid CSAF document, refused as VEX: it fails the mandatory test{} of CSAF 2.0 §6.1: {}",
+                    if problems.len() == 1 { "" } else { "s" },
+                    listed.join("; ")
+                ),
+            ));
+        }
+        csaf(&document, origin)
     } else {
-        Err(ImportError::input(origin, "not a VEX document: expected CycloneDX VEX, CSAF VEX or OpenVEX JSON"))
+        return Err(ImportError::input(origin, "not a VEX document: expected CycloneDX VEX, CSAF VEX or OpenVEX JSON"));
+    };
+    check_consistent(&statements)?;
+    Ok(statements)
+}
+
+/// Reads several VEX documents and checks their statements against each other.
+pub fn read_all(documents: &[(Vec<u8>, String)]) -> Result<Vec<VexStatement>, ImportError> {
+    let mut statements = Vec::new();
+    for (bytes, origin) in documents {
+        statements.extend(read(bytes, origin)?);
+    }
+    check_consistent(&statements)?;
+    Ok(statements)
+}
+
+/// Whether two statuses cannot both hold for one product: affected against not affected or fixed.
+/// (Under investigation is a step before either, not a contradiction of them.)
+fn contradicts(a: VexStatus, b: VexStatus) -> bool {
+    use VexStatus::{Affected, Fixed, NotAffected};
+    matches!((a, b), (Affected, NotAffected | Fixed) | (NotAffected | Fixed, Affected))
+}
+
+fn without_qualifiers(product: &str) -> &str {
+    product.split(['?', '#']).next().unwrap_or(product)
+}
+
+/// Whether two product names of statements name a common product: the same name, or a purl
+/// without a version and a versioned purl of the same package. Names that are not purls or CPEs
+/// (a bom-ref, a CSAF product ID) mean something only inside their own document.
+fn same_product(a: &str, a_source: &str, b: &str, b_source: &str) -> bool {
+    let global = |p: &str| p.starts_with("pkg:") || p.starts_with("cpe:");
+    if !(a_source == b_source || (global(a) && global(b))) {
+        return false;
+    }
+    let (a, b) = (without_qualifiers(a), without_qualifiers(b));
+    if a == b {
+        return true;
+    }
+    let base = |p: &str| p.rsplit_once('@').map_or(p.to_owned(), |(base, _)| base.to_owned());
+    a.starts_with("pkg:") && ((!a.contains('@') && base(b) == a) || (!b.contains('@') && base(a) == b))
+}
+
+/// Refuses statements that say one product is both affected and not affected (or fixed) by one
+/// vulnerability, naming both.
+pub fn check_consistent(statements: &[VexStatement]) -> Result<(), ImportError> {
+    for (i, first) in statements.iter().enumerate() {
+        for second in &statements[i + 1..] {
+            if !contradicts(first.status, second.status)
+                || !first.vulnerability.trim().eq_ignore_ascii_case(second.vulnerability.trim())
+            {
+                continue;
+            }
+            let shared = first.products.iter().find_map(|p| {
+                second.products.iter().find(|q| same_product(p, &first.source, q, &second.source)).map(|q| (p, q))
+            });
+            if let Some((p, q)) = shared {
+                let product = if p == q { format!("`{p}`") } else { format!("`{p}` and `{q}`") };
+                return Err(ImportError::input(
+                    &first.source,
+                    format!(
+                        "contradictory VEX statements for {} on {product}: {} says {}, {} says {}; correct or remove one of them",
+                        first.vulnerability,
+                        first.source,
+                        status_name(first.status),
+                        second.source,
+                        status_name(second.status)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn status_name(status: VexStatus) -> &'static str {
+    match status {
+        VexStatus::NotAffected => "not_affected",
+        VexStatus::Affected => "affected",
+        VexStatus::Fixed => "fixed",
+        VexStatus::UnderInvestigation => "under_investigation",
     }
 }
 
@@ -252,7 +352,7 @@ mod tests {
         let open = br#"{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"CVE-2"},"products":[{"@id":"pkg:golang/x@v1"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}"#;
         let s = read(open, "o.json").unwrap();
         assert_eq!((s[0].vulnerability.as_str(), s[0].products[0].as_str()), ("CVE-2", "pkg:golang/x@v1"));
-        let csaf = br#"{"document":{"csaf_version":"2.0","category":"csaf_vex"},"product_tree":{"full_product_names":[{"product_id":"P1","name":"p","product_identification_helper":{"purl":"pkg:npm/b@2"}}]},"vulnerabilities":[{"cve":"CVE-3","product_status":{"known_not_affected":["P1"]},"flags":[{"label":"vulnerable_code_not_present","product_ids":["P1"]}]}]}"#;
+        let csaf = br#"{"document":{"csaf_version":"2.0","category":"csaf_vex"},"product_tree":{"full_product_names":[{"product_id":"P1","name":"p","product_identification_helper":{"purl":"pkg:npm/b@2"}}]},"vulnerabilities":[{"cve":"CVE-3","notes":[{"category":"description","text":"t"}],"product_status":{"known_not_affected":["P1"]},"flags":[{"label":"vulnerable_code_not_present","product_ids":["P1"]}]}]}"#;
         let s = read(csaf, "c.json").unwrap();
         assert_eq!(
             (s[0].status, s[0].products.clone(), s[0].justification.as_deref()),

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use tekigo_criteria::{Catalog, Level};
 use tekigo_vuln::check::{Confidence, Finding, MatchedBy};
-use tekigo_vuln::{CheckRequest, Policy, Report, Verdict, VulnDb, import_paths};
+use tekigo_vuln::severity::Basis;
+use tekigo_vuln::{CheckRequest, Outcome, Policy, Report, Verdict, VulnDb, import_paths};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
@@ -135,9 +136,13 @@ fn go_sbom_against_go_osv_and_kev() {
     // fasthttp 1.6.0 is before GO-2022-0355's fix 1.34.0.
     assert!(has(&report, "GO-2022-0355", "github.com/valyala/fasthttp"));
 
-    // Without CVSS scores nothing can fail ★1: the Go data alone leaves decisions open.
+    // Without CVSS scores nothing is shown below ★1's bar: the Go data alone leaves every finding
+    // unscored, and the result undecided, never conformant.
     assert_eq!(report.counts.fail, 0);
-    assert!(report.conformant);
+    assert_eq!(report.counts.pass, 0);
+    assert_eq!(report.counts.unscored, report.findings.len());
+    assert_eq!(report.outcome, Outcome::Undecided);
+    assert!(!report.conformant);
     assert_eq!(report.components, 202);
 }
 
@@ -159,8 +164,9 @@ fn a_kev_listed_go_vulnerability_needs_a_cvss_score_to_fail() {
     let affected = check(&db, &go_stdlib_sbom(dir.path(), "1.13.5"), "1", &Policy::default(), &[]);
     let finding = find(&affected, "CVE-2020-0601", "stdlib");
     assert!(finding.kev.is_some() && finding.exploitable);
-    // The Go data carries no CVSS score: exploitable but of unknown severity, so not passed.
-    assert_eq!(finding.verdict, Verdict::Review, "{}", finding.verdict_reason.en);
+    // The Go data carries no CVSS score: exploitable and of unknown severity, so it fails.
+    assert_eq!(finding.verdict, Verdict::Fail, "{}", finding.verdict_reason.en);
+    assert!(finding.unscored);
     assert!(
         !has(
             &check(&db, &go_stdlib_sbom(dir.path(), "1.13.7"), "1", &Policy::default(), &[]),
@@ -418,4 +424,262 @@ fn each_ecosystem_orders_versions_by_its_own_rules() {
             report.findings.iter().map(|f| &f.reasons).collect::<Vec<_>>()
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// No false "conformant": committed fixtures only (`tests/fixtures/go-unscored`, see its README).
+
+fn go_unscored_database() -> (tempfile::TempDir, VulnDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = VulnDb::create_or_open(&dir.path().join("db")).unwrap();
+    import(&mut db, &[fixture("go-unscored/osv"), fixture("go-unscored/kev.json")]);
+    (dir, db)
+}
+
+#[test]
+fn an_unscored_exploitable_finding_fails() {
+    let (_dir, db) = go_unscored_database();
+    let report = check(&db, &fixture("go-unscored/service.cdx.json"), "1", &Policy::default(), &[]);
+    // GO-2022-0535 is CVE-2020-0601, in KEV: exploitable, and nothing scores it.
+    let crypto = find(&report, "CVE-2020-0601", "stdlib");
+    assert!(crypto.exploitable && crypto.unscored && crypto.severity.is_none());
+    assert_eq!(crypto.verdict, Verdict::Fail, "{}", crypto.verdict_reason.en);
+    assert!(crypto.fails_level);
+    assert!(crypto.verdict_reason.en.starts_with("UNSCORED and exploitable"), "{}", crypto.verdict_reason.en);
+    assert!(!crypto.verdict_reason.ja.is_empty());
+    assert_eq!(report.outcome, Outcome::NotConformant);
+    assert!(!report.conformant);
+    // The others are unscored and not known to be exploited: never "pass".
+    for finding in report.findings.iter().filter(|f| f.id != "CVE-2020-0601") {
+        assert_eq!(finding.verdict, Verdict::Unscored, "{} {}", finding.id, finding.component.name);
+        assert!(finding.unscored && !finding.fails_level);
+    }
+    assert_eq!(report.counts.pass, 0);
+    assert_eq!(report.counts.unscored, report.findings.len() - 1);
+}
+
+#[test]
+fn unscored_findings_leave_the_result_undecided_never_conformant() {
+    let (_dir, db) = go_unscored_database();
+    let report = check(&db, &fixture("go-unscored/service-no-stdlib.cdx.json"), "1", &Policy::default(), &[]);
+    assert!(has(&report, "GO-2022-0969", "golang.org/x/net"));
+    assert!(has(&report, "GO-2022-0355", "github.com/valyala/fasthttp"));
+    assert_eq!(report.counts.fail, 0);
+    assert!(report.counts.unscored >= 2);
+    assert_eq!(report.outcome, Outcome::Undecided);
+    assert!(!report.conformant, "nothing fails, but nothing shows the rule holds");
+    assert!(report.warnings.iter().any(|w| w.code == "undecided"), "{:?}", report.warnings);
+    // Failing on severity alone, an unscored finding is still undecided, not failed.
+    let strict = Policy { require_exploitable: false, ..Policy::default() };
+    let report = check(&db, &fixture("go-unscored/service-no-stdlib.cdx.json"), "1", &strict, &[]);
+    assert_eq!((report.outcome, report.counts.fail), (Outcome::Undecided, 0));
+}
+
+#[test]
+fn a_vendor_score_in_the_policy_decides_an_unscored_finding() {
+    let (_dir, db) = go_unscored_database();
+    let policy = Policy::from_toml(
+        r#"
+[[scores]]
+id = "GO-2022-0535"
+cvss = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N"
+reason = "The service never verifies ECC certificates with the Windows CryptoAPI: it does not run on Windows"
+[[scores]]
+id = "CVE-2022-27664"
+cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"
+reason = "HTTP/2 denial of service: availability only"
+"#,
+        "policy.toml",
+        7.0,
+    )
+    .unwrap();
+    let report = check(&db, &fixture("go-unscored/service.cdx.json"), "1", &policy, &[]);
+    let crypto = find(&report, "CVE-2020-0601", "stdlib");
+    assert_eq!(crypto.verdict, Verdict::Pass, "{}", crypto.verdict_reason.en);
+    let severity = crypto.severity.as_ref().unwrap();
+    assert_eq!((severity.basis, severity.origin.as_str()), (Basis::Policy, "policy"));
+    assert!(severity.reason.as_deref().unwrap().contains("Windows"));
+    assert_eq!(crypto.cvss.as_ref().and_then(|s| s.score), Some(3.1));
+    // 7.5, but not known to be exploited: decided, below nothing, and not failing.
+    let http2 = find(&report, "GO-2022-0969", "golang.org/x/net");
+    assert_eq!((http2.verdict, http2.unscored), (Verdict::Pass, false), "{}", http2.verdict_reason.en);
+    assert!(http2.verdict_reason.en.starts_with("CVSS v3.1 7.5 (policy) ≥ 7.0, but not known"));
+
+    let error = Policy::from_toml("[[scores]]\nid = \"GO-1\"\ncvss = \"9.8\"\nreason = \"r\"\n", "p.toml", 7.0)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not a CVSS v3.x or v4.0 vector"), "{error}");
+    let error = Policy::from_toml(
+        "[[scores]]\nid = \"GO-1\"\ncvss = \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H\"\nreason = \" \"\n",
+        "p.toml",
+        7.0,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("a reason is required"), "{error}");
+}
+
+#[test]
+fn a_score_reached_through_an_alias_or_a_ghsa_level_decides() {
+    let (dir, mut db) = go_unscored_database();
+    // GitHub's advisory for the same flaw: no vector, only its qualitative level.
+    let ghsa = dir.path().join("ghsa");
+    std::fs::create_dir(&ghsa).unwrap();
+    std::fs::write(
+        ghsa.join("GHSA-69cg-p879-7622.json"),
+        r#"{"id":"GHSA-69cg-p879-7622","modified":"2024-05-20T00:00:00Z","aliases":["CVE-2022-27664"],"database_specific":{"severity":"HIGH"},"affected":[{"package":{"ecosystem":"Go","name":"golang.org/x/net"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"0.0.0-20220906165146-f3363e06e74c"}]}]}]}"#,
+    )
+    .unwrap();
+    import(&mut db, &[ghsa]);
+    let strict = Policy { require_exploitable: false, ..Policy::default() };
+    let report = check(&db, &fixture("go-unscored/service-no-stdlib.cdx.json"), "1", &strict, &[]);
+    let http2 = find(&report, "GO-2022-0969", "golang.org/x/net");
+    let severity = http2.severity.as_ref().unwrap();
+    assert_eq!((severity.basis, severity.origin.as_str()), (Basis::Qualitative, "ghsa"));
+    assert_eq!(severity.range, [7.0, 8.9]);
+    assert!(http2.cvss.is_none() && !http2.unscored);
+    assert_eq!(http2.verdict, Verdict::Fail, "HIGH is at or above 7.0: {}", http2.verdict_reason.en);
+
+    // The NVD's score, reached through the CVE alias, outranks the qualitative level.
+    let feed = dir.path().join("nvd-27664.json");
+    std::fs::write(
+        &feed,
+        r#"{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2022-27664","lastModified":"2024-06-01T00:00:00.000",
+        "descriptions":[{"lang":"en","value":"HTTP/2 denial of service"}],
+        "metrics":{"cvssMetricV31":[{"source":"nvd@nist.gov","type":"Primary","cvssData":{"version":"3.1","vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L","baseScore":5.3}}]},
+        "configurations":[]}}]}"#,
+    )
+    .unwrap();
+    import(&mut db, &[feed]);
+    let report = check(&db, &fixture("go-unscored/service-no-stdlib.cdx.json"), "1", &strict, &[]);
+    let http2 = find(&report, "GO-2022-0969", "golang.org/x/net");
+    let severity = http2.severity.as_ref().unwrap();
+    assert_eq!((severity.basis, severity.origin.as_str(), severity.range[0]), (Basis::CvssV3, "nvd:Primary", 5.3));
+    assert_eq!(severity.record.as_deref(), Some("nvd CVE-2022-27664"));
+    assert_eq!(http2.verdict, Verdict::Pass);
+}
+
+#[test]
+fn a_database_without_advisories_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = VulnDb::create_or_open(dir.path()).unwrap();
+    let sbom = fixture("go-unscored/service.cdx.json");
+    let sbom_data = tekigo_sbom::read_file(&sbom).unwrap();
+    let catalog = catalog();
+    let request = CheckRequest {
+        sbom: &sbom_data,
+        sbom_origin: "sbom",
+        level_name: "jc-star:1",
+        level: level(&catalog, "1"),
+        policy: &Policy::default(),
+        vex: &[],
+        today: jiff::civil::date(2026, 11, 26),
+    };
+    assert!(matches!(db.check(&request), Err(tekigo_vuln::DbError::Missing(_))));
+    // The KEV catalog alone names no package: still nothing to match.
+    import(&mut db, &[fixture("go-unscored/kev.json")]);
+    assert!(matches!(db.check(&request), Err(tekigo_vuln::DbError::Missing(_))));
+}
+
+#[test]
+fn the_report_names_its_database_and_warns_of_stale_sources() {
+    let (_dir, db) = go_unscored_database();
+    let report = check(&db, &fixture("go-unscored/service.cdx.json"), "1", &Policy::default(), &[]);
+    let database = &report.database;
+    assert!(database.digest.starts_with("sha256:") && database.digest.len() == 7 + 64, "{}", database.digest);
+    assert_eq!(database.records, 4);
+    let names: Vec<&str> = database.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["kev", "osv"]);
+    let kev = &database.sources[0];
+    assert_eq!((kev.items, kev.data_date.as_deref()), (3, Some("2025-08-25T17:04:19.9796Z")));
+    // Checked on 2026-11-26, the KEV release of 2025-08-25 is 458 days old: a warning, not a failure.
+    assert_eq!(kev.age_days, Some(458));
+    let stale = database.stale.iter().find(|s| s.source == "kev").unwrap();
+    assert!(stale.message.en.contains("458 days old"), "{}", stale.message.en);
+    assert!(report.warnings.iter().any(|w| w.code == "stale-source" && w.message.en.contains("kev")));
+    // No EPSS, but KEV is there: exploitation data exists.
+    assert!(!report.warnings.iter().any(|w| w.code == "no-exploitation-data"));
+
+    let patient = Policy { max_age_days: 10_000, ..Policy::default() };
+    let report = check(&db, &fixture("go-unscored/service.cdx.json"), "1", &patient, &[]);
+    assert!(report.database.stale.is_empty() && !report.warnings.iter().any(|w| w.code == "stale-source"));
+    assert_eq!(Policy::from_toml("max_age_days = 30", "p.toml", 7.0).unwrap().max_age_days, 30);
+    assert_eq!(Policy::default().max_age_days, 7);
+}
+
+#[test]
+fn the_digest_names_the_content_not_the_file() {
+    let (dir, mut db) = go_unscored_database();
+    let today = jiff::civil::date(2026, 11, 26);
+    let first = db.provenance(7, today).unwrap();
+    assert_eq!(first.digest, db.provenance(7, today).unwrap().digest, "stable across calls");
+    // The same inputs imported in another order, into another folder, at another time.
+    let mut other = VulnDb::create_or_open(&dir.path().join("other")).unwrap();
+    import(&mut other, &[fixture("go-unscored/kev.json")]);
+    import(&mut other, &[fixture("go-unscored/osv")]);
+    let reopened = VulnDb::open(&dir.path().join("other")).unwrap();
+    assert_eq!(reopened.provenance(7, today).unwrap().digest, first.digest);
+    // A changed advisory changes it.
+    let changed = dir.path().join("changed");
+    std::fs::create_dir(&changed).unwrap();
+    let text = std::fs::read_to_string(fixture("go-unscored/osv/GO-2022-0355.json"))
+        .unwrap()
+        .replace("\"modified\": \"0001-01-01T00:00:00Z\"", "\"modified\": \"2026-01-01T00:00:00Z\"");
+    std::fs::write(changed.join("GO-2022-0355.json"), text).unwrap();
+    import(&mut db, &[changed]);
+    assert_ne!(db.provenance(7, today).unwrap().digest, first.digest);
+}
+
+fn vex_files(names: &[&str]) -> Result<Vec<tekigo_vuln::vex::VexStatement>, String> {
+    let documents: Vec<(Vec<u8>, String)> =
+        names.iter().map(|n| (std::fs::read(fixture(n)).unwrap(), (*n).to_owned())).collect();
+    tekigo_vuln::vex::read_all(&documents).map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_contradictory_csaf_vex_is_refused() {
+    let error = vex_files(&["csaf-vex-contradictory.json"]).unwrap_err();
+    assert!(error.starts_with("csaf-vex-contradictory.json"), "{error}");
+    assert!(error.contains("6.1.6 contradicting product status"), "{error}");
+
+    // The valid document is read, and takes the finding out.
+    let statements = vex_files(&["csaf-vex-valid.json"]).unwrap();
+    let (_dir, db) = go_unscored_database();
+    let sbom = fixture("go-unscored/service-no-stdlib.cdx.json");
+    let sbom_data = tekigo_sbom::read_file(&sbom).unwrap();
+    let catalog = catalog();
+    let report = db
+        .check(&CheckRequest {
+            sbom: &sbom_data,
+            sbom_origin: "sbom",
+            level_name: "jc-star:1",
+            level: level(&catalog, "1"),
+            policy: &Policy::default(),
+            vex: &statements,
+            today: jiff::civil::date(2026, 11, 26),
+        })
+        .unwrap();
+    let http2 = find(&report, "CVE-2022-27664", "golang.org/x/net");
+    assert_eq!(http2.verdict, Verdict::NotAffected);
+    assert_eq!(
+        http2.vex.as_ref().and_then(|v| v.justification.as_deref()),
+        Some("vulnerable_code_not_in_execute_path")
+    );
+}
+
+#[test]
+fn contradictory_statements_across_documents_are_refused_naming_both() {
+    let error = vex_files(&["csaf-vex-valid.json", "vex-xnet-exploitable.cdx.json"]).unwrap_err();
+    assert!(error.contains("contradictory VEX statements for CVE-2022-27664"), "{error}");
+    assert!(error.contains("csaf-vex-valid.json says not_affected"), "{error}");
+    assert!(error.contains("vex-xnet-exploitable.cdx.json says affected"), "{error}");
+    assert!(error.contains("pkg:golang/golang.org/x/net@v0.0.0-20210405180319-a5a99cb37ef4"), "{error}");
+    // Either alone is fine.
+    assert!(vex_files(&["vex-xnet-exploitable.cdx.json"]).is_ok());
+    // Within one OpenVEX document, too.
+    let open = br#"{"@context":"https://openvex.dev/ns/v0.2.0","statements":[
+        {"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:npm/a@1.0.0"}],"status":"not_affected","justification":"component_not_present"},
+        {"vulnerability":{"name":"cve-1"},"products":[{"@id":"pkg:npm/a"}],"status":"affected"}]}"#;
+    let error = tekigo_vuln::vex::read(open, "open.json").unwrap_err().to_string();
+    assert!(error.contains("`pkg:npm/a@1.0.0` and `pkg:npm/a`"), "{error}");
 }

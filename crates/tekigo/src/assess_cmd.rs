@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use tekigo_assess::automated::SbomOutcome;
 use tekigo_assess::declaration::{Answer, DeclarationKind, EvidenceKind, Verdict};
 use tekigo_assess::declare::{self, Parts};
 use tekigo_assess::folder::{self, Assessment, Evaluation, EvidenceSource};
@@ -93,12 +94,18 @@ pub(crate) fn run(
                     ids.join(", "),
                     tr(lang, "SBOM check at", "SBOM 検査:"),
                     report.level,
-                    if report.conformant {
-                        tr(lang, "conformant", "適合")
-                    } else {
-                        tr(lang, "NOT conformant", "不適合")
+                    match report.outcome() {
+                        SbomOutcome::Conformant => tr(lang, "conformant", "適合"),
+                        SbomOutcome::NotConformant => tr(lang, "NOT conformant", "不適合"),
+                        SbomOutcome::Undecided => tr(lang, "cannot be decided", "判定不能"),
                     }
                 )?;
+                if let Some(database) = report.database_summary() {
+                    writeln!(out, "  {} {database}", tr(lang, "database", "データベース"))?;
+                }
+                for warning in &report.warnings {
+                    writeln!(out, "  {}: {}", tr(lang, "warning", "警告"), warning.message.get(lang))?;
+                }
             }
             print_summary(&assessment.evaluate(&catalog, today())?, lang, out)?;
             Ok(ExitCode::SUCCESS)

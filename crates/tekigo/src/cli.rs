@@ -609,9 +609,11 @@ pub(crate) enum SbomCommand {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Decide conformity with a level: CVSS v3 >= 7.0 (★1/★2) or >= 4.0 (★3/★4) and exploitable fails.
-    /// Exit 0 conformant, 1 not conformant, 2 input error.
-    /// 水準の規則で適合を判定する（終了コード 0 適合、1 不適合、2 入力エラー）
+    /// Decide conformity with a level: CVSS v3 >= 7.0 (★1/★2) or >= 4.0 (★3/★4) and exploitable fails;
+    /// unscored and exploitable fails. Exit 0 conformant, 1 not conformant, 3 cannot be decided
+    /// (unscored findings or findings to review, nothing failing), 2 input error (also a missing
+    /// or empty database).
+    /// 水準の規則で適合を判定する（終了コード 0 適合、1 不適合、3 判定不能（スコアなし・要確認）、2 入力エラー）
     Check {
         sbom: PathBuf,
         /// Level: N for JC-STAR ★N, or SCHEME:LEVEL
@@ -619,10 +621,12 @@ pub(crate) enum SbomCommand {
         level: String,
         #[arg(long, value_name = "DIR", env = "TEKIGO_VULNDB")]
         db: PathBuf,
-        /// VEX documents (CycloneDX VEX, CSAF VEX, OpenVEX), repeatable
+        /// VEX documents (CycloneDX VEX, CSAF VEX, OpenVEX), repeatable; an invalid CSAF document
+        /// or contradictory statements are refused
         #[arg(long, value_name = "FILE")]
         vex: Vec<PathBuf>,
-        /// Policy file (TOML): EPSS threshold, stricter CVSS threshold, dated exceptions
+        /// Policy file (TOML): EPSS threshold, stricter CVSS threshold, dated exceptions, vendor
+        /// scores for unscored vulnerabilities, the largest data age (max_age_days, default 7)
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
         /// Decide as of this date (YYYY-MM-DD) instead of today, for exceptions' expiry

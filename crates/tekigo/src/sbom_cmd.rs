@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use serde_json::json;
 use tekigo_criteria::{Lang, LevelSelector};
 use tekigo_vuln::check::{Confidence, Finding};
-use tekigo_vuln::{CheckRequest, Policy, Report, Verdict, VulnDb};
+use tekigo_vuln::{CheckRequest, Outcome, Policy, Report, Verdict, VulnDb};
 
 use crate::cli::{CheckFormat, Format, SbomCommand};
 use crate::criteria_cmd::load_catalog;
@@ -72,17 +72,18 @@ pub(crate) fn run(
                 }
                 None => Policy::default(),
             };
-            let mut statements = Vec::new();
+            let mut documents = Vec::new();
             for file in vex {
                 let bytes = std::fs::read(file).with_context(|| format!("cannot read VEX {}", file.display()))?;
-                statements.extend(tekigo_vuln::vex::read(&bytes, &file.display().to_string())?);
+                documents.push((bytes, file.display().to_string()));
             }
+            let statements = tekigo_vuln::vex::read_all(&documents)?;
             let today = match today {
                 Some(date) => jiff::civil::Date::strptime("%Y-%m-%d", date)
                     .with_context(|| format!("--today {date}: expected YYYY-MM-DD"))?,
                 None => jiff::ZonedDateTime::now().date(),
             };
-            let database = VulnDb::open(db)?;
+            let database = open_database(db, lang)?;
             let origin = path.display().to_string();
             let sbom = tekigo_sbom::read_file(path)?;
             let report = database.check(&CheckRequest {
@@ -96,18 +97,68 @@ pub(crate) fn run(
             })?;
             match format {
                 CheckFormat::Json => write_json(out, &report)?,
-                CheckFormat::Sarif => write_json(out, &sarif(&report))?,
+                CheckFormat::Sarif => {
+                    let mut log = sarif(&report);
+                    sarif_database_and_outcome(&report, &mut log);
+                    write_json(out, &log)?;
+                }
                 CheckFormat::Table => print_table(&report, lang, out)?,
             }
-            Ok(if report.conformant { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(exit_code(report.outcome))
         }
     }
+}
+
+/// Exit 0 only when every finding was evaluated and none fails; 1 when one fails; 3 when nothing
+/// fails but some finding could not be evaluated (as `tekigo verify` says 3 for what does not
+/// verify); input errors are 2.
+fn exit_code(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Conformant => ExitCode::SUCCESS,
+        Outcome::NotConformant => ExitCode::FAILURE,
+        Outcome::Undecided => ExitCode::from(3),
+    }
+}
+
+/// The database a check reads: an existing folder with advisories in it. A check never creates
+/// one, and an empty one would find nothing and read as conformant.
+fn open_database(dir: &Path, lang: Lang) -> anyhow::Result<VulnDb> {
+    let shown = dir.display();
+    if !dir.join(tekigo_vuln::db::DB_FILE).is_file() {
+        bail!(
+            "{}",
+            match lang {
+                Lang::En => format!(
+                    "no vulnerability database in {shown}: build one with `tekigo vulndb update --db {shown}` (or `tekigo vulndb import --db {shown} PATH...`)"
+                ),
+                Lang::Ja => format!(
+                    "{shown} に脆弱性データベースがありません: `tekigo vulndb update --db {shown}`（または `tekigo vulndb import --db {shown} PATH...`）で作成してください"
+                ),
+            }
+        );
+    }
+    let database = VulnDb::open(dir)?;
+    if !database.holds_advisories()? {
+        bail!(
+            "{}",
+            match lang {
+                Lang::En => format!(
+                    "the vulnerability database in {shown} holds no advisories, so a check would find nothing: fill it with `tekigo vulndb update --db {shown}` (or `tekigo vulndb import --db {shown} PATH...`)"
+                ),
+                Lang::Ja => format!(
+                    "{shown} の脆弱性データベースにはアドバイザリがなく、検査しても何も見つかりません: `tekigo vulndb update --db {shown}`（または `tekigo vulndb import --db {shown} PATH...`）でデータを入れてください"
+                ),
+            }
+        );
+    }
+    Ok(database)
 }
 
 fn verdict_name(verdict: Verdict, lang: Lang) -> &'static str {
     match verdict {
         Verdict::Fail => tr(lang, "FAIL", "不適合"),
         Verdict::Review => tr(lang, "review", "要確認"),
+        Verdict::Unscored => tr(lang, "UNSCORED", "スコアなし"),
         Verdict::Pass => tr(lang, "pass", "基準未満"),
         Verdict::NotAffected => tr(lang, "not affected (VEX)", "影響なし（VEX）"),
         Verdict::Excepted => tr(lang, "excepted", "例外"),
@@ -127,7 +178,7 @@ fn print_table(report: &Report, lang: Lang, out: &mut dyn Write) -> anyhow::Resu
         tr(lang, "Verdict", "判定"),
         tr(lang, "Vulnerability", "脆弱性"),
         tr(lang, "Component", "構成要素"),
-        "CVSS v3",
+        tr(lang, "Severity", "深刻度"),
         tr(lang, "Exploited", "悪用"),
         tr(lang, "Match", "照合"),
         tr(lang, "Why", "理由"),
@@ -137,7 +188,7 @@ fn print_table(report: &Report, lang: Lang, out: &mut dyn Write) -> anyhow::Resu
             verdict_name(finding.verdict, lang).to_owned(),
             finding.id.clone(),
             format!("{} {}", finding.component.name, finding.component.version.clone().unwrap_or_default()),
-            finding.cvss.as_ref().and_then(|s| s.score).map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into()),
+            severity_cell(finding, lang),
             exploited_mark(finding),
             confidence_name(finding.confidence, lang).to_owned(),
             finding.verdict_reason.get(lang).to_owned(),
@@ -153,17 +204,22 @@ fn print_table(report: &Report, lang: Lang, out: &mut dyn Write) -> anyhow::Resu
                 out,
                 "{}: {} against {} (CVSS v3 ≥ {:.1} and exploitable fails)",
                 report.sbom,
-                if report.conformant { "CONFORMANT" } else { "NOT CONFORMANT" },
+                match report.outcome {
+                    Outcome::Conformant => "CONFORMANT",
+                    Outcome::NotConformant => "NOT CONFORMANT",
+                    Outcome::Undecided => "CANNOT BE DECIDED",
+                },
                 report.level,
                 report.cvss_min
             )?;
             writeln!(
                 out,
-                "{} component(s), {} finding(s): {} fail, {} review, {} below the bar, {} not affected (VEX), {} excepted",
+                "{} component(s), {} finding(s): {} fail, {} review, {} unscored, {} below the bar, {} not affected (VEX), {} excepted",
                 report.components,
                 report.findings.len(),
                 c.fail,
                 c.review,
+                c.unscored,
                 c.pass,
                 c.not_affected,
                 c.excepted
@@ -182,16 +238,21 @@ fn print_table(report: &Report, lang: Lang, out: &mut dyn Write) -> anyhow::Resu
                 "{}: {} に{}（CVSS v3 {:.1} 以上かつ悪用可能なものが不適合）",
                 report.sbom,
                 report.level,
-                if report.conformant { "適合" } else { "不適合" },
+                match report.outcome {
+                    Outcome::Conformant => "適合",
+                    Outcome::NotConformant => "不適合",
+                    Outcome::Undecided => "適合とも不適合とも判定できない",
+                },
                 report.cvss_min
             )?;
             writeln!(
                 out,
-                "構成要素 {} 件、検出 {} 件: 不適合 {}、要確認 {}、基準未満 {}、影響なし（VEX） {}、例外 {}",
+                "構成要素 {} 件、検出 {} 件: 不適合 {}、要確認 {}、スコアなし {}、基準未満 {}、影響なし（VEX） {}、例外 {}",
                 report.components,
                 report.findings.len(),
                 c.fail,
                 c.review,
+                c.unscored,
                 c.pass,
                 c.not_affected,
                 c.excepted
@@ -218,6 +279,39 @@ fn print_table(report: &Report, lang: Lang, out: &mut dyn Write) -> anyhow::Resu
                 exception.exception.id, exception.exception.expires
             )?,
         }
+    }
+    print_database(report, lang, out)
+}
+
+/// The severity the rule read and whose it is, or UNSCORED.
+fn severity_cell(finding: &Finding, lang: Lang) -> String {
+    match &finding.severity {
+        Some(severity) if !finding.unscored => severity.describe(),
+        Some(severity) => format!("{} {}", tr(lang, "UNSCORED", "スコアなし"), severity.describe()),
+        None => tr(lang, "UNSCORED", "スコアなし").to_owned(),
+    }
+}
+
+/// The database the check read, and the report's warnings.
+fn print_database(report: &Report, lang: Lang, out: &mut dyn Write) -> anyhow::Result<()> {
+    let database = &report.database;
+    let sources: Vec<String> = database
+        .sources
+        .iter()
+        .map(|s| {
+            let dated = s.data_date.as_deref().map(|d| d.get(..10).unwrap_or(d)).unwrap_or("-");
+            match lang {
+                Lang::En => format!("{} {} items, data of {dated}, imported {}", s.name, s.items, s.last_import),
+                Lang::Ja => format!("{} {} 件、データ {dated}、取込 {}", s.name, s.items, s.last_import),
+            }
+        })
+        .collect();
+    match lang {
+        Lang::En => writeln!(out, "database {} ({}): {}", database.path, database.digest, sources.join("; "))?,
+        Lang::Ja => writeln!(out, "データベース {}（{}）: {}", database.path, database.digest, sources.join("、"))?,
+    }
+    for warning in &report.warnings {
+        writeln!(out, "{}: {}", tr(lang, "warning", "警告"), warning.message.get(lang))?;
     }
     Ok(())
 }
@@ -263,7 +357,7 @@ fn sarif(report: &Report) -> serde_json::Value {
         .map(|finding| {
             let level = match finding.verdict {
                 Verdict::Fail => "error",
-                Verdict::Review => "warning",
+                Verdict::Review | Verdict::Unscored => "warning",
                 _ => "note",
             };
             let component = finding
@@ -291,4 +385,42 @@ fn sarif(report: &Report) -> serde_json::Value {
         })
         .collect();
     sarif_log(rules, results, json!({ "level": report.level, "conformant": report.conformant }))
+}
+
+/// What the check adds to the SARIF log beyond its results, kept apart from the rendering of
+/// results: the database it read and the outcome as run properties; each result's severity
+/// source and whether it is unscored as result properties (an unscored result is `kind: review`);
+/// every warning (stale source, no exploitation data, undecided outcome) as a tool execution
+/// notification of the run's invocation.
+fn sarif_database_and_outcome(report: &Report, log: &mut serde_json::Value) {
+    let Some(run) = log.get_mut("runs").and_then(|runs| runs.get_mut(0)) else { return };
+    run["properties"]["outcome"] = json!(report.outcome);
+    run["properties"]["database"] = json!(report.database);
+    if let Some(results) = run.get_mut("results").and_then(serde_json::Value::as_array_mut) {
+        for (result, finding) in results.iter_mut().zip(&report.findings) {
+            result["properties"]["unscored"] = json!(finding.unscored);
+            if let Some(severity) = &finding.severity {
+                result["properties"]["severity"] = json!(severity);
+            }
+            if finding.verdict == Verdict::Unscored {
+                result["kind"] = json!("review");
+            }
+        }
+    }
+    let notifications: Vec<serde_json::Value> = report
+        .warnings
+        .iter()
+        .map(|warning| {
+            json!({
+                "descriptor": { "id": warning.code },
+                "level": "warning",
+                "message": { "text": warning.message.en },
+                "properties": { "ja": warning.message.ja },
+            })
+        })
+        .collect();
+    run["invocations"] = json!([{
+        "executionSuccessful": true,
+        "toolExecutionNotifications": notifications,
+    }]);
 }

@@ -172,10 +172,26 @@ fn the_check_table_reads_in_both_languages() {
     let mut ja = args.to_vec();
     ja.extend(["--lang", "ja"]);
     let japanese = String::from_utf8(tekigo(&ja).stdout).unwrap();
-    // The SBOM path is a temporary folder's: keep it out of the snapshot.
+    // The SBOM's and the database's paths are temporary folders', the import time today's: keep
+    // them out of the snapshot.
     let path = vuln_fixture("router-old.cdx.json");
-    insta::assert_snapshot!("check_router_old_en", english.replace(&path, "router-old.cdx.json"));
-    insta::assert_snapshot!("check_router_old_ja", japanese.replace(&path, "router-old.cdx.json"));
+    let stable = |text: &str| redact_import_times(&text.replace(&path, "router-old.cdx.json").replace(&db, "DB"));
+    insta::assert_snapshot!("check_router_old_en", stable(&english));
+    insta::assert_snapshot!("check_router_old_ja", stable(&japanese));
+}
+
+/// `imported 2026-12-07T04:27:43Z` (or `取込 …`) with the time left out.
+fn redact_import_times(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = ["imported ", "取込 "].iter().filter_map(|m| rest.find(m).map(|i| i + m.len())).min() {
+        out.push_str(&rest[..at]);
+        out.push_str("TIME");
+        rest = &rest[at..];
+        rest = &rest[rest.find([';', '、', '\n']).unwrap_or(rest.len())..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]
@@ -189,4 +205,155 @@ fn stats_say_what_is_held() {
     assert_eq!(sources, ["epss", "kev", "nvd"]);
     let kev = stats["sources"].as_array().unwrap().iter().find(|s| s["name"] == "kev").unwrap();
     assert_eq!(kev["items"], 34);
+}
+
+/// The Go service's database from committed fixtures: Go advisories without scores, and KEV.
+fn go_unscored_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db").display().to_string();
+    let output = tekigo(&[
+        "vulndb",
+        "import",
+        "--db",
+        &db,
+        &vuln_fixture("go-unscored/osv"),
+        &vuln_fixture("go-unscored/kev.json"),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    (dir, db)
+}
+
+#[test]
+fn a_missing_or_empty_database_is_refused_and_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let sbom = vuln_fixture("go-unscored/service.cdx.json");
+    let missing = dir.path().join("missing");
+    let output = tekigo(&["sbom", "check", &sbom, "--level", "1", "--db", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no vulnerability database") && stderr.contains("tekigo vulndb update"), "{stderr}");
+    assert!(!missing.exists(), "a check never creates a database");
+
+    // A database with the KEV catalog alone holds no advisory: a check would find nothing.
+    let kev_only = dir.path().join("kev-only").display().to_string();
+    let imported = tekigo(&["vulndb", "import", "--db", &kev_only, &vuln_fixture("go-unscored/kev.json")]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let output = tekigo(&["sbom", "check", &sbom, "--level", "1", "--db", &kev_only]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stdout));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("holds no advisories") && stderr.contains("tekigo vulndb update"), "{stderr}");
+    assert!(output.stdout.is_empty(), "no report, so nothing reads as conformant");
+    let output = tekigo(&["sbom", "check", &sbom, "--level", "1", "--db", &kev_only, "--lang", "ja"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("アドバイザリがなく"), "{stderr}");
+}
+
+#[test]
+fn unscored_findings_never_read_as_conformant_in_any_output() {
+    let (_dir, db) = go_unscored_db();
+    let check = |sbom: &str, format: &str| {
+        tekigo(&[
+            "sbom",
+            "check",
+            &vuln_fixture(sbom),
+            "--level",
+            "1",
+            "--db",
+            &db,
+            "--format",
+            format,
+            "--today",
+            "2026-11-26",
+        ])
+    };
+    // The Go toolchain's CVE-2020-0601 is in KEV and unscored: it fails.
+    let output = check("go-unscored/service.cdx.json", "json");
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!((report["outcome"].as_str(), report["conformant"].as_bool()), (Some("not-conformant"), Some(false)));
+    let crypto = report["findings"].as_array().unwrap().iter().find(|f| f["id"] == "CVE-2020-0601").unwrap();
+    assert_eq!((crypto["verdict"].as_str(), crypto["unscored"].as_bool()), (Some("fail"), Some(true)));
+    assert!(report["database"]["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(report["database"]["sources"][0]["name"], "kev");
+    assert!(report["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "stale-source"));
+
+    // Without it nothing fails, but nothing is shown to pass: exit 3, never CONFORMANT.
+    let output = check("go-unscored/service-no-stdlib.cdx.json", "table");
+    assert_eq!(output.status.code(), Some(3));
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("CANNOT BE DECIDED against jc-star:1"), "{table}");
+    assert!(!table.contains(": CONFORMANT"), "{table}");
+    assert!(table.contains("UNSCORED"), "{table}");
+    assert!(table.contains(&format!("database {db} (sha256:")), "{table}");
+    assert!(table.contains("warning: the kev data is 458 days old"), "{table}");
+
+    let output = check("go-unscored/service-no-stdlib.cdx.json", "sarif");
+    assert_eq!(output.status.code(), Some(3));
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    assert_eq!(run["properties"]["outcome"], "undecided");
+    assert_eq!(run["properties"]["conformant"], false);
+    assert!(run["properties"]["database"]["digest"].as_str().unwrap().starts_with("sha256:"));
+    let notes: Vec<&str> = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["descriptor"]["id"].as_str().unwrap())
+        .collect();
+    assert!(notes.contains(&"stale-source") && notes.contains(&"undecided"), "{notes:?}");
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for result in results {
+        assert_eq!((result["level"].as_str(), result["kind"].as_str()), (Some("warning"), Some("review")));
+        assert_eq!(result["properties"]["unscored"], true);
+    }
+    let errors = sarif_schema_errors(&sarif);
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+fn sarif_schema_errors(sarif: &Value) -> Vec<String> {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif-2.1.0/sarif-2.1.0-rtm.5.json");
+    // The one malformed pattern of rtm.5 is mended as in `sarif_output_is_valid_sarif_2_1_0`.
+    let text = std::fs::read_to_string(schema_path)
+        .unwrap()
+        .replace("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$", "^[a-zA-Z]{2}$|^[a-zA-Z]{2}-[a-zA-Z]{2}$");
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator.iter_errors(sarif).map(|e| format!("{e} at {}", e.instance_path())).take(5).collect()
+}
+
+#[test]
+fn contradictory_or_invalid_vex_is_refused() {
+    let (_dir, db) = go_unscored_db();
+    let sbom = vuln_fixture("go-unscored/service-no-stdlib.cdx.json");
+    let output = tekigo(&[
+        "sbom",
+        "check",
+        &sbom,
+        "--level",
+        "1",
+        "--db",
+        &db,
+        "--vex",
+        &vuln_fixture("csaf-vex-contradictory.json"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("6.1.6 contradicting product status"), "{stderr}");
+    let output = tekigo(&[
+        "sbom",
+        "check",
+        &sbom,
+        "--level",
+        "1",
+        "--db",
+        &db,
+        "--vex",
+        &vuln_fixture("csaf-vex-valid.json"),
+        "--vex",
+        &vuln_fixture("vex-xnet-exploitable.cdx.json"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("contradictory VEX statements for CVE-2022-27664"), "{stderr}");
 }

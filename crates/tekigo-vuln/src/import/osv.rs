@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{Failure, ImportError, PackageRow, Record, SeverityRow, Writer};
 use crate::package::key_from_osv;
-use crate::severity::score_vector;
+use crate::severity::{QUALITATIVE, database_specific_level, score_vector};
 
 #[derive(Deserialize)]
 struct Osv {
@@ -28,6 +28,9 @@ struct Osv {
     severity: Vec<OsvSeverity>,
     #[serde(default)]
     affected: Vec<OsvAffected>,
+    /// GitHub's advisories carry their qualitative severity here (`severity: "HIGH"`).
+    #[serde(default)]
+    database_specific: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +111,15 @@ fn write(writer: &mut Writer<'_>, osv: Osv) -> Result<(), Failure> {
             continue;
         }
         record.severities.push(SeverityRow { kind, vector: Some(severity.score.clone()), score, origin: "osv".into() });
+    }
+    if let Some(level) = osv.database_specific.as_ref().and_then(database_specific_level) {
+        let origin = if record.record_id.starts_with("GHSA-") { "ghsa" } else { "osv" };
+        record.severities.push(SeverityRow {
+            kind: QUALITATIVE.into(),
+            vector: Some(level),
+            score: None,
+            origin: origin.into(),
+        });
     }
     for affected in osv.affected {
         let Some(package) = affected.package else { continue };
