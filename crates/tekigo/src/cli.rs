@@ -10,11 +10,15 @@ use tekigo_criteria::Lang;
 /// first is 2, never 0.
 pub(crate) const EXIT_CODES: &str = "\
 Exit codes / 終了コード:
-  0  done: conformant, ready, valid, nothing fails / 完了（適合・準備完了・有効・不適合なし）
-  1  decided, and the answer is no or not yet: not conformant, not ready, not valid, something
-     fails or cannot be decided at the level / 判定の結果が否（不適合・未完了・無効・判定不能を含む）
-  2  stopped before deciding: usage, input, network or database error / 判定前に停止（使い方・入力・通信・DBの誤り）
-  3  something does not verify: a signature, proof or log (verify, monitor) / 署名・証明・ログの検証失敗";
+  0  done, and the answer is yes: conformant, ready, valid, nothing fails
+     完了（適合・準備完了・有効・不適合なし）
+  1  decided, and the answer is no: not conformant, not ready, not valid, something fails at the level
+     判定の結果が否（不適合・未完了・無効・水準で不合格の項目あり）
+  2  stopped before deciding: usage, input, network or database error
+     判定前に停止（使い方・入力・通信・データベースの誤り）
+  3  cannot be established: something does not verify (a signature, proof or log: verify, monitor),
+     or a finding cannot be decided (sbom check: unscored or to be reviewed)
+     確定できない（署名・証明・ログの検証失敗、または判定できない脆弱性あり）";
 
 /// The command line, with the exit-code table under every command's help.
 pub(crate) fn parse() -> Result<Cli, clap::Error> {
