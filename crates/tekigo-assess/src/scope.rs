@@ -51,17 +51,7 @@ pub fn scope<'c>(catalog: &'c Catalog, scheme_id: &str, level_id: &str) -> Resul
 }
 
 pub(crate) fn implicit_level(scheme: &Scheme) -> Level {
-    Level {
-        id: ALL_LEVEL.to_owned(),
-        name: Text::new("all requirements", "全要件"),
-        summary: None,
-        status: LevelStatus::Published,
-        requirements: scheme.requirements.iter().map(Requirement::reference).collect(),
-        threats: Vec::new(),
-        vulnerability_cvss_min: None,
-        evaluation: None,
-        abroad: Vec::new(),
-    }
+    scheme.implicit_level()
 }
 
 impl Scope<'_> {
