@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::{Evaluation, EvaluationItem, ItemsRule, Method, Requirement, Text};
+use tekigo_criteria::{EvaluationItem, ItemsRule, Requirement, Text};
 
 use crate::declaration::{Answer, Counts, DecidedBy, ItemResult, RequirementResult, Verdict, VulnerabilityResult};
 
@@ -292,6 +292,7 @@ pub fn overall(requirements: &[RequirementResult], vulnerabilities: Option<&Vuln
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tekigo_criteria::Method;
 
     fn item(id: &str, answer: Answer, evidence: &[&str], note: Option<&str>) -> ItemResult {
         ItemResult {

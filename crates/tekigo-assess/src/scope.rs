@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use tekigo_criteria::{ALL_LEVEL, Catalog, Level, LevelStatus, Requirement, Scheme, Text};
+use tekigo_criteria::{ALL_LEVEL, Catalog, Level, LevelStatus, Requirement, Scheme};
 
 use crate::declaration::SchemeRef;
 use crate::verify::result_id;
