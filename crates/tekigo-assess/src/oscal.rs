@@ -276,20 +276,24 @@ impl<'a> Writer<'a> {
             Lang::Ja => format!("評価計画：{}（{}）", self.product_name(), self.scheme_title()),
         };
         let method = match self.declaration.kind {
-            DeclarationKind::SelfDeclaration => tr(lang,
+            DeclarationKind::SelfDeclaration => tr(
+                lang,
                 "Self-assessment by the vendor: each evaluation item is answered yes, no or not applicable, a yes \
                  with its evidence (documents, published pages, tekigo probe reports of the real device, tekigo \
                  sbom check reports of its SBOM); tekigo decides each requirement from its items and the level's \
                  known-vulnerability rule from the SBOM check.",
                 "製造事業者等による自己評価。各評価項目に「はい」「いいえ」「該当なし」で回答し、「はい」には証拠\
                  （文書、公開ページ、実機に対する tekigo probe のレポート、SBOM に対する tekigo sbom check のレポート）\
-                 を添える。tekigo が評価項目から各要件を、SBOM の検査からレベルの既知脆弱性の規則を判定する。"),
-            DeclarationKind::DerivedStatement => tr(lang,
+                 を添える。tekigo が評価項目から各要件を、SBOM の検査からレベルの既知脆弱性の規則を判定する。",
+            ),
+            DeclarationKind::DerivedStatement => tr(
+                lang,
                 "Derived from a self-assessment against another scheme: each requirement is decided through the \
                  catalog's mappings from the verdicts of that assessment; what no mapping covers stays to be \
                  evaluated.",
                 "他制度に対する自己評価から導出する。各要件は、その評価の判定からカタログの対応付けによって決まる。\
-                 対応付けのない要件は評価待ちのまま残る。"),
+                 対応付けのない要件は評価待ちのまま残る。",
+            ),
         };
         json!({
             "assessment-plan": {

@@ -63,7 +63,6 @@ fn rendered(declaration: &Declaration, catalog: &Catalog) -> Result<Vec<IssuedFi
             .map(|document| (document.file_name, "application/json", json_bytes(&document.json))),
     );
     files.extend([
-
         (
             "checklist.xlsx".to_owned(),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -50,7 +50,11 @@ fn assert_valid_oscal(declaration: &Declaration) {
         assert!(errors.is_empty(), "not valid OSCAL ({lang:?}): {:#?}\n{document:#}", &errors[..errors.len().min(8)]);
         let plan = assessment_plan(declaration, lang);
         let errors = self::errors(&OSCAL_AP, &plan);
-        assert!(errors.is_empty(), "not a valid OSCAL plan ({lang:?}): {:#?}\n{plan:#}", &errors[..errors.len().min(8)]);
+        assert!(
+            errors.is_empty(),
+            "not a valid OSCAL plan ({lang:?}): {:#?}\n{plan:#}",
+            &errors[..errors.len().min(8)]
+        );
     }
 }
 
@@ -129,7 +133,8 @@ fn the_assessment_results_point_into_the_exported_catalog_and_profile() {
     // import-ap names the plan issued beside the results; the back matter names the level's
     // profile, as the export writes it.
     assert_eq!(results["import-ap"]["href"], format!("./{ASSESSMENT_PLAN_FILE}"));
-    let profile = results["back-matter"]["resources"][0]["rlinks"][0]["href"].as_str().unwrap().trim_start_matches("./");
+    let profile =
+        results["back-matter"]["resources"][0]["rlinks"][0]["href"].as_str().unwrap().trim_start_matches("./");
     assert!(documents.iter().any(|d| d.file_name == profile), "{profile} is not exported");
 }
 

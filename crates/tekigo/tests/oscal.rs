@@ -169,7 +169,11 @@ fn resolve_profile(profile_path: &Path) -> Selected {
         }
     }
     for param in strings(&profile["profile"]["modify"], "param-id") {
-        assert!(selected.params.contains(param), "{}: sets parameter {param} of no selected control", profile_path.display());
+        assert!(
+            selected.params.contains(param),
+            "{}: sets parameter {param} of no selected control",
+            profile_path.display()
+        );
     }
     selected
 }
@@ -213,7 +217,8 @@ fn assert_ids_resolve(document: &Value, selected: &Selected, what: &str) {
     for control in strings(document, "control-id") {
         assert!(selected.controls.contains(control), "{what}: control-id {control} is not selected by the profile");
     }
-    for key in ["party-uuids", "subject-uuid", "actor-uuid", "observation-uuid", "component-uuid", "member-of-organizations"]
+    for key in
+        ["party-uuids", "subject-uuid", "actor-uuid", "observation-uuid", "component-uuid", "member-of-organizations"]
     {
         let mut found = Vec::new();
         all_values(document, key, &mut found);

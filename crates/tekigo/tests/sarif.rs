@@ -33,7 +33,13 @@ fn s(path: &Path) -> &str {
 /// The OASIS schema, with format checks on (`uri`, `uri-reference`, `date-time`).
 fn sarif_schema() -> Validator {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif-2.1.0/sarif-schema-2.1.0.json");
-    let schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    // The schema's two `language` patterns carry a stray `]` (`...-[a-zA-Z]{2}]?$`) that ECMA
+    // regexes read as a literal and the validator's engine refuses; they are mended here, the file
+    // itself stays as published.
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$", "^[a-zA-Z]{2}$|^[a-zA-Z]{2}-[a-zA-Z]{2}$");
+    let schema: Value = serde_json::from_str(&text).unwrap();
     jsonschema::options().should_validate_formats(true).build(&schema).expect("the SARIF schema compiles")
 }
 
@@ -83,7 +89,29 @@ fn assert_file_locations(log: &Value) -> Vec<String> {
     uris
 }
 
-/// A database of the firmware fixtures, and the check's SARIF for the router's SBOM with its VEX
+/// A CycloneDX VEX statement that the router's busybox is not affected by CVE-2022-28391, which the
+/// firmware fixtures otherwise fail it on.
+fn busybox_vex(dir: &Path) -> PathBuf {
+    let path = dir.join("vex-busybox.cdx.json");
+    let vex = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "version": 1,
+        "vulnerabilities": [{
+            "id": "CVE-2022-28391",
+            "analysis": {
+                "state": "not_affected",
+                "justification": "code_not_present",
+                "detail": "The netstat applet is not built into this firmware."
+            },
+            "affects": [{ "ref": "urn:cdx:5e3c2b1a-7d41-4c55-9f0e-2a8b6c9d1e01/1#busybox" }]
+        }]
+    });
+    std::fs::write(&path, serde_json::to_vec(&vex).unwrap()).unwrap();
+    path
+}
+
+/// A database of the firmware fixtures, and the check's SARIF for the router's SBOM with a VEX
 /// statement and the policy, the SBOM given as `sbom` from `cwd`.
 fn check_sarif(db: &Path, cwd: &Path, sbom: &str) -> Value {
     let output = tekigo_in(
@@ -101,7 +129,7 @@ fn check_sarif(db: &Path, cwd: &Path, sbom: &str) -> Value {
             "--today",
             "2026-11-26",
             "--vex",
-            s(&vuln_fixture("vex-kernel.cdx.json")),
+            s(&busybox_vex(db.parent().unwrap())),
             "--policy",
             s(&vuln_fixture("policy.toml")),
         ],
@@ -112,7 +140,8 @@ fn check_sarif(db: &Path, cwd: &Path, sbom: &str) -> Value {
         output.status.code(),
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
 }
 
 fn firmware_db(dir: &Path) -> PathBuf {
@@ -174,7 +203,7 @@ fn the_sbom_check_sarif_is_valid_with_file_uris_kinds_and_suppressions() {
                 "--today",
                 "2026-11-26",
                 "--vex",
-                s(&vuln_fixture("vex-kernel.cdx.json")),
+                s(&busybox_vex(work.path())),
                 "--policy",
                 s(&vuln_fixture("policy.toml")),
             ],
@@ -206,7 +235,7 @@ fn the_sbom_check_sarif_is_valid_with_file_uris_kinds_and_suppressions() {
                     assert!(justification.contains("update 1.0.4"), "{id}: the policy's reason: {justification}");
                     assert!(justification.contains("2099-03-31"), "{id}: the exception's expiry: {justification}");
                 } else {
-                    assert!(justification.contains("code_not_reachable"), "{id}: the VEX justification: {justification}");
+                    assert!(justification.contains("netstat applet"), "{id}: the VEX statement: {justification}");
                 }
             }
             other => assert_eq!(result["kind"], "review", "{id}: a verdict ({other}) that is not decided is reviewed"),
