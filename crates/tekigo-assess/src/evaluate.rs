@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::{Evaluation, EvaluationItem, ItemsRule, Method, Requirement, Text};
+use tekigo_criteria::{EvaluationItem, ItemsRule, Requirement, Text};
 
 use crate::declaration::{Answer, Counts, DecidedBy, ItemResult, RequirementResult, Verdict, VulnerabilityResult};
 
@@ -68,14 +68,7 @@ pub struct VulnerabilityDecision {
 /// The evaluation items of a requirement. A requirement the scheme gives no items (ETSI
 /// provisions, UK PSTI) is answered as one item, `1`, whose text is the requirement's summary.
 pub fn items_of(requirement: &Requirement) -> Vec<EvaluationItem> {
-    if !requirement.items.is_empty() {
-        return requirement.items.clone();
-    }
-    let method = match requirement.evaluation {
-        Evaluation::Device => Method::Device,
-        Evaluation::Document | Evaluation::Both => Method::Document,
-    };
-    vec![EvaluationItem { id: "1".to_owned(), method, text: requirement.summary.clone() }]
+    requirement.assessed_items()
 }
 
 /// One requirement's result from its answers and the tools' decisions.
@@ -317,6 +310,7 @@ pub fn overall(requirements: &[RequirementResult], vulnerabilities: Option<&Vuln
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tekigo_criteria::Method;
 
     fn item(id: &str, answer: Answer, evidence: &[&str], note: Option<&str>) -> ItemResult {
         ItemResult {

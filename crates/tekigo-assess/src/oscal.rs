@@ -10,26 +10,34 @@
 //!
 //! - `metadata`: the vendor organisation and the declarant (a person, a member of it) as parties,
 //!   with the roles `vendor` and `declarant`; `last-modified` and `version` are the issue time.
-//! - `import-ap`: OSCAL requires an assessment plan. A self-declaration has none apart from the
-//!   level itself, so `import-ap` points at a back-matter resource that names the level's profile
-//!   file as `tekigo criteria export oscal` writes it (`jc-star.profile.1.json`); the profile selects
-//!   the controls and its catalog holds their assessment objectives and methods.
+//! - `import-ap`: the assessment plan issued with the declaration, [`ASSESSMENT_PLAN_FILE`]
+//!   ([`assessment_plan`]): the level's controls and objectives, the product as the subject,
+//!   tekigo as the platform. OSCAL's plan must import a system security plan; a product has none,
+//!   so its `import-ssp` points at a back-matter resource naming the declaration, which describes
+//!   the product.
 //! - one `result`: the product as a component, tekigo and its tools as assessment assets, the
 //!   declarant's statement as an attestation, an observation per evaluation item answer (EXAMINE
-//!   for a document item, TEST for a device item) and a finding per requirement, targeting the
-//!   control's assessment objective (`s1.1-01_obj`), or its statement (`s1.1-01_smt`) when it has
-//!   no evaluation items. The level's known-vulnerability rule, which is no control of the
-//!   catalog, has its own observation and a finding with the target [`VULNERABILITY_RULE_TARGET`].
+//!   for a document item, TEST for a device item; its `objective-id` property names the item's
+//!   sub-objective, `s1.1-01_obj.1`) and a finding per requirement, targeting the control's
+//!   assessment objective (`s1.1-01_obj`). The level's known-vulnerability rule is the catalog's
+//!   control `vulnerability-rule`, with the target [`VULNERABILITY_RULE_TARGET`].
+//! - Every control and objective ID is one of the catalogs `tekigo criteria export --format oscal`
+//!   writes, and every file `href` names a file of the declaration folder: the level's profile and
+//!   the catalogs it imports are issued with the declaration (in English), byte for byte as the
+//!   export writes them ([`criteria_documents`]).
 //!   An observation's `relevant-evidence` gives a page's URL as its `href`, and a file or a
 //!   reference in words by its description, with the file's SHA-256 in its properties.
-//! - `back-matter`: the plan resource, every evidence record (cited or not; the observations link
+//! - `back-matter`: the profile, every evidence record (cited or not; the observations link
 //!   to them) and the files issued with the declaration, with their hashes.
 //!
 //! tekigo's own properties are in the criteria export's namespace, [`NS`].
 
 use serde_json::{Value, json};
-use tekigo_criteria::oscal::{NS, OSCAL_VERSION, control_id, profile_file_name};
-use tekigo_criteria::{ItemsRule, Lang, Method, Text};
+use tekigo_criteria::oscal::{
+    self as criteria_oscal, NS, OSCAL_VERSION, VULNERABILITY_RULE_CONTROL, item_objective_id, objective_id,
+    profile_file_name, result_control_id as control_id,
+};
+use tekigo_criteria::{Catalog, ItemsRule, Lang, Method, Text};
 use uuid::Uuid;
 
 use crate::declaration::{
@@ -37,8 +45,14 @@ use crate::declaration::{
     Verdict, VulnerabilityResult,
 };
 
-/// The finding target of the level's known-vulnerability rule (SCHEME §2), which is not a control.
-pub const VULNERABILITY_RULE_TARGET: &str = "vulnerability-rule";
+/// The finding target of the level's known-vulnerability rule (SCHEME §2): the objective of the
+/// catalog's control [`VULNERABILITY_RULE_CONTROL`].
+pub const VULNERABILITY_RULE_TARGET: &str = "vulnerability-rule_obj";
+
+/// The assessment plan's file in a declaration folder, which the assessment results import.
+pub const ASSESSMENT_PLAN_FILE: &str = "assessment-plan.json";
+/// The declaration's own file, which the plan names as the description of the system.
+const DECLARATION_FILE: &str = "declaration.json";
 
 /// An OSCAL `assessment-results` document for the declaration, with the text a person reads in
 /// `lang`. It is valid against the OSCAL 1.2.3 JSON schema for any declaration the reader accepts.
@@ -46,6 +60,41 @@ pub fn assessment_results(declaration: &Declaration, lang: Lang) -> Value {
     let mut document = Writer::new(declaration, lang).document();
     tidy(&mut document);
     document
+}
+
+/// The OSCAL `assessment-plan` the assessment results import: what is assessed (the level's
+/// controls and all their objectives), on what (the product), by what (tekigo and its tools).
+/// Valid against the OSCAL 1.2.3 JSON schema for any declaration the reader accepts.
+pub fn assessment_plan(declaration: &Declaration, lang: Lang) -> Value {
+    let mut document = Writer::new(declaration, lang).plan();
+    tidy(&mut document);
+    document
+}
+
+/// The criteria a declaration is assessed against, as `tekigo criteria export --format oscal`
+/// writes them in `lang`: the level's profile and every catalog it imports, each with its file
+/// name. Empty when the catalog no longer has the declaration's scheme or level.
+pub fn criteria_documents(declaration: &Declaration, catalog: &Catalog, lang: Lang) -> Vec<criteria_oscal::Document> {
+    let Ok(scheme) = catalog.scheme(&declaration.scheme.id) else { return Vec::new() };
+    let level = if scheme.levels.is_empty() {
+        (declaration.scheme.level == tekigo_criteria::ALL_LEVEL).then(|| scheme.implicit_level())
+    } else {
+        scheme.level(&declaration.scheme.level).ok().cloned()
+    };
+    let Some(profile) = level.and_then(|level| criteria_oscal::export_profile(scheme, &level, lang)) else {
+        return Vec::new();
+    };
+    let catalogs: Vec<criteria_oscal::Document> = profile.json["profile"]["imports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|import| import["href"].as_str())
+        .filter_map(|href| {
+            catalog.schemes.iter().find(|s| format!("./{}", criteria_oscal::catalog_file_name(&s.id)) == href)
+        })
+        .map(|scheme| criteria_oscal::export_catalog(scheme, lang))
+        .collect();
+    std::iter::once(profile).chain(catalogs).collect()
 }
 
 /// OSCAL has no nulls and no empty arrays: the document is written with a null for what is absent
@@ -171,14 +220,9 @@ fn state(verdict: Verdict) -> (&'static str, &'static str) {
 }
 
 /// What a finding on the requirement targets in the exported catalog: the control's assessment
-/// objective, or its statement when it has no evaluation items.
+/// objective, which every control has.
 fn finding_target(requirement: &RequirementResult) -> (&'static str, String) {
-    let control = control_id(&requirement.id);
-    if requirement.items.is_empty() {
-        ("statement-id", format!("{control}_smt"))
-    } else {
-        ("objective-id", format!("{control}_obj"))
-    }
+    ("objective-id", objective_id(&control_id(&requirement.id)))
 }
 
 struct Writer<'a> {
@@ -215,20 +259,96 @@ impl<'a> Writer<'a> {
             "assessment-results": {
                 "uuid": self.uuid(&format!("assessment-results:{}", self.lang.code())),
                 "metadata": self.metadata(),
-                "import-ap": {
-                    "href": format!("#{}", self.plan_uuid()),
-                    "remarks": tr(self.lang,
-                        "A self-declaration has no assessment plan of its own: what is assessed is the level's \
-                         profile as `tekigo criteria export oscal` writes it, named in the back-matter resource \
-                         this points at. The profile selects the controls; its catalog gives each control's \
-                         assessment objectives and methods.",
-                        "自己宣言には独自のアセスメント計画がない。評価の対象は `tekigo criteria export oscal` \
-                         が書き出すレベルのプロファイルであり、参照先のバックマターの資源がそのファイルを示す。\
-                         プロファイルが管理策を選び、そのカタログが各管理策の評価目的と評価方法を示す。"),
-                },
+                "import-ap": { "href": file_href(ASSESSMENT_PLAN_FILE) },
                 "results": [self.result()],
                 "back-matter": { "resources": self.resources() },
             }
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The assessment plan.
+
+    fn plan(&self) -> Value {
+        let lang = self.lang;
+        let title = match lang {
+            Lang::En => format!("Assessment plan: {} — {}", self.product_name(), self.scheme_title()),
+            Lang::Ja => format!("評価計画：{}（{}）", self.product_name(), self.scheme_title()),
+        };
+        let method = match self.declaration.kind {
+            DeclarationKind::SelfDeclaration => tr(
+                lang,
+                "Self-assessment by the vendor: each evaluation item is answered yes, no or not applicable, a yes \
+                 with its evidence (documents, published pages, tekigo probe reports of the real device, tekigo \
+                 sbom check reports of its SBOM); tekigo decides each requirement from its items and the level's \
+                 known-vulnerability rule from the SBOM check.",
+                "製造事業者等による自己評価。各評価項目に「はい」「いいえ」「該当なし」で回答し、「はい」には証拠\
+                 （文書、公開ページ、実機に対する tekigo probe のレポート、SBOM に対する tekigo sbom check のレポート）\
+                 を添える。tekigo が評価項目から各要件を、SBOM の検査からレベルの既知脆弱性の規則を判定する。",
+            ),
+            DeclarationKind::DerivedStatement => tr(
+                lang,
+                "Derived from a self-assessment against another scheme: each requirement is decided through the \
+                 catalog's mappings from the verdicts of that assessment; what no mapping covers stays to be \
+                 evaluated.",
+                "他制度に対する自己評価から導出する。各要件は、その評価の判定からカタログの対応付けによって決まる。\
+                 対応付けのない要件は評価待ちのまま残る。",
+            ),
+        };
+        json!({
+            "assessment-plan": {
+                "uuid": self.uuid(&format!("assessment-plan:{}", lang.code())),
+                "metadata": self.metadata_titled(&title),
+                "import-ssp": {
+                    "href": format!("#{}", self.system_uuid()),
+                    "remarks": tr(lang,
+                        "A product has no system security plan: the declaration, named in the back-matter resource \
+                         this points at, describes the product, its vendor and its support.",
+                        "製品にはシステムセキュリティ計画がない。参照先のバックマターの資源が示す宣言が、製品、\
+                         製造事業者等とそのサポートを記述する。"),
+                },
+                "local-definitions": {
+                    "components": [self.product_component()],
+                },
+                "terms-and-conditions": {
+                    "parts": [{
+                        "uuid": self.uuid("plan:method"),
+                        "name": "method",
+                        "title": tr(lang, "Method", "評価方法"),
+                        "prose": method,
+                    }],
+                },
+                "reviewed-controls": {
+                    "control-selections": self.reviewed_controls()["control-selections"],
+                    "control-objective-selections": [{ "include-all": {} }],
+                    "links": [{ "href": format!("#{}", self.profile_uuid()), "rel": "reference" }],
+                },
+                "assessment-subjects": [{
+                    "type": "component",
+                    "include-subjects": [{ "subject-uuid": self.product_uuid(), "type": "component" }],
+                }],
+                "assessment-assets": self.assessment_assets(),
+                "back-matter": { "resources": [self.system_resource(), self.profile_resource()] },
+            }
+        })
+    }
+
+    /// What the plan's `import-ssp` points at: the declaration, which describes the product.
+    fn system_resource(&self) -> Value {
+        let lang = self.lang;
+        json!({
+            "uuid": self.system_uuid(),
+            "title": line(&match lang {
+                Lang::En => format!("Declaration for {}", self.product_name()),
+                Lang::Ja => format!("{} の宣言", self.product_name()),
+            }),
+            "description": tr(lang,
+                "The signed declaration (format tekigo-declaration/1) this plan is issued with: the product, its \
+                 vendor, support period and vulnerability contact, and the declarant.",
+                "この計画とともに発行する署名済みの宣言（形式 tekigo-declaration/1）。製品、製造事業者等、サポート\
+                 期間、脆弱性の連絡先、宣言者を記す。"),
+            "props": present([prop("declaration-id", &self.declaration.id)]),
+            "rlinks": [{ "href": file_href(DECLARATION_FILE), "media-type": "application/json" }],
         })
     }
 
@@ -252,19 +372,23 @@ impl<'a> Writer<'a> {
     // Metadata: who declares.
 
     fn metadata(&self) -> Value {
-        let declaration = self.declaration;
-        let scheme = &declaration.scheme;
         let title = match self.lang {
             Lang::En => format!("{}: {} — {}", self.kind_label(), self.product_name(), self.scheme_title()),
             Lang::Ja => format!("{}：{}（{}）", self.kind_label(), self.product_name(), self.scheme_title()),
         };
+        self.metadata_titled(&title)
+    }
+
+    fn metadata_titled(&self, title: &str) -> Value {
+        let declaration = self.declaration;
+        let scheme = &declaration.scheme;
         let kind = match declaration.kind {
             DeclarationKind::SelfDeclaration => "self-declaration",
             DeclarationKind::DerivedStatement => "derived-statement",
         };
         let against = declaration.assessed_against.as_ref();
         json!({
-            "title": line(&title),
+            "title": line(title),
             "last-modified": self.issued(),
             // A declaration is never revised (a new issue is a new declaration), so its issue
             // time is its version.
@@ -558,8 +682,14 @@ impl<'a> Writer<'a> {
     }
 
     fn reviewed_controls(&self) -> Value {
-        let controls: Vec<Value> =
-            self.declaration.requirements.iter().map(|r| json!({ "control-id": control_id(&r.id) })).collect();
+        let controls: Vec<Value> = self
+            .declaration
+            .requirements
+            .iter()
+            .map(|r| control_id(&r.id))
+            .chain(self.declaration.vulnerabilities.iter().map(|_| VULNERABILITY_RULE_CONTROL.to_owned()))
+            .map(|id| json!({ "control-id": id }))
+            .collect();
         let selection = if controls.is_empty() {
             // OSCAL cannot select nothing; with no requirements, the level's profile is the selection.
             json!({ "include-all": {} })
@@ -619,6 +749,7 @@ impl<'a> Writer<'a> {
             "props": present([
                 label(&requirement.id),
                 prop("control-id", &control_id(&requirement.id)),
+                prop("objective-id", &item_objective_id(&control_id(&requirement.id), &item.id)),
                 prop("item", &item.id),
                 prop("method", method),
                 prop("answer", answer_name(item.answer)),
@@ -815,10 +946,10 @@ impl<'a> Writer<'a> {
                 "target-id": VULNERABILITY_RULE_TARGET,
                 "status": self.status(vulnerabilities.verdict, vulnerabilities.reason.as_ref()),
                 "remarks": tr(lang,
-                    "The level's known-vulnerability rule, given in its profile as the property \
-                     `vulnerability-cvss-min`; it is not a control of the catalog.",
-                    "レベルの既知脆弱性の規則。プロファイルのプロパティ `vulnerability-cvss-min` が示す。\
-                     カタログの管理策ではない。"),
+                    "The level's known-vulnerability rule: the catalog's control `vulnerability-rule`, whose \
+                     CVSS threshold the level's profile sets.",
+                    "レベルの既知脆弱性の規則。カタログの管理策 `vulnerability-rule` であり、CVSS の閾値は\
+                     レベルのプロファイルが定める。"),
             },
             "related-observations": [{ "observation-uuid": self.vulnerability_observation_uuid() }],
         })
@@ -827,27 +958,31 @@ impl<'a> Writer<'a> {
     // -----------------------------------------------------------------------------------------
     // Back matter: the plan, the evidence, the files issued with the declaration.
 
-    fn plan_uuid(&self) -> String {
-        self.uuid("plan")
+    fn profile_uuid(&self) -> String {
+        self.uuid("resource:profile")
     }
 
-    fn evidence_uuid(&self, record: &EvidenceRecord) -> String {
-        self.uuid(&format!("evidence:{}", record.id))
+    fn system_uuid(&self) -> String {
+        self.uuid("resource:system")
     }
 
-    fn resources(&self) -> Vec<Value> {
+    /// The level's profile, issued with the declaration.
+    fn profile_resource(&self) -> Value {
         let lang = self.lang;
         let scheme = &self.declaration.scheme;
-        let plan = json!({
-            "uuid": self.plan_uuid(),
+        json!({
+            "uuid": self.profile_uuid(),
             "title": line(&match lang {
                 Lang::En => format!("Profile of {}", self.scheme_title()),
                 Lang::Ja => format!("{} のプロファイル", self.scheme_title()),
             }),
             "description": tr(lang,
-                "The level's OSCAL profile as `tekigo criteria export oscal` writes it, relative to the folder \
-                 it writes.",
-                "`tekigo criteria export oscal` が書き出すレベルの OSCAL プロファイル（出力フォルダからの相対パス）。"),
+                "The level's OSCAL profile, issued with the declaration as `tekigo criteria export --format oscal` \
+                 writes it (in English), with the catalogs it imports. It selects the controls; the catalogs give \
+                 each control's assessment objectives and methods.",
+                "レベルの OSCAL プロファイル。`tekigo criteria export --format oscal` が書き出すもの（英語）を、\
+                 それが取り込むカタログとともに宣言に添えて発行する。プロファイルが管理策を選び、カタログが\
+                 各管理策の評価目的と評価方法を示す。"),
             "props": present([
                 prop("scheme", &scheme.id),
                 prop("scheme-version", &scheme.version),
@@ -857,7 +992,16 @@ impl<'a> Writer<'a> {
                 "href": file_href(&profile_file_name(&scheme.id, &scheme.level)),
                 "media-type": "application/oscal.profile+json",
             }],
-        });
+        })
+    }
+
+    fn evidence_uuid(&self, record: &EvidenceRecord) -> String {
+        self.uuid(&format!("evidence:{}", record.id))
+    }
+
+    fn resources(&self) -> Vec<Value> {
+        let lang = self.lang;
+        let plan = self.profile_resource();
         // Every evidence record, cited or not: a page with its URL, a file with its hash (the file
         // itself stays in the assessment folder).
         let evidence = self.declaration.evidence.iter().map(|record| {

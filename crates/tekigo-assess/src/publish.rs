@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
-use tekigo_criteria::{Lang, Text};
+use tekigo_criteria::{Catalog, Lang, Text};
 
 use crate::declaration::{Attachment, Declaration, EvidenceKind, Signature};
 use crate::folder::{EVIDENCE_DIR, sha256_hex};
@@ -33,13 +33,36 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
 /// A file issued with a declaration: its name, media type and bytes.
 type IssuedFile = (String, &'static str, Vec<u8>);
 
-/// The files of a declaration folder besides `declaration.json`.
-fn rendered(declaration: &Declaration) -> Result<Vec<IssuedFile>, PublishError> {
-    let oscal = crate::oscal::assessment_results(declaration, Lang::En);
-    let mut oscal_bytes = serde_json::to_vec_pretty(&oscal).unwrap_or_default();
-    oscal_bytes.push(b'\n');
-    Ok(vec![
-        ("declaration.oscal-ar.json".to_owned(), "application/json", oscal_bytes),
+/// A JSON document as the files of a declaration folder hold it.
+fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The files of a declaration folder besides `declaration.json`. The OSCAL documents reference
+/// each other by file name: the assessment results import the plan, and both name the level's
+/// profile, which imports its catalogs; all of them are issued here, so every reference resolves
+/// inside the folder.
+fn rendered(declaration: &Declaration, catalog: &Catalog) -> Result<Vec<IssuedFile>, PublishError> {
+    let mut files = vec![
+        (
+            "declaration.oscal-ar.json".to_owned(),
+            "application/json",
+            json_bytes(&crate::oscal::assessment_results(declaration, Lang::En)),
+        ),
+        (
+            crate::oscal::ASSESSMENT_PLAN_FILE.to_owned(),
+            "application/json",
+            json_bytes(&crate::oscal::assessment_plan(declaration, Lang::En)),
+        ),
+    ];
+    files.extend(
+        crate::oscal::criteria_documents(declaration, catalog, Lang::En)
+            .into_iter()
+            .map(|document| (document.file_name, "application/json", json_bytes(&document.json))),
+    );
+    files.extend([
         (
             "checklist.xlsx".to_owned(),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -47,14 +70,17 @@ fn rendered(declaration: &Declaration) -> Result<Vec<IssuedFile>, PublishError> 
         ),
         ("declaration.ja.html".to_owned(), "text/html", crate::render::html::html(declaration, Lang::Ja).into_bytes()),
         ("declaration.en.html".to_owned(), "text/html", crate::render::html::html(declaration, Lang::En).into_bytes()),
-    ])
+    ]);
+    Ok(files)
 }
 
 /// Renders, fixes every file by its hash, signs, and moves the finished folder into place.
 /// `assessment_dir` is where the SBOM named as evidence is copied from, so that the registry
-/// receives exactly the SBOM the declaration names.
+/// receives exactly the SBOM the declaration names. `catalog` is the one the declaration was
+/// evaluated against: its OSCAL profile and catalogs are issued with it.
 pub fn publish(
     mut declaration: Declaration,
+    catalog: &Catalog,
     key: &SigningKey,
     out: &Path,
     assessment_dir: &Path,
@@ -80,7 +106,7 @@ pub fn publish(
             public_key: String::new(),
             value: String::new(),
         });
-        let mut files = rendered(&declaration)?;
+        let mut files = rendered(&declaration, catalog)?;
         if let Some(sbom) = declaration.evidence.iter().rev().find(|e| e.kind == EvidenceKind::Sbom) {
             let source = assessment_dir.join(EVIDENCE_DIR).join(&sbom.location);
             let bytes = fs::read(&source).map_err(io(&source))?;

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use tekigo_criteria::{ALL_LEVEL, Catalog, Level, LevelStatus, Requirement, Scheme, Text};
+use tekigo_criteria::{ALL_LEVEL, Catalog, Level, LevelStatus, Requirement, Scheme};
 
 use crate::declaration::SchemeRef;
 use crate::verify::result_id;
@@ -51,17 +51,7 @@ pub fn scope<'c>(catalog: &'c Catalog, scheme_id: &str, level_id: &str) -> Resul
 }
 
 pub(crate) fn implicit_level(scheme: &Scheme) -> Level {
-    Level {
-        id: ALL_LEVEL.to_owned(),
-        name: Text::new("all requirements", "全要件"),
-        summary: None,
-        status: LevelStatus::Published,
-        requirements: scheme.requirements.iter().map(Requirement::reference).collect(),
-        threats: Vec::new(),
-        vulnerability_cvss_min: None,
-        evaluation: None,
-        abroad: Vec::new(),
-    }
+    scheme.implicit_level()
 }
 
 impl Scope<'_> {

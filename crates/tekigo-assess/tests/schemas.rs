@@ -12,7 +12,7 @@ use tekigo_assess::declaration::{
     Answer, Attachment, DecidedBy, Declaration, DeclarationKind, EvidenceKind, EvidenceRecord, Signature, Verdict,
     VulnerabilityResult,
 };
-use tekigo_assess::oscal::{VULNERABILITY_RULE_TARGET, assessment_results};
+use tekigo_assess::oscal::{ASSESSMENT_PLAN_FILE, VULNERABILITY_RULE_TARGET, assessment_plan, assessment_results};
 use tekigo_criteria::{ItemsRule, Lang, Method, Text};
 
 const SAMPLE: &str = include_str!("fixtures/declaration-sample.json");
@@ -30,6 +30,10 @@ static OSCAL_AR: LazyLock<Validator> = LazyLock::new(|| {
     validator(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/oscal-1.2.3/oscal_assessment-results_schema.json"))
 });
 
+static OSCAL_AP: LazyLock<Validator> = LazyLock::new(|| {
+    validator(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/oscal-1.2.3/oscal_assessment-plan_schema.json"))
+});
+
 const DECLARATION_SCHEMA_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schemas/declaration-1.schema.json");
 
 static DECLARATION: LazyLock<Validator> = LazyLock::new(|| validator(DECLARATION_SCHEMA_PATH));
@@ -44,6 +48,13 @@ fn assert_valid_oscal(declaration: &Declaration) {
         let document = assessment_results(declaration, lang);
         let errors = errors(&OSCAL_AR, &document);
         assert!(errors.is_empty(), "not valid OSCAL ({lang:?}): {:#?}\n{document:#}", &errors[..errors.len().min(8)]);
+        let plan = assessment_plan(declaration, lang);
+        let errors = self::errors(&OSCAL_AP, &plan);
+        assert!(
+            errors.is_empty(),
+            "not a valid OSCAL plan ({lang:?}): {:#?}\n{plan:#}",
+            &errors[..errors.len().min(8)]
+        );
     }
 }
 
@@ -107,7 +118,7 @@ fn the_assessment_results_point_into_the_exported_catalog_and_profile() {
     let results = &document["assessment-results"];
     let result = &results["results"][0];
     let selected = result["reviewed-controls"]["control-selections"][0]["include-controls"].as_array().unwrap();
-    assert_eq!(selected.len(), 16);
+    assert_eq!(selected.len(), 17, "the requirements and the vulnerability rule");
     for control in selected {
         assert!(ids.contains(control["control-id"].as_str().unwrap()), "{control} is not in the catalog");
     }
@@ -115,18 +126,15 @@ fn the_assessment_results_point_into_the_exported_catalog_and_profile() {
     assert_eq!(findings.len(), 17, "one per requirement and one for the vulnerability rule");
     for finding in findings {
         let target = finding["target"]["target-id"].as_str().unwrap();
-        assert!(target == VULNERABILITY_RULE_TARGET || ids.contains(target), "{target} is not in the catalog");
+        assert!(ids.contains(target), "{target} is not in the catalog");
     }
+    assert!(findings.iter().any(|f| f["target"]["target-id"] == VULNERABILITY_RULE_TARGET));
 
-    // import-ap names the level's profile, as the export writes it, through the back matter.
-    let href = results["import-ap"]["href"].as_str().unwrap();
-    let resource = results["back-matter"]["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| format!("#{}", r["uuid"].as_str().unwrap()) == href)
-        .expect("import-ap points at a back-matter resource");
-    let profile = resource["rlinks"][0]["href"].as_str().unwrap().trim_start_matches("./");
+    // import-ap names the plan issued beside the results; the back matter names the level's
+    // profile, as the export writes it.
+    assert_eq!(results["import-ap"]["href"], format!("./{ASSESSMENT_PLAN_FILE}"));
+    let profile =
+        results["back-matter"]["resources"][0]["rlinks"][0]["href"].as_str().unwrap().trim_start_matches("./");
     assert!(documents.iter().any(|d| d.file_name == profile), "{profile} is not exported");
 }
 

@@ -81,6 +81,20 @@ impl Requirement {
     pub fn reference(&self) -> ReqRef {
         ReqRef::new(&self.scheme, &self.id)
     }
+
+    /// The evaluation items an assessment answers: the requirement's own, or, for a requirement
+    /// without any, one item `1` that is its summary, checked the way the requirement is evaluated
+    /// (a document review when it is evaluated both ways).
+    pub fn assessed_items(&self) -> Vec<EvaluationItem> {
+        if !self.items.is_empty() {
+            return self.items.clone();
+        }
+        let method = match self.evaluation {
+            Evaluation::Device => Method::Device,
+            Evaluation::Document | Evaluation::Both => Method::Document,
+        };
+        vec![EvaluationItem { id: "1".to_owned(), method, text: self.summary.clone() }]
+    }
 }
 
 /// How a requirement is evaluated.
@@ -445,6 +459,22 @@ impl Catalog {
 }
 
 impl Scheme {
+    /// The level a scheme without declared levels is assessed at: [`ALL_LEVEL`], all of its
+    /// requirements.
+    pub fn implicit_level(&self) -> Level {
+        Level {
+            id: ALL_LEVEL.to_owned(),
+            name: Text::new("all requirements", "全要件"),
+            summary: None,
+            status: LevelStatus::Published,
+            requirements: self.requirements.iter().map(Requirement::reference).collect(),
+            threats: Vec::new(),
+            vulnerability_cvss_min: None,
+            evaluation: None,
+            abroad: Vec::new(),
+        }
+    }
+
     pub fn requirement(&self, id: &str) -> Option<&Requirement> {
         self.requirements.iter().find(|requirement| requirement.id == id)
     }

@@ -13,6 +13,32 @@ pub const OSCAL_VERSION: &str = "1.2.3";
 /// Namespace of the properties tekigo adds to OSCAL documents.
 pub const NS: &str = "urn:tekigo:oscal";
 
+/// The control that states a level's known-vulnerability rule (SCHEME §2). It is no numbered
+/// requirement of the scheme, but it is assessed at the level like one, so the catalog of a scheme
+/// whose levels have the rule holds it (class `level-rule`, in its own group) and each such
+/// level's profile selects it and sets its CVSS threshold, [`VULNERABILITY_RULE_PARAM`].
+pub const VULNERABILITY_RULE_CONTROL: &str = "vulnerability-rule";
+/// The parameter of [`VULNERABILITY_RULE_CONTROL`]: the CVSS v3 base score from which a known
+/// exploitable vulnerability fails the level.
+pub const VULNERABILITY_RULE_PARAM: &str = "vulnerability-rule_prm_cvss-min";
+
+/// The assessment objective of a control in the exported catalog; each evaluation item an
+/// assessment answers ([`Requirement::assessed_items`]) is a sub-objective, [`item_objective_id`].
+pub fn objective_id(control_id: &str) -> String {
+    format!("{control_id}_obj")
+}
+
+/// The sub-objective of one evaluation item.
+pub fn item_objective_id(control_id: &str, item_id: &str) -> String {
+    format!("{}.{}", objective_id(control_id), self::control_id(item_id).trim_start_matches("req-"))
+}
+
+/// A requirement of a declaration, named as the declaration names it (the bare ID, or
+/// `SCHEME/ID` for a base scheme's requirement), as a control ID of the catalog that holds it.
+pub fn result_control_id(result_id: &str) -> String {
+    control_id(result_id.split_once('/').map_or(result_id, |(_, id)| id))
+}
+
 /// One exported document: its file name (relative to the output folder) and its JSON.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -75,6 +101,10 @@ pub fn export_all(catalog: &Catalog, lang: Lang) -> Vec<Document> {
     for scheme in &catalog.schemes {
         documents.push(export_catalog(scheme, lang));
         documents.extend(scheme.levels.iter().filter_map(|level| export_profile(scheme, level, lang)));
+        // A scheme without levels is assessed at its implicit level, so that level has a profile.
+        if scheme.levels.is_empty() {
+            documents.extend(export_profile(scheme, &scheme.implicit_level(), lang));
+        }
     }
     for mapping in &catalog.mappings {
         if let Some(document) = export_mapping(catalog, mapping, lang) {
@@ -99,6 +129,7 @@ pub fn export_catalog(scheme: &Scheme, lang: Lang) -> Document {
                 "controls": controls,
             })
         })
+        .chain(has_vulnerability_rule(scheme).then(|| vulnerability_rule_group(lang)))
         .collect();
     let mut metadata = json!({
         "title": scheme.title.get(lang),
@@ -168,21 +199,22 @@ fn control(requirement: &Requirement, lang: Lang) -> Value {
     if let Some(guidance) = &requirement.guidance {
         parts.push(json!({ "id": format!("{id}_gdn"), "name": "guidance", "prose": guidance.get(lang) }));
     }
-    if !requirement.items.is_empty() {
-        let objectives: Vec<Value> = requirement
-            .items
-            .iter()
-            .map(|item| {
-                json!({
-                    "id": format!("{id}_obj.{}", control_id(&item.id).trim_start_matches("req-")),
-                    "name": "assessment-objective",
-                    "props": [{ "name": "label", "value": item.id }, { "name": "method", "value": oscal_method(item.method) }],
-                    "prose": item.text.get(lang),
-                })
+    // One objective per evaluation item an assessment answers, so that every finding and
+    // observation of an assessment has an objective to point at, also for a requirement the
+    // scheme gives no items (its one implicit item is its summary).
+    let objectives: Vec<Value> = requirement
+        .assessed_items()
+        .iter()
+        .map(|item| {
+            json!({
+                "id": item_objective_id(&id, &item.id),
+                "name": "assessment-objective",
+                "props": [{ "name": "label", "value": item.id }, { "name": "method", "value": oscal_method(item.method) }],
+                "prose": item.text.get(lang),
             })
-            .collect();
-        parts.push(json!({ "id": format!("{id}_obj"), "name": "assessment-objective", "parts": objectives }));
-    }
+        })
+        .collect();
+    parts.push(json!({ "id": objective_id(&id), "name": "assessment-objective", "parts": objectives }));
     let methods: Vec<&str> = match requirement.evaluation {
         Evaluation::Document => vec!["EXAMINE"],
         Evaluation::Device => vec!["TEST"],
@@ -196,6 +228,54 @@ fn control(requirement: &Requirement, lang: Lang) -> Value {
         }));
     }
     json!({ "id": id, "class": "requirement", "title": requirement.title.get(lang), "props": props, "parts": parts })
+}
+
+fn has_vulnerability_rule(scheme: &Scheme) -> bool {
+    scheme.levels.iter().any(|level| level.vulnerability_cvss_min.is_some())
+}
+
+/// The group holding [`VULNERABILITY_RULE_CONTROL`]; its threshold is a parameter that each
+/// level's profile sets.
+fn vulnerability_rule_group(lang: Lang) -> Value {
+    let text = |en: &'static str, ja: &'static str| match lang {
+        Lang::En => en,
+        Lang::Ja => ja,
+    };
+    let id = VULNERABILITY_RULE_CONTROL;
+    let insert = format!("{{{{ insert: param, {VULNERABILITY_RULE_PARAM} }}}}");
+    let statement = match lang {
+        Lang::En => format!(
+            "When it is declared, the product has no known exploitable vulnerability whose CVSS v3 base score is \
+             {insert} or higher, unless the vendor answers it (a fix, or a statement that the product is not affected)."
+        ),
+        Lang::Ja => format!(
+            "宣言の時点で、CVSS v3 基本値が {insert} 以上の悪用可能な既知の脆弱性が製品にない\
+             （製造事業者等が修正または影響を受けない旨の表明で対応したものを除く）。"
+        ),
+    };
+    let objective = text(
+        "No component of the product's SBOM matches a known exploitable vulnerability at or above the threshold.",
+        "製品の SBOM のどのコンポーネントも、閾値以上の悪用可能な既知の脆弱性に該当しない。",
+    );
+    json!({
+        "id": "grp-level-rules",
+        "title": text("Rules of the levels", "レベルの規則"),
+        "controls": [{
+            "id": id,
+            "class": "level-rule",
+            "title": text("Known exploitable vulnerabilities", "悪用可能な既知の脆弱性"),
+            "params": [{
+                "id": VULNERABILITY_RULE_PARAM,
+                "label": text("CVSS v3 base score", "CVSS v3 基本値"),
+            }],
+            "props": [prop("evaluation", "document")],
+            "parts": [
+                { "id": format!("{id}_smt"), "name": "statement", "prose": statement },
+                { "id": objective_id(id), "name": "assessment-objective", "prose": objective },
+                { "id": format!("{id}_asm-examine"), "name": "assessment-method", "props": [{ "name": "method", "value": "EXAMINE" }] },
+            ],
+        }],
+    })
 }
 
 fn oscal_method(method: Method) -> &'static str {
@@ -222,6 +302,12 @@ pub fn export_profile(scheme: &Scheme, level: &Level, lang: Lang) -> Option<Docu
         match imports.iter_mut().find(|(scheme, _)| *scheme == reference.scheme) {
             Some((_, ids)) => ids.push(id),
             None => imports.push((reference.scheme.clone(), vec![id])),
+        }
+    }
+    if level.vulnerability_cvss_min.is_some() {
+        match imports.iter_mut().find(|(id, _)| *id == scheme.id) {
+            Some((_, ids)) => ids.push(VULNERABILITY_RULE_CONTROL.to_owned()),
+            None => imports.push((scheme.id.clone(), vec![VULNERABILITY_RULE_CONTROL.to_owned()])),
         }
     }
     let imports: Vec<Value> = imports
@@ -259,6 +345,11 @@ pub fn export_profile(scheme: &Scheme, level: &Level, lang: Lang) -> Option<Docu
     });
     if let Some(summary) = &level.summary {
         profile["metadata"]["remarks"] = json!(summary.get(lang));
+    }
+    if let Some(cvss) = level.vulnerability_cvss_min {
+        profile["modify"] = json!({
+            "set-parameters": [{ "param-id": VULNERABILITY_RULE_PARAM, "values": [format!("{cvss:.1}")] }],
+        });
     }
     profile["imports"] = json!(imports);
     Some(Document {

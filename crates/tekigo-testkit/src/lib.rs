@@ -167,7 +167,7 @@ pub fn signed_sample_files_as(
         issued: &format!("2026-11-26T0{}:00:00Z", firmware.len() % 10),
     });
     let folder = dir.join("declaration");
-    let (declaration, _) = tekigo_assess::publish::publish(declaration, key, &folder, &assessment.dir)
+    let (declaration, _) = tekigo_assess::publish::publish(declaration, &catalog, key, &folder, &assessment.dir)
         .expect("the sample's declaration is published");
     let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
     (folder.join("declaration.json"), folder.join(&sbom.name))

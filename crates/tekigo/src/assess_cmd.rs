@@ -445,7 +445,7 @@ fn declare_command(
     };
     let declaration = declare::build(parts);
     let out_dir = args.out.clone().unwrap_or(default_out);
-    let (declaration, files) = publish::publish(declaration, &key, &out_dir, &args.dir)?;
+    let (declaration, files) = publish::publish(declaration, catalog, &key, &out_dir, &args.dir)?;
     let c = declaration.outcome.counts;
     match declaration.kind {
         DeclarationKind::SelfDeclaration => writeln!(

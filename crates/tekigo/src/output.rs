@@ -252,6 +252,51 @@ pub(crate) fn sarif_log(
     })
 }
 
+/// The base every relative artifact URI in tekigo's SARIF is resolved against: the folder the
+/// command ran in, given in the run's `originalUriBaseIds`.
+pub(crate) const SARIF_SRCROOT: &str = "%SRCROOT%";
+
+/// A path's bytes as a URI path: RFC 3986's unreserved characters and `/` kept, every other byte
+/// percent-encoded (RFC 8089 file URIs and relative references alike).
+fn uri_path(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::new();
+    for &byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
+/// An absolute path as an RFC 8089 `file` URI (`file:///dir/name`), a folder with a closing `/`.
+pub(crate) fn file_uri(path: &std::path::Path, folder: bool) -> String {
+    let mut uri = format!("file://{}", uri_path(path));
+    if folder && !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+/// A SARIF `artifactLocation` for a file named on the command line: an absolute path as a `file`
+/// URI; a relative one as a relative URI against [`SARIF_SRCROOT`], with the run's
+/// `originalUriBaseIds` entry that says where that is (`cwd`, the folder it is relative to).
+pub(crate) fn sarif_artifact_location(
+    path: &std::path::Path,
+    cwd: &std::path::Path,
+) -> (serde_json::Value, Option<serde_json::Value>) {
+    if path.is_absolute() {
+        return (serde_json::json!({ "uri": file_uri(path, false) }), None);
+    }
+    let relative: std::path::PathBuf = path.components().filter(|c| *c != std::path::Component::CurDir).collect();
+    (
+        serde_json::json!({ "uri": uri_path(&relative), "uriBaseId": SARIF_SRCROOT }),
+        Some(serde_json::json!({ SARIF_SRCROOT: { "uri": file_uri(cwd, true) } })),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -132,7 +132,8 @@ fn print_table(report: &Report, lang: Lang, out: &mut dyn Write) -> anyhow::Resu
     Ok(())
 }
 
-/// SARIF 2.1.0: one rule per check id, one result per finding; failing findings are errors.
+/// SARIF 2.1.0: one rule per check id, one result per finding; failing findings are errors, the
+/// others of the `kind` SARIF has for them.
 fn sarif(reports: &[Report]) -> serde_json::Value {
     let mut rules: Vec<serde_json::Value> = Vec::new();
     let mut rule_ids: Vec<String> = Vec::new();
@@ -148,18 +149,27 @@ fn sarif(reports: &[Report]) -> serde_json::Value {
                 }));
                 rule_ids.len() - 1
             });
-            let level = match finding.verdict {
-                Verdict::Fail => "error",
-                Verdict::Warn => "warning",
-                _ => "note",
+            // SARIF allows a level other than `none` only on a `fail`: a warning is for a person to
+            // review, a passed check a `pass`, a fact seen an `informational` result.
+            let (kind, level) = match finding.verdict {
+                Verdict::Fail => ("fail", "error"),
+                Verdict::Warn => ("review", "none"),
+                Verdict::Pass => ("pass", "none"),
+                Verdict::Info => ("informational", "none"),
+            };
+            // The device is the artifact: an RFC 3986 URI of its address (IPv6 in brackets).
+            let host = match report.address {
+                std::net::IpAddr::V4(v4) => v4.to_string(),
+                std::net::IpAddr::V6(v6) => format!("[{v6}]"),
             };
             let location = match finding.port {
-                Some(port) => format!("tcp://{}:{port}", report.address),
-                None => format!("host://{}", report.address),
+                Some(port) => format!("tcp://{host}:{port}"),
+                None => format!("host://{host}"),
             };
             results.push(json!({
                 "ruleId": finding.id,
                 "ruleIndex": index,
+                "kind": kind,
                 "level": level,
                 "message": { "text": finding.detail.en },
                 "locations": [{ "physicalLocation": { "artifactLocation": { "uri": location } } }],

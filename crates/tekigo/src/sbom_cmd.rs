@@ -12,7 +12,7 @@ use tekigo_vuln::{CheckRequest, Outcome, Policy, Report, Verdict, VulnDb};
 
 use crate::cli::{CheckFormat, Format, SbomCommand};
 use crate::criteria_cmd::load_catalog;
-use crate::output::{sarif_log, table, table_or_json, tr, write_json};
+use crate::output::{sarif_artifact_location, sarif_log, table, table_or_json, tr, write_json};
 
 pub(crate) fn run(
     command: &SbomCommand,
@@ -330,8 +330,9 @@ fn exploited_mark(finding: &Finding) -> String {
     marks.join(", ")
 }
 
-/// SARIF 2.1.0: one rule per vulnerability, one result per finding. Failing findings are errors,
-/// those to review warnings, the rest notes, so CI can gate on errors alone.
+/// SARIF 2.1.0: one rule per vulnerability, one result per finding, each of the `kind` SARIF has
+/// for it ([`sarif_outcome`]) so that CI can gate on errors alone and viewers list only what is
+/// open. The SBOM is the artifact every result is located in ([`sarif_artifact_location`]).
 fn sarif(report: &Report) -> serde_json::Value {
     let mut rule_ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
     rule_ids.sort_unstable();
@@ -351,30 +352,30 @@ fn sarif(report: &Report) -> serde_json::Value {
             rule
         })
         .collect();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let (sbom_location, uri_base) = sarif_artifact_location(Path::new(&report.sbom), &cwd);
     let results: Vec<serde_json::Value> = report
         .findings
         .iter()
         .map(|finding| {
-            let level = match finding.verdict {
-                Verdict::Fail => "error",
-                Verdict::Review | Verdict::Unscored => "warning",
-                _ => "note",
-            };
             let component = finding
                 .component
                 .purl
                 .clone()
                 .or_else(|| finding.component.cpe.clone())
                 .unwrap_or_else(|| finding.component.name.clone());
+            let (kind, level, suppression) = sarif_outcome(finding);
             json!({
                 "ruleId": finding.id,
                 "ruleIndex": rule_ids.iter().position(|r| *r == finding.id),
+                "kind": kind,
                 "level": level,
                 "message": { "text": format!("{} in {}: {}", finding.id, component, finding.verdict_reason.en) },
                 "locations": [{
-                    "physicalLocation": { "artifactLocation": { "uri": report.sbom } },
+                    "physicalLocation": { "artifactLocation": sbom_location },
                     "logicalLocations": [{ "name": component, "kind": "module" }],
                 }],
+                "suppressions": suppression.map(|s| vec![s]),
                 "properties": {
                     "verdict": finding.verdict,
                     "failsLevel": finding.fails_level,
@@ -383,8 +384,64 @@ fn sarif(report: &Report) -> serde_json::Value {
                 },
             })
         })
+        .map(|mut result| {
+            // SARIF has no nulls: a result without suppressions has no member for them.
+            if let Some(object) = result.as_object_mut() {
+                object.retain(|_, value| !value.is_null());
+            }
+            result
+        })
         .collect();
-    sarif_log(rules, results, json!({ "level": report.level, "conformant": report.conformant }))
+    let mut log = sarif_log(rules, results, json!({ "level": report.level, "conformant": report.conformant }));
+    if let Some(base) = uri_base {
+        log["runs"][0]["originalUriBaseIds"] = base;
+    }
+    log
+}
+
+/// A finding as SARIF reads it: its `kind`, its `level` (SARIF allows a level other than `none`
+/// only on a `fail`), and the suppression that closes it, if any.
+///
+/// - Fail: a `fail` at `error`, the level is not met.
+/// - Review (and any verdict the check cannot establish): `review`, a person must decide.
+/// - Pass (matched, below the level's bar): `pass`.
+/// - Not affected (VEX): a `fail` at `note` (the data says vulnerable; the vendor's VEX statement
+///   says the product is not), suppressed `external` by that statement, with its justification.
+/// - Excepted: a `fail` at `error` (it fails the level's rule), suppressed `external` by the
+///   policy's exception, with its reason and expiry. `external`, not `inSource`: SARIF's
+///   `inSource` is a suppression written in the analysed artifact itself, and the exception lives
+///   in the vendor's policy file, not in the SBOM.
+fn sarif_outcome(finding: &Finding) -> (&'static str, &'static str, Option<serde_json::Value>) {
+    match finding.verdict {
+        Verdict::Fail => ("fail", "error", None),
+        Verdict::Pass => ("pass", "none", None),
+        Verdict::NotAffected => {
+            let justification = match &finding.vex {
+                Some(statement) => {
+                    let why = [statement.justification.as_deref(), statement.detail.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(": ");
+                    let why = if why.is_empty() { finding.verdict_reason.en.clone() } else { why };
+                    format!("VEX ({}): {why}", statement.source)
+                }
+                None => finding.verdict_reason.en.clone(),
+            };
+            ("fail", "note", Some(json!({ "kind": "external", "status": "accepted", "justification": justification })))
+        }
+        Verdict::Excepted => {
+            let justification = match &finding.exception {
+                Some(exception) => {
+                    format!("policy exception until {}: {}", exception.expires, exception.reason)
+                }
+                None => finding.verdict_reason.en.clone(),
+            };
+            ("fail", "error", Some(json!({ "kind": "external", "status": "accepted", "justification": justification })))
+        }
+        // Review, and any verdict that says the check could not decide.
+        _ => ("review", "none", None),
+    }
 }
 
 /// What the check adds to the SARIF log beyond its results, kept apart from the rendering of
