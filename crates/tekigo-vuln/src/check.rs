@@ -290,11 +290,11 @@ fn events_of(range: &RangeJson) -> Vec<Event> {
 impl VulnDb {
     /// Matches and decides. The database is only read.
     ///
-    /// A database that holds no advisory is refused (`DbError::Missing`): a check against it
+    /// A database that holds no advisory is refused (`DbError::Empty`): a check against it
     /// would find nothing and read as conformant.
     pub fn check(&self, request: &CheckRequest<'_>) -> Result<Report, DbError> {
         if !self.holds_advisories()? {
-            return Err(DbError::Missing(self.dir().display().to_string()));
+            return Err(DbError::Empty(self.dir().display().to_string()));
         }
         let database = self.provenance(request.policy.max_age_days, request.today)?;
         let mut diagnostics = Vec::new();

@@ -158,6 +158,10 @@ pub enum DbError {
     #[error("no vulnerability database in {0}: build one with `tekigo vulndb import --db {0} PATH...`")]
     Missing(String),
     #[error(
+        "the vulnerability database in {0} holds no advisories, so a check would find nothing: fill it with `tekigo vulndb update --db {0}` (or `tekigo vulndb import --db {0} PATH...`)"
+    )]
+    Empty(String),
+    #[error(
         "the vulnerability database in {dir} has format {found}, this tekigo reads format {expected}: import again into a new folder"
     )]
     Version { dir: String, found: i64, expected: i64 },

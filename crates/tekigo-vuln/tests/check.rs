@@ -575,10 +575,10 @@ fn a_database_without_advisories_is_refused() {
         vex: &[],
         today: jiff::civil::date(2026, 11, 26),
     };
-    assert!(matches!(db.check(&request), Err(tekigo_vuln::DbError::Missing(_))));
+    assert!(matches!(db.check(&request), Err(tekigo_vuln::DbError::Empty(_))));
     // The KEV catalog alone names no package: still nothing to match.
     import(&mut db, &[fixture("go-unscored/kev.json")]);
-    assert!(matches!(db.check(&request), Err(tekigo_vuln::DbError::Missing(_))));
+    assert!(matches!(db.check(&request), Err(tekigo_vuln::DbError::Empty(_))));
 }
 
 #[test]

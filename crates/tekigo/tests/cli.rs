@@ -261,7 +261,7 @@ fn every_command_shows_the_one_exit_code_table() {
             "  0  done",
             "  1  decided",
             "  2  stopped before deciding",
-            "  3  something does not verify",
+            "  3  cannot be established",
         ] {
             assert!(help.contains(line), "{command:?} --help lacks {line:?}:\n{help}");
         }

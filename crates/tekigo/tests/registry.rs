@@ -93,9 +93,18 @@ fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
     let vulndb = work.path().join("vulndb");
     let vulndb = vulndb.to_str().unwrap();
 
-    // A run before any advisory: every component is checked once, nothing fails.
+    // A database of the KEV catalog alone holds no advisory: monitoring against it would find
+    // nothing and say all is well, so it is refused.
     let (nvd, kev) = write_advisories(work.path());
     let (ok, _, stderr) = tekigo(&["vulndb", "import", "--db", vulndb, &kev]);
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) =
+        tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-11-26"]);
+    assert!(!ok && stderr.contains("holds no advisories"), "{stderr}");
+
+    // A run before any advisory about the camera: every component is checked once, nothing fails.
+    let unrelated = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tekigo-vuln/tests/fixtures/osv-go/GO-2020-0001.json");
+    let (ok, _, stderr) = tekigo(&["vulndb", "import", "--db", vulndb, unrelated.to_str().unwrap()]);
     assert!(ok, "{stderr}");
     let (ok, stdout, stderr) = tekigo(&[
         "registry",
