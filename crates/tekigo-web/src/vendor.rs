@@ -249,7 +249,8 @@ struct DashboardPage {
     key_ids: Vec<String>,
     new_token: Option<String>,
     tokens: Vec<TokenRow>,
-    token_scopes: Vec<(&'static str, String)>,
+    /// Value, words, and whether it is the default (submit).
+    token_scopes: Vec<(&'static str, String, bool)>,
     pem: String,
     product: ProductForm,
     product_types: Vec<(String, Vec<(String, String)>)>,
@@ -344,7 +345,10 @@ async fn render_dashboard(
             .iter()
             .map(|token| TokenRow::new(token, state.clock.now(), lang))
             .collect(),
-        token_scopes: TokenScope::ALL.iter().map(|scope| (scope.name(), scope.text().get(lang).to_owned())).collect(),
+        token_scopes: TokenScope::ALL
+            .iter()
+            .map(|scope| (scope.name(), scope.text().get(lang).to_owned(), *scope == TokenScope::Submit))
+            .collect(),
         pem: extras.pem,
         product: extras.product,
         product_types: product_types(state, lang),
