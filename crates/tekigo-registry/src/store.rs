@@ -251,9 +251,16 @@ pub struct ApiToken {
 /// What an API token is worth at a given moment.
 #[derive(Debug, Clone)]
 pub enum TokenCheck {
-    Valid { user: User, scope: TokenScope },
-    Expired { at: i64 },
-    Revoked { at: i64 },
+    Valid {
+        user: User,
+        scope: TokenScope,
+    },
+    Expired {
+        at: i64,
+    },
+    Revoked {
+        at: i64,
+    },
     /// No such token.
     Unknown,
 }
@@ -387,7 +394,10 @@ impl Registry {
         static SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
             tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
         });
-        let _slot = SLOTS.acquire().await.map_err(|_| invalid("password hashing is shut down", "パスワード処理が停止しています"))?;
+        let _slot = SLOTS
+            .acquire()
+            .await
+            .map_err(|_| invalid("password hashing is shut down", "パスワード処理が停止しています"))?;
         tokio::task::spawn_blocking(work).await.map_err(|error| {
             invalid(format!("password hashing failed: {error}"), format!("パスワードを処理できません: {error}"))
         })

@@ -53,7 +53,9 @@ async fn tokens_have_a_scope_an_expiry_and_can_be_revoked(registry: &Registry) {
     assert!(matches!(registry.api_token(&upload, NOW + 6).await.unwrap(), TokenCheck::Valid { .. }));
     registry.revoke_api_token(&sato, &upload_made.id, NOW + 10).await.unwrap();
     registry.revoke_api_token(&sato, &upload_made.id, NOW + 20).await.unwrap();
-    assert!(matches!(registry.api_token(&upload, NOW + 11).await.unwrap(), TokenCheck::Revoked { at } if at == NOW + 10));
+    assert!(
+        matches!(registry.api_token(&upload, NOW + 11).await.unwrap(), TokenCheck::Revoked { at } if at == NOW + 10)
+    );
     let listed = registry.api_tokens(&sato).await.unwrap();
     assert_eq!(listed.iter().find(|t| t.id == upload_made.id).unwrap().revoked, Some(NOW + 10));
 
@@ -114,7 +116,8 @@ async fn text_search_uses_the_index_and_keeps_its_meaning(registry: &Registry) {
             .await
             .unwrap();
     }
-    for text in ["カメラ", "メラ", "電球", "mc-1", "NC-20X", "product 12", "DEMO PRODUCT 59", "dv001-1", "5", "zz"] {
+    for text in ["カメラ", "メラ", "電球", "mc-1", "NC-20X", "product 12", "DEMO PRODUCT 59", "dv001-1", "5", "zz"]
+    {
         let want = expected(registry, text).await;
         let (got, total) = found(registry, text).await;
         assert_eq!(got, want, "{text}");
@@ -133,11 +136,7 @@ on_both!(text_search_uses_the_index_and_keeps_its_meaning);
 /// Tokens made before scopes existed keep working as `submit` tokens expiring 90 days after the
 /// migration, on both databases.
 async fn migrated_tokens(url: &str, postgres: bool) {
-    let all = if postgres {
-        sqlx::migrate!("./migrations/postgres")
-    } else {
-        sqlx::migrate!("./migrations/sqlite")
-    };
+    let all = if postgres { sqlx::migrate!("./migrations/postgres") } else { sqlx::migrate!("./migrations/sqlite") };
     let before: Vec<_> = all.iter().filter(|m| m.version < 9).cloned().collect();
     let mut old = sqlx::migrate::Migrator::DEFAULT;
     old.migrations = std::borrow::Cow::Owned(before);
@@ -165,11 +164,13 @@ async fn migrated_tokens(url: &str, postgres: bool) {
         TokenCheck::Valid { user, scope } => assert_eq!((user.id, scope), (7, TokenScope::Submit)),
         other => panic!("{other:?}"),
     }
-    let expires: i64 =
-        sqlx::query_scalar("SELECT expires FROM api_tokens").fetch_one(registry.pool()).await.unwrap();
+    let expires: i64 = sqlx::query_scalar("SELECT expires FROM api_tokens").fetch_one(registry.pool()).await.unwrap();
     assert!((expires - (now + 90 * DAY)).abs() < 600, "90 days after the migration: {expires} vs {now}");
     assert!(matches!(registry.api_token(token, expires).await.unwrap(), TokenCheck::Expired { .. }));
-    assert_eq!(registry.api_tokens(&registry.user_by_email("old@example.com").await.unwrap().unwrap()).await.unwrap()[0].id, hash[..16]);
+    assert_eq!(
+        registry.api_tokens(&registry.user_by_email("old@example.com").await.unwrap().unwrap()).await.unwrap()[0].id,
+        hash[..16]
+    );
     registry.pool().close().await;
 }
 

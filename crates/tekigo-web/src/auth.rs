@@ -261,7 +261,9 @@ impl IntoResponse for AuthRejection {
                 unauthorized(
                     lang,
                     &format!("the API token expired at {when}; make a new one on your vendor page (/vendor)"),
-                    &format!("API トークンは {when} に期限切れになりました。ベンダーページ (/vendor) で新しく作ってください"),
+                    &format!(
+                        "API トークンは {when} に期限切れになりました。ベンダーページ (/vendor) で新しく作ってください"
+                    ),
                 )
             }
             AuthRejection::RevokedToken { lang, at } => {
@@ -269,7 +271,9 @@ impl IntoResponse for AuthRejection {
                 unauthorized(
                     lang,
                     &format!("the API token was revoked at {when}; make a new one on your vendor page (/vendor)"),
-                    &format!("API トークンは {when} に失効させられました。ベンダーページ (/vendor) で新しく作ってください"),
+                    &format!(
+                        "API トークンは {when} に失効させられました。ベンダーページ (/vendor) で新しく作ってください"
+                    ),
                 )
             }
             AuthRejection::TokenNotAllowed { lang, needed: Some(needed), has } => WebError::new(
@@ -771,6 +775,31 @@ mod tests {
         assert_eq!(safe_next("/vendor/products/1?lang=ja"), Some("/vendor/products/1?lang=ja"));
         for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "vendor", "", "/a\nb"] {
             assert_eq!(safe_next(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn what_each_token_scope_may_request() {
+        use TokenScope::{Manage, Read, Submit};
+        let cases = [
+            (Method::GET, "/vendor", Some(Read)),
+            (Method::GET, "/vendor/applications/3", Some(Read)),
+            (Method::HEAD, "/vendor/labels/JC1-2026-000001", Some(Read)),
+            (Method::POST, "/vendor/products/1/applications", Some(Submit)),
+            (Method::POST, "/vendor/labels/JC1-2026-000001/vex", Some(Submit)),
+            (Method::POST, "/vendor/products", Some(Manage)),
+            (Method::POST, "/vendor/tokens", None),
+            (Method::POST, "/vendor/tokens/abc/revoke", None),
+            (Method::POST, "/vendor/keys", None),
+            (Method::POST, "/logout", None),
+            (Method::GET, "/review", None),
+            (Method::POST, "/review/applications/1/approve", None),
+            (Method::GET, "/admin/staff", None),
+            (Method::DELETE, "/vendor/products", None),
+            (Method::POST, "/vendor/products/1/something-new", None),
+        ];
+        for (method, path, needed) in cases {
+            assert_eq!(token_scope_needed(&method, path), needed, "{method} {path}");
         }
     }
 

@@ -9,7 +9,6 @@
 //!   `GET/POST /review/surveillance/cases/{id}` (record an evaluation, evidence uploaded as
 //!   multipart): staff.
 
-
 use askama::Template;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};

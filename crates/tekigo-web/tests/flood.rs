@@ -19,7 +19,8 @@ const LABEL: &str = "JC1-2026-900000177";
 /// One HTTP/1.1 request on a fresh connection: the status and the raw response.
 async fn request(port: u16, head: &str, body: &str) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("the server accepts");
-    let text = format!("{head}\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let text =
+        format!("{head}\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len());
     stream.write_all(text.as_bytes()).await.unwrap();
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.unwrap();
@@ -30,9 +31,8 @@ async fn request(port: u16, head: &str, body: &str) -> (u16, String) {
 
 async fn server(labels: i64) -> (u16, tempfile::TempDir) {
     let work = tempfile::tempdir().unwrap();
-    let registry = Registry::open(&tekigo_registry::store::default_url(work.path()), tekigo_testkit::catalog())
-        .await
-        .unwrap();
+    let registry =
+        Registry::open(&tekigo_registry::store::default_url(work.path()), tekigo_testkit::catalog()).await.unwrap();
     tekigo_registry::demo::fill(&registry, labels, tekigo_testkit::TODAY, tekigo_testkit::NOW).await.unwrap();
     let clock = Clock::system();
     clock.set_today(tekigo_testkit::TODAY);
@@ -51,7 +51,12 @@ struct Tally {
 
 /// Sixteen clients send `flood` (head, body) until told to stop, while one verifies the label
 /// over and over; returns the flooders' tally and the verifications' count.
-async fn flood_while_verifying(port: u16, head: &'static str, body: &'static str, flood_ok: u16) -> (Arc<Tally>, usize) {
+async fn flood_while_verifying(
+    port: u16,
+    head: &'static str,
+    body: &'static str,
+    flood_ok: u16,
+) -> (Arc<Tally>, usize) {
     let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Tally::default());
     let mut flooders = Vec::new();

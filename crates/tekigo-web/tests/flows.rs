@@ -557,7 +557,8 @@ on_both!(api_tokens_are_shown_once_and_need_no_csrf);
 /// Makes a token on the vendor's page and returns it (shown once, in `<code>`).
 async fn make_token(vendor: &mut Browser, name: &str, scope: &str, days: &str) -> String {
     let csrf = vendor.csrf_of("/vendor").await;
-    let page = vendor.post("/vendor/tokens", &[("csrf", &csrf), ("name", name), ("scope", scope), ("days", days)]).await;
+    let page =
+        vendor.post("/vendor/tokens", &[("csrf", &csrf), ("name", name), ("scope", scope), ("days", days)]).await;
     page.assert(StatusCode::OK).contains("shown only this once");
     let start = page.body.find("<code>tkg_").unwrap() + "<code>".len();
     page.body[start..start + page.body[start..].find('<').unwrap()].to_owned()
@@ -569,7 +570,8 @@ async fn token_scopes_expiry_and_revocation(registry: &Registry) {
     let mut vendor = vendor_with_product(&app, &key).await;
     let csrf = vendor.csrf_of("/vendor").await;
     for (scope, days) in [("admin", "90"), ("read", "366"), ("read", "0"), ("read", "many")] {
-        let page = vendor.post("/vendor/tokens", &[("csrf", &csrf), ("name", "x"), ("scope", scope), ("days", days)]).await;
+        let page =
+            vendor.post("/vendor/tokens", &[("csrf", &csrf), ("name", "x"), ("scope", scope), ("days", days)]).await;
         page.assert(StatusCode::UNPROCESSABLE_ENTITY);
     }
     let read = make_token(&mut vendor, "dashboard reader", "read", "1").await;
@@ -594,7 +596,11 @@ async fn token_scopes_expiry_and_revocation(registry: &Registry) {
     machine.post("/vendor/products", &product).await.assert(StatusCode::FORBIDDEN).contains("needs `manage`");
     let (declaration, sbom) = signed_sample(&key, "2.4.1");
     let parts = &upload_parts("", &declaration, &sbom)[1..];
-    machine.post_multipart("/vendor/products/1/applications", parts).await.assert(StatusCode::FORBIDDEN).contains("needs `submit`");
+    machine
+        .post_multipart("/vendor/products/1/applications", parts)
+        .await
+        .assert(StatusCode::FORBIDDEN)
+        .contains("needs `submit`");
     machine.bearer = Some(submit.clone());
     machine.post("/vendor/products", &product).await.assert(StatusCode::FORBIDDEN).contains("has the scope `submit`");
     machine.bearer = Some(manage.clone());
