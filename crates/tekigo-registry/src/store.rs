@@ -1444,22 +1444,26 @@ impl Registry {
             conditions.push(format!("level = {}", bind(level.clone(), &mut binds)));
         }
         if let Some(text) = search.text.as_ref().filter(|t| !t.trim().is_empty()) {
-            let pattern = format!("%{}%", text.trim().replace(['%', '_'], ""));
-            let a = bind(pattern.clone(), &mut binds);
-            let b = bind(pattern, &mut binds);
-            // Answered by the trigram indexes of migration 0009: SQLite's FTS5 table (its LIKE is
-            // case-insensitive for ASCII), PostgreSQL's pg_trgm GIN indexes (ILIKE, so the
-            // same). A text under three characters has no trigram and is read by a scan.
-            conditions.push(match self.backend {
-                Backend::Sqlite => format!(
-                    // A UNION, not an OR: FTS5 answers one LIKE per column from the index, an OR
-                    // of two by a scan.
-                    "number IN (SELECT r.number FROM label_search_rows r WHERE r.id IN \
-                     (SELECT rowid FROM label_search WHERE product_name LIKE {a} \
-                      UNION SELECT rowid FROM label_search WHERE model LIKE {b}))"
-                ),
-                Backend::Postgres => format!("(product_name ILIKE {a} OR model ILIKE {b})"),
-            });
+            let text = text.trim().replace(['%', '_'], "");
+            // A case-insensitive substring of the product name or the model, answered by the
+            // trigram indexes of migration 0009 when the text has a trigram (three characters
+            // or more): SQLite's FTS5 table through a phrase of the text's trigrams, which is
+            // the substring; PostgreSQL's pg_trgm GIN indexes through ILIKE. A shorter text
+            // has no trigram and is read by a scan, as every search was before the index.
+            if self.backend == Backend::Sqlite && text.chars().count() >= 3 {
+                let phrase = format!("{{product_name model}} : \"{}\"", text.replace('"', "\"\""));
+                let a = bind(phrase, &mut binds);
+                conditions.push(format!(
+                    "number IN (SELECT r.number FROM label_search s JOIN label_search_rows r ON r.id = s.rowid \
+                     WHERE label_search MATCH {a})"
+                ));
+            } else {
+                let like = if self.backend == Backend::Sqlite { "LIKE" } else { "ILIKE" };
+                let pattern = format!("%{text}%");
+                let a = bind(pattern.clone(), &mut binds);
+                let b = bind(pattern, &mut binds);
+                conditions.push(format!("(product_name {like} {a} OR model {like} {b})"));
+            }
         }
         if let Some(status) = search.status {
             let today = today.to_string();
