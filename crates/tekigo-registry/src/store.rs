@@ -180,6 +180,91 @@ pub struct Search {
     pub limit: i64,
 }
 
+/// The longest life of an API token, in days.
+pub const TOKEN_MAX_DAYS: i64 = 365;
+/// An API token's life when its maker does not choose one, in days.
+pub const TOKEN_DEFAULT_DAYS: i64 = 90;
+
+/// What an API token may do; each scope includes the ones before it. No token, whatever its
+/// scope, makes tokens, registers signing keys or acts as staff: those need a person logged in
+/// with the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenScope {
+    /// Read the vendor's own pages and data: products, applications and their checks, labels,
+    /// notices.
+    Read,
+    /// Read, and submit: upload an application (signed declaration and SBOM), VEX and updated
+    /// SBOMs for a label.
+    Submit,
+    /// Submit, and manage the product list: register products.
+    Manage,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 3] = [TokenScope::Read, TokenScope::Submit, TokenScope::Manage];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Submit => "submit",
+            TokenScope::Manage => "manage",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TokenScope> {
+        TokenScope::ALL.into_iter().find(|scope| scope.name() == text)
+    }
+
+    /// What the scope allows, in words.
+    pub fn text(self) -> Text {
+        match self {
+            TokenScope::Read => Text::new(
+                "read: the vendor's own products, applications, labels and notices",
+                "read: 自社の製品・申請・ラベル・お知らせの閲覧",
+            ),
+            TokenScope::Submit => Text::new(
+                "submit: read, and upload applications, VEX and SBOMs",
+                "submit: 閲覧に加え、申請・VEX・SBOM のアップロード",
+            ),
+            TokenScope::Manage => {
+                Text::new("manage: submit, and register products", "manage: submit に加え、製品の登録")
+            }
+        }
+    }
+}
+
+/// An API token as its owners see it (never the token itself).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    /// The token's name on the vendor's page: the first 16 hex digits of its hash.
+    pub id: String,
+    pub name: String,
+    pub scope: TokenScope,
+    pub created: i64,
+    pub expires: i64,
+    pub revoked: Option<i64>,
+    /// The e-mail of the user who made it.
+    pub owner: String,
+}
+
+/// What an API token is worth at a given moment.
+#[derive(Debug, Clone)]
+pub enum TokenCheck {
+    Valid {
+        user: User,
+        scope: TokenScope,
+    },
+    Expired {
+        at: i64,
+    },
+    Revoked {
+        at: i64,
+    },
+    /// No such token.
+    Unknown,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRecord {
     pub id: i64,
@@ -302,6 +387,27 @@ impl Registry {
     // ---------------------------------------------------------------------------------------
     // Accounts
 
+    /// Runs password hashing (tens of milliseconds of CPU and memory each) off the async
+    /// workers and at most one per core at a time, so a flood of log-ins or sign-ups queues here
+    /// instead of stalling every other request, label verification included.
+    async fn password_work<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, RegistryError> {
+        static SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+            tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        });
+        let _slot = SLOTS
+            .acquire()
+            .await
+            .map_err(|_| invalid("password hashing is shut down", "パスワード処理が停止しています"))?;
+        tokio::task::spawn_blocking(work).await.map_err(|error| {
+            invalid(format!("password hashing failed: {error}"), format!("パスワードを処理できません: {error}"))
+        })
+    }
+
+    async fn hash_password_off_thread(password: &str) -> Result<String, RegistryError> {
+        let password = password.to_owned();
+        Self::password_work(move || Self::hash_password(&password)).await?
+    }
+
     fn hash_password(password: &str) -> Result<String, RegistryError> {
         if password.chars().count() < 10 {
             return Err(invalid("a password needs at least 10 characters", "パスワードは10文字以上にしてください"));
@@ -331,7 +437,7 @@ impl Registry {
                 format!("`{email}` はメールアドレスではありません"),
             ));
         }
-        let hash = Self::hash_password(password)?;
+        let hash = Self::hash_password_off_thread(password).await?;
         let mut tx = self.begin_write().await?;
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
             .bind(organisation)
@@ -413,7 +519,7 @@ impl Registry {
                 format!("`{email}` はメールアドレスではありません"),
             ));
         }
-        let hash = Self::hash_password(password)?;
+        let hash = Self::hash_password_off_thread(password).await?;
         let mut tx = self.begin_write().await?;
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
@@ -464,15 +570,22 @@ impl Registry {
                 .bind(email.trim().to_lowercase())
                 .fetch_optional(&self.pool)
                 .await?;
+        let password = password.to_owned();
         let Some(row) = row else {
             // Spend the same work as a wrong password, so the answer's timing does not tell
             // which e-mail addresses have accounts.
-            let _ = Self::hash_password(password).or_else(|_| Self::hash_password("not a password at all"));
+            Self::password_work(move || {
+                let _ = Self::hash_password(&password).or_else(|_| Self::hash_password("not a password at all"));
+            })
+            .await?;
             return Ok(None);
         };
         let hash: String = row.try_get("password_hash")?;
-        let verified = PasswordHash::new(&hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
+        let verified = Self::password_work(move || {
+            PasswordHash::new(&hash)
+                .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        })
+        .await?;
         if verified { Ok(Some(Self::user_from(&row)?)) } else { Ok(None) }
     }
 
@@ -519,39 +632,158 @@ impl Registry {
         Ok(())
     }
 
-    /// An API token for machines, shown once. Stored as its hash.
-    pub async fn create_api_token(&self, user: &User, name: &str, now: i64) -> Result<String, RegistryError> {
+    /// An API token for machines, shown once (only its hash is stored), with a `scope` and a
+    /// life of `days` (1 to [`TOKEN_MAX_DAYS`]). Audited with its name, scope and expiry.
+    pub async fn create_api_token(
+        &self,
+        user: &User,
+        name: &str,
+        scope: TokenScope,
+        days: i64,
+        now: i64,
+    ) -> Result<(String, ApiToken), RegistryError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(invalid(
+                "Give the token a name of at most 100 characters (what it is for, e.g. \"CI upload\").",
+                "トークンに100文字以内の名前を付けてください（用途。例: 「CI からのアップロード」）。",
+            ));
+        }
+        if !(1..=TOKEN_MAX_DAYS).contains(&days) {
+            return Err(invalid(
+                format!("A token lives from 1 to {TOKEN_MAX_DAYS} days; {days} is outside that."),
+                format!("トークンの有効期間は 1 日から {TOKEN_MAX_DAYS} 日までです（{days} は範囲外です）。"),
+            ));
+        }
         let token = random_token("tkg_");
+        let hash = token_hash(&token);
+        let made = ApiToken {
+            id: hash[..16].to_owned(),
+            name: name.to_owned(),
+            scope,
+            created: now,
+            expires: now + days * 86_400,
+            revoked: None,
+            owner: user.email.clone(),
+        };
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash(&token))
-            .bind(user.id)
-            .bind(name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, id, user_id, name, scope, created, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&hash)
+        .bind(&made.id)
+        .bind(user.id)
+        .bind(name)
+        .bind(scope.name())
+        .bind(now)
+        .bind(made.expires)
+        .execute(&mut *tx)
+        .await?;
         Self::audit(
             &mut tx,
             now,
             &user.email,
             "create-api-token",
-            &format!("user:{}", user.id),
-            serde_json::json!({ "name": name }),
+            &format!("api-token:{}", made.id),
+            serde_json::json!({ "name": name, "scope": scope.name(), "expires": made.expires }),
         )
         .await?;
         tx.commit().await?;
-        Ok(token)
+        Ok((token, made))
     }
 
-    pub async fn api_token_user(&self, token: &str) -> Result<Option<User>, RegistryError> {
+    /// What an `Authorization: Bearer` token stands for at `now`.
+    pub async fn api_token(&self, token: &str, now: i64) -> Result<TokenCheck, RegistryError> {
         let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.role, u.organisation_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked IS NULL",
+            "SELECT u.id, u.email, u.name, u.role, u.organisation_id, t.scope, t.expires, t.revoked \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
         )
         .bind(token_hash(token))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| Self::user_from(&row)).transpose()
+        let Some(row) = row else { return Ok(TokenCheck::Unknown) };
+        if let Some(at) = row.try_get::<Option<i64>, _>("revoked")? {
+            return Ok(TokenCheck::Revoked { at });
+        }
+        let expires: i64 = row.try_get("expires")?;
+        if expires <= now {
+            return Ok(TokenCheck::Expired { at: expires });
+        }
+        let scope: String = row.try_get("scope")?;
+        // A scope this version does not know grants nothing.
+        let Some(scope) = TokenScope::parse(&scope) else { return Ok(TokenCheck::Unknown) };
+        Ok(TokenCheck::Valid { user: Self::user_from(&row)?, scope })
+    }
+
+    /// The API tokens of the user's organisation (a staff member's own), newest first,
+    /// revoked and expired ones included.
+    pub async fn api_tokens(&self, user: &User) -> Result<Vec<ApiToken>, RegistryError> {
+        let columns = "t.id, t.name, t.scope, t.created, t.expires, t.revoked, u.email";
+        let rows = match user.organisation_id {
+            Some(organisation) => {
+                sqlx::query(safe!(
+                    "SELECT {columns} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE u.organisation_id = $1 ORDER BY t.created DESC, t.id"
+                ))
+                .bind(organisation)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(safe!(
+                    "SELECT {columns} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE t.user_id = $1 ORDER BY t.created DESC, t.id"
+                ))
+                .bind(user.id)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                let scope: String = row.try_get("scope")?;
+                Ok(ApiToken {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    scope: TokenScope::parse(&scope).unwrap_or(TokenScope::Read),
+                    created: row.try_get("created")?,
+                    expires: row.try_get("expires")?,
+                    revoked: row.try_get("revoked")?,
+                    owner: row.try_get("email")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the organisation's tokens (a staff member's own) for good; audited. A token
+    /// of someone else is "not found"; revoking a revoked token changes nothing.
+    pub async fn revoke_api_token(&self, user: &User, id: &str, now: i64) -> Result<(), RegistryError> {
+        let mut tx = self.begin_write().await?;
+        let owner = sqlx::query(
+            "SELECT t.user_id, u.organisation_id, t.revoked FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let not_found = || RegistryError::NotFound(format!("API token {id}"));
+        let Some(owner) = owner else { return Err(not_found()) };
+        let owner_id: i64 = owner.try_get("user_id")?;
+        let owner_organisation: Option<i64> = owner.try_get("organisation_id")?;
+        let same = match user.organisation_id {
+            Some(organisation) => owner_organisation == Some(organisation),
+            None => owner_id == user.id,
+        };
+        if !same {
+            return Err(not_found());
+        }
+        if owner.try_get::<Option<i64>, _>("revoked")?.is_some() {
+            return Ok(());
+        }
+        sqlx::query("UPDATE api_tokens SET revoked = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+        Self::audit(&mut tx, now, &user.email, "revoke-api-token", &format!("api-token:{id}"), serde_json::json!({}))
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A vendor registers the public key its declarations are signed with.
@@ -1212,10 +1444,26 @@ impl Registry {
             conditions.push(format!("level = {}", bind(level.clone(), &mut binds)));
         }
         if let Some(text) = search.text.as_ref().filter(|t| !t.trim().is_empty()) {
-            let pattern = format!("%{}%", text.trim().replace(['%', '_'], ""));
-            let a = bind(pattern.clone(), &mut binds);
-            let b = bind(pattern, &mut binds);
-            conditions.push(format!("(product_name LIKE {a} OR model LIKE {b})"));
+            let text = text.trim().replace(['%', '_'], "");
+            // A case-insensitive substring of the product name or the model, answered by the
+            // trigram indexes of migration 0009 when the text has a trigram (three characters
+            // or more): SQLite's FTS5 table through a phrase of the text's trigrams, which is
+            // the substring; PostgreSQL's pg_trgm GIN indexes through ILIKE. A shorter text
+            // has no trigram and is read by a scan, as every search was before the index.
+            if self.backend == Backend::Sqlite && text.chars().count() >= 3 {
+                let phrase = format!("{{product_name model}} : \"{}\"", text.replace('"', "\"\""));
+                let a = bind(phrase, &mut binds);
+                conditions.push(format!(
+                    "number IN (SELECT r.number FROM label_search s JOIN label_search_rows r ON r.id = s.rowid \
+                     WHERE label_search MATCH {a})"
+                ));
+            } else {
+                let like = if self.backend == Backend::Sqlite { "LIKE" } else { "ILIKE" };
+                let pattern = format!("%{text}%");
+                let a = bind(pattern.clone(), &mut binds);
+                let b = bind(pattern, &mut binds);
+                conditions.push(format!("(product_name {like} {a} OR model {like} {b})"));
+            }
         }
         if let Some(status) = search.status {
             let today = today.to_string();

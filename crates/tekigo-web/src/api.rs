@@ -13,6 +13,7 @@
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::error::WebError;
+use crate::i18n::PageLang;
+use crate::limits::ClientIp;
 use crate::public::{Filters, SearchQuery, given};
 use crate::state::AppState;
 
@@ -88,7 +91,8 @@ pub(crate) fn routes() -> Router<AppState> {
             Every label event is also a leaf of an RFC 6962 transparency log (`/api/v1/log/...`): a signed \
             checkpoint, inclusion and consistency proofs, and each label's signed status, so the registry's \
             answers can be checked rather than trusted. Statuses are computed for the registry's current day \
-            in Japan time (`checked_at`). No authentication; errors are JSON with the message in English and \
+            in Japan time (`checked_at`). No authentication. Searches are limited per client address (429 with \
+            `Retry-After`); verifying a label never is. Errors are JSON with the message in English and \
             Japanese, 400 naming the parameter that is wrong, 404 when there is nothing at the address. \
             A label does not guarantee that a product is completely secure, is not a recommendation of the \
             product, and the certification body gives no warranty."
@@ -140,9 +144,29 @@ pub(crate) fn routes() -> Router<AppState> {
 )]
 struct ApiDoc;
 
+/// What a vendor's API token is and what its scopes allow (`auth::token_scope_needed` is the
+/// table that enforces it). The public endpoints of this document need no token.
+const API_TOKEN_DESCRIPTION: &str = "A vendor's API token (`Authorization: Bearer tkg_...`), made on the vendor's page \
+    (`/vendor`) by a person logged in, shown once, stored only as a hash; it expires after the days chosen \
+    (90 unless chosen, at most 365) and can be revoked there. Its scope is one of: `read` (GET the vendor's own \
+    pages and data under `/vendor`), `submit` (read, and upload an application, VEX or an SBOM: \
+    `POST /vendor/products/{id}/applications`, `POST /vendor/labels/{number}/{kind}`), `manage` (submit, and \
+    register products: `POST /vendor/products`). No token, whatever its scope, makes tokens, registers signing \
+    keys or does staff work. An expired, revoked or unknown token is answered 401 saying which; a token \
+    whose scope does not allow the request, 403 naming the scope needed. The endpoints of this document are \
+    public and need no token.";
+
 /// The OpenAPI 3.1 document, with `base_url` as its server.
 pub fn openapi(base_url: &str) -> utoipa::openapi::OpenApi {
     let mut document = ApiDoc::openapi();
+    let scheme = utoipa::openapi::security::SecurityScheme::Http(
+        utoipa::openapi::security::HttpBuilder::new()
+            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+            .bearer_format("tkg_ token")
+            .description(Some(API_TOKEN_DESCRIPTION))
+            .build(),
+    );
+    document.components.get_or_insert_with(Default::default).add_security_scheme("apiToken", scheme);
     document.servers = Some(vec![utoipa::openapi::Server::new(base_url)]);
     document
 }
@@ -547,13 +571,19 @@ fn number_param(name: &str, value: Option<String>, default: i64, min: i64, max: 
     params(LabelsQuery),
     responses(
         (status = 200, description = "The matching labels, ordered by number", body = LabelList),
-        (status = 400, description = "A parameter is wrong or unknown; the message names it", body = ErrorResponse)
+        (status = 400, description = "A parameter is wrong or unknown; the message names it", body = ErrorResponse),
+        (status = 429, description = "Too many searches from this address (60 at once, one more each second; a text \
+            of one or two characters counts as five). `Retry-After` gives the seconds to wait. Label verification \
+            (`/api/v1/labels/{number}`) is never limited.", body = ErrorResponse,
+            headers(("Retry-After" = i64, description = "Seconds until a search is accepted again")))
     )
 )]
 async fn list_labels(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    PageLang(lang): PageLang,
     query: Result<Query<LabelsQuery>, QueryRejection>,
-) -> Result<Json<LabelList>, WebError> {
+) -> Result<Response, WebError> {
     let Query(query) = query.map_err(unreadable_query)?;
     let offset = number_param("offset", query.offset, 0, 0, None)?;
     let limit = number_param("limit", query.limit, DEFAULT_LABELS, 1, Some(MAX_LABELS))?;
@@ -576,10 +606,13 @@ async fn list_labels(
         offset,
         limit,
     };
+    if let Err(seconds) = state.search_limit.take_many(ip, state.clock.now(), crate::public::search_cost(&search)) {
+        return Ok(crate::limits::too_many(crate::limits::Limited::Searches, seconds, lang, true));
+    }
     let (labels, total) = state.registry.search(&search, today).await.map_err(|e| WebError::from(e).json())?;
     let today = today.to_string();
     let labels = labels.into_iter().map(|label| label_json(&state, label, &today)).collect();
-    Ok(Json(LabelList { total, offset, limit, labels }))
+    Ok(Json(LabelList { total, offset, limit, labels }).into_response())
 }
 
 /// The parameters of `GET /api/v1/changes`.

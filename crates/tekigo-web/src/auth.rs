@@ -4,7 +4,11 @@
 //! - A browser holds the session in the `tekigo_session` cookie (HttpOnly, SameSite=Lax, `Secure`
 //!   when the registry is served over https). The store keeps only the token's hash.
 //! - A machine sends `Authorization: Bearer tkg_...` (an API token made on the vendor's page).
-//!   It needs no CSRF token: a browser never attaches that header by itself.
+//!   It needs no CSRF token: a browser never attaches that header by itself. A token has a scope
+//!   (`TokenScope`: read < submit < manage) and an expiry (90 days unless chosen, at most a
+//!   year); [`token_scope_needed`] is the one table of what each request needs, and anything it
+//!   does not list is refused to a token: making tokens, registering signing keys, staff pages,
+//!   log-out. An expired, revoked or unknown token is answered 401 saying which.
 //! - CSRF: every form a logged-in person posts carries the session's CSRF token in a hidden
 //!   `csrf` field ([`SessionForm`] checks it before the handler runs). The log-in and sign-up
 //!   forms, which come before any session, use a double-submit cookie: `tekigo_csrf`, random,
@@ -13,7 +17,8 @@
 //! - Guessing passwords: a failed log-in takes at least [`FAILURE_FLOOR`] (so an unknown e-mail
 //!   and a wrong password take as long), and after [`MAX_FAILURES`] failures for one e-mail,
 //!   log-in for it is refused for [`LOCK_SECONDS`] without looking at the password
-//!   ([`LoginThrottle`], in memory).
+//!   ([`LoginThrottle`], in memory). Log-in and sign-up posts are also limited per client address
+//!   (`limits.rs`), before any password is hashed.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -30,11 +35,12 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tekigo_criteria::{Lang, Text};
-use tekigo_registry::store::User;
+use tekigo_registry::store::{TokenCheck, TokenScope, User};
 
 use crate::error::WebError;
 use crate::i18n::PageLang;
 use crate::layout::Chrome;
+use crate::limits::{self, ClientIp, Limited};
 use crate::state::AppState;
 use crate::view::{self, Message};
 
@@ -122,8 +128,30 @@ fn safe_next(next: &str) -> Option<&str> {
 pub enum Credential {
     /// A browser session; forms must carry this CSRF token.
     Session { csrf: String },
-    /// An API token (`Authorization: Bearer tkg_...`); no CSRF token is needed.
-    Bearer,
+    /// An API token (`Authorization: Bearer tkg_...`) of this scope; no CSRF token is needed.
+    Bearer { scope: TokenScope },
+}
+
+/// The scope an API token needs for a request, or `None` when no token may make it (making
+/// tokens, registering keys, log-out, staff pages: those need a person logged in). Reading the
+/// vendor's own pages needs `read`; uploading an application, VEX or an SBOM `submit`;
+/// registering a product `manage`. A request this table does not know is refused to tokens.
+pub fn token_scope_needed(method: &Method, path: &str) -> Option<TokenScope> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if *method == Method::GET || *method == Method::HEAD {
+        return match segments.first() {
+            Some(&"vendor") | Some(&"api") => Some(TokenScope::Read),
+            _ => None,
+        };
+    }
+    if *method != Method::POST {
+        return None;
+    }
+    match segments.as_slice() {
+        ["vendor", "products", _, "applications"] | ["vendor", "labels", _, _] => Some(TokenScope::Submit),
+        ["vendor", "products"] => Some(TokenScope::Manage),
+        _ => None,
+    }
 }
 
 /// The logged-in user. Logged out, a page request is redirected to `/login?next=PAGE` (a post to
@@ -141,14 +169,14 @@ impl CurrentUser {
     pub fn csrf(&self) -> &str {
         match &self.credential {
             Credential::Session { csrf } => csrf,
-            Credential::Bearer => "",
+            Credential::Bearer { .. } => "",
         }
     }
 
     /// A form's token against the session's; a bearer request needs none.
     pub fn check_csrf(&self, submitted: &str, lang: Lang) -> Result<(), WebError> {
         match &self.credential {
-            Credential::Bearer => Ok(()),
+            Credential::Bearer { .. } => Ok(()),
             Credential::Session { csrf } if same_token(csrf, submitted) => Ok(()),
             Credential::Session { .. } => Err(csrf_failure(lang)),
         }
@@ -185,6 +213,22 @@ pub enum AuthRejection {
     InvalidToken {
         lang: Lang,
     },
+    /// A token past its expiry (Unix seconds): 401.
+    ExpiredToken {
+        lang: Lang,
+        at: i64,
+    },
+    /// A revoked token: 401.
+    RevokedToken {
+        lang: Lang,
+        at: i64,
+    },
+    /// A valid token that may not make this request: 403, naming the scope it would need.
+    TokenNotAllowed {
+        lang: Lang,
+        needed: Option<TokenScope>,
+        has: TokenScope,
+    },
     Internal(WebError),
 }
 
@@ -212,6 +256,54 @@ impl IntoResponse for AuthRejection {
                 "the API token is not valid (Authorization: Bearer tkg_...)",
                 "API トークンが有効ではありません (Authorization: Bearer tkg_...)",
             ),
+            AuthRejection::ExpiredToken { lang, at } => {
+                let when = view::datetime(at);
+                unauthorized(
+                    lang,
+                    &format!("the API token expired at {when}; make a new one on your vendor page (/vendor)"),
+                    &format!(
+                        "API トークンは {when} に期限切れになりました。ベンダーページ (/vendor) で新しく作ってください"
+                    ),
+                )
+            }
+            AuthRejection::RevokedToken { lang, at } => {
+                let when = view::datetime(at);
+                unauthorized(
+                    lang,
+                    &format!("the API token was revoked at {when}; make a new one on your vendor page (/vendor)"),
+                    &format!(
+                        "API トークンは {when} に失効させられました。ベンダーページ (/vendor) で新しく作ってください"
+                    ),
+                )
+            }
+            AuthRejection::TokenNotAllowed { lang, needed: Some(needed), has } => WebError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "this API token has the scope `{}`; this request needs `{}` ({})",
+                    has.name(),
+                    needed.name(),
+                    needed.text().en
+                ),
+                format!(
+                    "この API トークンのスコープは `{}` です。この操作には `{}` が必要です（{}）",
+                    has.name(),
+                    needed.name(),
+                    needed.text().ja
+                ),
+            )
+            .json()
+            .in_lang(lang)
+            .into_response(),
+            AuthRejection::TokenNotAllowed { lang, needed: None, .. } => WebError::new(
+                StatusCode::FORBIDDEN,
+                "an API token cannot do this: making API tokens, registering signing keys and staff work need a \
+                 person logged in with the password",
+                "API トークンではこの操作はできません。API トークンの作成、署名鍵の登録、職員の操作には\
+                 パスワードでログインした人が必要です",
+            )
+            .json()
+            .in_lang(lang)
+            .into_response(),
             AuthRejection::Internal(error) => error.into_response(),
         }
     }
@@ -246,9 +338,17 @@ impl FromRequestParts<AppState> for CurrentUser {
             let Some(token) = token.filter(|t| t.starts_with("tkg_") && t.len() < 200) else {
                 return Err(AuthRejection::InvalidToken { lang });
             };
-            match state.registry.api_token_user(token).await.map_err(internal)? {
-                Some(user) => CurrentUser { user, credential: Credential::Bearer, path },
-                None => return Err(AuthRejection::InvalidToken { lang }),
+            match state.registry.api_token(token, state.clock.now()).await.map_err(internal)? {
+                TokenCheck::Valid { user, scope } => {
+                    match token_scope_needed(&parts.method, parts.uri.path()) {
+                        Some(needed) if scope >= needed => {}
+                        needed => return Err(AuthRejection::TokenNotAllowed { lang, needed, has: scope }),
+                    }
+                    CurrentUser { user, credential: Credential::Bearer { scope }, path }
+                }
+                TokenCheck::Expired { at } => return Err(AuthRejection::ExpiredToken { lang, at }),
+                TokenCheck::Revoked { at } => return Err(AuthRejection::RevokedToken { lang, at }),
+                TokenCheck::Unknown => return Err(AuthRejection::InvalidToken { lang }),
             }
         } else {
             let session = match cookie(&parts.headers, SESSION_COOKIE) {
@@ -326,7 +426,7 @@ where
         let form = match Form::<T>::from_request(Request::from_parts(parts, body), state).await {
             Ok(Form(form)) => form,
             Err(rejection) => {
-                if current.credential == Credential::Bearer {
+                if matches!(current.credential, Credential::Bearer { .. }) {
                     let error = WebError::new(
                         StatusCode::BAD_REQUEST,
                         format!("the form could not be read: {}", rejection.body_text()),
@@ -483,9 +583,14 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
+    // Before the form is read or any password hashed (see `signup`).
+    if let Err(seconds) = state.login_limit.take(ip, state.clock.now()) {
+        return Ok(limits::too_many(Limited::LogIns, seconds, lang, false));
+    }
     let Ok(Form(form)) = form else { return Err(csrf_failure(lang)) };
     check_double_submit(&headers, &form.csrf, lang)?;
     let started = Instant::now();
@@ -582,9 +687,15 @@ struct SignupForm {
 async fn signup(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     form: Result<Form<SignupForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
+    // Before anything else: the double-submit token is no obstacle to a script, which can set
+    // the cookie and the field alike.
+    if let Err(seconds) = state.signup_limit.take(ip, state.clock.now()) {
+        return Ok(limits::too_many(Limited::SignUps, seconds, lang, false));
+    }
     let Ok(Form(form)) = form else { return Err(csrf_failure(lang)) };
     check_double_submit(&headers, &form.csrf, lang)?;
     let created = state
@@ -664,6 +775,31 @@ mod tests {
         assert_eq!(safe_next("/vendor/products/1?lang=ja"), Some("/vendor/products/1?lang=ja"));
         for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "vendor", "", "/a\nb"] {
             assert_eq!(safe_next(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn what_each_token_scope_may_request() {
+        use TokenScope::{Manage, Read, Submit};
+        let cases = [
+            (Method::GET, "/vendor", Some(Read)),
+            (Method::GET, "/vendor/applications/3", Some(Read)),
+            (Method::HEAD, "/vendor/labels/JC1-2026-000001", Some(Read)),
+            (Method::POST, "/vendor/products/1/applications", Some(Submit)),
+            (Method::POST, "/vendor/labels/JC1-2026-000001/vex", Some(Submit)),
+            (Method::POST, "/vendor/products", Some(Manage)),
+            (Method::POST, "/vendor/tokens", None),
+            (Method::POST, "/vendor/tokens/abc/revoke", None),
+            (Method::POST, "/vendor/keys", None),
+            (Method::POST, "/logout", None),
+            (Method::GET, "/review", None),
+            (Method::POST, "/review/applications/1/approve", None),
+            (Method::GET, "/admin/staff", None),
+            (Method::DELETE, "/vendor/products", None),
+            (Method::POST, "/vendor/products/1/something-new", None),
+        ];
+        for (method, path, needed) in cases {
+            assert_eq!(token_scope_needed(&method, path), needed, "{method} {path}");
         }
     }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod i18n;
 pub mod incidents;
 pub mod layout;
+pub mod limits;
 pub mod log;
 pub mod public;
 pub mod qr;

@@ -27,6 +27,7 @@ use crate::cases::{CaseView, FindingRow, LifecycleView};
 use crate::error::WebError;
 use crate::i18n::{PageLang, t};
 use crate::layout::Chrome;
+use crate::limits::ClientIp;
 use crate::qr;
 use crate::state::AppState;
 
@@ -398,9 +399,22 @@ struct SearchPage {
     unknown_number: Option<String>,
 }
 
+/// What a search takes from the client's allowance: one, or [`SHORT_TEXT_COST`] for a text of
+/// one or two characters, which no trigram index can answer and the database reads by a scan.
+pub(crate) fn search_cost(search: &Search) -> u32 {
+    match &search.text {
+        Some(text) if (1..3).contains(&text.trim().chars().count()) => SHORT_TEXT_COST,
+        _ => 1,
+    }
+}
+
+/// See [`search_cost`].
+pub const SHORT_TEXT_COST: u32 = 5;
+
 async fn search(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
+    ClientIp(ip): ClientIp,
     uri: Uri,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
@@ -435,6 +449,10 @@ async fn search(
     let (labels, total) = if unknown_number.is_some() {
         (Vec::new(), 0)
     } else {
+        // Only a real search is counted: a label number typed in is verification, never limited.
+        if let Err(seconds) = state.search_limit.take_many(ip, state.clock.now(), search_cost(&search)) {
+            return Ok(crate::limits::too_many(crate::limits::Limited::Searches, seconds, lang, false));
+        }
         state.registry.search(&search, today).await.map_err(registry_error)?
     };
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);

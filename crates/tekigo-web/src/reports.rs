@@ -9,15 +9,10 @@
 //!   `GET/POST /review/surveillance/cases/{id}` (record an evaluation, evidence uploaded as
 //!   multipart): staff.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Mutex, PoisonError};
-
 use askama::Template;
 use axum::extract::rejection::{FormRejection, JsonRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -58,80 +53,10 @@ pub(crate) fn routes() -> Router<AppState> {
 // -------------------------------------------------------------------------------------------
 // Rate limit
 
-/// A token bucket per client IP: `capacity` reports, refilled evenly over `window` seconds.
-/// Requests whose IP is unknown (no connection info, as in tests driving the router directly)
-/// share one bucket. Time is the [`crate::Clock`]'s, so tests move it.
-#[derive(Debug)]
-pub struct RateLimiter {
-    capacity: f64,
-    window: i64,
-    buckets: Mutex<HashMap<Option<IpAddr>, (f64, i64)>>,
-}
-
-/// Clients tracked at most; past this, full buckets are forgotten.
-const MAX_CLIENTS: usize = 100_000;
-
-impl RateLimiter {
-    pub fn new(capacity: u32, window_seconds: i64) -> RateLimiter {
-        RateLimiter { capacity: f64::from(capacity.max(1)), window: window_seconds.max(1), buckets: Mutex::default() }
-    }
-
-    /// Takes one token for `client` at `now`; `Err(seconds)` until one is available again.
-    pub fn take(&self, client: Option<IpAddr>, now: i64) -> Result<(), i64> {
-        let rate = self.capacity / self.window as f64;
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        if buckets.len() >= MAX_CLIENTS {
-            let capacity = self.capacity;
-            buckets.retain(|_, (tokens, last)| *tokens + (now - *last) as f64 * rate < capacity);
-        }
-        let (tokens, last) = buckets.entry(client).or_insert((self.capacity, now));
-        *tokens = (*tokens + (now - *last).max(0) as f64 * rate).min(self.capacity);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as i64)
-        }
-    }
-}
-
-impl Default for RateLimiter {
-    /// 5 reports per 10 minutes.
-    fn default() -> RateLimiter {
-        RateLimiter::new(5, 600)
-    }
-}
-
-/// The client's IP, from the connection (`None` when the server was not started with
-/// connection info).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
-    }
-}
+pub use crate::limits::{ClientIp, RateLimiter};
 
 fn too_many(seconds: i64, lang: Lang, json: bool) -> Response {
-    let mut error = view::bilingual_error(
-        StatusCode::TOO_MANY_REQUESTS,
-        format!("Too many reports from your address; try again in {seconds} seconds. Nothing was stored."),
-        format!("このアドレスからの報告が多すぎます。{seconds} 秒後にやり直してください。何も保存していません。"),
-        lang,
-    );
-    if json {
-        error.problems.clear();
-        error = error.json();
-    }
-    let mut response = error.into_response();
-    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
+    crate::limits::too_many(crate::limits::Limited::Reports, seconds, lang, json)
 }
 
 fn body_too_large(lang: Lang) -> WebError {

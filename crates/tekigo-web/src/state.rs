@@ -7,7 +7,7 @@ use tekigo_registry::Registry;
 use crate::auth::LoginThrottle;
 use crate::cache::LabelCache;
 use crate::clock::Clock;
-use crate::reports::RateLimiter;
+use crate::limits::{self, RateLimiter};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -24,6 +24,14 @@ pub struct AppState {
     pub vulndb: Option<Arc<std::path::Path>>,
     /// Reports to the desk per client IP (form and API together).
     pub report_limit: Arc<RateLimiter>,
+    /// Public searches per client IP (the page and the API together; never label verification).
+    pub search_limit: Arc<RateLimiter>,
+    /// Log-in posts per client IP, besides the per-e-mail lock of `logins`.
+    pub login_limit: Arc<RateLimiter>,
+    /// Sign-up posts per client IP.
+    pub signup_limit: Arc<RateLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl AppState {
@@ -36,12 +44,22 @@ impl AppState {
             labels: Arc::default(),
             vulndb: None,
             report_limit: Arc::default(),
+            search_limit: Arc::new(RateLimiter::with(limits::SEARCH)),
+            login_limit: Arc::new(RateLimiter::with(limits::LOGIN)),
+            signup_limit: Arc::new(RateLimiter::with(limits::SIGNUP)),
+            trusted_proxies: Arc::from(Vec::new()),
         }
     }
 
     /// Monitors the labeled products against the vulnerability database in `dir`.
     pub fn with_vulndb(mut self, dir: &std::path::Path) -> AppState {
         self.vulndb = Some(Arc::from(dir));
+        self
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies (see `limits.rs`).
+    pub fn with_trusted_proxies(mut self, proxies: &[std::net::IpAddr]) -> AppState {
+        self.trusted_proxies = Arc::from(proxies.to_vec());
         self
     }
 

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tekigo_criteria::{Lang, Sector, Text};
 use tekigo_registry::RegistryError;
 use tekigo_registry::checks::{MAX_DECLARATION_BYTES, MAX_SBOM_BYTES};
-use tekigo_registry::store::{Application, NewProduct, Product, Role};
+use tekigo_registry::store::{Application, NewProduct, Product, Role, TOKEN_DEFAULT_DAYS, TokenScope};
 
 use crate::auth::{CsrfField, CurrentUser, SessionForm};
 use crate::cases::{CaseView, FindingRow, LifecycleView};
@@ -40,6 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/vendor/keys", post(add_key))
         .route("/vendor/products", post(add_product))
         .route("/vendor/tokens", post(add_token))
+        .route("/vendor/tokens/{id}/revoke", post(revoke_token))
         .route("/vendor/products/{id}", get(product_page))
         .route("/vendor/products/{id}/applications", post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/vendor/applications/{id}", get(application_page))
@@ -247,11 +248,47 @@ struct DashboardPage {
     applications: Vec<ApplicationRow>,
     key_ids: Vec<String>,
     new_token: Option<String>,
+    tokens: Vec<TokenRow>,
+    /// Value, words, and whether it is the default (submit).
+    token_scopes: Vec<(&'static str, String, bool)>,
     pem: String,
     product: ProductForm,
     product_types: Vec<(String, Vec<(String, String)>)>,
     notices: Vec<NoticeRow>,
     open_cases: Vec<CaseView>,
+}
+
+/// An API token in the list (never the token itself).
+struct TokenRow {
+    id: String,
+    name: String,
+    scope: &'static str,
+    owner: String,
+    created: String,
+    expires: String,
+    state: String,
+    /// Neither expired nor revoked: it can be revoked.
+    usable: bool,
+}
+
+impl TokenRow {
+    fn new(token: &tekigo_registry::store::ApiToken, now: i64, lang: Lang) -> TokenRow {
+        let state = match token.revoked {
+            Some(at) => Text::new(format!("revoked {}", view::datetime(at)), format!("{} に失効", view::datetime(at))),
+            None if token.expires <= now => Text::new("expired", "期限切れ"),
+            None => Text::new("in use", "有効"),
+        };
+        TokenRow {
+            id: token.id.clone(),
+            name: token.name.clone(),
+            scope: token.scope.name(),
+            owner: token.owner.clone(),
+            created: view::datetime(token.created),
+            expires: view::datetime(token.expires),
+            state: state.get(lang).to_owned(),
+            usable: token.revoked.is_none() && token.expires > now,
+        }
+    }
 }
 
 /// A message from the certification body.
@@ -300,6 +337,18 @@ async fn render_dashboard(
         applications: applications.iter().map(|a| ApplicationRow::new(a, lang)).collect(),
         key_ids: state.registry.signing_key_ids(user).await.map_err(registry_error(lang))?,
         new_token: extras.new_token,
+        tokens: state
+            .registry
+            .api_tokens(user)
+            .await
+            .map_err(registry_error(lang))?
+            .iter()
+            .map(|token| TokenRow::new(token, state.clock.now(), lang))
+            .collect(),
+        token_scopes: TokenScope::ALL
+            .iter()
+            .map(|scope| (scope.name(), scope.text().get(lang).to_owned(), *scope == TokenScope::Submit))
+            .collect(),
         pem: extras.pem,
         product: extras.product,
         product_types: product_types(state, lang),
@@ -385,6 +434,10 @@ struct TokenForm {
     csrf: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    days: String,
 }
 
 impl CsrfField for TokenForm {
@@ -394,22 +447,67 @@ impl CsrfField for TokenForm {
 }
 
 /// A new API token, shown on the answer to this post and never again (only its hash is kept).
+/// Only a person logged in may post this (`auth::token_scope_needed` refuses it to tokens).
 async fn add_token(State(state): State<AppState>, posted: SessionForm<TokenForm>) -> Result<Response, WebError> {
     let SessionForm { current, lang, form } = posted;
     vendor_only(&current, lang)?;
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    let scope = match form.scope.trim() {
+        "" => Some(TokenScope::Submit),
+        text => TokenScope::parse(text),
+    };
+    let days = match form.days.trim() {
+        "" => Some(TOKEN_DEFAULT_DAYS),
+        text => text.parse::<i64>().ok(),
+    };
+    let refused = |text: Text| Extras { error: Some(Message::new(&text, lang)), ..Extras::default() };
+    let Some(scope) = scope else {
         let text = Text::new(
-            "Give the token a name of at most 100 characters (what it is for, e.g. \"CI upload\").",
-            "トークンに100文字以内の名前を付けてください（用途。例: 「CI からのアップロード」）。",
+            format!("`{}` is not a scope; choose read, submit or manage.", form.scope),
+            format!("`{}` はスコープではありません。read、submit、manage から選んでください。", form.scope),
         );
-        let extras = Extras { error: Some(Message::new(&text, lang)), ..Extras::default() };
-        return render_dashboard(&state, &current, lang, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
+        return render_dashboard(&state, &current, lang, StatusCode::UNPROCESSABLE_ENTITY, refused(text)).await;
+    };
+    let Some(days) = days else {
+        let text = Text::new(
+            format!("`{}` is not a number of days.", form.days),
+            format!("`{}` は日数ではありません。", form.days),
+        );
+        return render_dashboard(&state, &current, lang, StatusCode::UNPROCESSABLE_ENTITY, refused(text)).await;
+    };
+    match state.registry.create_api_token(&current.user, &form.name, scope, days, state.clock.now()).await {
+        Ok((token, _)) => {
+            let extras = Extras { new_token: Some(token), ..Extras::default() };
+            render_dashboard(&state, &current, lang, StatusCode::OK, extras).await
+        }
+        Err(RegistryError::Invalid(text)) => {
+            render_dashboard(&state, &current, lang, StatusCode::UNPROCESSABLE_ENTITY, refused(text)).await
+        }
+        Err(other) => Err(WebError::from(other).in_lang(lang)),
     }
-    let token =
-        state.registry.create_api_token(&current.user, name, state.clock.now()).await.map_err(registry_error(lang))?;
-    let extras = Extras { new_token: Some(token), ..Extras::default() };
-    render_dashboard(&state, &current, lang, StatusCode::OK, extras).await
+}
+
+#[derive(Debug, Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl CsrfField for RevokeForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Revokes one of the organisation's API tokens for good. Only a person logged in may.
+async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: SessionForm<RevokeForm>,
+) -> Result<Response, WebError> {
+    let SessionForm { current, lang, .. } = posted;
+    vendor_only(&current, lang)?;
+    state.registry.revoke_api_token(&current.user, &id, state.clock.now()).await.map_err(registry_error(lang))?;
+    Ok(Redirect::to("/vendor#tokens").into_response())
 }
 
 // -------------------------------------------------------------------------------------------

@@ -554,6 +554,95 @@ async fn api_tokens_are_shown_once_and_need_no_csrf(registry: &Registry) {
 }
 on_both!(api_tokens_are_shown_once_and_need_no_csrf);
 
+/// Makes a token on the vendor's page and returns it (shown once, in `<code>`).
+async fn make_token(vendor: &mut Browser, name: &str, scope: &str, days: &str) -> String {
+    let csrf = vendor.csrf_of("/vendor").await;
+    let page =
+        vendor.post("/vendor/tokens", &[("csrf", &csrf), ("name", name), ("scope", scope), ("days", days)]).await;
+    page.assert(StatusCode::OK).contains("shown only this once");
+    let start = page.body.find("<code>tkg_").unwrap() + "<code>".len();
+    page.body[start..start + page.body[start..].find('<').unwrap()].to_owned()
+}
+
+async fn token_scopes_expiry_and_revocation(registry: &Registry) {
+    let (app, state) = app(registry);
+    let key = SigningKey::from_bytes(&[6; 32]);
+    let mut vendor = vendor_with_product(&app, &key).await;
+    let csrf = vendor.csrf_of("/vendor").await;
+    for (scope, days) in [("admin", "90"), ("read", "366"), ("read", "0"), ("read", "many")] {
+        let page =
+            vendor.post("/vendor/tokens", &[("csrf", &csrf), ("name", "x"), ("scope", scope), ("days", days)]).await;
+        page.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let read = make_token(&mut vendor, "dashboard reader", "read", "1").await;
+    let submit = make_token(&mut vendor, "CI upload", "submit", "90").await;
+    let manage = make_token(&mut vendor, "product sync", "manage", "365").await;
+    let listed = vendor.get("/vendor").await;
+    listed.contains("dashboard reader").contains("product sync").contains("Revoke");
+    assert!(!listed.body.contains(&read) && !listed.body.contains(&submit), "tokens are never listed");
+
+    let product = [
+        ("name", "EXC-200 camera"),
+        ("model", "EXC-200"),
+        ("firmware_version", "1.0"),
+        ("product_type", "network-camera"),
+        ("support_end", "2030-03-31"),
+        ("vulnerability_contact", "https://example.com/security"),
+    ];
+    let mut machine = Browser::new(&app);
+    machine.bearer = Some(read.clone());
+    machine.get("/vendor").await.assert(StatusCode::OK);
+    machine.get("/vendor/products/1").await.assert(StatusCode::OK);
+    machine.post("/vendor/products", &product).await.assert(StatusCode::FORBIDDEN).contains("needs `manage`");
+    let (declaration, sbom) = signed_sample(&key, "2.4.1");
+    let parts = &upload_parts("", &declaration, &sbom)[1..];
+    machine
+        .post_multipart("/vendor/products/1/applications", parts)
+        .await
+        .assert(StatusCode::FORBIDDEN)
+        .contains("needs `submit`");
+    machine.bearer = Some(submit.clone());
+    machine.post("/vendor/products", &product).await.assert(StatusCode::FORBIDDEN).contains("has the scope `submit`");
+    machine.bearer = Some(manage.clone());
+    machine.post("/vendor/products", &product).await.assert_redirect("/vendor/products/2");
+    // Whatever its scope, a token makes no token, registers no key, does no staff work.
+    for path in ["/vendor/tokens", "/vendor/keys", "/review/applications/1/approve"] {
+        let page = machine.post(path, &[("name", "more"), ("pem", &public_pem(&key))]).await;
+        page.assert(StatusCode::FORBIDDEN).contains("an API token cannot do this");
+    }
+    machine.get("/review").await.assert(StatusCode::FORBIDDEN);
+    assert_eq!(count(registry, "api_tokens").await, 3);
+    assert_eq!(count(registry, "signing_keys").await, 1);
+
+    // Revoked on the page (a logged-in post with its CSRF token): 401 saying so.
+    let user = registry.user_by_email("sato@example.com").await.unwrap().unwrap();
+    let tokens = registry.api_tokens(&user).await.unwrap();
+    let submit_id = tokens.iter().find(|t| t.name == "CI upload").unwrap().id.clone();
+    let revoke = format!("/vendor/tokens/{submit_id}/revoke");
+    vendor.post(&revoke, &[("csrf", "wrong")]).await.assert(StatusCode::FORBIDDEN);
+    machine.post(&revoke, &[]).await.assert(StatusCode::FORBIDDEN);
+    let csrf = vendor.csrf_of("/vendor").await;
+    vendor.post(&revoke, &[("csrf", &csrf)]).await.assert_redirect("/vendor#tokens");
+    machine.bearer = Some(submit);
+    let page = machine.get("/vendor").await;
+    page.assert(StatusCode::UNAUTHORIZED).contains("was revoked");
+    assert_eq!(page.headers[header::WWW_AUTHENTICATE], "Bearer");
+    vendor.get("/vendor").await.contains("revoked");
+
+    // Expired after its day: 401 saying so; the others still work.
+    state.clock.advance(86_400 + 1);
+    machine.bearer = Some(read);
+    machine.get("/vendor").await.assert(StatusCode::UNAUTHORIZED).contains("expired");
+    machine.bearer = Some(manage);
+    machine.get("/vendor").await.assert(StatusCode::OK);
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit WHERE action LIKE '%api-token'")
+        .fetch_all(registry.pool())
+        .await
+        .unwrap();
+    assert_eq!(actions, ["create-api-token", "create-api-token", "create-api-token", "revoke-api-token"]);
+}
+on_both!(token_scopes_expiry_and_revocation);
+
 async fn guessing_passwords_is_slowed_then_stopped(registry: &Registry) {
     let (app, state) = app(registry);
     let mut vendor = Browser::new(&app);

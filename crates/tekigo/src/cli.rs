@@ -342,6 +342,11 @@ pub(crate) struct ServeArgs {
     /// `tekigo registry monitor`) / この脆弱性データベースでラベル取得製品を毎時再検査する
     #[arg(long, value_name = "DIR", env = "TEKIGO_VULNDB")]
     pub vulndb: Option<PathBuf>,
+    /// A reverse proxy in front of the registry (repeatable): from this address only,
+    /// X-Forwarded-For names the client that per-address rate limits count
+    /// 前段のリバースプロキシのアドレス（複数可）。このアドレスからの X-Forwarded-For だけを信頼する
+    #[arg(long, value_name = "IP")]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -108,7 +108,7 @@ async fn serve(
     }
     // The address must be seen now, not when the server stops.
     out.flush()?;
-    let mut state = AppState::new(registry, clock, &base_url);
+    let mut state = AppState::new(registry, clock, &base_url).with_trusted_proxies(&args.trusted_proxy);
     if let Some(dir) = &args.vulndb {
         // Fail now, not silently every hour.
         tekigo_vuln::VulnDb::open(dir)?;
