@@ -1,6 +1,6 @@
 //! Every `tekigo` command in README.md's shell blocks runs as written, in a folder that holds only
 //! what a fresh clone holds (the repository's own `examples/` and `crates/`), with `~` a new empty
-//! home. A command's expected exit code is 0 unless its line ends with `# exit N`; `tekigo serve`
+//! home. A command's expected exit code is 0 unless its line ends with `# exit N` (and why); `tekigo serve`
 //! (a server that runs until stopped) and the `cargo` lines (this test is itself built by them) are
 //! left out. A README example that stops working fails here.
 
@@ -32,7 +32,10 @@ fn shell_lines(readme: &str) -> Vec<String> {
 /// with spaces inside them, no variables other than `~`), and the exit code it expects.
 fn words_and_exit(line: &str, home: &Path) -> (Vec<String>, i32) {
     let (command, expected) = match line.split_once("# exit ") {
-        Some((command, code)) => (command.trim(), code.trim().parse().expect("`# exit N` with a number")),
+        Some((command, code)) => {
+            let digits: String = code.chars().take_while(char::is_ascii_digit).collect();
+            (command.trim(), digits.parse().expect("`# exit N` with a number"))
+        }
         None => (line, 0),
     };
     assert!(!command.contains(['"', '\'', '$', '|', '>', '<', ';', '&']), "README line too clever for this test: {line}");
