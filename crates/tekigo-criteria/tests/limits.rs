@@ -18,7 +18,7 @@ fn builtin_folder(dir: &Path) {
 }
 
 fn on_small_stack(check: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new().stack_size(256 * 1024).spawn(check).unwrap().join().unwrap();
+    std::thread::Builder::new().stack_size(512 * 1024).spawn(check).unwrap().join().unwrap();
 }
 
 #[cfg(unix)]

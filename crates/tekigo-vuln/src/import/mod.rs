@@ -329,7 +329,7 @@ pub fn import_paths(
 ) -> Result<ImportSummary, ImportError> {
     let mut files = Vec::new();
     for path in paths {
-        collect_files(path, &mut files)?;
+        collect_files(path, &mut files, 0)?;
     }
     progress(Progress::Started { files: files.len() });
     let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -369,9 +369,15 @@ fn db_error(name: String, error: rusqlite::Error) -> ImportError {
     ImportError::Db(DbError::Sqlite(name, error))
 }
 
-fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), ImportError> {
+/// How deep `import` walks into a folder.
+pub const MAX_FOLDER_DEPTH: usize = 32;
+
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>, depth: usize) -> Result<(), ImportError> {
     let origin = path.display().to_string();
     let metadata = std::fs::metadata(path).map_err(|e| ImportError::input(&origin, format!("cannot read: {e}")))?;
+    if metadata.is_dir() && depth > MAX_FOLDER_DEPTH {
+        return Err(ImportError::input(&origin, format!("folders nest deeper than {MAX_FOLDER_DEPTH} levels")));
+    }
     if metadata.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
             .map_err(|e| ImportError::input(&origin, format!("cannot read folder: {e}")))?
@@ -380,8 +386,10 @@ fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), ImportErro
             .collect();
         entries.sort();
         for entry in entries {
-            if entry.is_dir() || entry.extension().is_some_and(|e| matches!(e.to_str(), Some("json" | "csv" | "zip"))) {
-                collect_files(&entry, files)?;
+            // A link to a folder is not followed: one pointing back up would never end.
+            let is_dir = std::fs::symlink_metadata(&entry).is_ok_and(|m| m.is_dir());
+            if is_dir || entry.extension().is_some_and(|e| matches!(e.to_str(), Some("json" | "csv" | "zip"))) {
+                collect_files(&entry, files, depth + 1)?;
             }
         }
     } else {
@@ -392,7 +400,12 @@ fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), ImportErro
 
 fn read_bounded(path: &Path, origin: &str) -> Result<Vec<u8>, ImportError> {
     let file = std::fs::File::open(path).map_err(|e| ImportError::input(origin, format!("cannot open: {e}")))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let metadata = file.metadata().map_err(|e| ImportError::input(origin, format!("cannot read: {e}")))?;
+    if !metadata.is_file() {
+        // A device (a link to /dev/zero) would be read up to the limit for nothing.
+        return Err(ImportError::input(origin, "not a regular file"));
+    }
+    let size = metadata.len();
     if size > MAX_INPUT_BYTES {
         return Err(ImportError::input(
             origin,
