@@ -206,7 +206,8 @@ mod tests {
             (&PathBuf::from("/dev/zero"), "a device"),
             (&dir.path().to_path_buf(), "a folder"),
         ] {
-            for error in [read_regular(path, MAX_ATTACHMENT_BYTES), sha256_regular(path, MAX_ATTACHMENT_BYTES).map(|_| vec![])]
+            for error in
+                [read_regular(path, MAX_ATTACHMENT_BYTES), sha256_regular(path, MAX_ATTACHMENT_BYTES).map(|_| vec![])]
             {
                 let error = error.unwrap_err();
                 assert!(matches!(&error, InputError::NotRegular { kind: k, .. } if *k == kind), "{path:?}: {error}");

@@ -53,14 +53,18 @@ fn refused(path: &Path, why: impl std::fmt::Display) -> std::io::Error {
 }
 
 fn read_file(path: &Path) -> Result<SourceFile, std::io::Error> {
-    let cannot = |err: std::io::Error| std::io::Error::new(err.kind(), format!("cannot read {}: {err}", path.display()));
+    let cannot =
+        |err: std::io::Error| std::io::Error::new(err.kind(), format!("cannot read {}: {err}", path.display()));
     // A link to a file is read like the file; what it points at must be a regular file.
     let metadata = std::fs::metadata(path).map_err(cannot)?;
     if !metadata.is_file() {
         return Err(refused(path, "not a regular file (a FIFO, a device?); catalog files are regular files"));
     }
     if metadata.len() > MAX_FILE_BYTES {
-        return Err(refused(path, format!("{} bytes, over the {MAX_FILE_BYTES}-byte limit for a catalog file", metadata.len())));
+        return Err(refused(
+            path,
+            format!("{} bytes, over the {MAX_FILE_BYTES}-byte limit for a catalog file", metadata.len()),
+        ));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path).map_err(cannot)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(cannot)?;
@@ -75,8 +79,9 @@ fn read_file(path: &Path) -> Result<SourceFile, std::io::Error> {
 fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), std::io::Error> {
     let mut folders = vec![(dir.to_path_buf(), 0)];
     while let Some((folder, depth)) = folders.pop() {
-        let entries = std::fs::read_dir(&folder)
-            .map_err(|err| std::io::Error::new(err.kind(), format!("cannot read folder {}: {err}", folder.display())))?;
+        let entries = std::fs::read_dir(&folder).map_err(|err| {
+            std::io::Error::new(err.kind(), format!("cannot read folder {}: {err}", folder.display()))
+        })?;
         for entry in entries {
             let entry = entry?;
             let path = entry.path();

@@ -129,7 +129,8 @@ impl<'a> Doc<'a> {
         // recursion: however the document was parsed, its depth cannot overflow the stack.
         let mut branches = Vec::new();
         let children = |list: Option<&'a Value>, path: &str| -> Vec<(String, &'a Value)> {
-            let mut children: Vec<_> = items(list).map(|(i, branch)| (format!("{path}/branches/{i}"), branch)).collect();
+            let mut children: Vec<_> =
+                items(list).map(|(i, branch)| (format!("{path}/branches/{i}"), branch)).collect();
             // Popped from the end: the first child is visited first.
             children.reverse();
             children

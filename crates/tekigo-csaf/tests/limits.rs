@@ -9,7 +9,8 @@ fn on_small_stack(check: impl FnOnce() + Send + 'static) {
 
 /// `levels` branches inside each other, the innermost with a product.
 fn deep_tree_document(levels: usize) -> String {
-    let mut branch = json!({"category": "product_version", "name": "1", "product": {"name": "p 1", "product_id": "P1"}});
+    let mut branch =
+        json!({"category": "product_version", "name": "1", "product": {"name": "p 1", "product_id": "P1"}});
     for level in 0..levels {
         branch = json!({"category": "product_family", "name": format!("f{level}"), "branches": [branch]});
     }

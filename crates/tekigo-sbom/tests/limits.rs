@@ -82,7 +82,9 @@ fn a_long_spdx_relationship_chain_is_read_without_recursion() {
     on_small_stack(|| {
         // Relationships are a graph, not nesting: a chain of 20,000 packages is an ordinary SBOM.
         let count = 20_000;
-        let mut text = String::from("SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nDocumentName: chain\n");
+        let mut text = String::from(
+            "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nDocumentName: chain\n",
+        );
         for i in 0..count {
             text.push_str(&format!("PackageName: p{i}\nSPDXID: SPDXRef-p{i}\nPackageVersion: 1\n"));
         }

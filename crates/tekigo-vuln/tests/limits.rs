@@ -48,8 +48,16 @@ fn nesting_past_json_limits_is_an_error_in_the_vex_reader() {
         let depth = 50_000;
         for document in [
             format!("{}{}", "[".repeat(depth), "]".repeat(depth)),
-            format!(r#"{{"document":{{"category":"csaf_vex"}},"product_tree":{}{}}}"#, r#"{"branches":["#.repeat(depth), "]}".repeat(depth)),
-            format!(r#"{{"bomFormat":"CycloneDX","vulnerabilities":[{{"affects":{}{}}}]}}"#, "[".repeat(depth), "]".repeat(depth)),
+            format!(
+                r#"{{"document":{{"category":"csaf_vex"}},"product_tree":{}{}}}"#,
+                r#"{"branches":["#.repeat(depth),
+                "]}".repeat(depth)
+            ),
+            format!(
+                r#"{{"bomFormat":"CycloneDX","vulnerabilities":[{{"affects":{}{}}}]}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            ),
         ] {
             assert!(tekigo_vuln::vex::read(document.as_bytes(), "deep-vex.json").is_err());
         }
