@@ -14,6 +14,7 @@ pub mod declaration;
 pub mod declare;
 pub mod evaluate;
 pub mod folder;
+pub mod input;
 pub mod keys;
 pub mod oscal;
 pub mod publish;

@@ -155,13 +155,16 @@ pub fn attachment_problems(declaration: &Declaration, dir: &Path) -> (Vec<Text>,
             ));
             continue;
         }
-        match fs::read(dir.join(&attachment.name)) {
-            Ok(bytes) if sha256_hex(&bytes) == attachment.sha256 => {}
+        match crate::input::sha256_regular(&dir.join(&attachment.name), crate::input::MAX_ATTACHMENT_BYTES) {
+            Ok(digest) if digest == attachment.sha256 => {}
             Ok(_) => problems.push(Text::new(
                 format!("{}: changed after signing (SHA-256 differs)", attachment.name),
                 format!("{}: 署名後に変更されています（SHA-256 が一致しません）", attachment.name),
             )),
-            Err(_) => missing.push(attachment.name.clone()),
+            Err(error) if error.is_not_found() => missing.push(attachment.name.clone()),
+            // A link, FIFO or device in its place, or a file past the limit, is not a file
+            // that was issued: a problem, not merely absent.
+            Err(error) => problems.push(error.text()),
         }
     }
     (problems, missing)

@@ -1,6 +1,7 @@
 //! Where catalog files come from: the copies built into the binary, or a folder on disk.
 
-use std::path::Path;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 
 /// One catalog file: its path relative to the criteria folder (as errors name it) and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,11 +18,23 @@ pub fn builtin_sources() -> Vec<SourceFile> {
         .collect()
 }
 
+/// The largest catalog file read (the built-in ones are about 100 KiB).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// The deepest folder read below the criteria folder.
+pub const MAX_FOLDER_DEPTH: usize = 16;
+/// The most `*.toml` files read from one criteria folder.
+pub const MAX_FILES: usize = 10_000;
+
 /// Reads every `*.toml` file under `dir` (recursively, sorted by path). Files are named by their
 /// path as given on the command line, so an error points at the file the user can open.
 ///
+/// The folder is someone else's: links to folders are not followed (a link back up would never
+/// end), a `*.toml` that is not a regular file (a FIFO, a device, a link to one) is an error
+/// rather than a read that never ends, and depth, file count and file size are limited.
+///
 /// # Errors
-/// When the folder or a file in it cannot be read, or holds no catalog file at all.
+/// When the folder or a file in it cannot be read, passes a limit, or holds no catalog file at
+/// all.
 pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, std::io::Error> {
     let mut paths = Vec::new();
     collect(dir, &mut paths)?;
@@ -32,25 +45,59 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, std::io::Error> {
             format!("no *.toml catalog files under {}", dir.display()),
         ));
     }
-    paths
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|err| std::io::Error::new(err.kind(), format!("cannot read {}: {err}", path.display())))?;
-            Ok(SourceFile { path: path.display().to_string(), text })
-        })
-        .collect()
+    paths.into_iter().map(|path| read_file(&path)).collect()
 }
 
-fn collect(dir: &Path, paths: &mut Vec<std::path::PathBuf>) -> Result<(), std::io::Error> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|err| std::io::Error::new(err.kind(), format!("cannot read folder {}: {err}", dir.display())))?;
-    for entry in entries {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect(&path, paths)?;
-        } else if path.extension().is_some_and(|ext| ext == "toml") {
-            paths.push(path);
+fn refused(path: &Path, why: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{}: {why}", path.display()))
+}
+
+fn read_file(path: &Path) -> Result<SourceFile, std::io::Error> {
+    let cannot =
+        |err: std::io::Error| std::io::Error::new(err.kind(), format!("cannot read {}: {err}", path.display()));
+    // A link to a file is read like the file; what it points at must be a regular file.
+    let metadata = std::fs::metadata(path).map_err(cannot)?;
+    if !metadata.is_file() {
+        return Err(refused(path, "not a regular file (a FIFO, a device?); catalog files are regular files"));
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(refused(
+            path,
+            format!("{} bytes, over the {MAX_FILE_BYTES}-byte limit for a catalog file", metadata.len()),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).map_err(cannot)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(refused(path, format!("over the {MAX_FILE_BYTES}-byte limit for a catalog file")));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| refused(path, "not UTF-8 text"))?;
+    Ok(SourceFile { path: path.display().to_string(), text })
+}
+
+/// Every `*.toml` path under `dir`, walked with a list of folders to visit, not by recursion.
+fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), std::io::Error> {
+    let mut folders = vec![(dir.to_path_buf(), 0)];
+    while let Some((folder, depth)) = folders.pop() {
+        let entries = std::fs::read_dir(&folder).map_err(|err| {
+            std::io::Error::new(err.kind(), format!("cannot read folder {}: {err}", folder.display()))
+        })?;
+        for entry in entries {
+            let entry = entry?;
+            let path = entry.path();
+            // The entry itself: a link is not followed into a folder.
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                if depth + 1 > MAX_FOLDER_DEPTH {
+                    return Err(refused(&path, format!("folders nest deeper than {MAX_FOLDER_DEPTH} levels")));
+                }
+                folders.push((path, depth + 1));
+            } else if path.extension().is_some_and(|ext| ext == "toml") {
+                if paths.len() == MAX_FILES {
+                    return Err(refused(dir, format!("more than {MAX_FILES} *.toml files")));
+                }
+                paths.push(path);
+            }
         }
     }
     Ok(())

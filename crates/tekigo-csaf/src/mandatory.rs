@@ -125,15 +125,21 @@ struct Doc<'a> {
 impl<'a> Doc<'a> {
     fn new(root: &'a Value) -> Self {
         let tree = root.get("product_tree");
+        // Depth first, in document order, with a list of branches still to visit rather than
+        // recursion: however the document was parsed, its depth cannot overflow the stack.
         let mut branches = Vec::new();
-        fn walk<'a>(list: Option<&'a Value>, path: &str, out: &mut Vec<(String, &'a Value)>) {
-            for (i, branch) in items(list) {
-                let here = format!("{path}/branches/{i}");
-                out.push((here.clone(), branch));
-                walk(branch.get("branches"), &here, out);
-            }
+        let children = |list: Option<&'a Value>, path: &str| -> Vec<(String, &'a Value)> {
+            let mut children: Vec<_> =
+                items(list).map(|(i, branch)| (format!("{path}/branches/{i}"), branch)).collect();
+            // Popped from the end: the first child is visited first.
+            children.reverse();
+            children
+        };
+        let mut to_visit = children(tree.and_then(|t| t.get("branches")), "/product_tree");
+        while let Some((here, branch)) = to_visit.pop() {
+            to_visit.extend(children(branch.get("branches"), &here));
+            branches.push((here, branch));
         }
-        walk(tree.and_then(|t| t.get("branches")), "/product_tree", &mut branches);
         let mut definitions = Vec::new();
         for (path, branch) in &branches {
             if let Some(product) = branch.get("product") {

@@ -58,6 +58,12 @@ pub use cpe::to_cpe23;
 /// The largest file [`read_file`] accepts: 256 MiB.
 pub const MAX_SBOM_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The deepest nesting [`read`] follows: XML elements inside each other, or JSON arrays and
+/// objects (serde_json's own limit: it refuses the 128th level). Real SBOMs nest a few levels;
+/// without a limit a hostile file nests until the reader's stack overflows and the process
+/// aborts.
+pub const MAX_DEPTH: usize = 127;
+
 /// One SBOM, read and normalized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sbom {
@@ -171,8 +177,19 @@ impl SbomError {
 ///
 /// # Errors
 /// When the bytes are no well-formed JSON, XML or tag-value document, or none of the formats
-/// this crate reads.
+/// this crate reads, or pass [`MAX_SBOM_BYTES`] or [`MAX_DEPTH`].
 pub fn read(bytes: &[u8], origin: &str) -> Result<Sbom, SbomError> {
+    if bytes.len() as u64 > MAX_SBOM_BYTES {
+        return Err(SbomError::new(
+            origin,
+            None,
+            format!(
+                "the document is {} bytes, over the {} MiB limit for SBOMs",
+                bytes.len(),
+                MAX_SBOM_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Some(first) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Err(SbomError::new(origin, None, "the file is empty"));
@@ -220,6 +237,11 @@ fn read_json(bytes: &[u8], origin: &str) -> Result<Sbom, SbomError> {
         let message = match message.rfind(" at line ") {
             Some(at) => message[..at].to_owned(),
             None => message,
+        };
+        let message = if message == "recursion limit exceeded" {
+            format!("arrays and objects nest deeper than {MAX_DEPTH} levels, the limit for SBOMs")
+        } else {
+            message
         };
         SbomError::new(origin, position, format!("invalid JSON: {message}"))
     })?;

@@ -75,6 +75,12 @@ pub(crate) fn parse(bytes: &[u8], origin: &str) -> Result<Element, SbomError> {
             Event::Start(_) | Event::Empty(_) if root.is_some() && stack.is_empty() => {
                 return Err(error(start, "invalid XML: a second root element".to_owned()));
             }
+            Event::Start(_) if stack.len() >= crate::MAX_DEPTH => {
+                return Err(error(
+                    start,
+                    format!("elements nest deeper than {} levels, the limit for SBOMs", crate::MAX_DEPTH),
+                ));
+            }
             Event::Start(tag) => stack.push(element(&tag, start, origin, bytes)?),
             Event::Empty(tag) => {
                 let element = element(&tag, start, origin, bytes)?;
@@ -173,6 +179,38 @@ mod tests {
         assert_eq!(root.child_text("b").as_deref(), Some("x < y A<z>"));
         assert!(root.child("c").is_some());
         assert_eq!(position::from_offset(xml, root.offset).line, 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        // A few thousand nested components used to overflow the stack (reading, then dropping
+        // the tree) and abort the process; the registry reads uploaded SBOMs.
+        let levels = 50_000;
+        let mut xml = String::from("<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\"><components>");
+        for _ in 0..levels {
+            xml.push_str("<component type=\"library\"><name>x</name><components>");
+        }
+        for _ in 0..levels {
+            xml.push_str("</components></component>");
+        }
+        xml.push_str("</components></bom>");
+        let error = crate::read(xml.as_bytes(), "deep.xml").unwrap_err();
+        assert!(error.message.contains("deeper than 127 levels"), "{error}");
+        assert_eq!(error.position.map(|p| p.line), Some(1), "{error}");
+
+        // At the limit itself the document is read.
+        let depth = crate::MAX_DEPTH;
+        let nested = (depth - 2) / 2;
+        let mut xml = String::from("<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\"><components>");
+        for _ in 0..nested {
+            xml.push_str("<component type=\"library\"><name>x</name><components>");
+        }
+        for _ in 0..nested {
+            xml.push_str("</components></component>");
+        }
+        xml.push_str("</components></bom>");
+        let sbom = crate::read(xml.as_bytes(), "limit.xml").unwrap();
+        assert_eq!(sbom.components.len(), nested);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod public;
 pub mod qr;
 pub mod reports;
 pub mod review;
+mod screen;
 pub mod state;
 pub mod vendor;
 pub mod view;

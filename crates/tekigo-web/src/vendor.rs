@@ -5,6 +5,8 @@
 //! Only the vendor role sees these pages; staff and others get 403. Another vendor's product or
 //! application is "not found" (the store does not disclose that it exists).
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
@@ -24,6 +26,7 @@ use crate::cases::{CaseView, FindingRow, LifecycleView};
 use crate::error::WebError;
 use crate::i18n::PageLang;
 use crate::layout::Chrome;
+use crate::screen::{Upload, screen};
 use crate::state::AppState;
 use crate::view::registry_error;
 use crate::view::{self, Message};
@@ -691,6 +694,12 @@ async fn upload(
         let problems = missing.iter().map(|t| Message::new(t, lang)).collect();
         return rejected(&state, &current, lang, id, problems).await;
     };
+    let (declaration, sbom) = (Arc::new(declaration), Arc::new(sbom));
+    for (kind, bytes) in [(Upload::Declaration, &declaration), (Upload::Sbom, &sbom)] {
+        if let Err(refusal) = screen(kind, Arc::clone(bytes)).await {
+            return rejected(&state, &current, lang, id, vec![Message::new(&refusal, lang)]).await;
+        }
+    }
     let submitted =
         state.registry.submit(&current.user, id, &declaration, &sbom, state.clock.today(), state.clock.now()).await;
     match submitted {
@@ -909,6 +918,12 @@ async fn label_upload(
         )
         .await;
     };
+    let file = Arc::new(file);
+    let upload = if kind == "vex" { Upload::Vex } else { Upload::Sbom };
+    if let Err(refusal) = screen(upload, Arc::clone(&file)).await {
+        let refusal = Some(Message::new(&refusal, lang));
+        return render_label(&state, &current, lang, &number, StatusCode::UNPROCESSABLE_ENTITY, refusal, None).await;
+    }
     let now = state.clock.now();
     let stored = match kind.as_str() {
         "vex" => state.registry.add_vex(&current.user, &number, &file, now).await.map(|count| {

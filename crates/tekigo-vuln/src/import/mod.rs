@@ -358,7 +358,7 @@ fn collect_inputs(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<SkippedFile>),
     let mut skipped = Vec::new();
     for path in paths {
         let before = files.len();
-        collect_files(path, &mut files, &mut skipped)?;
+        collect_files(path, &mut files, &mut skipped, 0)?;
         if files.len() == before {
             let origin = path.display().to_string();
             let listed: Vec<&str> = skipped.iter().take(5).map(|s| s.path.as_str()).collect();
@@ -425,9 +425,20 @@ fn db_error(name: String, error: rusqlite::Error) -> ImportError {
     ImportError::Db(DbError::Sqlite(name, error))
 }
 
-fn collect_files(path: &Path, files: &mut Vec<PathBuf>, skipped: &mut Vec<SkippedFile>) -> Result<(), ImportError> {
+/// How deep `import` walks into a folder.
+pub const MAX_FOLDER_DEPTH: usize = 32;
+
+fn collect_files(
+    path: &Path,
+    files: &mut Vec<PathBuf>,
+    skipped: &mut Vec<SkippedFile>,
+    depth: usize,
+) -> Result<(), ImportError> {
     let origin = path.display().to_string();
     let metadata = std::fs::metadata(path).map_err(|e| ImportError::input(&origin, format!("cannot read: {e}")))?;
+    if metadata.is_dir() && depth > MAX_FOLDER_DEPTH {
+        return Err(ImportError::input(&origin, format!("folders nest deeper than {MAX_FOLDER_DEPTH} levels")));
+    }
     if metadata.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
             .map_err(|e| ImportError::input(&origin, format!("cannot read folder: {e}")))?
@@ -436,9 +447,11 @@ fn collect_files(path: &Path, files: &mut Vec<PathBuf>, skipped: &mut Vec<Skippe
             .collect();
         entries.sort();
         for entry in entries {
+            // A link to a folder is not followed: one pointing back up would never end.
+            let is_dir = std::fs::symlink_metadata(&entry).is_ok_and(|m| m.is_dir());
             let readable = entry.extension().and_then(|e| e.to_str()).is_some_and(|e| READ_EXTENSIONS.contains(&e));
-            if entry.is_dir() || readable {
-                collect_files(&entry, files, skipped)?;
+            if is_dir || readable {
+                collect_files(&entry, files, skipped, depth + 1)?;
             } else {
                 skipped.push(SkippedFile {
                     path: entry.display().to_string(),
@@ -454,7 +467,12 @@ fn collect_files(path: &Path, files: &mut Vec<PathBuf>, skipped: &mut Vec<Skippe
 
 fn read_bounded(path: &Path, origin: &str) -> Result<Vec<u8>, ImportError> {
     let file = std::fs::File::open(path).map_err(|e| ImportError::input(origin, format!("cannot open: {e}")))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let metadata = file.metadata().map_err(|e| ImportError::input(origin, format!("cannot read: {e}")))?;
+    if !metadata.is_file() {
+        // A device (a link to /dev/zero) would be read up to the limit for nothing.
+        return Err(ImportError::input(origin, "not a regular file"));
+    }
+    let size = metadata.len();
     if size > MAX_INPUT_BYTES {
         return Err(ImportError::input(
             origin,
