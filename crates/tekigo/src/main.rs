@@ -79,17 +79,23 @@ fn main() -> ExitCode {
                 }
             }
         }
-        // Exit 2: the registry could not start (or stopped on an error).
+        // Exit 2: no registry, or it could not be read or written.
         cli::Command::Registry(command) => {
             match registry_cmd::run_registry(&command, cli.criteria.as_deref(), lang, &mut stdout) {
                 Ok(code) => code,
-                Err(error) => output::report_error(&error, lang),
+                Err(error) => {
+                    output::report_error(&error, lang);
+                    ExitCode::from(2)
+                }
             }
         }
         cli::Command::Csaf(command) => {
             match registry_cmd::run_csaf(&command, cli.criteria.as_deref(), lang, &mut stdout) {
                 Ok(code) => code,
-                Err(error) => output::report_error(&error, lang),
+                Err(error) => {
+                    output::report_error(&error, lang);
+                    ExitCode::from(2)
+                }
             }
         }
         cli::Command::Serve(args) => match serve_cmd::run(&args, cli.criteria.as_deref(), lang, &mut stdout) {
