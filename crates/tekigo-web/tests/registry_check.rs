@@ -47,9 +47,8 @@ async fn the_reviewer_sees_both_results_the_database_age_and_the_evidence(regist
     let work = tempfile::tempdir().unwrap();
     // A database that knows a vulnerability in a product the camera does not hold.
     let vulndb = vulnerability_database(work.path(), &[("CVE-2026-42002", "dropbear", "2026.1")], &["CVE-2026-42002"]);
-    let (app, state) = app(registry);
-    let state = state.with_vulndb(&vulndb);
-    let app = tekigo_web::router(state);
+    let (_, state) = app(registry);
+    let app = tekigo_web::router(state.with_vulndb(&vulndb));
     let key = SigningKey::from_bytes(&[5; 32]);
     let (mut vendor, mut reviewer) = vendor_and_reviewer(registry, &app, &key).await;
 
@@ -76,7 +75,7 @@ async fn the_reviewer_sees_both_results_the_database_age_and_the_evidence(regist
         .contains(r#"<a href="https://example.com/security" rel="noopener noreferrer">https://example.com/security</a>"#)
         .contains(&format!("<code>{SECURITY_DESIGN_SHA256}</code>"))
         .contains(&format!(r#"href="/review/applications/1/files/{SECURITY_DESIGN_SHA256}""#))
-        .contains(r#"href="#evidence-E2""#)
+        .contains(r##"href="#evidence-E2""##)
         .contains("not uploaded to the registry: ask the vendor for it");
     let download = reviewer.get(&format!("/review/applications/1/files/{SECURITY_DESIGN_SHA256}")).await;
     assert_eq!((download.status, download.bytes.as_ref()), (StatusCode::OK, design.as_slice()));
@@ -113,7 +112,7 @@ on_both!(without_a_database_the_page_says_the_registry_did_not_check);
 async fn an_upload_the_registrys_check_fails_is_refused_on_the_page(registry: &Registry) {
     let work = tempfile::tempdir().unwrap();
     let vulndb = vulnerability_database(work.path(), &[("CVE-2026-41001", "busybox", "1.37.0")], &["CVE-2026-41001"]);
-    let (app, state) = app(registry);
+    let (_, state) = app(registry);
     let app = tekigo_web::router(state.with_vulndb(&vulndb));
     let key = SigningKey::from_bytes(&[5; 32]);
     let (mut vendor, _) = vendor_and_reviewer(registry, &app, &key).await;
