@@ -916,7 +916,8 @@ impl Registry {
             }
         };
         let files = checks::named_files(&declared, files).map_err(RegistryError::Rejected)?;
-        let registry_check = self.check_vulnerabilities(product_id, &declared.scheme.level, sbom, &sent_vex, today).await?;
+        let registry_check =
+            self.check_vulnerabilities(product_id, &declared.scheme.level, sbom, &sent_vex, today).await?;
         if let Some(refusal) = registry_check.refusal() {
             return Err(RegistryError::Rejected(vec![refusal]));
         }
@@ -961,13 +962,15 @@ impl Registry {
         .fetch_one(&mut *tx)
         .await?;
         for (sha256, name, content) in &files {
-            sqlx::query("INSERT INTO application_files (application_id, sha256, name, content) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(sha256)
-                .bind(name)
-                .bind(content.to_vec())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO application_files (application_id, sha256, name, content) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(sha256)
+            .bind(name)
+            .bind(content.to_vec())
+            .execute(&mut *tx)
+            .await?;
         }
         Self::audit(
             &mut tx,
@@ -1127,7 +1130,12 @@ impl Registry {
     }
 
     /// One evidence file uploaded with an application: its name and bytes.
-    pub async fn application_file(&self, user: &User, id: i64, sha256: &str) -> Result<(String, Vec<u8>), RegistryError> {
+    pub async fn application_file(
+        &self,
+        user: &User,
+        id: i64,
+        sha256: &str,
+    ) -> Result<(String, Vec<u8>), RegistryError> {
         self.application(user, id).await?;
         let row = sqlx::query("SELECT name, content FROM application_files WHERE application_id = $1 AND sha256 = $2")
             .bind(id)

@@ -78,7 +78,9 @@ pub fn vulnerability_contact(value: &str) -> Result<(), Text> {
     let contact = value.trim();
     let refused = |why_en: &str, why_ja: &str| {
         Err(Text::new(
-            format!("vulnerability contact `{contact}`: {why_en}; give an https:// address or an e-mail address (mailto:)"),
+            format!(
+                "vulnerability contact `{contact}`: {why_en}; give an https:// address or an e-mail address (mailto:)"
+            ),
             format!(
                 "脆弱性の連絡先 `{contact}`: {why_ja}。https:// のアドレスかメールアドレス（mailto:）を指定してください"
             ),
@@ -126,7 +128,9 @@ mod tests {
 
     #[test]
     fn ordinary_names_in_any_script_pass() {
-        for ok in ["EXC-100 network camera", "ネットワークカメラ EXC-100", "Caméra réseau", "كاميرا", "Ünïcødé (v2.4.1)"] {
+        for ok in
+            ["EXC-100 network camera", "ネットワークカメラ EXC-100", "Caméra réseau", "كاميرا", "Ünïcødé (v2.4.1)"]
+        {
             assert_eq!(name(PRODUCT, ok), Ok(()), "{ok}");
         }
     }
@@ -144,9 +148,17 @@ mod tests {
 
     #[test]
     fn invisible_and_control_characters_are_refused() {
-        for c in
-            ['\u{200B}', '\u{200C}', '\u{200D}', '\u{FEFF}', '\u{2060}', '\u{2064}', '\u{E0001}', '\u{E0041}', '\u{E007F}']
-        {
+        for c in [
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{FEFF}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{E007F}',
+        ] {
             let error = name(("model", "型番"), &format!("EXC{c}")).unwrap_err();
             assert!(error.en.contains(&format!("U+{:04X}", u32::from(c))), "{}", error.en);
             assert!(error.en.contains("invisible"), "{}", error.en);
@@ -160,14 +172,16 @@ mod tests {
 
     #[test]
     fn contacts_are_https_or_e_mail() {
-        for ok in ["https://example.com/security", "HTTPS://example.com", "mailto:psirt@example.com", "psirt@example.com"]
+        for ok in
+            ["https://example.com/security", "HTTPS://example.com", "mailto:psirt@example.com", "psirt@example.com"]
         {
             assert_eq!(vulnerability_contact(ok), Ok(()), "{ok}");
         }
         let error = vulnerability_contact("http://example.com/security").unwrap_err();
         assert!(error.en.contains("http:// is not accepted"), "{}", error.en);
         assert!(error.ja.contains("http:// は使えません"), "{}", error.ja);
-        for bad in ["ftp://example.com", "javascript:alert(1)", "https://", "call us", "mailto:nobody", "tel:+81300000000"]
+        for bad in
+            ["ftp://example.com", "javascript:alert(1)", "https://", "call us", "mailto:nobody", "tel:+81300000000"]
         {
             assert!(vulnerability_contact(bad).is_err(), "{bad}");
         }

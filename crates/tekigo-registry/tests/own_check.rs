@@ -138,8 +138,10 @@ on_both!(without_a_database_the_registry_says_it_did_not_check);
 async fn the_product_name_is_compared_with_the_declaration(registry: &Registry) {
     let key = SigningKey::from_bytes(&[5; 32]);
     let vendor = vendor(registry, &key).await;
-    let product =
-        registry.create_product(&vendor, NewProduct { name: "EXC-100 camera".into(), ..camera() }, TODAY, NOW).await.unwrap();
+    let product = registry
+        .create_product(&vendor, NewProduct { name: "EXC-100 camera".into(), ..camera() }, TODAY, NOW)
+        .await
+        .unwrap();
     let (declaration, sbom) = signed_sample(&key, "2.4.1");
     let problems = rejected(registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await);
     assert!(
@@ -180,7 +182,8 @@ async fn names_with_bidi_or_invisible_characters_and_plain_http_contacts_are_ref
     assert!(error.en.contains("http:// is not accepted"), "{}", error.en);
     assert!(error.ja.contains("http:// は使えません"), "{}", error.ja);
     for contact in ["mailto:psirt@example.com", "psirt@example.com"] {
-        let product = NewProduct { vulnerability_contact: contact.into(), firmware_version: contact.into(), ..camera() };
+        let product =
+            NewProduct { vulnerability_contact: contact.into(), firmware_version: contact.into(), ..camera() };
         registry.create_product(&vendor, product, TODAY, NOW).await.unwrap();
     }
     assert_eq!(count(registry, "products").await, 2, "only the two good products were stored");
@@ -197,7 +200,10 @@ async fn evidence_files_the_declaration_fixes_are_kept_for_the_reviewer(registry
     let files = [(format!("C:\\evidence\\{SECURITY_DESIGN}"), design.clone()), stranger];
     let upload = Upload { declaration: &declaration, sbom: &sbom, vex: None, files: &files };
     let problems = rejected(registry.submit_upload(&vendor, product.id, upload, TODAY, NOW).await);
-    assert!(problems.iter().any(|p| p.en.starts_with("evidence file `notes.txt`: the declaration names no file")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.en.starts_with("evidence file `notes.txt`: the declaration names no file")),
+        "{problems:?}"
+    );
     assert_eq!(count(registry, "application_files").await, 0);
 
     let upload = Upload { declaration: &declaration, sbom: &sbom, vex: None, files: &files[..1] };
@@ -206,7 +212,8 @@ async fn evidence_files_the_declaration_fixes_are_kept_for_the_reviewer(registry
     assert_eq!(registry.application_file_hashes(&vendor, application.id).await.unwrap(), [sha256.clone()]);
     let (name, bytes) = registry.application_file(&vendor, application.id, &sha256).await.unwrap();
     assert_eq!((name.as_str(), bytes), (SECURITY_DESIGN, design), "the name without the sender's folders");
-    let other = registry.sign_up_vendor("Other K.K.", "o@other.example", "O", "correct horse battery", NOW).await.unwrap();
+    let other =
+        registry.sign_up_vendor("Other K.K.", "o@other.example", "O", "correct horse battery", NOW).await.unwrap();
     assert!(matches!(
         registry.application_file(&other, application.id, &sha256).await,
         Err(RegistryError::NotFound(_))
@@ -245,10 +252,11 @@ async fn open_existing_refuses_an_empty_postgres_database() {
     }
     let tables: i64 = {
         let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-        let n = sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let n =
+            sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         pool.close().await;
         n
     };

@@ -17,8 +17,8 @@ use tekigo_assess::Declaration;
 use tekigo_assess::declaration::{Answer, DecidedBy, DeclarationKind, EvidenceKind, Verdict};
 use tekigo_criteria::{ItemsRule, Lang, Text};
 use tekigo_registry::RegistryError;
-use tekigo_registry::vulnerability_check::{FindingSummary, Outcome, RegistryCheck};
 use tekigo_registry::store::{Application, Role};
+use tekigo_registry::vulnerability_check::{FindingSummary, Outcome, RegistryCheck};
 
 use crate::auth::{CsrfField, CurrentUser, SessionForm};
 use crate::error::WebError;
@@ -228,7 +228,13 @@ fn download_href(id: i64, sha256: &str, sbom_sha256: &str, stored: &[String]) ->
     }
 }
 
-fn evidence_rows(declaration: &Declaration, id: i64, sbom_sha256: &str, stored: &[String], lang: Lang) -> Vec<EvidenceRow> {
+fn evidence_rows(
+    declaration: &Declaration,
+    id: i64,
+    sbom_sha256: &str,
+    stored: &[String],
+    lang: Lang,
+) -> Vec<EvidenceRow> {
     declaration
         .evidence
         .iter()
@@ -263,8 +269,14 @@ fn attachment_rows(declaration: &Declaration, id: i64, sbom_sha256: &str, stored
 }
 
 fn finding_line(finding: &FindingSummary, lang: Lang) -> String {
-    let score = finding.cvss.map_or_else(|| Text::new("no score", "スコアなし").get(lang).to_owned(), |s| format!("CVSS {s:.1}"));
-    let exploitable = if finding.exploitable { Text::new(", exploitable", "、悪用可能").get(lang).to_owned() } else { String::new() };
+    let score = finding
+        .cvss
+        .map_or_else(|| Text::new("no score", "スコアなし").get(lang).to_owned(), |s| format!("CVSS {s:.1}"));
+    let exploitable = if finding.exploitable {
+        Text::new(", exploitable", "、悪用可能").get(lang).to_owned()
+    } else {
+        String::new()
+    };
     format!("{} — {} ({score}{exploitable}): {}", finding.id, finding.component, finding.reason.get(lang))
 }
 

@@ -20,7 +20,8 @@ const SECURITY_DESIGN_SHA256: &str = "019a67e9fc19b6f44cf2e282d86dd42612d49099d2
 
 /// A vendor with its key and the camera (product 1), logged in; and a reviewer, logged in.
 async fn vendor_and_reviewer(registry: &Registry, app: &axum::Router, key: &SigningKey) -> (Browser, Browser) {
-    let vendor = registry.sign_up_vendor("Example Devices K.K.", "sato@example.com", "Sato", PASSWORD, NOW).await.unwrap();
+    let vendor =
+        registry.sign_up_vendor("Example Devices K.K.", "sato@example.com", "Sato", PASSWORD, NOW).await.unwrap();
     registry.add_signing_key(&vendor, &public_pem(key), NOW).await.unwrap();
     let camera = NewProduct {
         name: "EXC-100 network camera".into(),
@@ -31,7 +32,10 @@ async fn vendor_and_reviewer(registry: &Registry, app: &axum::Router, key: &Sign
         vulnerability_contact: "https://example.com/security".into(),
     };
     registry.create_product(&vendor, camera, TODAY, NOW).await.unwrap();
-    registry.create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, REVIEWER_PASSWORD, NOW).await.unwrap();
+    registry
+        .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, REVIEWER_PASSWORD, NOW)
+        .await
+        .unwrap();
     let log_in = |email: &'static str, password: &'static str| {
         let mut browser = Browser::new(app);
         async move {
@@ -72,7 +76,9 @@ async fn the_reviewer_sees_both_results_the_database_age_and_the_evidence(regist
     // their hash and, when uploaded, a download.
     page.contains("S1.1-05/1")
         .contains("Rationale")
-        .contains(r#"<a href="https://example.com/security" rel="noopener noreferrer">https://example.com/security</a>"#)
+        .contains(
+            r#"<a href="https://example.com/security" rel="noopener noreferrer">https://example.com/security</a>"#,
+        )
         .contains(&format!("<code>{SECURITY_DESIGN_SHA256}</code>"))
         .contains(&format!(r#"href="/review/applications/1/files/{SECURITY_DESIGN_SHA256}""#))
         .contains(r##"href="#evidence-E2""##)

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tekigo_criteria::Lang;
-use tekigo_registry::{Registry, RegistryError};
 use tekigo_registry::monitor::Scope;
 use tekigo_registry::store;
+use tekigo_registry::{Registry, RegistryError};
 use tekigo_vuln::VulnDb;
 
 use crate::cli::{CsafCommand, DatabaseArgs, Format, RegistryCommand};

@@ -163,13 +163,21 @@ fn commands_other_than_serve_make_no_new_registry() {
             vec!["registry", "monitor", "--data-dir", data_dir.to_str().unwrap(), "--vulndb", vulndb],
             data_dir.join("registry.sqlite").display().to_string(),
         ),
-        ("registry monitor --database", vec!["registry", "monitor", "--database", &url, "--vulndb", vulndb], missing.display().to_string()),
+        (
+            "registry monitor --database",
+            vec!["registry", "monitor", "--database", &url, "--vulndb", vulndb],
+            missing.display().to_string(),
+        ),
         (
             "csaf export",
             vec!["csaf", "export", "--data-dir", data_dir.to_str().unwrap(), "--out", out.to_str().unwrap()],
             data_dir.join("registry.sqlite").display().to_string(),
         ),
-        ("csaf export --database", vec!["csaf", "export", "--database", &url, "--out", out.to_str().unwrap()], missing.display().to_string()),
+        (
+            "csaf export --database",
+            vec!["csaf", "export", "--database", &url, "--out", out.to_str().unwrap()],
+            missing.display().to_string(),
+        ),
         (
             "surveillance plan",
             vec!["surveillance", "plan", "--database", &url, "--year", "2026", "--seed", "published-seed"],
