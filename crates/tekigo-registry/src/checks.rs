@@ -20,13 +20,21 @@ pub const MAX_SBOM_BYTES: usize = 64 * 1024 * 1024;
 /// At most this much evidence uploaded with one application, all files together.
 pub const MAX_EVIDENCE_BYTES: usize = 64 * 1024 * 1024;
 
+/// An evidence file the declaration fixes by its SHA-256, under the name it was sent with.
+#[derive(Debug, Clone)]
+pub struct NamedFile<'a> {
+    pub sha256: String,
+    pub name: String,
+    pub bytes: &'a [u8],
+}
+
 /// Evidence files uploaded with an application, each one the declaration fixes by its SHA-256
-/// (an evidence record or an attachment): `(sha256, name, bytes)`, once per file. A file the
+/// (an evidence record or an attachment), once per file. A file the
 /// declaration does not name, an empty or unsafe name, or too many bytes refuse the application.
 pub fn named_files<'a>(
     declaration: &Declaration,
     files: &'a [(String, Vec<u8>)],
-) -> Result<Vec<(String, String, &'a [u8])>, Vec<Text>> {
+) -> Result<Vec<NamedFile<'a>>, Vec<Text>> {
     let total: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
     if total > MAX_EVIDENCE_BYTES {
         return Err(vec![Text::new(
@@ -35,7 +43,7 @@ pub fn named_files<'a>(
         )]);
     }
     let mut failures = Vec::new();
-    let mut named: Vec<(String, String, &'a [u8])> = Vec::new();
+    let mut named: Vec<NamedFile<'a>> = Vec::new();
     for (name, bytes) in files {
         let name = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
         if let Err(problem) = validate::name(("evidence file name", "根拠資料のファイル名"), name) {
@@ -50,8 +58,8 @@ pub fn named_files<'a>(
                 format!("evidence file `{name}`: the declaration names no file with its SHA-256 {sha256}"),
                 format!("根拠資料 `{name}`: 宣言書にこの SHA-256（{sha256}）のファイルは記載されていません"),
             ));
-        } else if !named.iter().any(|(known, _, _)| known == &sha256) {
-            named.push((sha256, name.to_owned(), bytes.as_slice()));
+        } else if !named.iter().any(|known| known.sha256 == sha256) {
+            named.push(NamedFile { sha256, name: name.to_owned(), bytes: bytes.as_slice() });
         }
     }
     if failures.is_empty() { Ok(named) } else { Err(failures) }

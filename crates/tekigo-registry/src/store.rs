@@ -961,14 +961,14 @@ impl Registry {
         .bind(serde_json::to_string(&sent_vex).unwrap_or_default())
         .fetch_one(&mut *tx)
         .await?;
-        for (sha256, name, content) in &files {
+        for file in &files {
             sqlx::query(
                 "INSERT INTO application_files (application_id, sha256, name, content) VALUES ($1, $2, $3, $4)",
             )
             .bind(id)
-            .bind(sha256)
-            .bind(name)
-            .bind(content.to_vec())
+            .bind(&file.sha256)
+            .bind(&file.name)
+            .bind(file.bytes.to_vec())
             .execute(&mut *tx)
             .await?;
         }
@@ -984,7 +984,7 @@ impl Registry {
                 "sbom_sha256": sha256,
                 "registry_check": registry_check.outcome,
                 "vex_statements": sent_vex.len(),
-                "files": files.iter().map(|(sha256, name, _)| serde_json::json!({ "name": name, "sha256": sha256 })).collect::<Vec<_>>(),
+                "files": files.iter().map(|f| serde_json::json!({ "name": f.name, "sha256": f.sha256 })).collect::<Vec<_>>(),
             }),
         )
         .await?;

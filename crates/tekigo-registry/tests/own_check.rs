@@ -209,7 +209,7 @@ async fn evidence_files_the_declaration_fixes_are_kept_for_the_reviewer(registry
     let upload = Upload { declaration: &declaration, sbom: &sbom, vex: None, files: &files[..1] };
     let application = registry.submit_upload(&vendor, product.id, upload, TODAY, NOW).await.unwrap();
     let sha256 = tekigo_assess::folder::sha256_hex(&design);
-    assert_eq!(registry.application_file_hashes(&vendor, application.id).await.unwrap(), [sha256.clone()]);
+    assert_eq!(registry.application_file_hashes(&vendor, application.id).await.unwrap(), std::slice::from_ref(&sha256));
     let (name, bytes) = registry.application_file(&vendor, application.id, &sha256).await.unwrap();
     assert_eq!((name.as_str(), bytes), (SECURITY_DESIGN, design), "the name without the sender's folders");
     let other =
