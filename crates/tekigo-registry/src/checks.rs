@@ -1,6 +1,7 @@
 //! The automatic checks of an application, before any person looks at it: the signature, the
 //! declaration's content against the criteria version, that it is about the registered product,
-//! and the SBOM rule of the level (SCHEME §2). Pure: bytes and facts in, results out.
+//! and the SBOM rule of the level (SCHEME §2) as the vendor declares it. Pure: bytes and facts in,
+//! results out. The registry's own vulnerability check is `vulnerability_check.rs`.
 
 use ed25519_dalek::VerifyingKey;
 use jiff::civil::Date;
@@ -9,10 +10,60 @@ use tekigo_assess::declaration::{DeclarationKind, Verdict};
 use tekigo_assess::{Declaration, verify};
 use tekigo_criteria::{Catalog, Text};
 
+use crate::validate;
+
 /// At most this much declaration; a real one is tens of kilobytes.
 pub const MAX_DECLARATION_BYTES: usize = 4 * 1024 * 1024;
 /// At most this much SBOM; large firmware SBOMs are a few megabytes.
 pub const MAX_SBOM_BYTES: usize = 64 * 1024 * 1024;
+
+/// At most this much evidence uploaded with one application, all files together.
+pub const MAX_EVIDENCE_BYTES: usize = 64 * 1024 * 1024;
+
+/// An evidence file the declaration fixes by its SHA-256, under the name it was sent with.
+#[derive(Debug, Clone)]
+pub struct NamedFile<'a> {
+    pub sha256: String,
+    pub name: String,
+    pub bytes: &'a [u8],
+}
+
+/// Evidence files uploaded with an application, each one the declaration fixes by its SHA-256
+/// (an evidence record or an attachment), once per file. A file the
+/// declaration does not name, an empty or unsafe name, or too many bytes refuse the application.
+pub fn named_files<'a>(
+    declaration: &Declaration,
+    files: &'a [(String, Vec<u8>)],
+) -> Result<Vec<NamedFile<'a>>, Vec<Text>> {
+    let total: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
+    if total > MAX_EVIDENCE_BYTES {
+        return Err(vec![Text::new(
+            format!("the evidence files are {total} bytes together; at most {MAX_EVIDENCE_BYTES} are accepted"),
+            format!("根拠資料のファイルが合計 {total} バイトあります。上限は {MAX_EVIDENCE_BYTES} バイトです"),
+        )]);
+    }
+    let mut failures = Vec::new();
+    let mut named: Vec<NamedFile<'a>> = Vec::new();
+    for (name, bytes) in files {
+        let name = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+        if let Err(problem) = validate::name(("evidence file name", "根拠資料のファイル名"), name) {
+            failures.push(problem);
+            continue;
+        }
+        let sha256 = tekigo_assess::folder::sha256_hex(bytes);
+        let fixed = declaration.evidence.iter().any(|e| e.sha256.as_deref() == Some(sha256.as_str()))
+            || declaration.attachments.iter().any(|a| a.sha256 == sha256);
+        if !fixed {
+            failures.push(Text::new(
+                format!("evidence file `{name}`: the declaration names no file with its SHA-256 {sha256}"),
+                format!("根拠資料 `{name}`: 宣言書にこの SHA-256（{sha256}）のファイルは記載されていません"),
+            ));
+        } else if !named.iter().any(|known| known.sha256 == sha256) {
+            named.push(NamedFile { sha256, name: name.to_owned(), bytes: bytes.as_slice() });
+        }
+    }
+    if failures.is_empty() { Ok(named) } else { Err(failures) }
+}
 
 /// One check and how it went, kept with the application for the reviewer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +76,8 @@ pub struct CheckResult {
 /// The registered facts a declaration must agree with.
 pub struct Expected<'a> {
     pub vendor: &'a str,
+    /// The product's name, as the public reads it on the label page.
+    pub name: &'a str,
     pub model: &'a str,
     pub firmware_version: &'a str,
     pub support_end: Date,
@@ -114,8 +167,25 @@ pub fn check_application(
             format!("{field}: 宣言書は `{declared}`、登録された製品は `{registered}` です"),
         )
     };
+    // What the declaration says the public will read passes the same rules as the registered facts.
+    for (field, value) in [
+        (("declared product name", "宣言書の製品名"), &product.name),
+        (("declared vendor", "宣言書のベンダー"), &product.vendor),
+        (("declared model", "宣言書の型番"), &product.model),
+        (("declared firmware version", "宣言書のファームウェアのバージョン"), &product.firmware_version),
+    ] {
+        if let Err(problem) = validate::name(field, value) {
+            failures.push(problem);
+        }
+    }
+    if let Err(problem) = validate::vulnerability_contact(&product.vulnerability_contact) {
+        failures.push(Text::new(format!("declaration: {}", problem.en), format!("宣言書: {}", problem.ja)));
+    }
     if !product.vendor.trim().eq_ignore_ascii_case(expected.vendor.trim()) {
         failures.push(mismatch("vendor", &product.vendor, expected.vendor));
+    }
+    if product.name.trim() != expected.name.trim() {
+        failures.push(mismatch("product name", &product.name, expected.name));
     }
     if product.model.trim() != expected.model.trim() {
         failures.push(mismatch("model", &product.model, expected.model));
@@ -160,12 +230,20 @@ pub fn check_application(
             .push(Text::new(format!("the SBOM does not read: {error}"), format!("SBOM を読み込めません: {error}"))),
     }
     match &declaration.vulnerabilities {
+        // The vendor's own result, as declared: the registry's check is kept beside it
+        // (vulnerability_check.rs), never folded into this one.
         Some(rule) if rule.verdict == Verdict::Conformant => results.push(CheckResult {
-            check: "vulnerabilities".into(),
+            check: "vulnerabilities (declared)".into(),
             passed: true,
             detail: Text::new(
-                format!("no known exploitable vulnerability from CVSS {:.1} (SCHEME §2)", rule.cvss_min),
-                format!("CVSS {:.1} 以上の悪用可能な既知の脆弱性なし（SCHEME §2）", rule.cvss_min),
+                format!(
+                    "the declaration states no known exploitable vulnerability from CVSS {:.1} (SCHEME §2), by the vendor's check",
+                    rule.cvss_min
+                ),
+                format!(
+                    "宣言書には CVSS {:.1} 以上の悪用可能な既知の脆弱性なしと記載（SCHEME §2、ベンダーによる確認）",
+                    rule.cvss_min
+                ),
             ),
         }),
         _ => failures.push(Text::new(

@@ -24,5 +24,7 @@ pub mod rules;
 pub mod store;
 pub mod surveillance;
 pub mod transparency;
+pub mod validate;
+pub mod vulnerability_check;
 
 pub use store::{Registry, RegistryError};

@@ -21,6 +21,8 @@ use tekigo_criteria::{Catalog, Text};
 use crate::checks::{self, CheckResult, Expected};
 use crate::lifecycle::{Correction, Event, Lifecycle};
 use crate::rules::{self, Assurance, State, Status};
+use crate::validate;
+use crate::vulnerability_check::{self, RegistryCheck};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -40,6 +42,10 @@ pub enum RegistryError {
     Database(#[from] sqlx::Error),
     #[error("database migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// [`Registry::open_existing`] found no registry where it looked (the path or database
+    /// named); it made none.
+    #[error("no registry at {0}")]
+    NoRegistry(String),
 }
 
 pub(crate) fn invalid(en: impl Into<String>, ja: impl Into<String>) -> RegistryError {
@@ -108,6 +114,19 @@ pub struct Product {
     pub vulnerability_contact: String,
 }
 
+/// What a vendor uploads for an application.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    /// The signed declaration.json.
+    pub declaration: &'a [u8],
+    /// The SBOM the declaration names.
+    pub sbom: &'a [u8],
+    /// A VEX document (CycloneDX VEX, CSAF VEX or OpenVEX).
+    pub vex: Option<&'a [u8]>,
+    /// Evidence files (their names and bytes), each one the declaration fixes by its SHA-256.
+    pub files: &'a [(String, Vec<u8>)],
+}
+
 #[derive(Debug, Clone)]
 pub struct NewProduct {
     pub name: String,
@@ -133,6 +152,11 @@ pub struct Application {
     pub decided: Option<i64>,
     pub comment: Option<String>,
     pub label_number: Option<String>,
+    /// The registry's own known-vulnerability check of the SBOM; `None` for an application
+    /// stored before the registry checked for itself.
+    pub registry_check: Option<RegistryCheck>,
+    /// VEX statements sent with the application.
+    pub vex_statements: usize,
 }
 
 /// A label as the public sees it on a given day.
@@ -280,6 +304,8 @@ pub struct Registry {
     pool: AnyPool,
     backend: Backend,
     catalog: Arc<Catalog>,
+    /// The registry's own vulnerability database, which applications are checked against.
+    vulndb: Option<Arc<Path>>,
 }
 
 pub(crate) fn day(text: &str) -> Result<Date, RegistryError> {
@@ -299,16 +325,37 @@ fn token_hash(token: &str) -> String {
     tekigo_assess::folder::sha256_hex(token.as_bytes())
 }
 
-/// The SQLite URL of a data folder: `DIR/registry.sqlite`, created when missing.
+/// The SQLite URL of a data folder: `DIR/registry.sqlite` (made when missing by
+/// [`Registry::open`], never by [`Registry::open_existing`]).
 pub fn default_url(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("registry.sqlite").display())
 }
 
 const SESSION_SECONDS: i64 = 8 * 3600;
 
+/// The file of a `sqlite:` URL and its query (`sqlite://PATH?mode=rwc`), `None` for an
+/// in-memory database.
+fn sqlite_file(url: &str) -> Option<(&str, &str)> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    (!path.is_empty() && path != ":memory:").then_some((path, query))
+}
+
 impl Registry {
-    /// Connects and brings the schema up to date. `sqlite://PATH?mode=rwc` or `postgres://...`.
+    /// Connects and brings the schema up to date. `sqlite://PATH` (the file and its folder are
+    /// made when missing) or `postgres://...`. For `tekigo serve` and tests.
     pub async fn open(url: &str, catalog: Arc<Catalog>) -> Result<Registry, RegistryError> {
+        Self::open_with(url, catalog, true).await
+    }
+
+    /// Opens a registry that exists: a missing SQLite file, or a PostgreSQL database without the
+    /// registry's tables, is [`RegistryError::NoRegistry`] and nothing is made. For the commands
+    /// that work on a registry `serve` made; an empty new one would only answer "0".
+    pub async fn open_existing(url: &str, catalog: Arc<Catalog>) -> Result<Registry, RegistryError> {
+        Self::open_with(url, catalog, false).await
+    }
+
+    async fn open_with(url: &str, catalog: Arc<Catalog>, create: bool) -> Result<Registry, RegistryError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
@@ -333,12 +380,47 @@ impl Registry {
                 })
             });
         }
-        let pool = options.connect(url).await?;
+        let mut connect_url = url.to_owned();
+        if backend == Backend::Sqlite
+            && let Some((path, query)) = sqlite_file(url)
+        {
+            let file = Path::new(path);
+            if !create && !file.is_file() {
+                return Err(RegistryError::NoRegistry(file.display().to_string()));
+            }
+            if create && !file.exists() {
+                if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|error| {
+                        invalid(
+                            format!("cannot make the folder {}: {error}", parent.display()),
+                            format!("フォルダ {} を作成できません: {error}", parent.display()),
+                        )
+                    })?;
+                }
+                // SQLite opens an existing file only, unless told it may make one.
+                if !query.split('&').any(|pair| pair.starts_with("mode=")) {
+                    connect_url.push_str(if query.is_empty() { "?mode=rwc" } else { "&mode=rwc" });
+                }
+            }
+        }
+        let pool = options.connect(&connect_url).await?;
+        if !create && backend == Backend::Postgres {
+            let tables: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'labels'",
+            )
+            .fetch_one(&pool)
+            .await?;
+            if tables == 0 {
+                pool.close().await;
+                let place = url.rsplit_once('/').map_or("", |(_, name)| name.split('?').next().unwrap_or(name));
+                return Err(RegistryError::NoRegistry(format!("PostgreSQL database `{place}`")));
+            }
+        }
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let registry = Registry { pool, backend, catalog };
+        let registry = Registry { pool, backend, catalog, vulndb: None };
         registry.catch_up_log().await?;
         Ok(registry)
     }
@@ -351,6 +433,17 @@ impl Registry {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// Checks every application's SBOM against the vulnerability database in `dir`
+    /// (vulnerability_check.rs). Without one the registry records that it did not check.
+    pub fn with_vulndb(mut self, dir: &Path) -> Registry {
+        self.vulndb = Some(Arc::from(dir));
+        self
+    }
+
+    pub fn vulndb(&self) -> Option<&Path> {
+        self.vulndb.as_deref()
     }
 
     pub fn backend(&self) -> Backend {
@@ -431,6 +524,8 @@ impl Registry {
         if organisation.is_empty() || name.trim().is_empty() {
             return Err(invalid("organisation and name are required", "組織名と氏名は必須です"));
         }
+        validate::name(("organisation", "組織名"), organisation).map_err(RegistryError::Invalid)?;
+        validate::name(("name", "氏名"), name).map_err(RegistryError::Invalid)?;
         if !email.contains('@') || email.len() > 254 {
             return Err(invalid(
                 format!("`{email}` is not an e-mail address"),
@@ -513,6 +608,7 @@ impl Registry {
         if name.is_empty() {
             return Err(invalid("the name is required", "氏名は必須です"));
         }
+        validate::name(("name", "氏名"), name).map_err(RegistryError::Invalid)?;
         if !email.contains('@') || email.len() > 254 {
             return Err(invalid(
                 format!("`{email}` is not an e-mail address"),
@@ -881,6 +977,11 @@ impl Registry {
                 format!("未入力: {}", missing.iter().map(|m| m.1).collect::<Vec<_>>().join("、")),
             ));
         }
+        validate::name(("product name", "製品名"), &product.name).map_err(RegistryError::Invalid)?;
+        validate::name(("model", "型番"), &product.model).map_err(RegistryError::Invalid)?;
+        validate::name(("firmware version", "ファームウェアのバージョン"), &product.firmware_version)
+            .map_err(RegistryError::Invalid)?;
+        validate::vulnerability_contact(&product.vulnerability_contact).map_err(RegistryError::Invalid)?;
         let support_end = day(product.support_end.trim())?;
         if support_end <= today {
             return Err(invalid(
@@ -999,6 +1100,20 @@ impl Registry {
         today: Date,
         now: i64,
     ) -> Result<Application, RegistryError> {
+        self.submit_upload(user, product_id, Upload { declaration, sbom, vex: None, files: &[] }, today, now).await
+    }
+
+    /// [`Registry::submit`] with everything a vendor may upload: a VEX document, which the
+    /// registry's own vulnerability check applies and the label keeps, and evidence files.
+    pub async fn submit_upload(
+        &self,
+        user: &User,
+        product_id: i64,
+        upload: Upload<'_>,
+        today: Date,
+        now: i64,
+    ) -> Result<Application, RegistryError> {
+        let Upload { declaration, sbom, vex, files } = upload;
         if user.role != Role::Vendor {
             return Err(RegistryError::Forbidden("only the vendor applies for its product".into()));
         }
@@ -1006,6 +1121,7 @@ impl Registry {
         let keys = self.signing_keys(product.organisation_id).await?;
         let expected = Expected {
             vendor: &product.vendor,
+            name: &product.name,
             model: &product.model,
             firmware_version: &product.firmware_version,
             support_end: day(&product.support_end)?,
@@ -1013,6 +1129,30 @@ impl Registry {
         };
         let (declared, results) = checks::check_application(&self.catalog, declaration, sbom, &keys, &expected)
             .map_err(RegistryError::Rejected)?;
+        let sent_vex = match vex {
+            None => Vec::new(),
+            Some(bytes) => {
+                let statements = tekigo_vuln::vex::read(bytes, "VEX").map_err(|error| {
+                    RegistryError::Rejected(vec![Text::new(
+                        format!("the VEX document cannot be read: {error}"),
+                        format!("VEX 文書を読めません: {error}"),
+                    )])
+                })?;
+                if statements.is_empty() {
+                    return Err(RegistryError::Rejected(vec![Text::new(
+                        "the VEX document holds no statement",
+                        "VEX 文書に記述がありません",
+                    )]));
+                }
+                statements
+            }
+        };
+        let files = checks::named_files(&declared, files).map_err(RegistryError::Rejected)?;
+        let registry_check =
+            self.check_vulnerabilities(product_id, &declared.scheme.level, sbom, &sent_vex, today).await?;
+        if let Some(refusal) = registry_check.refusal() {
+            return Err(RegistryError::Rejected(vec![refusal]));
+        }
         let mut tx = self.begin_write().await?;
         let used: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE declaration_id = $1")
             .bind(&declared.id)
@@ -1037,8 +1177,8 @@ impl Registry {
         }
         let sha256 = tekigo_assess::folder::sha256_hex(sbom);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO applications (product_id, level, declaration_id, declaration, sbom, sbom_sha256, checks, status, submitted, submitted_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9) RETURNING id",
+            "INSERT INTO applications (product_id, level, declaration_id, declaration, sbom, sbom_sha256, checks, status, submitted, submitted_by, \
+             registry_check, vex) VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11) RETURNING id",
         )
         .bind(product_id)
         .bind(&declared.scheme.level)
@@ -1049,15 +1189,35 @@ impl Registry {
         .bind(serde_json::to_string(&results).unwrap_or_default())
         .bind(now)
         .bind(user.id)
+        .bind(serde_json::to_string(&registry_check).unwrap_or_default())
+        .bind(serde_json::to_string(&sent_vex).unwrap_or_default())
         .fetch_one(&mut *tx)
         .await?;
+        for file in &files {
+            sqlx::query(
+                "INSERT INTO application_files (application_id, sha256, name, content) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(&file.sha256)
+            .bind(&file.name)
+            .bind(file.bytes.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        }
         Self::audit(
             &mut tx,
             now,
             &user.email,
             "submit",
             &format!("application:{id}"),
-            serde_json::json!({ "product": product_id, "declaration": declared.id, "sbom_sha256": sha256 }),
+            serde_json::json!({
+                "product": product_id,
+                "declaration": declared.id,
+                "sbom_sha256": sha256,
+                "registry_check": registry_check.outcome,
+                "vex_statements": sent_vex.len(),
+                "files": files.iter().map(|f| serde_json::json!({ "name": f.name, "sha256": f.sha256 })).collect::<Vec<_>>(),
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -1065,8 +1225,8 @@ impl Registry {
     }
 
     const APPLICATION_COLUMNS: &'static str = "a.id, a.product_id, p.name AS product_name, o.name AS vendor, p.organisation_id, a.level, \
-         a.declaration_id, a.sbom_sha256, a.checks, a.status, a.submitted, a.decided, a.comment, a.label_number \
-         FROM applications a JOIN products p ON p.id = a.product_id JOIN organisations o ON o.id = p.organisation_id";
+         a.declaration_id, a.sbom_sha256, a.checks, a.status, a.submitted, a.decided, a.comment, a.label_number, \
+         a.registry_check, a.vex FROM applications a JOIN products p ON p.id = a.product_id JOIN organisations o ON o.id = p.organisation_id";
 
     fn application_from(row: &AnyRow) -> Result<Application, RegistryError> {
         let checks: String = row.try_get("checks")?;
@@ -1084,7 +1244,60 @@ impl Registry {
             decided: row.try_get("decided")?,
             comment: row.try_get("comment")?,
             label_number: row.try_get("label_number")?,
+            registry_check: row
+                .try_get::<Option<String>, _>("registry_check")?
+                .and_then(|text| serde_json::from_str(&text).ok()),
+            vex_statements: serde_json::from_str::<Vec<serde_json::Value>>(&row.try_get::<String, _>("vex")?)
+                .map_or(0, |statements| statements.len()),
         })
+    }
+
+    /// The registry's own known-vulnerability check of an application's SBOM at `level`, with
+    /// the VEX sent with it and the VEX the product's label holds already (a renewal).
+    async fn check_vulnerabilities(
+        &self,
+        product_id: i64,
+        level: &str,
+        sbom: &[u8],
+        sent_vex: &[tekigo_vuln::vex::VexStatement],
+        today: Date,
+    ) -> Result<RegistryCheck, RegistryError> {
+        let Some(dir) = self.vulndb.clone() else {
+            return Ok(RegistryCheck::not_checked(
+                level,
+                today,
+                Text::new(
+                    "the registry has no vulnerability database (tekigo serve --vulndb DIR): it did not check the SBOM itself",
+                    "登録簿に脆弱性データベースがありません（tekigo serve --vulndb DIR）。SBOM を登録簿自身では確認していません",
+                ),
+            ));
+        };
+        let held: Option<String> = sqlx::query_scalar(
+            "SELECT m.vex FROM monitored_labels m JOIN labels l ON l.number = m.label_number WHERE l.product_id = $1",
+        )
+        .bind(product_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let mut vex = sent_vex.to_vec();
+        vex.extend(
+            held.and_then(|text| serde_json::from_str::<Vec<tekigo_vuln::vex::VexStatement>>(&text).ok())
+                .unwrap_or_default(),
+        );
+        let (catalog, sbom, level_id) = (Arc::clone(&self.catalog), sbom.to_vec(), level.to_owned());
+        let checked = tokio::task::spawn_blocking(move || {
+            vulnerability_check::run(&dir, &catalog, &sbom, &level_id, &vex, today)
+        })
+        .await;
+        Ok(checked.unwrap_or_else(|error| {
+            RegistryCheck::not_checked(
+                level,
+                today,
+                Text::new(
+                    format!("the registry's vulnerability check stopped: {error}"),
+                    format!("登録簿の脆弱性チェックが停止しました: {error}"),
+                ),
+            )
+        }))
     }
 
     pub async fn application(&self, user: &User, id: i64) -> Result<Application, RegistryError> {
@@ -1137,6 +1350,32 @@ impl Registry {
             .fetch_one(&self.pool)
             .await?;
         Ok((row.try_get("declaration")?, row.try_get("sbom")?))
+    }
+
+    /// The SHA-256 of every evidence file uploaded with an application.
+    pub async fn application_file_hashes(&self, user: &User, id: i64) -> Result<Vec<String>, RegistryError> {
+        self.application(user, id).await?;
+        Ok(sqlx::query_scalar("SELECT sha256 FROM application_files WHERE application_id = $1 ORDER BY name")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// One evidence file uploaded with an application: its name and bytes.
+    pub async fn application_file(
+        &self,
+        user: &User,
+        id: i64,
+        sha256: &str,
+    ) -> Result<(String, Vec<u8>), RegistryError> {
+        self.application(user, id).await?;
+        let row = sqlx::query("SELECT name, content FROM application_files WHERE application_id = $1 AND sha256 = $2")
+            .bind(id)
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("file {sha256} of application {id}")))?;
+        Ok((row.try_get("name")?, row.try_get("content")?))
     }
 
     pub(crate) fn require_reviewer(user: &User) -> Result<(), RegistryError> {
@@ -1296,6 +1535,23 @@ impl Registry {
             }
         }
         Self::index_sbom_in(&mut tx, &number, &application.level, &sbom_bytes, crate::monitor::DIRTY_INDEXED).await?;
+        // The VEX sent with the application stays with the label, for monitoring.
+        let sent: String =
+            sqlx::query_scalar("SELECT vex FROM applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let sent: Vec<tekigo_vuln::vex::VexStatement> = serde_json::from_str(&sent).unwrap_or_default();
+        if !sent.is_empty() {
+            let held: String = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
+                .bind(&number)
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut all: Vec<tekigo_vuln::vex::VexStatement> = serde_json::from_str(&held).unwrap_or_default();
+            all.extend(sent);
+            sqlx::query("UPDATE monitored_labels SET vex = $1 WHERE label_number = $2")
+                .bind(serde_json::to_string(&all).unwrap_or_default())
+                .bind(&number)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("UPDATE applications SET status = 'approved', decided = $1, decided_by = $2, label_number = $3 WHERE id = $4")
             .bind(now)
             .bind(reviewer.id)

@@ -184,3 +184,46 @@ pub fn signed_sample_as(key: &SigningKey, vendor: Option<&str>, firmware: &str) 
     let (declaration, sbom) = signed_sample_files_as(key, vendor, firmware, out.path());
     (std::fs::read(declaration).expect("declaration.json"), std::fs::read(sbom).expect("the SBOM"))
 }
+
+/// A vulnerability database made in `dir/vulndb` by `tekigo_vuln`'s import, as `tekigo vulndb
+/// import` makes one: an NVD CVE API 2.0 file with one record per `(CVE, CPE product, first
+/// fixed version)` (every earlier version affected, CVSS 3.1 base 9.8, modified 2026-11-20), and
+/// a CISA KEV catalog (released 2026-11-26) listing `exploited`. The sample camera's SBOM names
+/// `busybox` 1.36.1, `lighttpd` 1.4.76, `openssl` 3.0.15, `zlib` 1.3.1 by CPE.
+pub fn vulnerability_database(dir: &Path, records: &[(&str, &str, &str)], exploited: &[&str]) -> PathBuf {
+    let record = |(id, product, fixed): &(&str, &str, &str)| {
+        serde_json::json!({ "cve": {
+            "id": id, "sourceIdentifier": "test", "published": "2026-11-20T00:00:00.000",
+            "lastModified": "2026-11-20T00:00:00.000", "vulnStatus": "Analyzed",
+            "descriptions": [{ "lang": "en", "value": format!("A flaw in {product} lets a remote attacker run code.") }],
+            "metrics": { "cvssMetricV31": [{ "source": "nvd@nist.gov", "type": "Primary",
+                "cvssData": { "version": "3.1", "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "baseScore": 9.8 } }] },
+            "configurations": [{ "nodes": [{ "operator": "OR", "negate": false, "cpeMatch": [{
+                "vulnerable": true, "criteria": format!("cpe:2.3:a:{product}:{product}:*:*:*:*:*:*:*:*"),
+                "matchCriteriaId": "00000000-0000-0000-0000-000000000001", "versionEndExcluding": fixed }]}]}]
+        }})
+    };
+    let nvd = serde_json::json!({
+        "resultsPerPage": records.len(), "startIndex": 0, "totalResults": records.len(), "format": "NVD_CVE",
+        "version": "2.0", "timestamp": "2026-11-26T00:00:00.000",
+        "vulnerabilities": records.iter().map(record).collect::<Vec<_>>()
+    });
+    let kev = serde_json::json!({
+        "title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.11.26",
+        "dateReleased": "2026-11-26T00:00:00.000Z", "count": exploited.len(),
+        "vulnerabilities": exploited.iter().map(|cve| serde_json::json!({
+            "cveID": cve, "vendorProject": "Test", "product": "Test", "vulnerabilityName": "Test flaw",
+            "dateAdded": "2026-11-25", "shortDescription": "Remote code execution.", "requiredAction": "Apply updates.",
+            "dueDate": "2026-12-16", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []
+        })).collect::<Vec<_>>()
+    });
+    let feeds = dir.join("feeds");
+    std::fs::create_dir_all(&feeds).expect("a folder for the feeds");
+    let (nvd_path, kev_path) = (feeds.join("nvd.json"), feeds.join("kev.json"));
+    std::fs::write(&nvd_path, nvd.to_string()).expect("nvd.json");
+    std::fs::write(&kev_path, kev.to_string()).expect("kev.json");
+    let db_dir = dir.join("vulndb");
+    let mut db = tekigo_vuln::VulnDb::create_or_open(&db_dir).expect("a vulnerability database");
+    tekigo_vuln::import_paths(&mut db, &[nvd_path, kev_path], &mut |_| {}).expect("the feeds import");
+    db_dir
+}

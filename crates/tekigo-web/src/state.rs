@@ -52,8 +52,10 @@ impl AppState {
     }
 
     /// Monitors the labeled products against the vulnerability database in `dir`.
+    /// The registry checks applications against it too.
     pub fn with_vulndb(mut self, dir: &std::path::Path) -> AppState {
         self.vulndb = Some(Arc::from(dir));
+        self.registry = self.registry.with_vulndb(dir);
         self
     }
 

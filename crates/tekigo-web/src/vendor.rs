@@ -18,15 +18,15 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use tekigo_criteria::{Lang, Sector, Text};
 use tekigo_registry::RegistryError;
-use tekigo_registry::checks::{MAX_DECLARATION_BYTES, MAX_SBOM_BYTES};
-use tekigo_registry::store::{Application, NewProduct, Product, Role, TOKEN_DEFAULT_DAYS, TokenScope};
+use tekigo_registry::checks::{MAX_DECLARATION_BYTES, MAX_EVIDENCE_BYTES, MAX_SBOM_BYTES};
+use tekigo_registry::store::{Application, NewProduct, Product, Role, TOKEN_DEFAULT_DAYS, TokenScope, Upload};
 
 use crate::auth::{CsrfField, CurrentUser, SessionForm};
 use crate::cases::{CaseView, FindingRow, LifecycleView};
 use crate::error::WebError;
 use crate::i18n::PageLang;
 use crate::layout::Chrome;
-use crate::screen::{Upload, screen};
+use crate::screen::{Upload as Screened, screen};
 use crate::state::AppState;
 use crate::view::registry_error;
 use crate::view::{self, Message};
@@ -35,7 +35,8 @@ use crate::view::{self, Message};
 /// form's own parts. A larger body is refused with 413 before it is read
 /// (`DefaultBodyLimit` stops reading there; a declared `Content-Length` beyond it is refused
 /// before reading anything).
-pub const UPLOAD_LIMIT: usize = MAX_DECLARATION_BYTES + MAX_SBOM_BYTES + 2 * 1024 * 1024;
+pub const UPLOAD_LIMIT: usize =
+    MAX_DECLARATION_BYTES + MAX_SBOM_BYTES + MAX_VEX_BYTES + MAX_EVIDENCE_BYTES + 2 * 1024 * 1024;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -615,7 +616,9 @@ pub(crate) async fn read_capped(mut field: Field<'_>, cap: usize) -> Result<Capp
 }
 
 /// `multipart/form-data` with `csrf` (first: the files are not read for a post without it),
-/// `declaration` (the signed declaration.json) and `sbom`. The automatic checks run in the
+/// `declaration` (the signed declaration.json), `sbom` and, optionally, `vex` (a VEX document the
+/// registry's own vulnerability check applies) and `evidence` files (each one the declaration
+/// fixes by its SHA-256, which the reviewer then downloads). The automatic checks run in the
 /// store; a failed one lists every problem and stores nothing.
 async fn upload(
     State(state): State<AppState>,
@@ -650,6 +653,8 @@ async fn upload(
     let mut csrf_ok = current.csrf().is_empty();
     let mut declaration = None;
     let mut sbom = None;
+    let mut vex = None;
+    let mut evidence: Vec<(String, Vec<u8>)> = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(|e| unreadable_upload(&e, lang))? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "csrf" {
@@ -663,9 +668,21 @@ async fn upload(
         if !csrf_ok {
             return Err(crate::auth::csrf_failure(lang));
         }
+        if name == "evidence" {
+            // Any number of files, all together within the evidence cap.
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let left = MAX_EVIDENCE_BYTES - evidence.iter().map(|(_, bytes)| bytes.len()).sum::<usize>();
+            match read_capped(field, left).await.map_err(|e| unreadable_upload(&e, lang))? {
+                Capped::Data(data) if !data.is_empty() => evidence.push((file_name, data)),
+                Capped::Data(_) => {}
+                Capped::TooLarge => return Err(too_large("evidence", "根拠資料", MAX_EVIDENCE_BYTES, lang)),
+            }
+            continue;
+        }
         let (cap, slot, en, ja) = match name.as_str() {
             "declaration" => (MAX_DECLARATION_BYTES, &mut declaration, "declaration", "宣言書"),
             "sbom" => (MAX_SBOM_BYTES, &mut sbom, "SBOM", "SBOM "),
+            "vex" => (MAX_VEX_BYTES, &mut vex, "VEX document", "VEX 文書"),
             _ => continue,
         };
         match read_capped(field, cap).await.map_err(|e| unreadable_upload(&e, lang))? {
@@ -695,13 +712,24 @@ async fn upload(
         return rejected(&state, &current, lang, id, problems).await;
     };
     let (declaration, sbom) = (Arc::new(declaration), Arc::new(sbom));
-    for (kind, bytes) in [(Upload::Declaration, &declaration), (Upload::Sbom, &sbom)] {
-        if let Err(refusal) = screen(kind, Arc::clone(bytes)).await {
+    let vex = vex.map(Arc::new);
+    let mut screened = vec![(Screened::Declaration, Arc::clone(&declaration)), (Screened::Sbom, Arc::clone(&sbom))];
+    screened.extend(vex.iter().map(|bytes| (Screened::Vex, Arc::clone(bytes))));
+    for (kind, bytes) in screened {
+        if let Err(refusal) = screen(kind, bytes).await {
             return rejected(&state, &current, lang, id, vec![Message::new(&refusal, lang)]).await;
         }
     }
-    let submitted =
-        state.registry.submit(&current.user, id, &declaration, &sbom, state.clock.today(), state.clock.now()).await;
+    let submitted = state
+        .registry
+        .submit_upload(
+            &current.user,
+            id,
+            Upload { declaration: &declaration, sbom: &sbom, vex: vex.as_deref().map(Vec::as_slice), files: &evidence },
+            state.clock.today(),
+            state.clock.now(),
+        )
+        .await;
     match submitted {
         Ok(application) => Ok(Redirect::to(&format!("/vendor/applications/{}", application.id)).into_response()),
         Err(RegistryError::Rejected(problems)) => {
@@ -919,7 +947,7 @@ async fn label_upload(
         .await;
     };
     let file = Arc::new(file);
-    let upload = if kind == "vex" { Upload::Vex } else { Upload::Sbom };
+    let upload = if kind == "vex" { Screened::Vex } else { Screened::Sbom };
     if let Err(refusal) = screen(upload, Arc::clone(&file)).await {
         let refusal = Some(Message::new(&refusal, lang));
         return render_label(&state, &current, lang, &number, StatusCode::UNPROCESSABLE_ENTITY, refusal, None).await;

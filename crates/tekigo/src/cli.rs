@@ -201,7 +201,7 @@ pub(crate) struct MonitorArgs {
 /// Where the registry's database is: the same options as `tekigo serve`.
 #[derive(Debug, Args)]
 pub(crate) struct DatabaseArgs {
-    /// Database: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB [default: DATA_DIR/registry.sqlite]
+    /// Database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB of an existing registry [default: DATA_DIR/registry.sqlite]
     /// データベースの URL
     #[arg(long, value_name = "URL", env = "TEKIGO_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
@@ -282,7 +282,7 @@ pub(crate) enum SurveillanceCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct SurveillancePlanArgs {
-    /// Database: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB / データベースの URL
+    /// Database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB / データベースの URL
     #[arg(long, value_name = "URL", env = "TEKIGO_DATABASE_URL", hide_env_values = true)]
     pub database: String,
     /// The plan's year / 計画の年度
@@ -316,7 +316,7 @@ const SERVE_ABOUT: &str = "Run the registry: the public label pages that the lab
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// Database: sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST/DB [default: DATA_DIR/registry.sqlite]
+    /// Database: sqlite://PATH (made when missing) or postgres://USER:PASSWORD@HOST/DB [default: DATA_DIR/registry.sqlite]
     /// データベースの URL
     #[arg(long, value_name = "URL", env = "TEKIGO_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,

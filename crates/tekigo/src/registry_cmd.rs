@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tekigo_criteria::Lang;
-use tekigo_registry::Registry;
 use tekigo_registry::monitor::Scope;
 use tekigo_registry::store;
+use tekigo_registry::{Registry, RegistryError};
 use tekigo_vuln::VulnDb;
 
 use crate::cli::{CsafCommand, DatabaseArgs, Format, RegistryCommand};
@@ -21,19 +21,39 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("start the async runtime")
 }
 
-async fn open(args: &DatabaseArgs, criteria: Option<&Path>) -> anyhow::Result<Registry> {
+async fn open(args: &DatabaseArgs, criteria: Option<&Path>, lang: Lang) -> anyhow::Result<Registry> {
     let url = match &args.database {
         Some(url) => url.clone(),
-        None => {
-            std::fs::create_dir_all(&args.data_dir)
-                .with_context(|| format!("cannot make the data folder {}", args.data_dir.display()))?;
-            store::default_url(&args.data_dir)
-        }
+        None => store::default_url(&args.data_dir),
     };
     let catalog = Arc::new(load_catalog(criteria)?);
-    Registry::open(&url, catalog)
-        .await
-        .with_context(|| format!("cannot open the registry database {}", args.data_dir.display()))
+    open_existing(&url, catalog, lang).await
+}
+
+/// The registry `tekigo serve` made, never a new empty one: a command run in the wrong folder
+/// names the place it looked and how to point at the registry.
+pub(crate) async fn open_existing(
+    url: &str,
+    catalog: Arc<tekigo_criteria::Catalog>,
+    lang: Lang,
+) -> anyhow::Result<Registry> {
+    match Registry::open_existing(url, catalog).await {
+        Ok(registry) => Ok(registry),
+        Err(RegistryError::NoRegistry(place)) => anyhow::bail!(
+            "{} {place}{}",
+            tr(lang, "no registry at", "登録簿がありません:"),
+            tr(
+                lang,
+                ": nothing was made. Run the command where `tekigo serve` keeps its data, or point at the registry with --database sqlite://PATH (or postgres://...) or --data-dir DIR",
+                "（何も作成していません）。`tekigo serve` のデータがある場所で実行するか、--database sqlite://PATH（または postgres://...）か --data-dir DIR で登録簿を指定してください"
+            )
+        ),
+        Err(error) => Err(anyhow::Error::new(error).context(format!(
+            "{} {}",
+            tr(lang, "cannot open the registry database", "登録簿のデータベースを開けません:"),
+            crate::serve_cmd::without_password(url)
+        ))),
+    }
 }
 
 pub(crate) fn run_registry(
@@ -53,7 +73,7 @@ pub(crate) fn run_registry(
     let mut db = VulnDb::open(vulndb)?;
     let now = jiff::Timestamp::now().as_second();
     let (run, moved) = runtime()?.block_on(async {
-        let registry = open(database, criteria).await?;
+        let registry = open(database, criteria, lang).await?;
         let scope = if *full { Scope::Full } else { Scope::Journal };
         let run = registry.monitor(&mut db, scope, today, now).await?;
         let moved = registry.advance_lifecycles(today, now).await?;
@@ -110,7 +130,7 @@ pub(crate) fn run_csaf(
         contact_details: contact.clone(),
     };
     let files = runtime()?.block_on(async {
-        let registry = open(database, criteria).await?;
+        let registry = open(database, criteria, lang).await?;
         anyhow::Ok(registry.export_csaf(&publisher, base_url, jiff::Timestamp::now()).await?)
     })?;
     std::fs::create_dir_all(folder).with_context(|| format!("cannot make {}", folder.display()))?;

@@ -164,7 +164,7 @@ async fn ensure_admin(
 }
 
 /// A database URL fit to print: the password, if any, replaced by `***`.
-fn without_password(url: &str) -> String {
+pub(crate) fn without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
     let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
     let Some((userinfo, host)) = authority.rsplit_once('@') else { return url.to_owned() };

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tekigo_criteria::Lang;
-use tekigo_registry::Registry;
 use tekigo_registry::surveillance::{self, Reason};
 
 use crate::cli::{Format, SurveillanceCommand};
@@ -29,7 +28,7 @@ pub(crate) fn run(
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("start the async runtime")?;
     let today = args.today.unwrap_or_else(|| tekigo_web::Clock::system().today());
     let plan = runtime.block_on(async {
-        let registry = Registry::open(&args.database, catalog).await.context("cannot open the database")?;
+        let registry = crate::registry_cmd::open_existing(&args.database, catalog, lang).await?;
         let candidates = registry.surveillance_candidates(today).await?;
         anyhow::Ok(surveillance::plan(args.year, &args.seed, &candidates, args.capacity, args.sample))
     })?;

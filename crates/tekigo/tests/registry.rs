@@ -154,3 +154,57 @@ fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
     assert!(!ok);
     assert!(stderr.contains("/nonexistent/vulndb"), "{stderr}");
 }
+
+/// `registry monitor`, `csaf export` and `surveillance plan` run where there is no registry: each
+/// names the place it looked and how to point at a registry, exits 2, and makes nothing.
+#[test]
+fn commands_other_than_serve_make_no_new_registry() {
+    let work = tempfile::tempdir().unwrap();
+    let vulndb = tekigo_testkit::vulnerability_database(work.path(), &[("CVE-2026-41001", "busybox", "1.37.0")], &[]);
+    let vulndb = vulndb.to_str().unwrap();
+    let data_dir = work.path().join("tekigo-data");
+    let missing = work.path().join("elsewhere/registry.sqlite");
+    let url = format!("sqlite://{}", missing.display());
+    let out = work.path().join("csaf");
+    let runs: [(&str, Vec<&str>, String); 5] = [
+        (
+            "registry monitor --data-dir",
+            vec!["registry", "monitor", "--data-dir", data_dir.to_str().unwrap(), "--vulndb", vulndb],
+            data_dir.join("registry.sqlite").display().to_string(),
+        ),
+        (
+            "registry monitor --database",
+            vec!["registry", "monitor", "--database", &url, "--vulndb", vulndb],
+            missing.display().to_string(),
+        ),
+        (
+            "csaf export",
+            vec!["csaf", "export", "--data-dir", data_dir.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            data_dir.join("registry.sqlite").display().to_string(),
+        ),
+        (
+            "csaf export --database",
+            vec!["csaf", "export", "--database", &url, "--out", out.to_str().unwrap()],
+            missing.display().to_string(),
+        ),
+        (
+            "surveillance plan",
+            vec!["surveillance", "plan", "--database", &url, "--year", "2026", "--seed", "published-seed"],
+            missing.display().to_string(),
+        ),
+    ];
+    for (what, args, place) in runs {
+        let output = Command::new(env!("CARGO_BIN_EXE_tekigo"))
+            .args(&args)
+            .current_dir(work.path())
+            .env("TEKIGO_LANG", "en")
+            .env_remove("TEKIGO_DATABASE_URL")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{what}: {stderr}");
+        assert!(stderr.contains(&format!("no registry at {place}: nothing was made")), "{what}: {stderr}");
+        assert!(stderr.contains("--database sqlite://PATH"), "{what}: {stderr}");
+    }
+    assert!(!data_dir.exists() && !missing.parent().unwrap().exists() && !out.exists(), "nothing was made");
+}

@@ -160,3 +160,14 @@ fn bad_options_are_refused_before_starting() {
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("--demo <N>") && help.contains("架空のデモ用ラベル"), "{help}");
 }
+
+#[test]
+fn a_sqlite_url_to_a_new_path_makes_the_database_and_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("registry/data/new.sqlite");
+    let url = format!("sqlite://{}", file.display());
+    let server = Server::start(dir.path(), &["--addr", "127.0.0.1:0", "--database", &url, "--lang", "en"]);
+    assert!(file.is_file(), "{:?}", server.said);
+    assert!(server.said[0].contains(&format!("database {url}")), "{:?}", server.said);
+    assert_eq!(server.get("/healthz"), ("HTTP/1.1 200 OK".to_owned(), "ok".to_owned()));
+}
