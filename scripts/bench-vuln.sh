@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-command timings of the vulnerability database, next to `jq empty` over the same input
 # (the cost of merely parsing it):
-#   1. `tekigo vulndb import` of the real Go OSV set (../shared/data/osv/golang), fresh DB each run;
+#   1. `tekigo vulndb import` of the real Go OSV set (a folder of the Go vulnerability database's
+#      OSV export, named by GO_OSV_DIR or found in TEKIGO_SHARED_DATA), fresh DB each run;
 #   2. import of a synthetic 300,000-vulnerability set (OSV, NVD 2.0, KEV, EPSS), once, with
 #      /usr/bin/time for wall time and peak RSS;
 #   3. `tekigo sbom check` of synthetic CycloneDX SBOMs of 100, 1,000 and 10,000 components
@@ -14,10 +15,9 @@ cd "$(dirname "$0")/.."
 for tool in hyperfine jq /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench-vuln: $tool is missing (apt-get install hyperfine jq time)" >&2; exit 2; }
 done
-shared=../shared/data
-golang=$shared/osv/golang
+golang=${GO_OSV_DIR:-${TEKIGO_SHARED_DATA:-../shared/data}/osv/golang}
 if [[ ! -d $golang ]]; then
-  echo "bench-vuln: $golang is missing: the shared data folder must sit beside the repository (../shared/data)" >&2
+  echo "bench-vuln: $golang is missing: set GO_OSV_DIR to the Go vulnerability database's OSV files" >&2
   exit 2
 fi
 report=${BENCH_REPORT:-/dev/stdout}

@@ -10,7 +10,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-shared="$repo/../shared/data"
 tekigo() { (cd "$repo" && cargo run -q --release -- "$@"); }
 
 work=$(mktemp -d)
@@ -35,7 +34,7 @@ tekigo probe 127.0.0.1 --ports "$port" --format json > "$work/probe.json"
 tekigo vulndb import --db "$work/vulndb" \
   "$repo/crates/tekigo-vuln/tests/fixtures/nvd-firmware.json" \
   "$repo/crates/tekigo-vuln/tests/fixtures/epss.csv" \
-  "$shared/kev/known_exploited_vulnerabilities.json"
+  "$repo/crates/tekigo-vuln/tests/fixtures/kev-subset.json"
 tekigo sbom check "$here/source/camera.cdx.json" --level 1 --db "$work/vulndb" --format json > "$work/sbom-check.json"
 tekigo assess import "$work/a" --probe "$work/probe.json" --sbom-check "$work/sbom-check.json" \
   --sbom "$here/source/camera.cdx.json"

@@ -102,7 +102,7 @@ async fn verification_is_served_while_search_is_flooded() {
     let (ok, limited, other) =
         (tally.ok.load(Ordering::Relaxed), tally.limited.load(Ordering::Relaxed), tally.other.load(Ordering::Relaxed));
     assert_eq!(other, 0, "flooders get their results or 429, nothing else");
-    assert!(ok >= 1 && ok <= 60 + 10, "one address's allowance is 60 at once and one a second: {ok} answered");
+    assert!((1..=60 + 10).contains(&ok), "one address's allowance is 60 at once and one a second: {ok} answered");
     assert!(limited > 0, "the flood was limited");
     assert!(verified >= 10, "verification kept being served: {verified} in {FLOOD_FOR:?}");
     // The HTML search shares the allowance: this address has spent it.

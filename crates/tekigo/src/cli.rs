@@ -212,6 +212,17 @@ pub(crate) struct DatabaseArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum RegistryCommand {
+    /// Make the registry's database (SQLite file or PostgreSQL schema) without serving it, for
+    /// provisioning and for the commands that run beside `tekigo serve`; --demo N fills an empty
+    /// one with fictional labels. Nothing changes in a registry that exists already.
+    /// 登録簿のデータベースを作成する（サーバは起動しない）
+    Init {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Fill an empty registry with N fictional demo labels / 空の登録簿に架空のデモ用ラベルを N 件入れる
+        #[arg(long, value_name = "N")]
+        demo: Option<u32>,
+    },
     /// Re-check labeled products: only the components the vulnerability imports since the last run
     /// touched (the database's change journal), or all with --full. Opens a case with a grace
     /// period for each label that newly fails its level, closes those that no longer fail, and

@@ -56,13 +56,42 @@ pub(crate) async fn open_existing(
     }
 }
 
+/// `tekigo registry init`: the one command besides `serve` that makes a registry.
+fn init(
+    database: &DatabaseArgs,
+    demo: Option<u32>,
+    criteria: Option<&Path>,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let catalog = Arc::new(load_catalog(criteria)?);
+    runtime()?.block_on(async {
+        let (registry, url) =
+            crate::serve_cmd::open_or_make(database.database.as_deref(), &database.data_dir, catalog).await?;
+        if let Some(count) = demo {
+            crate::serve_cmd::fill_demo(&registry, count, &tekigo_web::Clock::system(), lang, out).await?;
+        }
+        let labels = registry.label_count().await?;
+        let shown = crate::serve_cmd::without_password(&url);
+        match lang {
+            Lang::En => writeln!(out, "The registry at {shown} is ready ({labels} labels).")?,
+            Lang::Ja => writeln!(out, "{shown} の登録簿を用意しました（ラベル {labels} 件）。")?,
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub(crate) fn run_registry(
     command: &RegistryCommand,
     criteria: Option<&Path>,
     lang: Lang,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let RegistryCommand::Monitor { database, vulndb, full, today, format } = command;
+    let (database, vulndb, full, today, format) = match command {
+        RegistryCommand::Init { database, demo } => return init(database, *demo, criteria, lang, out),
+        RegistryCommand::Monitor { database, vulndb, full, today, format } => (database, vulndb, full, today, format),
+    };
     let format = table_or_json(format.format)?;
     let today = match today {
         Some(text) => {

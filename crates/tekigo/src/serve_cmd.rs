@@ -17,6 +17,52 @@ use crate::cli::ServeArgs;
 use crate::criteria_cmd::load_catalog;
 use crate::output::tr;
 
+/// Opens the registry at `database` (or in `data_dir`), making it when it does not exist yet:
+/// only `serve` and `registry init` may make one.
+pub(crate) async fn open_or_make(
+    database: Option<&str>,
+    data_dir: &std::path::Path,
+    catalog: std::sync::Arc<tekigo_criteria::Catalog>,
+) -> anyhow::Result<(Registry, String)> {
+    let url = match database {
+        Some(url) => url.to_owned(),
+        None => {
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("cannot make the data folder {}", data_dir.display()))?;
+            store::default_url(data_dir)
+        }
+    };
+    let shown = without_password(&url);
+    let registry = Registry::open(&url, catalog).await.with_context(|| format!("cannot open the database {shown}"))?;
+    Ok((registry, url))
+}
+
+/// `--demo N`: fictional labels in an empty registry, none in one that holds labels already.
+pub(crate) async fn fill_demo(
+    registry: &Registry,
+    count: u32,
+    clock: &Clock,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let held = registry.label_count().await?;
+    if held > 0 {
+        match lang {
+            Lang::En => writeln!(out, "The registry holds {held} labels already: --demo adds none.")?,
+            Lang::Ja => writeln!(out, "登録簿にはすでに {held} 件のラベルがあります。--demo は何も追加しません。")?,
+        }
+        return Ok(());
+    }
+    let started = Instant::now();
+    let made = tekigo_registry::demo::fill(registry, i64::from(count), clock.today(), clock.now()).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    match lang {
+        Lang::En => writeln!(out, "Made {made} demo labels (fictional) in {seconds:.1} s.")?,
+        Lang::Ja => writeln!(out, "架空のデモ用ラベルを {made} 件、{seconds:.1} 秒で登録しました。")?,
+    }
+    Ok(())
+}
+
 pub(crate) fn run(
     args: &ServeArgs,
     criteria: Option<&Path>,
@@ -48,34 +94,12 @@ async fn serve(
             )
         );
     }
-    let url = match &args.database {
-        Some(url) => url.clone(),
-        None => {
-            std::fs::create_dir_all(&args.data_dir)
-                .with_context(|| format!("cannot make the data folder {}", args.data_dir.display()))?;
-            store::default_url(&args.data_dir)
-        }
-    };
+    let (registry, url) = open_or_make(args.database.as_deref(), &args.data_dir, catalog).await?;
     let shown = without_password(&url);
-    let registry = Registry::open(&url, catalog).await.with_context(|| format!("cannot open the database {shown}"))?;
     let clock = Clock::system();
 
     if let Some(count) = args.demo {
-        let held = registry.label_count().await?;
-        if held > 0 {
-            match lang {
-                Lang::En => writeln!(out, "The registry holds {held} labels already: --demo adds none.")?,
-                Lang::Ja => writeln!(out, "登録簿にはすでに {held} 件のラベルがあります。--demo は何も追加しません。")?,
-            }
-        } else {
-            let started = Instant::now();
-            let made = tekigo_registry::demo::fill(&registry, i64::from(count), clock.today(), clock.now()).await?;
-            let seconds = started.elapsed().as_secs_f64();
-            match lang {
-                Lang::En => writeln!(out, "Made {made} demo labels (fictional) in {seconds:.1} s.")?,
-                Lang::Ja => writeln!(out, "架空のデモ用ラベルを {made} 件、{seconds:.1} 秒で登録しました。")?,
-            }
-        }
+        fill_demo(&registry, count, &clock, lang, out).await?;
     }
 
     if let Some(email) = &args.admin {
