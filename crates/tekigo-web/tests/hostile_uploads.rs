@@ -178,12 +178,19 @@ async fn deeply_nested_sboms_are_refused_and_the_server_keeps_answering(registry
     ];
     let created = vendor.post_form("/vendor/products", &product).await;
     assert_eq!(created.status, 303, "{}", created.body);
+    // The demo labels hold products of their own: this one's page is where the redirect points.
+    let product_page = created
+        .headers
+        .iter()
+        .find(|(name, _)| name == "location")
+        .map(|(_, value)| value.clone())
+        .expect("the new product's page");
     let (declaration, _) = signed_sample(&key, "2.4.1");
 
     for (format, sbom) in [("XML", nested_cyclonedx_xml(20_000)), ("JSON", nested_cyclonedx_json(20_000))] {
-        let csrf = vendor.get("/vendor/products/1").await.csrf();
+        let csrf = vendor.get(&product_page).await.csrf();
         let refused = vendor
-            .post_files("/vendor/products/1/applications", &csrf, &[("declaration", &declaration), ("sbom", &sbom)])
+            .post_files(&format!("{product_page}/applications"), &csrf, &[("declaration", &declaration), ("sbom", &sbom)])
             .await;
         assert_eq!(refused.status, 422, "{format}: {}", refused.body);
         assert!(refused.body.contains("deeper than 127 levels"), "{format}: {}", refused.body);
