@@ -190,7 +190,11 @@ async fn deeply_nested_sboms_are_refused_and_the_server_keeps_answering(registry
     for (format, sbom) in [("XML", nested_cyclonedx_xml(20_000)), ("JSON", nested_cyclonedx_json(20_000))] {
         let csrf = vendor.get(&product_page).await.csrf();
         let refused = vendor
-            .post_files(&format!("{product_page}/applications"), &csrf, &[("declaration", &declaration), ("sbom", &sbom)])
+            .post_files(
+                &format!("{product_page}/applications"),
+                &csrf,
+                &[("declaration", &declaration), ("sbom", &sbom)],
+            )
             .await;
         assert_eq!(refused.status, 422, "{format}: {}", refused.body);
         assert!(refused.body.contains("deeper than 127 levels"), "{format}: {}", refused.body);

@@ -38,7 +38,10 @@ fn words_and_exit(line: &str, home: &Path) -> (Vec<String>, i32) {
         }
         None => (line, 0),
     };
-    assert!(!command.contains(['"', '\'', '$', '|', '>', '<', ';', '&']), "README line too clever for this test: {line}");
+    assert!(
+        !command.contains(['"', '\'', '$', '|', '>', '<', ';', '&']),
+        "README line too clever for this test: {line}"
+    );
     let words = command
         .split_whitespace()
         .map(|word| match word.strip_prefix("~/") {

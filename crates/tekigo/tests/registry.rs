@@ -103,7 +103,8 @@ fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
     assert!(!ok && stderr.contains("holds no advisories"), "{stderr}");
 
     // A run before any advisory about the camera: every component is checked once, nothing fails.
-    let unrelated = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tekigo-vuln/tests/fixtures/osv-go/GO-2020-0001.json");
+    let unrelated =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tekigo-vuln/tests/fixtures/osv-go/GO-2020-0001.json");
     let (ok, _, stderr) = tekigo(&["vulndb", "import", "--db", vulndb, unrelated.to_str().unwrap()]);
     assert!(ok, "{stderr}");
     let (ok, stdout, stderr) = tekigo(&[
