@@ -4,7 +4,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use tekigo_assess::automated::SbomOutcome;
 use tekigo_assess::declaration::{Answer, DeclarationKind, EvidenceKind, Verdict};
 use tekigo_assess::declare::{self, Parts};
@@ -15,7 +15,7 @@ use tekigo_criteria::{Catalog, Lang, LevelSelector};
 
 use crate::cli::{AssessCommand, AssessDeclareArgs, AssessInitArgs, DeclarationCommand, Format, KeysCommand};
 use crate::criteria_cmd::load_catalog;
-use crate::output::{table, table_or_json, tr, write_json};
+use crate::output::{LocalizedContext, localized, table, table_or_json, tr, write_json};
 
 fn now() -> String {
     jiff::Timestamp::now().round(jiff::Unit::Second).unwrap_or_else(|_| jiff::Timestamp::now()).to_string()
@@ -57,10 +57,18 @@ pub(crate) fn run(
                 EvidenceSource::Reference(args.source.clone())
             } else {
                 match EvidenceSource::parse(&args.source, Path::new(".")) {
-                    EvidenceSource::Reference(_) => bail!(
-                        "`{}` is neither a URL nor an existing file; to name a place in a document, add --reference",
-                        args.source
-                    ),
+                    EvidenceSource::Reference(_) => {
+                        return Err(localized(
+                            format!(
+                                "`{}` is neither a URL nor an existing file; to name a place in a document, add --reference",
+                                args.source
+                            ),
+                            format!(
+                                "`{}` は URL でも存在するファイルでもありません。文書中の箇所を示すなら --reference を付けてください",
+                                args.source
+                            ),
+                        ));
+                    }
                     source => source,
                 }
             };
@@ -73,7 +81,10 @@ pub(crate) fn run(
         AssessCommand::Import(args) => {
             let mut assessment = Assessment::load(&args.dir, &catalog)?;
             if args.probe.is_none() && args.sbom_check.is_none() {
-                bail!("nothing to import: give --probe REPORT and/or --sbom-check REPORT [--sbom SBOM]");
+                return Err(localized(
+                    "nothing to import: give --probe REPORT and/or --sbom-check REPORT [--sbom SBOM]",
+                    "取り込むものがありません: --probe REPORT か --sbom-check REPORT [--sbom SBOM] を指定してください",
+                ));
             }
             if let Some(path) = &args.probe {
                 let (id, report) = assessment.import_probe(path, &catalog, &now())?;
@@ -264,15 +275,21 @@ fn resolve_item(assessment: &Assessment, catalog: &Catalog, text: &str) -> anyho
             Some((requirement, item)) if scope.requirement(requirement).is_some() => {
                 (requirement.to_owned(), item.to_owned())
             }
-            _ => bail!("unknown requirement `{text}` ({} has {})", scope.selector(), scope.ids()),
+            _ => {
+                return Err(localized(
+                    format!("unknown requirement `{text}` ({} has {})", scope.selector(), scope.ids()),
+                    format!("不明な要件 `{text}`（{} の要件: {}）", scope.selector(), scope.ids()),
+                ));
+            }
         },
     };
     let items = tekigo_assess::evaluate::items_of(scope.requirement(&requirement).context("requirement")?);
     if !items.iter().any(|i| i.id == item) {
-        bail!(
-            "{requirement} has no evaluation item `{item}` (items: {})",
-            items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")
-        );
+        let items = items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ");
+        return Err(localized(
+            format!("{requirement} has no evaluation item `{item}` (items: {items})"),
+            format!("{requirement} に評価項目 `{item}` はありません（評価項目: {items}）"),
+        ));
     }
     Ok((requirement, item))
 }
@@ -392,7 +409,12 @@ fn declare_command(
     let issued = match &args.date {
         Some(date) => date
             .parse::<jiff::Timestamp>()
-            .with_context(|| format!("--date `{date}`: not an RFC 3339 date-time"))?
+            .with_context_tr(|| {
+                (
+                    format!("--date `{date}`: not an RFC 3339 date-time"),
+                    format!("--date `{date}`: RFC 3339 の日時ではありません"),
+                )
+            })?
             .to_string(),
         None => now(),
     };
@@ -616,7 +638,10 @@ fn questionnaire(
     if let Some(only) = only
         && scope.requirement(only).is_none()
     {
-        bail!("unknown requirement `{only}` ({} has {})", scope.selector(), scope.ids());
+        return Err(localized(
+            format!("unknown requirement `{only}` ({} has {})", scope.selector(), scope.ids()),
+            format!("不明な要件 `{only}`（{} の要件: {}）", scope.selector(), scope.ids()),
+        ));
     }
     let evaluation = assessment.evaluate(catalog, today())?;
     let total: usize = evaluation.requirements.iter().map(|r| r.items.len()).sum();

@@ -104,6 +104,19 @@ where
     }
 }
 
+impl<T> LocalizedContext<T> for Option<T> {
+    fn context_tr(self, en: impl Into<String>, ja: impl Into<String>) -> anyhow::Result<T> {
+        anyhow::Context::context(self, Localized { en: en.into(), ja: ja.into() })
+    }
+
+    fn with_context_tr<F: FnOnce() -> (String, String)>(self, f: F) -> anyhow::Result<T> {
+        anyhow::Context::with_context(self, || {
+            let (en, ja) = f();
+            Localized { en, ja }
+        })
+    }
+}
+
 /// The Japanese for an operating-system error, by its number (`errno`, the same on Linux and
 /// macOS for these) or kind; the system's own words follow in parentheses.
 fn os_error_ja(code: Option<i32>, kind: Option<std::io::ErrorKind>) -> Option<&'static str> {

@@ -10,19 +10,23 @@ use tekigo_probe::scan::parse_ports;
 use tekigo_probe::{Catalogue, Limits, ProbeOptions, Report, Severity, Target, Verdict, creds, probe};
 
 use crate::cli::{CheckFormat, ProbeArgs};
-use crate::output::{sarif_log, table, tr, write_json};
+use crate::output::{LocalizedContext, sarif_log, table, tr, write_json};
 
 pub(crate) fn run(args: &ProbeArgs, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let target = Target::parse(&args.target, args.allow_range)?;
     let ports = args.ports.as_deref().map(parse_ports).transpose().context("--ports")?;
     let mut catalogue = Catalogue::builtin()?;
     if let Some(file) = &args.policy {
-        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read policy {}", file.display()))?;
+        let text = std::fs::read_to_string(file).with_context_tr(|| {
+            (format!("cannot read policy {}", file.display()), format!("ポリシー {} を読めません", file.display()))
+        })?;
         catalogue.apply_policy(&text, &file.display().to_string())?;
     }
     let extra_credentials = match &args.creds {
         Some(file) => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(file).with_context_tr(|| {
+                (format!("cannot read {}", file.display()), format!("{} を読めません", file.display()))
+            })?;
             creds::parse_file(&text, &file.display().to_string())?
         }
         None => Vec::new(),

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use serde_json::json;
 use tekigo_criteria::{Lang, LevelSelector};
 use tekigo_vuln::check::{Confidence, Finding};
@@ -12,7 +12,9 @@ use tekigo_vuln::{CheckRequest, Outcome, Policy, Report, Verdict, VulnDb};
 
 use crate::cli::{CheckFormat, Format, SbomCommand};
 use crate::criteria_cmd::load_catalog;
-use crate::output::{sarif_artifact_location, sarif_log, table, table_or_json, tr, write_json};
+use crate::output::{
+    LocalizedContext, localized, sarif_artifact_location, sarif_log, table, table_or_json, tr, write_json,
+};
 
 pub(crate) fn run(
     command: &SbomCommand,
@@ -59,28 +61,44 @@ pub(crate) fn run(
                 LevelSelector { scheme: "jc-star".into(), level: Some(level.trim_start_matches('★').to_owned()) }
             };
             let scheme = catalog.scheme(&selector.scheme)?;
-            let level_id = selector.level.clone().context("name a level: --level 1 or --level jc-star:1")?;
+            let level_id = selector.level.clone().context_tr(
+                "name a level: --level 1 or --level jc-star:1",
+                "水準を指定してください: --level 1 または --level jc-star:1",
+            )?;
             let level_def = scheme.level(&level_id)?;
             let Some(cvss_min) = level_def.vulnerability_cvss_min else {
-                bail!("level {selector} sets no vulnerability rule (no vulnerability_cvss_min in the catalog)");
+                return Err(localized(
+                    format!("level {selector} sets no vulnerability rule (no vulnerability_cvss_min in the catalog)"),
+                    format!("水準 {selector} には脆弱性の規則がありません（カタログに vulnerability_cvss_min がない）"),
+                ));
             };
             let policy = match policy {
                 Some(file) => {
-                    let text = std::fs::read_to_string(file)
-                        .with_context(|| format!("cannot read policy {}", file.display()))?;
+                    let text = std::fs::read_to_string(file).with_context_tr(|| {
+                        (
+                            format!("cannot read policy {}", file.display()),
+                            format!("ポリシー {} を読めません", file.display()),
+                        )
+                    })?;
                     Policy::from_toml(&text, &file.display().to_string(), cvss_min)?
                 }
                 None => Policy::default(),
             };
             let mut documents = Vec::new();
             for file in vex {
-                let bytes = std::fs::read(file).with_context(|| format!("cannot read VEX {}", file.display()))?;
+                let bytes = std::fs::read(file).with_context_tr(|| {
+                    (format!("cannot read VEX {}", file.display()), format!("VEX {} を読めません", file.display()))
+                })?;
                 documents.push((bytes, file.display().to_string()));
             }
             let statements = tekigo_vuln::vex::read_all(&documents)?;
             let today = match today {
-                Some(date) => jiff::civil::Date::strptime("%Y-%m-%d", date)
-                    .with_context(|| format!("--today {date}: expected YYYY-MM-DD"))?,
+                Some(date) => jiff::civil::Date::strptime("%Y-%m-%d", date).with_context_tr(|| {
+                    (
+                        format!("--today {date}: expected YYYY-MM-DD"),
+                        format!("--today {date}: YYYY-MM-DD で指定してください"),
+                    )
+                })?,
                 None => jiff::ZonedDateTime::now().date(),
             };
             let database = open_database(db, lang)?;
