@@ -155,7 +155,9 @@ pub fn component_index_keys(component: &tekigo_sbom::Component) -> Vec<String> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("no vulnerability database in {0}: build one with `tekigo vulndb import --db {0} PATH...`")]
+    #[error(
+        "no vulnerability database in {0}: build one with `tekigo vulndb update --db {0}` (or `tekigo vulndb import --db {0} PATH...`)"
+    )]
     Missing(String),
     #[error(
         "the vulnerability database in {0} holds no advisories, so a check would find nothing: fill it with `tekigo vulndb update --db {0}` (or `tekigo vulndb import --db {0} PATH...`)"

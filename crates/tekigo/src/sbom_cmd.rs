@@ -4,11 +4,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::bail;
 use serde_json::json;
 use tekigo_criteria::{Lang, LevelSelector};
 use tekigo_vuln::check::{Confidence, Finding};
-use tekigo_vuln::{CheckRequest, Outcome, Policy, Report, Verdict, VulnDb};
+use tekigo_vuln::{CheckRequest, DbError, Outcome, Policy, Report, Verdict, VulnDb};
 
 use crate::cli::{CheckFormat, Format, SbomCommand};
 use crate::criteria_cmd::load_catalog;
@@ -101,18 +100,21 @@ pub(crate) fn run(
                 })?,
                 None => jiff::ZonedDateTime::now().date(),
             };
-            let database = open_database(db, lang)?;
+            // A check never creates a database: `open` only opens one that exists.
+            let database = VulnDb::open(db).map_err(database_error)?;
             let origin = path.display().to_string();
             let sbom = tekigo_sbom::read_file(path)?;
-            let report = database.check(&CheckRequest {
-                sbom: &sbom,
-                sbom_origin: &origin,
-                level_name: &selector.to_string(),
-                level: level_def,
-                policy: &policy,
-                vex: &statements,
-                today,
-            })?;
+            let report = database
+                .check(&CheckRequest {
+                    sbom: &sbom,
+                    sbom_origin: &origin,
+                    level_name: &selector.to_string(),
+                    level: level_def,
+                    policy: &policy,
+                    vex: &statements,
+                    today,
+                })
+                .map_err(database_error)?;
             match format {
                 CheckFormat::Json => write_json(out, &report)?,
                 CheckFormat::Sarif => {
@@ -138,38 +140,20 @@ fn exit_code(outcome: Outcome) -> ExitCode {
     }
 }
 
-/// The database a check reads: an existing folder with advisories in it. A check never creates
-/// one, and an empty one would find nothing and read as conformant.
-fn open_database(dir: &Path, lang: Lang) -> anyhow::Result<VulnDb> {
-    let shown = dir.display();
-    if !dir.join(tekigo_vuln::db::DB_FILE).is_file() {
-        bail!(
-            "{}",
-            match lang {
-                Lang::En => format!(
-                    "no vulnerability database in {shown}: build one with `tekigo vulndb update --db {shown}` (or `tekigo vulndb import --db {shown} PATH...`)"
-                ),
-                Lang::Ja => format!(
-                    "{shown} に脆弱性データベースがありません: `tekigo vulndb update --db {shown}`（または `tekigo vulndb import --db {shown} PATH...`）で作成してください"
-                ),
-            }
-        );
-    }
-    let database = VulnDb::open(dir)?;
-    if !database.holds_advisories()? {
-        bail!(
-            "{}",
-            match lang {
-                Lang::En => format!(
-                    "the vulnerability database in {shown} holds no advisories, so a check would find nothing: fill it with `tekigo vulndb update --db {shown}` (or `tekigo vulndb import --db {shown} PATH...`)"
-                ),
-                Lang::Ja => format!(
-                    "{shown} の脆弱性データベースにはアドバイザリがなく、検査しても何も見つかりません: `tekigo vulndb update --db {shown}`（または `tekigo vulndb import --db {shown} PATH...`）でデータを入れてください"
-                ),
-            }
-        );
-    }
-    Ok(database)
+/// A database error in the output language: a missing database, or one without advisories (a
+/// check against it would find nothing and read as conformant; `VulnDb::check` refuses it), is
+/// the user's to mend with `vulndb update`; the library's English says the same.
+fn database_error(error: DbError) -> anyhow::Error {
+    let ja = match &error {
+        DbError::Missing(shown) => format!(
+            "{shown} に脆弱性データベースがありません: `tekigo vulndb update --db {shown}`（または `tekigo vulndb import --db {shown} PATH...`）で作成してください"
+        ),
+        DbError::Empty(shown) => format!(
+            "{shown} の脆弱性データベースにはアドバイザリがなく、検査しても何も見つかりません: `tekigo vulndb update --db {shown}`（または `tekigo vulndb import --db {shown} PATH...`）でデータを入れてください"
+        ),
+        _ => return error.into(),
+    };
+    localized(error.to_string(), ja)
 }
 
 fn verdict_name(verdict: Verdict, lang: Lang) -> &'static str {
