@@ -3,7 +3,8 @@
 //! newer tekigo with more fields still imports.
 
 use serde::Deserialize;
-use tekigo_criteria::{Method, Requirement, Text};
+use tekigo_base::Text;
+use tekigo_criteria::{Method, Requirement};
 
 use crate::declaration::{Answer, DecidedBy};
 use crate::evaluate::{AutoDecision, VulnerabilityDecision, items_of};

@@ -4,7 +4,8 @@
 
 use std::fmt::Write as _;
 
-use tekigo_criteria::{ItemsRule, Lang, Method};
+use tekigo_base::Lang;
+use tekigo_criteria::{ItemsRule, Method};
 
 use crate::evaluate::items_of;
 use crate::scope::Scope;

@@ -3,8 +3,9 @@
 //! gap-analysis rule (`tekigo_criteria::gap`), applied here only to requirements that the
 //! assessment actually found conformant (or not applicable).
 
+use tekigo_base::Text;
 use tekigo_criteria::gap::{Basis, GapEntry};
-use tekigo_criteria::{Catalog, LevelSelector, LookupError, ReqRef, Text};
+use tekigo_criteria::{Catalog, LevelSelector, LookupError, ReqRef};
 
 use crate::declaration::{Answer, DecidedBy, ItemResult, RequirementResult, Verdict};
 use crate::evaluate::items_of;

@@ -3,7 +3,8 @@
 //! change to that public format.
 
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::{ItemsRule, Method, Text};
+use tekigo_base::Text;
+use tekigo_criteria::{ItemsRule, Method};
 
 /// The value of `format`; a reader refuses any other.
 pub const FORMAT: &str = "tekigo-declaration/1";

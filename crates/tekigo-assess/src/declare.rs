@@ -1,6 +1,6 @@
 //! From an evaluation to the declaration document (unsigned; [`crate::sign`] signs it).
 
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 use crate::declaration::{
     Declarant, Declaration, DeclarationKind, EvidenceRecord, FORMAT, Outcome, Product, RequirementResult, SchemeRef,

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::{EvaluationItem, ItemsRule, Requirement, Text};
+use tekigo_base::Text;
+use tekigo_criteria::{EvaluationItem, ItemsRule, Requirement};
 
 use crate::declaration::{Answer, Counts, DecidedBy, ItemResult, RequirementResult, Verdict, VulnerabilityResult};
 

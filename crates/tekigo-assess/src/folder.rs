@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tekigo_criteria::{Catalog, Lang, Text};
+use tekigo_base::{Lang, Text};
+use tekigo_criteria::Catalog;
 
 use crate::automated::{self, ProbeReport, ReportError, SbomCheckReport};
 use crate::checklist::{answers_template, checklist_markdown};

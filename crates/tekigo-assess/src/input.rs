@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 /// The largest declaration read: far more than the largest catalog's declaration (~100 KiB).
 pub const MAX_DECLARATION_BYTES: u64 = 4 * 1024 * 1024;

@@ -33,11 +33,12 @@
 //! tekigo's own properties are in the criteria export's namespace, [`NS`].
 
 use serde_json::{Value, json};
+use tekigo_base::{Lang, Text};
 use tekigo_criteria::oscal::{
     self as criteria_oscal, NS, OSCAL_VERSION, VULNERABILITY_RULE_CONTROL, item_objective_id, objective_id,
     profile_file_name, result_control_id as control_id,
 };
-use tekigo_criteria::{Catalog, ItemsRule, Lang, Method, Text};
+use tekigo_criteria::{Catalog, ItemsRule, Method};
 use uuid::Uuid;
 
 use crate::declaration::{

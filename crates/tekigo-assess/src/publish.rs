@@ -5,7 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
-use tekigo_criteria::{Catalog, Lang, Text};
+use tekigo_base::{Lang, Text};
+use tekigo_criteria::Catalog;
 
 use crate::declaration::{Attachment, Declaration, EvidenceKind, Signature};
 use crate::folder::{EVIDENCE_DIR, sha256_hex};

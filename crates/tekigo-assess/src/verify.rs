@@ -6,7 +6,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
-use tekigo_criteria::{ALL_LEVEL, Catalog, LevelStatus, ReqRef, Text};
+use tekigo_base::Text;
+use tekigo_criteria::{ALL_LEVEL, Catalog, LevelStatus, ReqRef};
 
 use crate::declaration::{Declaration, DeclarationKind, FORMAT, Verdict};
 use crate::evaluate::{combine, count, items_of, overall};

@@ -13,7 +13,8 @@ use tekigo_assess::declaration::{
     VulnerabilityResult,
 };
 use tekigo_assess::oscal::{ASSESSMENT_PLAN_FILE, VULNERABILITY_RULE_TARGET, assessment_plan, assessment_results};
-use tekigo_criteria::{ItemsRule, Lang, Method, Text};
+use tekigo_base::{Lang, Text};
+use tekigo_criteria::{ItemsRule, Method};
 
 const SAMPLE: &str = include_str!("fixtures/declaration-sample.json");
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::map::Link;
 use crate::model::*;
-use crate::text::Text;
+use tekigo_base::Text;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct GapReport {

@@ -15,12 +15,11 @@ pub mod model;
 pub mod oscal;
 pub mod recommend;
 pub mod source;
-pub mod text;
 
 pub use load::{LoadError, LoadErrors};
 pub use model::*;
 pub use source::SourceFile;
-pub use text::{Lang, Text};
+pub use tekigo_base::{Lang, Text};
 
 /// The catalog built into this binary, from the repository's `criteria/` folder.
 ///

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use crate::model::*;
 use crate::source::SourceFile;
-use crate::text::Text;
+use tekigo_base::Text;
 
 /// One problem in one catalog file.
 #[derive(Debug, Clone, PartialEq, Eq)]

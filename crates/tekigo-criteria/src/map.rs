@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::model::*;
-use crate::text::Text;
+use tekigo_base::Text;
 
 /// One correspondence between a requirement of `from` and one of `to`.
 #[derive(Debug, Clone, Serialize)]

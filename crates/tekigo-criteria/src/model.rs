@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::text::Text;
+use tekigo_base::Text;
 
 /// Every scheme and every mapping, validated together.
 #[derive(Debug, Clone, Serialize)]

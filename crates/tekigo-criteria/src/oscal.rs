@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::model::*;
-use crate::text::Lang;
+use tekigo_base::Lang;
 
 pub const OSCAL_VERSION: &str = "1.2.3";
 /// Namespace of the properties tekigo adds to OSCAL documents.

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::model::*;
-use crate::text::Text;
+use tekigo_base::Text;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Recommendation {

@@ -18,7 +18,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 use crate::finding::{Credential, Evidence};
 use crate::login::{self, LoginService, Outcome};

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 use toml::Spanned;
 
 use crate::finding::{Severity, Verdict};

@@ -1,7 +1,7 @@
 //! What the probe reports: one uniform finding per observation.
 
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 use crate::finding::Evidence;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 use tokio::sync::Semaphore;
 
 use crate::catalogue::Catalogue;

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use std::time::Instant;
 
 use serde::Deserialize;
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

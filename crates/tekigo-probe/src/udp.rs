@@ -12,7 +12,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Instant;
 
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 use tokio::net::UdpSocket;
 
 use crate::finding::Evidence;

@@ -6,7 +6,7 @@
 use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 use crate::lifecycle::{Event, Ground, Lifecycle, Source, Transition};
 use crate::rules::{self};

@@ -8,7 +8,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use tekigo_assess::declaration::{DeclarationKind, Verdict};
 use tekigo_assess::{Declaration, verify};
-use tekigo_criteria::{Catalog, Text};
+use tekigo_base::Text;
+use tekigo_criteria::Catalog;
 
 use crate::validate;
 

@@ -25,7 +25,7 @@ const PRODUCT_TYPES: [&str; 8] = [
 /// Fills an empty registry with `count` demo labels issued around `today`.
 pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Result<i64, RegistryError> {
     if registry.label_count().await? > 0 {
-        return Err(RegistryError::Invalid(tekigo_criteria::Text::new(
+        return Err(RegistryError::Invalid(tekigo_base::Text::new(
             "--demo fills an empty registry only; this one has labels",
             "--demo は空のレジストリにだけ使えます（ラベルが登録済みです）",
         )));

@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 use crate::incidents::{self, AGENDA_THRESHOLD, Case, Cause, Duty, IncidentFacts};
 use crate::lifecycle::{Lifecycle, Source};

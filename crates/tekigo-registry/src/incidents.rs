@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 /// Distinct B-2 incidents on one requirement that put it on the committee's agenda: "when
 /// incidents that the criteria could not prevent recur" (SCHEME §6) — recurring means twice.

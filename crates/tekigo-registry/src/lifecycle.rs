@@ -17,7 +17,7 @@
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 use crate::rules::State;
 

@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 use crate::lifecycle::Source;
 use crate::rules::{self, Assurance, State, Status};

@@ -94,47 +94,7 @@ impl State {
     }
 }
 
-/// What a consumer is told (SCHEME §5.2): whether the label holds, and if not, why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    Valid,
-    Expired,
-    /// The vendor no longer provides security updates: the product should not be used.
-    SupportEnded,
-    Suspended,
-    Revoked,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] =
-        [Status::Valid, Status::Expired, Status::SupportEnded, Status::Suspended, Status::Revoked];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Valid => "valid",
-            Status::Expired => "expired",
-            Status::SupportEnded => "support-ended",
-            Status::Suspended => "suspended",
-            Status::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.name() == text)
-    }
-
-    pub fn label(self) -> tekigo_criteria::Text {
-        use tekigo_criteria::Text;
-        match self {
-            Status::Valid => Text::new("valid", "有効"),
-            Status::Expired => Text::new("expired", "有効期限切れ"),
-            Status::SupportEnded => Text::new("support ended", "サポート終了"),
-            Status::Suspended => Text::new("suspended", "一時停止"),
-            Status::Revoked => Text::new("revoked", "取消し"),
-        }
-    }
-}
+pub use tekigo_base::Status;
 
 /// The status on `today`. A decision of the certification body (revoked, suspended) outranks the
 /// calendar; the end of support outranks expiry, because it tells the user to stop using the

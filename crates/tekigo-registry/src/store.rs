@@ -16,7 +16,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
-use tekigo_criteria::{Catalog, Text};
+use tekigo_base::Text;
+use tekigo_criteria::Catalog;
 
 use crate::checks::{self, CheckResult, Expected};
 use crate::lifecycle::{Correction, Event, Lifecycle};

@@ -357,7 +357,7 @@ impl Registry {
             label: label.number.clone(),
             product: label.model.clone(),
             level: label.level.clone(),
-            status: tekigo_translog::Status::parse(label.status.name()).ok_or_else(|| corrupt("unknown status"))?,
+            status: label.status,
             valid_from: parse(&label.issued)?,
             valid_until: parse(&label.expires)?,
             tree_size,

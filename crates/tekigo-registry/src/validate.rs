@@ -15,7 +15,7 @@
 //! read or altered on the way; an e-mail address as `mailto:ADDRESS` or bare. `http://` and any
 //! other scheme are refused.
 
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 use unicode_general_category::{GeneralCategory, get_general_category};
 
 /// Longest name accepted, in characters.

@@ -36,14 +36,14 @@ async fn vendor(registry: &Registry, key: &SigningKey) -> User {
     user
 }
 
-fn rejected(result: Result<impl std::fmt::Debug, RegistryError>) -> Vec<tekigo_criteria::Text> {
+fn rejected(result: Result<impl std::fmt::Debug, RegistryError>) -> Vec<tekigo_base::Text> {
     match result {
         Err(RegistryError::Rejected(problems)) => problems,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
 
-fn invalid(result: Result<impl std::fmt::Debug, RegistryError>) -> tekigo_criteria::Text {
+fn invalid(result: Result<impl std::fmt::Debug, RegistryError>) -> tekigo_base::Text {
     match result {
         Err(RegistryError::Invalid(text)) => text,
         other => panic!("expected an invalid input, got {other:?}"),

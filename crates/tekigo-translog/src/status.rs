@@ -25,8 +25,6 @@
 //! text never contains 0x00, so the first 0x00 ends it; a later layout can start with a control
 //! byte, which no note text starts with.
 
-use std::fmt;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
 use jiff::Timestamp;
@@ -41,40 +39,7 @@ pub const STATUS_FORMAT: &str = "tekigo-label-status/1";
 
 const STATUS_LINES: usize = 10;
 
-/// A label's public status (SCHEME §5.2); the names are those of the registry's statuses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Status {
-    Valid,
-    Expired,
-    SupportEnded,
-    Suspended,
-    Revoked,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] =
-        [Status::Valid, Status::Expired, Status::SupportEnded, Status::Suspended, Status::Revoked];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Valid => "valid",
-            Status::Expired => "expired",
-            Status::SupportEnded => "support-ended",
-            Status::Suspended => "suspended",
-            Status::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.name() == text)
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use tekigo_base::Status;
 
 /// The statement a status note signs.
 #[derive(Debug, Clone, PartialEq, Eq)]

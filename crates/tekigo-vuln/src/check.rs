@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::params_from_iter;
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::{Level, Text};
+use tekigo_base::Text;
+use tekigo_criteria::Level;
 use tekigo_sbom::{Component, Sbom};
 use tekigo_version::{CpeRange, Event, Scheme};
 

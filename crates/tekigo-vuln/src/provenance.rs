@@ -22,7 +22,7 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 
 use crate::db::{DbError, VulnDb};
 

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 use tekigo_registry::lifecycle::{Ground, Lifecycle};
 use tekigo_registry::rules::{self, Status};
 use tekigo_registry::store::{self, Search};

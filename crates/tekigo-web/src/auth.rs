@@ -34,7 +34,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tekigo_criteria::{Lang, Text};
+use tekigo_base::{Lang, Text};
 use tekigo_registry::store::{TokenCheck, TokenScope, User};
 
 use crate::error::WebError;

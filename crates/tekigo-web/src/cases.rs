@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use tekigo_criteria::{Lang, Text};
+use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
 use tekigo_registry::cases::Case;
 use tekigo_registry::lifecycle::{Correction, Event, Ground, Lifecycle};

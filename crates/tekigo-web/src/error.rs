@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use tekigo_criteria::{Lang, Text};
+use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
 
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 
 /// The page language, as an extractor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use tekigo_criteria::{Lang, Text};
+use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
 use tekigo_registry::incident_store::{Incident, NewIncident};
 use tekigo_registry::incidents::{Case, Cause};

@@ -1,7 +1,7 @@
 //! What every page's frame needs: the language, who is logged in, the CSRF token for forms, and
 //! the link to the same page in the other language. Templates extend `templates/base.html`.
 
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 
 #[derive(Debug, Clone)]
 pub struct Chrome {

@@ -7,7 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod cases;
-pub mod clock;
+
 pub mod error;
 pub mod i18n;
 pub mod incidents;
@@ -30,8 +30,8 @@ use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use clock::Clock;
 pub use state::AppState;
+pub use tekigo_base::Clock;
 
 const CSS: &str = include_str!("../static/site.css");
 /// The label page's one script: checks a signed status carried in the URL fragment.

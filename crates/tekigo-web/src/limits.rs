@@ -23,7 +23,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 
 use crate::state::AppState;
 use crate::view;

@@ -19,7 +19,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jiff::civil::Date;
 use serde::Deserialize;
-use tekigo_criteria::{Catalog, Lang, Sector};
+use tekigo_base::Lang;
+use tekigo_criteria::{Catalog, Sector};
 use tekigo_registry::rules::{self, Assurance, Status};
 use tekigo_registry::store::{Label, LabelEvent, Search};
 
@@ -146,10 +147,7 @@ fn query_encode(value: &str) -> String {
 /// A moment in the registry's history, in Japan time, where the scheme runs.
 fn japan_time(at: i64) -> String {
     match jiff::Timestamp::from_second(at) {
-        Ok(timestamp) => timestamp
-            .to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(9)))
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string(),
+        Ok(timestamp) => tekigo_base::scheme_time(timestamp).strftime("%Y-%m-%d %H:%M").to_string(),
         Err(_) => at.to_string(),
     }
 }

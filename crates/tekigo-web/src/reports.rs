@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 use tekigo_registry::RegistryError;
 use tekigo_registry::reports::{self as store, CATEGORIES, EvidenceKind, NewReport, REPORT_STATUSES, Triage};
 use utoipa::ToSchema;

@@ -8,7 +8,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use tekigo_criteria::Text;
+use tekigo_base::Text;
 use tokio::sync::Semaphore;
 
 /// The reading thread's stack: far more than the readers need within their depth limits.

@@ -6,8 +6,8 @@ use tekigo_registry::Registry;
 
 use crate::auth::LoginThrottle;
 use crate::cache::LabelCache;
-use crate::clock::Clock;
 use crate::limits::{self, RateLimiter};
+use tekigo_base::Clock;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use tekigo_criteria::{Lang, Text};
+use tekigo_base::{Lang, Text};
 
 use tekigo_registry::RegistryError;
 
@@ -30,7 +30,7 @@ pub fn private_page(status: StatusCode, page: &impl Template) -> Result<Response
 pub fn datetime(at: i64) -> String {
     match jiff::Timestamp::from_second(at) {
         Ok(timestamp) => {
-            let zoned = timestamp.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(9)));
+            let zoned = tekigo_base::scheme_time(timestamp);
             format!("{} JST", zoned.strftime("%Y-%m-%d %H:%M"))
         }
         Err(_) => at.to_string(),

@@ -11,7 +11,8 @@ use tekigo_assess::declare::{self, Parts};
 use tekigo_assess::folder::{self, Assessment, Evaluation, EvidenceSource};
 use tekigo_assess::scope::scope;
 use tekigo_assess::{crosswalk, keys, publish, verify};
-use tekigo_criteria::{Catalog, Lang, LevelSelector};
+use tekigo_base::Lang;
+use tekigo_criteria::{Catalog, LevelSelector};
 
 use crate::cli::{AssessCommand, AssessDeclareArgs, AssessInitArgs, DeclarationCommand, Format, KeysCommand};
 use crate::criteria_cmd::load_catalog;
@@ -21,8 +22,9 @@ fn now() -> String {
     jiff::Timestamp::now().round(jiff::Unit::Second).unwrap_or_else(|_| jiff::Timestamp::now()).to_string()
 }
 
+/// The assessment's date: the scheme's day (Japan time), as the registry counts it.
 fn today() -> jiff::civil::Date {
-    jiff::ZonedDateTime::now().date()
+    tekigo_base::Clock::system().today()
 }
 
 pub(crate) fn run(

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 
 /// The exit codes every command answers with, shown under each command's `--help` and in
 /// README.md. 0 and 1 are only given when the command could decide; anything that stopped it

@@ -5,10 +5,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use serde::Serialize;
+use tekigo_base::Lang;
 use tekigo_criteria::gap::{BasisKind, GapEntry};
 use tekigo_criteria::oscal;
 use tekigo_criteria::{
-    Catalog, Evaluation, Extent, Lang, LevelSelector, LevelStatus, MappingProvenance, Method, Provenance, Relationship,
+    Catalog, Evaluation, Extent, LevelSelector, LevelStatus, MappingProvenance, Method, Provenance, Relationship,
     Requirement, map::Link,
 };
 

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 use tekigo_registry::incidents::{self, Case};
 
 use crate::cli::{Format, IncidentCommand};

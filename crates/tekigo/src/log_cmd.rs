@@ -16,7 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 use tekigo_translog::{
     Checkpoint, EventLeaf, Frontier, Hash, Keyring, LabelStatus, NoteVerifier, SignedNote, Status, empty_root,
     verify_consistency, verify_inclusion,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use comfy_table::{ContentArrangement, Table, presets};
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 
 use crate::cli::Format;
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::json;
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 use tekigo_probe::scan::parse_ports;
 use tekigo_probe::{Catalogue, Limits, ProbeOptions, Report, Severity, Target, Verdict, creds, probe};
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 use tekigo_registry::monitor::Scope;
 use tekigo_registry::store;
 use tekigo_registry::{Registry, RegistryError};
@@ -69,7 +69,7 @@ fn init(
         let (registry, url) =
             crate::serve_cmd::open_or_make(database.database.as_deref(), &database.data_dir, catalog).await?;
         if let Some(count) = demo {
-            crate::serve_cmd::fill_demo(&registry, count, &tekigo_web::Clock::system(), lang, out).await?;
+            crate::serve_cmd::fill_demo(&registry, count, &tekigo_base::Clock::system(), lang, out).await?;
         }
         let labels = registry.label_count().await?;
         let shown = crate::serve_cmd::without_password(&url);
@@ -97,7 +97,7 @@ pub(crate) fn run_registry(
         Some(text) => {
             text.parse::<jiff::civil::Date>().with_context(|| format!("--today {text}: expected YYYY-MM-DD"))?
         }
-        None => tekigo_web::Clock::system().today(),
+        None => tekigo_base::Clock::system().today(),
     };
     let mut db = VulnDb::open(vulndb)?;
     let now = jiff::Timestamp::now().as_second();

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use serde_json::json;
-use tekigo_criteria::{Lang, LevelSelector};
+use tekigo_base::Lang;
+use tekigo_criteria::LevelSelector;
 use tekigo_vuln::check::{Confidence, Finding};
 use tekigo_vuln::{CheckRequest, DbError, Outcome, Policy, Report, Verdict, VulnDb};
 

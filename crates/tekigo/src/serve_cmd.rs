@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use tekigo_criteria::Lang;
+use tekigo_base::Clock;
+use tekigo_base::Lang;
 use tekigo_registry::Registry;
 use tekigo_registry::store::{self, Role};
-use tekigo_web::{AppState, Clock};
+use tekigo_web::AppState;
 
 use crate::cli::ServeArgs;
 use crate::criteria_cmd::load_catalog;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 use tekigo_registry::surveillance::{self, Reason};
 
 use crate::cli::{Format, SurveillanceCommand};
@@ -26,7 +26,7 @@ pub(crate) fn run(
     let catalog = Arc::new(load_catalog(criteria)?);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("start the async runtime")?;
-    let today = args.today.unwrap_or_else(|| tekigo_web::Clock::system().today());
+    let today = args.today.unwrap_or_else(|| tekigo_base::Clock::system().today());
     let plan = runtime.block_on(async {
         let registry = crate::registry_cmd::open_existing(&args.database, catalog, lang).await?;
         let candidates = registry.surveillance_candidates(today).await?;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 use tekigo_feeds::{Endpoints, Event, FeedStatus, Options, Source};
 use tekigo_vuln::{Progress, VulnDb, import_into};
 

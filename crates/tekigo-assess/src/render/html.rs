@@ -5,7 +5,8 @@
 //! none of it is turned into a link, so a `javascript:` contact cannot become clickable.
 
 use askama::Template;
-use tekigo_criteria::{ItemsRule, Lang};
+use tekigo_base::Lang;
+use tekigo_criteria::ItemsRule;
 
 use super::Fact;
 use super::labels::{Labels, labels};
@@ -265,8 +266,8 @@ mod tests {
         declaration.kind = DeclarationKind::DerivedStatement;
         let mut against = declaration.scheme.clone();
         against.id = "etsi-en-303-645".into();
-        against.title = tekigo_criteria::Text::new("ETSI EN 303 645", "ETSI EN 303 645");
-        against.level_name = tekigo_criteria::Text::new("mandatory", "必須");
+        against.title = tekigo_base::Text::new("ETSI EN 303 645", "ETSI EN 303 645");
+        against.level_name = tekigo_base::Text::new("mandatory", "必須");
         against.version = "3.1.3".into();
         declaration.assessed_against = Some(against);
         declaration.requirements[0].covered_by = vec!["etsi-en-303-645/5.1-1".into()];

@@ -1,7 +1,8 @@
 //! Every fixed word of the rendered documents, written once per language. The HTML template and the
 //! workbook pick one table by language, so the two languages cannot drift apart in structure.
 
-use tekigo_criteria::{Lang, Method};
+use tekigo_base::Lang;
+use tekigo_criteria::Method;
 
 use crate::declaration::{DecidedBy, EvidenceKind};
 

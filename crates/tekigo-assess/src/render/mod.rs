@@ -2,7 +2,7 @@
 //! the applicant's checklist workbook in both languages ([`xlsx`]). Both are pure functions of the
 //! declaration, so the same declaration always gives the same bytes.
 
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 
 use crate::declaration::{Declaration, SchemeRef, Verdict};
 use labels::{Labels, labels};

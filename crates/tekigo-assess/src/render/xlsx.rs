@@ -8,7 +8,8 @@
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
-use tekigo_criteria::{ItemsRule, Lang};
+use tekigo_base::Lang;
+use tekigo_criteria::ItemsRule;
 
 use super::labels::{Labels, labels};
 use super::{Fact, RenderError};

@@ -1,5 +1,5 @@
 use proptest::prelude::*;
-use tekigo_criteria::Lang;
+use tekigo_base::Lang;
 
 use super::*;
 
