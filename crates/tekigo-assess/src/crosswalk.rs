@@ -10,7 +10,7 @@ use tekigo_criteria::{Catalog, LevelSelector, LookupError, ReqRef};
 use crate::declaration::{Answer, DecidedBy, ItemResult, RequirementResult, Verdict};
 use crate::evaluate::items_of;
 use crate::scope::Scope;
-use crate::verify::result_id;
+use crate::scope::result_id;
 
 /// One target requirement and what it rests on in the source assessment.
 fn basis_results<'r>(

@@ -1,6 +1,9 @@
 //! The assessment folder: what `tekigo assess init` creates and every other `assess` command reads
 //! and updates.
 //!
+//! Why this file is long: it owns the folder's whole file format (create, read, validate, update),
+//! so that the files and their checks change together.
+//!
 //! ```text
 //! DIR/assessment.toml   scheme, level, criteria version, product facts, declarant
 //! DIR/answers.toml      one table per evaluation item (edited by hand or by `assess answer`)

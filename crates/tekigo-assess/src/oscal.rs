@@ -1,6 +1,9 @@
 //! OSCAL 1.2.3 assessment results for a declaration: the same verdicts, answers and evidence in the
 //! model that compliance tools read.
 //!
+//! Why this file is long: the mapping of a declaration onto OSCAL assessment results is one
+//! deterministic function, and the list below is its reference.
+//!
 //! Control IDs are the criteria crate's ([`tekigo_criteria::oscal::control_id`]), so the results
 //! point into the catalogs and profiles of `tekigo criteria export oscal`. The output is a pure
 //! function of the declaration: every UUID is a version 5 UUID of the declaration's ID and a stable

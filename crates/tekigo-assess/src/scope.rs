@@ -2,10 +2,15 @@
 
 use std::borrow::Cow;
 
-use tekigo_criteria::{ALL_LEVEL, Catalog, Level, LevelStatus, Requirement, Scheme};
+use tekigo_criteria::{ALL_LEVEL, Catalog, Level, LevelStatus, ReqRef, Requirement, Scheme};
 
 use crate::declaration::SchemeRef;
-use crate::verify::result_id;
+
+/// How a level's member is named in a declaration: the bare ID for the scheme's own requirements,
+/// `SCHEME/ID` for a base scheme's (Singapore CLS over ETSI EN 303 645).
+pub fn result_id(scheme: &str, reference: &ReqRef) -> String {
+    if reference.scheme == scheme { reference.id.clone() } else { reference.to_string() }
+}
 
 #[derive(Debug, Clone)]
 pub struct Scope<'c> {

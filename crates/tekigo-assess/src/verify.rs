@@ -7,11 +7,11 @@ use std::collections::{BTreeSet, HashSet};
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 use tekigo_base::Text;
-use tekigo_criteria::{ALL_LEVEL, Catalog, LevelStatus, ReqRef};
+use tekigo_criteria::{ALL_LEVEL, Catalog, LevelStatus};
 
 use crate::declaration::{Declaration, DeclarationKind, FORMAT, Verdict};
 use crate::evaluate::{combine, count, items_of, overall};
-use crate::scope::implicit_level;
+use crate::scope::{implicit_level, result_id};
 use crate::sign::{self, SignatureError};
 
 #[derive(Debug, thiserror::Error)]
@@ -39,12 +39,6 @@ pub fn verify_bytes(
         .map_err(|error| VerifyError::Shape { source_name: source_name.to_owned(), error })?;
     let problems = content_problems(&declaration, catalog);
     Ok((declaration, problems))
-}
-
-/// How a level's member is named in a declaration: the bare ID for the scheme's own requirements,
-/// `SCHEME/ID` for a base scheme's (Singapore CLS over ETSI EN 303 645).
-pub fn result_id(scheme: &str, reference: &ReqRef) -> String {
-    if reference.scheme == scheme { reference.id.clone() } else { reference.to_string() }
 }
 
 /// Everything that does not hold together, in both languages.

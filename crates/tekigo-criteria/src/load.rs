@@ -1,5 +1,8 @@
 //! Loading and validating catalog files. Every problem is reported with the file, line and column
 //! it comes from, and all problems are reported at once, so a catalog editor fixes them in one pass.
+//!
+//! Why this file is long: every check a catalog must pass is in this one file, so that whoever
+//! reviews the catalog's rules reads all of them in one place.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

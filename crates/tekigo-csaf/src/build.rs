@@ -1,4 +1,7 @@
 //! Plain data about one vulnerability → a CSAF 2.0 document of the `csaf_vex` profile.
+//!
+//! Why this file is long: a document is built in one pass whose parts (product tree,
+//! vulnerabilities, notes, revision history) share the product IDs assigned at its start.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;

@@ -1,5 +1,8 @@
 //! The mandatory tests of CSAF 2.0 §6.1, over any document given as JSON.
 //!
+//! Why this file is long: one function per mandatory test of CSAF 2.0 §6.1, in the specification's
+//! order, so each can be read against its section.
+//!
 //! Each test is one function named after its section, reading the document defensively: what the
 //! schema already rules out (a wrong type, a missing required field) is skipped here, not reported
 //! twice. Run [`crate::validate_schema`] too.

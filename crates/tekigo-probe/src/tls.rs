@@ -2,6 +2,9 @@
 //! is (JC-STAR S1.1-12 and ETSI EN 303 645 5.5-1: communication is protected with current
 //! cryptography).
 //!
+//! Why this file is long: the hand-built ClientHellos and the hand-read server flight are one
+//! protocol, kept together so the bytes sent and the bytes expected are read side by side.
+//!
 //! rustls cannot offer SSL 3.0 to TLS 1.1 or weak suites, so the ClientHellos are built by hand
 //! ([`client_hello`]) and the server's first flight is read by hand ([`parse_flight`]): records,
 //! handshake messages reassembled across records, ServerHello (with the TLS 1.3

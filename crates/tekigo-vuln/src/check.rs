@@ -1,6 +1,9 @@
 //! `tekigo sbom check`: match an SBOM's components against the database, then decide each finding
 //! under the level's rule.
 //!
+//! Why this file is long: matching and the level's decision are one pass over the findings;
+//! together, every reason a finding carries sits next to the rule that gives it.
+//!
 //! Matching, best evidence first: the component's package URL against advisories' packages (high
 //! confidence); its CPE against advisories' CPE ranges (high; medium when the advisory's vendor
 //! differs, the configuration needs a platform, or no version bounds are given); for a component

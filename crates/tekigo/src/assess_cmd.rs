@@ -1,8 +1,10 @@
 //! `tekigo assess`, `tekigo keys` and `tekigo declaration`: thin over `tekigo-assess`.
+//!
+//! Why this file is long: `assess`, `keys` and `declaration` share the reading of the assessment
+//! folder and the printing of verdicts; they are three views of one declaration.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::Context;
 use tekigo_assess::automated::SbomOutcome;
@@ -16,6 +18,7 @@ use tekigo_criteria::{Catalog, LevelSelector};
 
 use crate::cli::{AssessCommand, AssessDeclareArgs, AssessInitArgs, DeclarationCommand, Format, KeysCommand};
 use crate::criteria_cmd::load_catalog;
+use crate::exit;
 use crate::output::{LocalizedContext, localized, table, table_or_json, tr, write_json};
 
 fn now() -> String {
@@ -33,7 +36,7 @@ pub(crate) fn run(
     lang: Lang,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<exit::Answer> {
     let catalog = load_catalog(criteria_dir)?;
     match command {
         AssessCommand::Init(args) => init(args, &catalog, lang, out),
@@ -50,7 +53,7 @@ pub(crate) fn run(
                 questionnaire(&mut assessment, &catalog, lang, args.requirement.as_deref(), args.all, input, out)?;
             }
             print_summary(&assessment.evaluate(&catalog, today())?, lang, out)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(exit::Answer::Yes)
         }
         AssessCommand::Evidence(args) => {
             let mut assessment = Assessment::load(&args.dir, &catalog)?;
@@ -78,7 +81,7 @@ pub(crate) fn run(
             assessment.link_evidence(&requirement, &item, &id);
             assessment.save_answers()?;
             writeln!(out, "{id} → {requirement} {} {item}", tr(lang, "item", "評価項目"))?;
-            Ok(ExitCode::SUCCESS)
+            Ok(exit::Answer::Yes)
         }
         AssessCommand::Import(args) => {
             let mut assessment = Assessment::load(&args.dir, &catalog)?;
@@ -121,7 +124,7 @@ pub(crate) fn run(
                 }
             }
             print_summary(&assessment.evaluate(&catalog, today())?, lang, out)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(exit::Answer::Yes)
         }
         AssessCommand::Status(args) => {
             let assessment = Assessment::load(&args.dir, &catalog)?;
@@ -145,13 +148,13 @@ pub(crate) fn run(
                 )?,
                 _ => status_table(&assessment, &evaluation, lang, out)?,
             }
-            Ok(if ready { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(exit::Answer::from_bool(ready))
         }
         AssessCommand::Declare(args) => declare_command(args, &catalog, lang, out),
     }
 }
 
-fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Write) -> anyhow::Result<exit::Answer> {
     let level = if catalog.scheme(&args.scheme)?.levels.is_empty() && args.level == "1" {
         tekigo_criteria::ALL_LEVEL.to_owned()
     } else {
@@ -212,7 +215,7 @@ fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Writ
         ),
         dir = args.dir.display()
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::Answer::Yes)
 }
 
 /// Carries the source assessment's verdicts over through the mappings: a covered requirement is
@@ -394,7 +397,7 @@ fn declare_command(
     catalog: &Catalog,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<exit::Answer> {
     let assessment = Assessment::load(&args.dir, catalog)?;
     let key = keys::read_private(&args.key)?;
     let evaluation = assessment.evaluate(catalog, today())?;
@@ -504,10 +507,10 @@ fn declare_command(
     for file in files {
         writeln!(out, "  {}", file.display())?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::Answer::Yes)
 }
 
-pub(crate) fn keys(command: &KeysCommand, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub(crate) fn keys(command: &KeysCommand, lang: Lang, out: &mut dyn Write) -> anyhow::Result<exit::Answer> {
     match command {
         KeysCommand::Generate { out: path } => {
             let public = keys::generate(path)?;
@@ -520,7 +523,7 @@ pub(crate) fn keys(command: &KeysCommand, lang: Lang, out: &mut dyn Write) -> an
                 keys::public_path(path).display(),
                 keys::key_id(&public)
             )?;
-            Ok(ExitCode::SUCCESS)
+            Ok(exit::Answer::Yes)
         }
     }
 }
@@ -530,7 +533,7 @@ pub(crate) fn declaration(
     criteria_dir: Option<&Path>,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<exit::Answer> {
     let DeclarationCommand::Verify { file, pubkey, format } = command;
     let catalog = load_catalog(criteria_dir)?;
     let key = keys::read_public(pubkey)?;
@@ -580,7 +583,7 @@ pub(crate) fn declaration(
             writeln!(out, "{}", if valid { tr(lang, "VALID", "有効") } else { tr(lang, "NOT VALID", "無効") })?;
         }
     }
-    Ok(if valid { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(exit::Answer::from_bool(valid))
 }
 
 /// The interactive questionnaire: one item at a time, saved after every answer, so quitting (or

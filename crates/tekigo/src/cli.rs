@@ -1,4 +1,7 @@
 //! Command-line syntax. Kept apart from the commands so `--help` reads as the reference.
+//!
+//! Why this file is long: it is the whole command-line reference (clap derives with help in both
+//! languages); split, it would scatter what `--help` shows.
 
 use std::path::PathBuf;
 
@@ -8,22 +11,11 @@ use tekigo_base::Lang;
 /// The exit codes every command answers with, shown under each command's `--help` and in
 /// README.md. 0 and 1 are only given when the command could decide; anything that stopped it
 /// first is 2, never 0.
-pub(crate) const EXIT_CODES: &str = "\
-Exit codes / 終了コード:
-  0  done, and the answer is yes: conformant, ready, valid, nothing fails
-     完了（適合・準備完了・有効・不適合なし）
-  1  decided, and the answer is no: not conformant, not ready, not valid, something fails at the level
-     判定の結果が否（不適合・未完了・無効・水準で不合格の項目あり）
-  2  stopped before deciding: usage, input, network or database error
-     判定前に停止（使い方・入力・通信・データベースの誤り）
-  3  cannot be established: something does not verify (a signature, proof or log: verify, monitor),
-     or a finding cannot be decided (sbom check: unscored or to be reviewed)
-     確定できない（署名・証明・ログの検証失敗、または判定できない脆弱性あり）";
 
 /// The command line, with the exit-code table under every command's help.
 pub(crate) fn parse() -> Result<Cli, clap::Error> {
     fn with_exit_codes(command: clap::Command) -> clap::Command {
-        command.after_help(EXIT_CODES).mut_subcommands(with_exit_codes)
+        command.after_help(crate::exit::help_table()).mut_subcommands(with_exit_codes)
     }
     let mut command = with_exit_codes(Cli::command());
     let matches = command.try_get_matches_from_mut(std::env::args_os())?;
@@ -52,8 +44,20 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_enum, env = "TEKIGO_LANG")]
     pub lang: Option<LangArg>,
 
+    /// How diagnostic logs on stderr are written: lines for people, or one JSON object per line
+    /// for a log collector. What is logged is set by TEKIGO_LOG (e.g. `info`, `tekigo_web=debug`;
+    /// default: `info` for serve, `warn` otherwise). / 標準エラーへの診断ログの形式（人向けの行または JSON）
+    #[arg(long, global = true, value_enum, default_value = "text", env = "TEKIGO_LOG_FORMAT")]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -118,6 +122,20 @@ pub(crate) enum Command {
     /// サーベイランス（公表したシードから年度計画を抽出する）
     #[command(subcommand)]
     Surveillance(SurveillanceCommand),
+    /// The registry's transparency log, from outside: check a label against it, or watch it for
+    /// rewritten history. / 登録簿の透明性ログの外部からの検証と監視
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Former name of `tekigo log verify`, kept for scripts.
+    #[command(hide = true, long_about = VERIFY_ABOUT)]
+    Verify(VerifyArgs),
+    /// Former name of `tekigo log monitor`, kept for scripts.
+    #[command(hide = true, long_about = MONITOR_ABOUT)]
+    Monitor(MonitorArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogCommand {
     /// Check a label against the registry's transparency log, or offline against its signed
     /// status (a QR code's URL). / ラベルを登録簿の透明性ログで検証する（QR コードの署名付き状態ならオフラインでも）
     #[command(long_about = VERIFY_ABOUT)]

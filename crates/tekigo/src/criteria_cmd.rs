@@ -1,8 +1,10 @@
 //! `tekigo criteria ...`: read the catalog, compare schemes, export OSCAL.
+//!
+//! Why this file is long: one function per `criteria` subcommand (list, show, map, gap, recommend,
+//! export, check), each printing a table and JSON in both languages.
 
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 
 use serde::Serialize;
 use tekigo_base::Lang;
@@ -14,6 +16,7 @@ use tekigo_criteria::{
 };
 
 use crate::cli::{CriteriaCommand, Format};
+use crate::exit::Answer;
 use crate::output::{LocalizedContext, localized, table, table_or_json, tr, write_json};
 
 pub(crate) fn load_catalog(dir: Option<&Path>) -> anyhow::Result<Catalog> {
@@ -29,7 +32,7 @@ pub(crate) fn run(
     criteria_dir: Option<&Path>,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Answer> {
     let catalog = load_catalog(criteria_dir)?;
     match command {
         CriteriaCommand::List { scheme, level, format } => {
@@ -54,7 +57,7 @@ pub(crate) fn run(
         }
         CriteriaCommand::Check { format } => check(&catalog, table_or_json(format.format)?, lang, out)?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Answer::Yes)
 }
 
 fn evaluation_name(evaluation: Evaluation, lang: Lang) -> &'static str {

@@ -2,16 +2,16 @@
 //! `tekigo_registry::incidents` (pure, no database).
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use anyhow::anyhow;
 use tekigo_base::Lang;
 use tekigo_registry::incidents::{self, Case};
 
 use crate::cli::{Format, IncidentCommand};
+use crate::exit::Answer;
 use crate::output::{self, tr};
 
-pub(crate) fn run(command: &IncidentCommand, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(command: &IncidentCommand, lang: Lang, out: &mut dyn Write) -> anyhow::Result<Answer> {
     match command {
         IncidentCommand::Duties { case, format } => {
             let case = Case::parse(case)
@@ -62,7 +62,7 @@ pub(crate) fn run(command: &IncidentCommand, lang: Lang, out: &mut dyn Write) ->
                     )?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Answer::Yes)
         }
     }
 }

@@ -3,6 +3,7 @@
 mod assess_cmd;
 mod cli;
 mod criteria_cmd;
+mod exit;
 mod incident_cmd;
 mod log_cmd;
 mod output;
@@ -19,15 +20,16 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = match cli::parse() {
         Ok(cli) => cli,
-        Err(error) => return output::usage_error(&error, output::lang_from_arguments()),
+        Err(error) => return exit::usage_code(output::usage_error(&error, output::lang_from_arguments())),
     };
     let lang = cli.lang.map_or_else(output::lang_from_environment, Into::into);
     output::set_error_language(lang);
+    let long_running = matches!(cli.command, cli::Command::Serve(_));
+    output::start_logging(cli.log_format, if long_running { "info" } else { "warn" });
     // Buffered: a large report is written in big chunks, not a system call per line.
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let criteria = cli.criteria.as_deref();
-    // Every command answers with the exit codes of `cli::EXIT_CODES`: its own 0, 1 or 3, and 2
-    // for any error that stopped it before it could decide.
+    // Every command ends in an `exit::Answer` or an error; `exit::code` is the only mapping.
     let result = match cli.command {
         cli::Command::Criteria(command) => criteria_cmd::run(&command, criteria, lang, &mut stdout),
         cli::Command::Sbom(command) => sbom_cmd::run(&command, criteria, lang, &mut stdout),
@@ -44,14 +46,18 @@ fn main() -> ExitCode {
         cli::Command::Serve(args) => serve_cmd::run(&args, criteria, lang, &mut stdout),
         cli::Command::Incident(command) => incident_cmd::run(&command, lang, &mut stdout),
         cli::Command::Surveillance(command) => surveillance_cmd::run(&command, criteria, lang, &mut stdout),
-        cli::Command::Verify(args) => log_cmd::verify(&args, lang, &mut stdout),
-        cli::Command::Monitor(args) => log_cmd::monitor(&args, lang, &mut stdout),
+        cli::Command::Log(cli::LogCommand::Verify(args)) | cli::Command::Verify(args) => {
+            log_cmd::verify(&args, lang, &mut stdout)
+        }
+        cli::Command::Log(cli::LogCommand::Monitor(args)) | cli::Command::Monitor(args) => {
+            log_cmd::monitor(&args, lang, &mut stdout)
+        }
     };
     // What was printed before an error stays before the error message; a reader that went away
     // (a closed pipe) is not the command's failure.
     let _ = stdout.flush();
-    match result {
-        Ok(code) => code,
-        Err(error) => output::report_error(&error, lang),
+    if let Err(error) = &result {
+        output::report_error(error, lang);
     }
+    ExitCode::from(exit::code(&result))
 }

@@ -1,7 +1,6 @@
 //! Shared pieces of terminal output: language choice, tables, JSON, errors.
 
 use std::io::Write;
-use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use comfy_table::{ContentArrangement, Table, presets};
@@ -163,10 +162,9 @@ fn cause_ja(cause: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// Prints the error, every cause after the other, in the output language, and gives exit code
-/// 2: the command stopped before it could decide (`cli::EXIT_CODES`).
+/// Prints the error, every cause after the other, in the output language.
 #[allow(clippy::print_stderr)]
-pub(crate) fn report_error(error: &anyhow::Error, lang: Lang) -> ExitCode {
+pub(crate) fn report_error(error: &anyhow::Error, lang: Lang) {
     let causes: Vec<String> = error
         .chain()
         .map(|cause| match lang {
@@ -175,7 +173,6 @@ pub(crate) fn report_error(error: &anyhow::Error, lang: Lang) -> ExitCode {
         })
         .collect();
     eprintln!("{}: {}", tr(lang, "error", "エラー"), causes.join(": "));
-    ExitCode::from(2)
 }
 
 /// The language before the arguments are understood: `--lang ja` / `--lang=ja` among them, then
@@ -202,13 +199,14 @@ pub(crate) fn lang_from_arguments() -> Lang {
 }
 
 /// clap's own message (English, it names the argument precisely) after a Japanese line saying
-/// what kind of mistake it is; `--help` and `--version` print as usual and exit 0.
+/// what kind of mistake it is; `--help` and `--version` print as usual. True when the command line
+/// was refused (not a request for help or the version).
 #[allow(clippy::print_stderr)]
-pub(crate) fn usage_error(error: &clap::Error, lang: Lang) -> ExitCode {
+pub(crate) fn usage_error(error: &clap::Error, lang: Lang) -> bool {
     use clap::error::ErrorKind;
     if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) || !error.use_stderr() {
         let _ = error.print();
-        return ExitCode::SUCCESS;
+        return false;
     }
     if lang == Lang::Ja {
         let what = match error.kind() {
@@ -228,7 +226,7 @@ pub(crate) fn usage_error(error: &clap::Error, lang: Lang) -> ExitCode {
         eprintln!("エラー: {what}（詳細は以下、`tekigo --help` で使い方を表示）");
     }
     let _ = error.print();
-    ExitCode::from(2)
+    true
 }
 
 /// Commands other than `criteria export` print tables or JSON, not OSCAL.
@@ -335,4 +333,17 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.to_string(), "ポリシーを読めません");
     }
+}
+
+/// Diagnostic logs (`tracing`) on stderr, filtered by `TEKIGO_LOG` (the `RUST_LOG` syntax) or else
+/// `default_level`. Reports and tables stay on stdout; logs never mix into them.
+pub(crate) fn start_logging(format: crate::cli::LogFormat, default_level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TEKIGO_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A second subscriber (tests running main twice in one process) is not an error worth failing on.
+    let _ = match format {
+        crate::cli::LogFormat::Text => builder.try_init(),
+        crate::cli::LogFormat::Json => builder.json().try_init(),
+    };
 }

@@ -1,7 +1,6 @@
 //! `tekigo probe TARGET`: the device probe (crates/tekigo-probe) as a command.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::json;
@@ -10,9 +9,10 @@ use tekigo_probe::scan::parse_ports;
 use tekigo_probe::{Catalogue, Limits, ProbeOptions, Report, Severity, Target, Verdict, creds, probe};
 
 use crate::cli::{CheckFormat, ProbeArgs};
+use crate::exit::Answer;
 use crate::output::{LocalizedContext, sarif_log, table, tr, write_json};
 
-pub(crate) fn run(args: &ProbeArgs, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &ProbeArgs, lang: Lang, out: &mut dyn Write) -> anyhow::Result<Answer> {
     let target = Target::parse(&args.target, args.allow_range)?;
     let ports = args.ports.as_deref().map(parse_ports).transpose().context("--ports")?;
     let mut catalogue = Catalogue::builtin()?;
@@ -57,7 +57,7 @@ pub(crate) fn run(args: &ProbeArgs, lang: Lang, out: &mut dyn Write) -> anyhow::
             }
         }
     }
-    Ok(if reports.iter().all(|r| r.conformant) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(Answer::from_bool(reports.iter().all(|r| r.conformant)))
 }
 
 fn verdict_name(verdict: Verdict, lang: Lang) -> &'static str {

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -15,6 +14,7 @@ use tekigo_vuln::VulnDb;
 
 use crate::cli::{CsafCommand, DatabaseArgs, Format, RegistryCommand};
 use crate::criteria_cmd::load_catalog;
+use crate::exit::Answer;
 use crate::output::{table, table_or_json, tr, write_json};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -63,7 +63,7 @@ fn init(
     criteria: Option<&Path>,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Answer> {
     let catalog = Arc::new(load_catalog(criteria)?);
     runtime()?.block_on(async {
         let (registry, url) =
@@ -79,7 +79,7 @@ fn init(
         }
         anyhow::Ok(())
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Answer::Yes)
 }
 
 pub(crate) fn run_registry(
@@ -87,7 +87,7 @@ pub(crate) fn run_registry(
     criteria: Option<&Path>,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Answer> {
     let (database, vulndb, full, today, format) = match command {
         RegistryCommand::Init { database, demo } => return init(database, *demo, criteria, lang, out),
         RegistryCommand::Monitor { database, vulndb, full, today, format } => (database, vulndb, full, today, format),
@@ -114,7 +114,7 @@ pub(crate) fn run_registry(
             .map(|(number, transition)| serde_json::json!({ "label": number, "event": transition.kind, "to": transition.to }))
             .collect();
         write_json(out, &serde_json::json!({ "run": run, "lifecycle": moved }))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Answer::Yes);
     }
     let mut rows = table(vec![tr(lang, "what", "項目"), tr(lang, "count", "件数")]);
     let lines: [(&str, &str, String); 8] = [
@@ -143,7 +143,7 @@ pub(crate) fn run_registry(
     for diagnostic in &run.diagnostics {
         writeln!(out, "! {diagnostic}")?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Answer::Yes)
 }
 
 pub(crate) fn run_csaf(
@@ -151,7 +151,7 @@ pub(crate) fn run_csaf(
     criteria: Option<&Path>,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Answer> {
     let CsafCommand::Export { database, out: folder, base_url, publisher, contact } = command;
     let publisher = tekigo_csaf::Publisher {
         name: publisher.clone(),
@@ -181,5 +181,5 @@ pub(crate) fn run_csaf(
             writeln!(out, "{} 件のアドバイザリ（いずれも CSAF 2.0 スキーマと必須テストに適合）。", files.len())?
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Answer::Yes)
 }

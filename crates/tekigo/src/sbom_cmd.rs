@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 
 use serde_json::json;
 use tekigo_base::Lang;
@@ -12,6 +11,7 @@ use tekigo_vuln::{CheckRequest, DbError, Outcome, Policy, Report, Verdict, VulnD
 
 use crate::cli::{CheckFormat, Format, SbomCommand};
 use crate::criteria_cmd::load_catalog;
+use crate::exit::Answer;
 use crate::output::{
     LocalizedContext, localized, sarif_artifact_location, sarif_log, table, table_or_json, tr, write_json,
 };
@@ -21,7 +21,7 @@ pub(crate) fn run(
     criteria_dir: Option<&Path>,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Answer> {
     match command {
         SbomCommand::Components { sbom, format } => {
             let sbom = tekigo_sbom::read_file(sbom)?;
@@ -51,7 +51,7 @@ pub(crate) fn run(
                     }
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Answer::Yes)
         }
         SbomCommand::Check { sbom: path, level, db, vex, policy, today, format } => {
             let catalog = load_catalog(criteria_dir)?;
@@ -131,13 +131,13 @@ pub(crate) fn run(
 }
 
 /// Exit 0 only when every finding was evaluated and none fails; 1 when one fails; 3 when nothing
-/// fails but some finding could not be evaluated (as `tekigo verify` says 3 for what does not
+/// fails but some finding could not be evaluated (as `tekigo log verify` says 3 for what does not
 /// verify); input errors are 2.
-fn exit_code(outcome: Outcome) -> ExitCode {
+fn exit_code(outcome: Outcome) -> Answer {
     match outcome {
-        Outcome::Conformant => ExitCode::SUCCESS,
-        Outcome::NotConformant => ExitCode::FAILURE,
-        Outcome::Undecided => ExitCode::from(3),
+        Outcome::Conformant => Answer::Yes,
+        Outcome::NotConformant => Answer::No,
+        Outcome::Undecided => Answer::Undecided,
     }
 }
 

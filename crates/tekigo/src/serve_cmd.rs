@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,6 +15,7 @@ use tekigo_web::AppState;
 
 use crate::cli::ServeArgs;
 use crate::criteria_cmd::load_catalog;
+use crate::exit::Answer;
 use crate::output::tr;
 
 /// Opens the registry at `database` (or in `data_dir`), making it when it does not exist yet:
@@ -69,12 +69,12 @@ pub(crate) fn run(
     criteria: Option<&Path>,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Answer> {
     let catalog = Arc::new(load_catalog(criteria)?);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("start the async runtime")?;
     runtime.block_on(serve(args, catalog, lang, out))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Answer::Yes)
 }
 
 async fn serve(

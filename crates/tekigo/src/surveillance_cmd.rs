@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -13,6 +12,7 @@ use tekigo_registry::surveillance::{self, Reason};
 
 use crate::cli::{Format, SurveillanceCommand};
 use crate::criteria_cmd::load_catalog;
+use crate::exit::Answer;
 use crate::output::{self, tr};
 
 pub(crate) fn run(
@@ -20,7 +20,7 @@ pub(crate) fn run(
     criteria: Option<&Path>,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Answer> {
     let SurveillanceCommand::Plan(args) = command;
     let format = output::table_or_json(args.format)?;
     let catalog = Arc::new(load_catalog(criteria)?);
@@ -34,7 +34,7 @@ pub(crate) fn run(
     })?;
     if format == Format::Json {
         output::write_json(out, &plan)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Answer::Yes);
     }
     writeln!(
         out,
@@ -64,5 +64,5 @@ pub(crate) fn run(
         table.add_row(vec![(i + 1).to_string(), pick.label_number.clone(), reason.to_owned(), pick.weight.to_string()]);
     }
     writeln!(out, "{table}")?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Answer::Yes)
 }

@@ -1,7 +1,6 @@
 //! `tekigo vulndb ...`: build and inspect the offline vulnerability database.
 
 use std::io::{IsTerminal, Write};
-use std::process::ExitCode;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -10,10 +9,11 @@ use tekigo_feeds::{Endpoints, Event, FeedStatus, Options, Source};
 use tekigo_vuln::{Progress, VulnDb, import_into};
 
 use crate::cli::{FeedSource, Format, VulndbCommand};
+use crate::exit::Answer;
 use crate::output::{table, table_or_json, tr, write_json};
 
 #[allow(clippy::print_stderr)]
-pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> anyhow::Result<Answer> {
     match command {
         VulndbCommand::Import { db, paths, format } => {
             let format = table_or_json(format.format)?;
@@ -48,7 +48,7 @@ pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> a
                 }
             }
             if format == Format::Json {
-                return write_json(out, &summary).map(|()| ExitCode::SUCCESS);
+                return write_json(out, &summary).map(|()| Answer::Yes);
             }
             let mut rows = table(vec![
                 tr(lang, "Source", "ソース"),
@@ -90,7 +90,7 @@ pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> a
             let format = table_or_json(format.format)?;
             let stats = VulnDb::open(db)?.stats()?;
             if format == Format::Json {
-                return write_json(out, &stats).map(|()| ExitCode::SUCCESS);
+                return write_json(out, &stats).map(|()| Answer::Yes);
             }
             let mut totals = table(vec![tr(lang, "Held", "件数"), tr(lang, "Count", "数")]);
             for (name, count) in [
@@ -131,7 +131,7 @@ pub(crate) fn run(command: &VulndbCommand, lang: Lang, out: &mut dyn Write) -> a
             writeln!(out, "{sources}")?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Answer::Yes)
 }
 
 #[allow(clippy::too_many_arguments, clippy::print_stderr)]
@@ -144,7 +144,7 @@ fn update(
     format: Format,
     lang: Lang,
     out: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Answer> {
     let mut options = Options::new(db);
     options.sources = sources
         .iter()
@@ -211,7 +211,7 @@ fn update(
     }
     let report = report?;
     if format == Format::Json {
-        return write_json(out, &report).map(|()| ExitCode::SUCCESS);
+        return write_json(out, &report).map(|()| Answer::Yes);
     }
     let mut rows = table(vec![
         tr(lang, "Feed", "フィード"),
@@ -246,5 +246,5 @@ fn update(
         Lang::En => writeln!(out, "updated {} in {seconds:.2} s", db.display())?,
         Lang::Ja => writeln!(out, "{} を更新しました（{seconds:.2} 秒）", db.display())?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Answer::Yes)
 }

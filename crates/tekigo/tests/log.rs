@@ -1,4 +1,4 @@
-//! `tekigo verify` and `tekigo monitor` against a real `tekigo serve`: a label verifies online and,
+//! `tekigo log verify` and `tekigo log monitor` against a real `tekigo serve`: a label verifies online and,
 //! from its QR code's URL, offline with no network; the monitor pins keys and follows the log; an
 //! event changed in the database afterwards, or a rewritten history, is caught and named.
 
@@ -104,13 +104,13 @@ fn verify_and_monitor_catch_tampering() {
         .to_owned();
 
     // Online: every entry of the label verified against the signed head.
-    let (code, said) = run(d, &["verify", &number, "--registry", &registry]);
+    let (code, said) = run(d, &["log", "verify", &number, "--registry", &registry]);
     assert_eq!(code, 0, "{said}");
     assert!(said.contains("checkpoint verified"), "{said}");
     assert!(said.contains("trust on first use"), "{said}");
     assert!(!said.contains("FAILED"), "{said}");
     assert!(said.contains("Verified: every entry is in the signed log, and the label is valid."), "{said}");
-    let (code, json) = run(d, &["verify", &number, "--registry", &registry, "--format", "json"]);
+    let (code, json) = run(d, &["log", "verify", &number, "--registry", &registry, "--format", "json"]);
     assert_eq!(code, 0, "{json}");
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     let entries = report["entries"].as_array().unwrap();
@@ -124,22 +124,24 @@ fn verify_and_monitor_catch_tampering() {
     let keys = d.join("keys.json");
     std::fs::write(&keys, server.get_json("/api/v1/log/keys").to_string()).unwrap();
     let keys = keys.to_str().unwrap();
-    let (code, said) = run(d, &["verify", &url, "--offline", "--pubkey", keys, "--registry", "http://127.0.0.1:9"]);
+    let (code, said) =
+        run(d, &["log", "verify", &url, "--offline", "--pubkey", keys, "--registry", "http://127.0.0.1:9"]);
     assert_eq!(code, 0, "{said}");
     assert!(said.contains(&number) && said.contains("not the label's status today"), "{said}");
     // The URL with its fragment, online: the fragment's tree is consistent with today's.
-    let (code, said) = run(d, &["verify", &url, "--pubkey", keys]);
+    let (code, said) = run(d, &["log", "verify", &url, "--pubkey", keys]);
     assert_eq!(code, 0, "{said}");
     assert!(said.contains("URL's signed status"), "{said}");
     // Offline needs a fragment.
-    let (code, said) = run(d, &["verify", &format!("{registry}/labels/{number}"), "--offline", "--pubkey", keys]);
+    let (code, said) =
+        run(d, &["log", "verify", &format!("{registry}/labels/{number}"), "--offline", "--pubkey", keys]);
     assert_eq!(code, 2, "{said}");
     // A fragment changed after signing, and a key that is not the registry's: exit 3.
     let fragment = status["fragment"].as_str().unwrap();
     let mut note = tekigo_translog::decode_from_url(fragment).unwrap();
     note.text = note.text.replacen("\nvalid\n", "\nrevoked\n", 1);
     let forged = format!("{registry}/labels/{number}#s={}", tekigo_translog::encode_for_url(&note));
-    let (code, said) = run(d, &["verify", &forged, "--offline", "--pubkey", keys]);
+    let (code, said) = run(d, &["log", "verify", &forged, "--offline", "--pubkey", keys]);
     assert_eq!(code, 3, "{said}");
     assert!(said.contains("ALERT") && said.contains("bad signature"), "{said}");
     let stranger =
@@ -147,20 +149,20 @@ fn verify_and_monitor_catch_tampering() {
             .unwrap()
             .verifier()
             .to_string();
-    let (code, said) = run(d, &["verify", &url, "--offline", "--pubkey", &stranger]);
+    let (code, said) = run(d, &["log", "verify", &url, "--offline", "--pubkey", &stranger]);
     assert_eq!(code, 3, "{said}");
     assert!(said.contains("no key in the keyring signed this note"), "{said}");
-    let (code, said) = run(d, &["verify", &number, "--registry", &registry, "--pubkey", &stranger]);
+    let (code, said) = run(d, &["log", "verify", &number, "--registry", &registry, "--pubkey", &stranger]);
     assert_eq!(code, 3, "{said}");
     assert!(said.contains("checkpoint (signed tree head) does not verify"), "{said}");
 
     // The monitor: the first run pins the key and verifies every entry; a second run is quiet.
     let state = d.join("monitor.json");
     let state_arg = state.to_str().unwrap();
-    let (code, said) = run(d, &["monitor", &registry, "--state", state_arg]);
+    let (code, said) = run(d, &["log", "monitor", &registry, "--state", state_arg]);
     assert_eq!(code, 0, "{said}");
     assert!(said.contains("FIRST RUN: pinned the registry's key"), "{said}");
-    let (code, said) = run(d, &["monitor", &registry, "--state", state_arg]);
+    let (code, said) = run(d, &["log", "monitor", &registry, "--state", state_arg]);
     assert_eq!(code, 0, "{said}");
     assert!(!said.contains("FIRST RUN") && said.contains("log ok"), "{said}");
     let pinned: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
@@ -174,13 +176,13 @@ fn verify_and_monitor_catch_tampering() {
     let changed = sqlite(d).execute("UPDATE label_events SET status = 'revoked' WHERE seq = ?1", [seq]).unwrap();
     assert_eq!(changed, 1);
     let server = Server::start(d, &addr);
-    let (code, said) = run(d, &["monitor", &registry, "--state", state_arg]);
+    let (code, said) = run(d, &["log", "monitor", &registry, "--state", state_arg]);
     assert_eq!(code, 0, "an incremental run only reads new entries: {said}");
-    let (code, said) = run(d, &["monitor", &registry, "--state", state_arg, "--audit"]);
+    let (code, said) = run(d, &["log", "monitor", &registry, "--state", state_arg, "--audit"]);
     assert_eq!(code, 3, "{said}");
     assert!(said.contains(&format!("entry {index} (event {seq}, label {number}")), "{said}");
     assert!(said.contains("do not hash to the checkpoint's root"), "{said}");
-    let (code, said) = run(d, &["verify", &number, "--registry", &registry]);
+    let (code, said) = run(d, &["log", "verify", &number, "--registry", &registry]);
     assert_eq!(code, 3, "{said}");
     assert!(said.contains(&format!("entry {index} (event {seq}")) && said.contains("inclusion proof"), "{said}");
 
@@ -199,7 +201,7 @@ fn verify_and_monitor_catch_tampering() {
     }
     let before = std::fs::read(&state).unwrap();
     let server = Server::start(d, &addr);
-    let (code, said) = run(d, &["monitor", &registry, "--state", state_arg]);
+    let (code, said) = run(d, &["log", "monitor", &registry, "--state", state_arg]);
     assert_eq!(code, 3, "{said}");
     assert!(said.contains("history rewritten") && said.contains("consistency proof"), "{said}");
     assert!(said.contains("The state file was not updated."), "{said}");
@@ -210,16 +212,28 @@ fn verify_and_monitor_catch_tampering() {
 #[test]
 fn usage_errors_are_exit_2() {
     let dir = tempfile::tempdir().unwrap();
+    let (code, said) = run(dir.path(), &["log", "verify", "JC1-2026-000123"]);
+    assert_eq!(code, 2, "{said}");
+    assert!(said.contains("--registry"), "{said}");
+    let (code, said) = run(dir.path(), &["log", "verify", "not-a-label", "--registry", "http://127.0.0.1:9"]);
+    assert_eq!(code, 2, "{said}");
+    // Nothing listens there: a network error names the URL.
+    let (code, said) = run(dir.path(), &["log", "verify", "JC1-2026-000123", "--registry", "http://127.0.0.1:9"]);
+    assert_eq!(code, 2, "{said}");
+    assert!(said.contains("http://127.0.0.1:9/api/v1/log/keys"), "{said}");
+    let (code, said) = run(dir.path(), &["log", "monitor", "http://127.0.0.1:9", "--state", "s.json"]);
+    assert_eq!(code, 2, "{said}");
+    assert!(!dir.path().join("s.json").exists());
+}
+
+#[test]
+fn the_former_command_names_still_run() {
+    // Scripts written for `tekigo verify` / `tekigo monitor` keep working (hidden aliases).
+    let dir = tempfile::tempdir().unwrap();
     let (code, said) = run(dir.path(), &["verify", "JC1-2026-000123"]);
     assert_eq!(code, 2, "{said}");
     assert!(said.contains("--registry"), "{said}");
-    let (code, said) = run(dir.path(), &["verify", "not-a-label", "--registry", "http://127.0.0.1:9"]);
-    assert_eq!(code, 2, "{said}");
-    // Nothing listens there: a network error names the URL.
-    let (code, said) = run(dir.path(), &["verify", "JC1-2026-000123", "--registry", "http://127.0.0.1:9"]);
-    assert_eq!(code, 2, "{said}");
-    assert!(said.contains("http://127.0.0.1:9/api/v1/log/keys"), "{said}");
     let (code, said) = run(dir.path(), &["monitor", "http://127.0.0.1:9", "--state", "s.json"]);
     assert_eq!(code, 2, "{said}");
-    assert!(!dir.path().join("s.json").exists());
+    assert!(said.contains("http://127.0.0.1:9/api/v1/log/keys"), "{said}");
 }

@@ -1,6 +1,9 @@
 //! `tekigo vulndb import`: recognise each input by its content, and write it into the database in
 //! one transaction. A malformed file aborts the import with its name and position, and nothing of
 //! that run is kept; a re-run skips records whose `modified` stamp has not changed.
+//!
+//! Why this file is long: one import is one transaction (recognise each input, the skip rules, the
+//! write), read best as one sequence; the per-format readers are the sibling modules.
 
 mod csaf;
 mod epss;
