@@ -44,3 +44,25 @@ pub fn keyring_from(keys: &[KeyEntry]) -> Result<Keyring, ClientError> {
     }
     Keyring::new(verifiers).map_err(|e| ClientError::Keyring(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_come_as_lines_or_as_the_registrys_json() {
+        let lines = parse_keys("# the registry's key\n\nregistry+0123abcd+AAAA\n").unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].verifier, "registry+0123abcd+AAAA");
+        let json = parse_keys(r#"{"keys":[{"verifier":"r+01+AA","valid_from":0,"not_after":1700000000}]}"#).unwrap();
+        assert_eq!(json[0].not_after, Some(1_700_000_000));
+        assert!(matches!(parse_keys("{not json"), Err(ClientError::Keyring(_))));
+    }
+
+    #[test]
+    fn no_key_or_a_malformed_one_is_an_error_not_an_empty_keyring() {
+        assert!(matches!(keyring_from(&[]), Err(ClientError::NoKey)));
+        let bad = KeyEntry { verifier: "not a key".into(), valid_from: None, not_after: None };
+        assert!(matches!(keyring_from(&[bad]), Err(ClientError::Key(_))));
+    }
+}

@@ -288,3 +288,46 @@ pub fn watch(client: &LogClient, kept: Option<&MonitorState>, audit: bool) -> Re
     });
     Ok(Watch { notices, alerts, summary: Some(summary), new_state })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(size: u64, frontier: &Frontier) -> MonitorState {
+        MonitorState {
+            format: STATE_FORMAT.to_owned(),
+            registry: "https://registry.example".to_owned(),
+            keys: Vec::new(),
+            size,
+            root: frontier.root().to_base64(),
+            checkpoint: String::new(),
+            frontier: BASE64.encode(frontier.to_bytes()),
+            checked_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_kept_state_reads_back_and_its_tree_must_agree_with_itself() {
+        let mut frontier = Frontier::new();
+        for leaf in [b"a".as_slice(), b"b", b"c"] {
+            frontier.append(tekigo_translog::leaf_hash(leaf)).unwrap();
+        }
+        let kept = state(3, &frontier);
+        let read = MonitorState::from_json(&kept.to_json()).unwrap();
+        assert_eq!(read.tree().unwrap().0, 3);
+        // A state whose size disagrees with its right edge is refused, not trusted.
+        let mut lying = read.clone();
+        lying.size = 2;
+        assert!(matches!(lying.tree(), Err(ClientError::State(_))));
+    }
+
+    #[test]
+    fn another_format_or_garbage_is_refused_with_a_reason() {
+        let mut other = state(0, &Frontier::new());
+        other.format = "tekigo-log-monitor/9".to_owned();
+        let refused = MonitorState::from_json(&other.to_json()).unwrap_err();
+        assert!(refused.to_string().contains("tekigo-log-monitor/9"), "{refused}");
+        assert!(!refused.text().ja.is_empty());
+        assert!(MonitorState::from_json(b"{\"format\":").is_err());
+    }
+}
