@@ -1,6 +1,5 @@
 //! Where catalog files come from: the copies built into the binary, or a folder on disk.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 /// One catalog file: its path relative to the criteria folder (as errors name it) and its text.
@@ -53,24 +52,14 @@ fn refused(path: &Path, why: impl std::fmt::Display) -> std::io::Error {
 }
 
 fn read_file(path: &Path) -> Result<SourceFile, std::io::Error> {
-    let cannot =
-        |err: std::io::Error| std::io::Error::new(err.kind(), format!("cannot read {}: {err}", path.display()));
     // A link to a file is read like the file; what it points at must be a regular file.
-    let metadata = std::fs::metadata(path).map_err(cannot)?;
-    if !metadata.is_file() {
-        return Err(refused(path, "not a regular file (a FIFO, a device?); catalog files are regular files"));
-    }
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(refused(
-            path,
-            format!("{} bytes, over the {MAX_FILE_BYTES}-byte limit for a catalog file", metadata.len()),
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path).map_err(cannot)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(cannot)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(refused(path, format!("over the {MAX_FILE_BYTES}-byte limit for a catalog file")));
-    }
+    let bytes = tekigo_input::read_regular(path, MAX_FILE_BYTES, tekigo_input::Links::Follow).map_err(|error| {
+        let kind = match &error {
+            tekigo_input::InputError::Io { error, .. } => error.kind(),
+            _ => std::io::ErrorKind::InvalidInput,
+        };
+        std::io::Error::new(kind, format!("cannot read a catalog file: {error}"))
+    })?;
     let text = String::from_utf8(bytes).map_err(|_| refused(path, "not UTF-8 text"))?;
     Ok(SourceFile { path: path.display().to_string(), text })
 }

@@ -48,7 +48,6 @@ mod tagvalue;
 mod xml;
 
 use std::fmt;
-use std::io::Read as _;
 use std::path::Path;
 
 use serde::Serialize;
@@ -215,17 +214,14 @@ pub fn read_file(path: &Path) -> Result<Sbom, SbomError> {
             format!("the file is {size} bytes, over the {} MiB limit for SBOMs", MAX_SBOM_BYTES / (1024 * 1024)),
         )
     };
-    let file = std::fs::File::open(path).map_err(io_error)?;
-    let size = file.metadata().map_err(io_error)?.len();
-    if size > MAX_SBOM_BYTES {
-        return Err(too_large(size));
-    }
-    // The file may grow between the size check and the read: never read past the limit.
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(MAX_SBOM_BYTES + 1).read_to_end(&mut bytes).map_err(io_error)?;
-    if bytes.len() as u64 > MAX_SBOM_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
+    // The file a person names may be a link (to the newest build's SBOM); a FIFO or a device is
+    // refused at once instead of blocking or reading forever.
+    let bytes =
+        tekigo_input::read_regular(path, MAX_SBOM_BYTES, tekigo_input::Links::Follow).map_err(|error| match error {
+            tekigo_input::InputError::TooLarge { size, .. } => too_large(size),
+            tekigo_input::InputError::Io { error, .. } => io_error(error),
+            not_regular => SbomError::new(&origin, None, format!("cannot read: {not_regular}")),
+        })?;
     read(&bytes, &origin)
 }
 

@@ -104,3 +104,23 @@ fn a_document_over_the_size_limit_is_refused_before_parsing() {
     let error = read(&bytes, "big.json").unwrap_err();
     assert!(error.message.contains("MiB limit"), "{error}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_named_as_the_sbom_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("sbom.json");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let started = std::time::Instant::now();
+    for (path, kind) in [(fifo.as_path(), "a FIFO"), (std::path::Path::new("/dev/zero"), "a device")] {
+        let error = tekigo_sbom::read_file(path).unwrap_err().to_string();
+        assert!(error.contains(kind), "{error}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused without waiting or reading");
+    // A link to a real SBOM is read like the file (a person's `latest.json`).
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, br#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}"#).unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    assert!(tekigo_sbom::read_file(&link).is_ok());
+}

@@ -84,3 +84,17 @@ fn a_folder_that_links_back_up_imports_once_and_a_device_is_refused() {
     assert!(error.contains("zero.json") && error.contains("not a regular file"), "{error}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_as_input_is_refused_at_once_not_waited_on() {
+    // Opening a FIFO for reading blocks until a writer comes: the import must refuse it by type.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("advisories.json");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let mut db = VulnDb::create_or_open(&dir.path().join("db")).unwrap();
+    let started = std::time::Instant::now();
+    let error = import_paths(&mut db, &[fifo], &mut |_| {}).unwrap_err().to_string();
+    assert!(error.contains("advisories.json") && error.contains("a FIFO"), "{error}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

@@ -538,8 +538,12 @@ pub(crate) fn declaration(
     let catalog = load_catalog(criteria_dir)?;
     let key = keys::read_public(pubkey)?;
     // A link, FIFO or device handed over as the declaration is refused before it is read.
-    let bytes = tekigo_assess::input::read_regular(file, tekigo_assess::input::MAX_DECLARATION_BYTES)
-        .map_err(|error| anyhow::anyhow!(error.text().get(lang).to_owned()))?;
+    let bytes = tekigo_assess::input::read_regular(
+        file,
+        tekigo_assess::input::MAX_DECLARATION_BYTES,
+        tekigo_input::Links::Refuse,
+    )
+    .map_err(|error| anyhow::anyhow!(error.text().get(lang).to_owned()))?;
     let (declaration, mut problems) = verify::verify_bytes(&file.display().to_string(), &bytes, &key, &catalog)?;
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     let (attachment_problems, missing) = publish::attachment_problems(&declaration, &dir);

@@ -8,10 +8,6 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use tekigo_base::Lang;
 
-/// The exit codes every command answers with, shown under each command's `--help` and in
-/// README.md. 0 and 1 are only given when the command could decide; anything that stopped it
-/// first is 2, never 0.
-
 /// The command line, with the exit-code table under every command's help.
 pub(crate) fn parse() -> Result<Cli, clap::Error> {
     fn with_exit_codes(command: clap::Command) -> clap::Command {

@@ -36,12 +36,14 @@ fn text_error(text: Text) -> anyhow::Error {
 fn load_pubkeys(arg: &str) -> anyhow::Result<Vec<KeyEntry>> {
     let path = Path::new(arg);
     let text = if path.is_file() {
-        let bytes = tekigo_assess::input::read_regular(path, MAX_KEY_FILE_BYTES).with_context_tr(|| {
-            (
-                format!("cannot read the key file {}", path.display()),
-                format!("鍵ファイル {} を読めません", path.display()),
-            )
-        })?;
+        let bytes = tekigo_input::read_regular(path, MAX_KEY_FILE_BYTES, tekigo_input::Links::Follow).with_context_tr(
+            || {
+                (
+                    format!("cannot read the key file {}", path.display()),
+                    format!("鍵ファイル {} を読めません", path.display()),
+                )
+            },
+        )?;
         String::from_utf8(bytes).map_err(|_| {
             localized(
                 format!("{}: not a text file", path.display()),
@@ -272,7 +274,7 @@ fn read_state(path: &Path) -> anyhow::Result<Option<MonitorState>> {
     if !path.exists() {
         return Ok(None);
     }
-    let bytes = tekigo_assess::input::read_regular(path, MAX_STATE_BYTES)
+    let bytes = tekigo_input::read_regular(path, MAX_STATE_BYTES, tekigo_input::Links::Follow)
         .with_context_tr(|| (format!("cannot read {}", path.display()), format!("{} を読めません", path.display())))?;
     let state = MonitorState::from_json(&bytes).map_err(client_error).with_context_tr(|| {
         (

@@ -308,6 +308,19 @@ pub(crate) fn sarif_artifact_location(
     )
 }
 
+/// Diagnostic logs (`tracing`) on stderr, filtered by `TEKIGO_LOG` (the `RUST_LOG` syntax) or else
+/// `default_level`. Reports and tables stay on stdout; logs never mix into them.
+pub(crate) fn start_logging(format: crate::cli::LogFormat, default_level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TEKIGO_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A second subscriber (tests running main twice in one process) is not an error worth failing on.
+    let _ = match format {
+        crate::cli::LogFormat::Text => builder.try_init(),
+        crate::cli::LogFormat::Json => builder.json().try_init(),
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,17 +346,4 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.to_string(), "ポリシーを読めません");
     }
-}
-
-/// Diagnostic logs (`tracing`) on stderr, filtered by `TEKIGO_LOG` (the `RUST_LOG` syntax) or else
-/// `default_level`. Reports and tables stay on stdout; logs never mix into them.
-pub(crate) fn start_logging(format: crate::cli::LogFormat, default_level: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("TEKIGO_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    // A second subscriber (tests running main twice in one process) is not an error worth failing on.
-    let _ = match format {
-        crate::cli::LogFormat::Text => builder.try_init(),
-        crate::cli::LogFormat::Json => builder.json().try_init(),
-    };
 }

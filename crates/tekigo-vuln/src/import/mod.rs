@@ -469,24 +469,15 @@ fn collect_files(
 }
 
 fn read_bounded(path: &Path, origin: &str) -> Result<Vec<u8>, ImportError> {
-    let file = std::fs::File::open(path).map_err(|e| ImportError::input(origin, format!("cannot open: {e}")))?;
-    let metadata = file.metadata().map_err(|e| ImportError::input(origin, format!("cannot read: {e}")))?;
-    if !metadata.is_file() {
-        // A device (a link to /dev/zero) would be read up to the limit for nothing.
-        return Err(ImportError::input(origin, "not a regular file"));
-    }
-    let size = metadata.len();
-    if size > MAX_INPUT_BYTES {
-        return Err(ImportError::input(
+    // A FIFO or a device (a link to /dev/zero) is refused at once, never read or waited on.
+    tekigo_input::read_regular(path, MAX_INPUT_BYTES, tekigo_input::Links::Follow).map_err(|error| match error {
+        tekigo_input::InputError::TooLarge { size, .. } => ImportError::input(
             origin,
             format!("{size} bytes is more than the {MAX_INPUT_BYTES} a single input may have"),
-        ));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(MAX_INPUT_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ImportError::input(origin, format!("cannot read: {e}")))?;
-    Ok(bytes)
+        ),
+        tekigo_input::InputError::Io { error, .. } => ImportError::input(origin, format!("cannot read: {error}")),
+        not_regular => ImportError::input(origin, not_regular.to_string()),
+    })
 }
 
 fn import_file(writer: &mut Writer<'_>, path: &Path, origin: &str) -> Result<(), ImportError> {
