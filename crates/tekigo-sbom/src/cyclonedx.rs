@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::model::{Builder, Draft, End};
-use crate::position::LineIndex;
+use crate::position::{self, LineIndex};
 use crate::xml::Element;
-use crate::{Sbom, SbomFormat};
+use crate::{Sbom, SbomError, SbomFormat};
 
 const VERSIONS: [&str; 5] = ["1.2", "1.3", "1.4", "1.5", "1.6"];
 
@@ -163,6 +163,23 @@ fn check_version(builder: &mut Builder, version: Option<&str>, at: Option<crate:
             .diagnostic(format!("CycloneDX {v} is not a version this reader knows (1.2 to 1.6); read anyway"), at),
         Some(_) => {}
     }
+}
+
+/// Reads a CycloneDX XML document.
+pub(crate) fn read_xml_document(bytes: &[u8], origin: &str) -> Result<Sbom, SbomError> {
+    let root = crate::xml::parse(bytes, origin)?;
+    if root.name != "bom" {
+        return Err(SbomError::new(
+            origin,
+            Some(position::from_offset(bytes, root.offset)),
+            format!(
+                "not an SBOM: the XML root element is <{}>, and only CycloneDX (<bom>) is read \
+                 as XML (SPDX RDF/XML is not supported)",
+                root.name
+            ),
+        ));
+    }
+    Ok(read_xml(&root, bytes))
 }
 
 pub(crate) fn read_xml(bom: &Element, bytes: &[u8]) -> Sbom {

@@ -195,7 +195,7 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<Sbom, SbomError> {
     };
     match bytes[first] {
         b'{' | b'[' => read_json(bytes, origin),
-        b'<' => xml::read_cyclonedx(bytes, origin),
+        b'<' => cyclonedx::read_xml_document(bytes, origin),
         _ => tagvalue::read(bytes, origin),
     }
 }

@@ -8,7 +8,7 @@
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use crate::{SbomError, cyclonedx, position};
+use crate::{SbomError, position};
 
 /// One element: local name, attributes (local names), text (all text and CDATA directly inside
 /// it, entity references resolved) and child elements.
@@ -38,23 +38,6 @@ impl Element {
     pub(crate) fn attribute(&self, name: &str) -> Option<&str> {
         self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
-}
-
-/// Reads a CycloneDX XML document.
-pub(crate) fn read_cyclonedx(bytes: &[u8], origin: &str) -> Result<crate::Sbom, SbomError> {
-    let root = parse(bytes, origin)?;
-    if root.name != "bom" {
-        return Err(SbomError::new(
-            origin,
-            Some(position::from_offset(bytes, root.offset)),
-            format!(
-                "not an SBOM: the XML root element is <{}>, and only CycloneDX (<bom>) is read \
-                 as XML (SPDX RDF/XML is not supported)",
-                root.name
-            ),
-        ));
-    }
-    Ok(cyclonedx::read_xml(&root, bytes))
 }
 
 /// Parses well-formed XML into its root element.
