@@ -1,5 +1,6 @@
-//! Cases against labels after issue (SCHEME §5.3, §5.4): how the pages show a case, its failing
-//! vulnerabilities and the label's lifecycle, and the certification body's screens for them:
+//! Cases against labels after issue (SCHEME §5.3, §5.4), the certification body's screens (how a
+//! case, its findings and a lifecycle read is `http::present`'s, shared with the public and vendor
+//! pages):
 //! - `/review/cases`: the open cases (`?all=1`: every case), newest first;
 //! - `/review/labels/{number}`: one label's lifecycle, cases and findings, with the decisions
 //!   (suspend, revoke, reinstate, close as corrected), each a form that posts to

@@ -106,7 +106,7 @@ pub fn v1_paths() -> Vec<&'static str> {
 ))]
 struct ApiDoc;
 
-/// What a vendor's API token is and what its scopes allow (`auth::token_scope_needed` is the
+/// What a vendor's API token is and what its scopes allow (`http::auth::token_scope_needed` is the
 /// table that enforces it). The public endpoints of this document need no token.
 const API_TOKEN_DESCRIPTION: &str = "A vendor's API token (`Authorization: Bearer tkg_...`), made on the vendor's page \
     (`/vendor`) by a person logged in, shown once, stored only as a hash; it expires after the days chosen \

@@ -1,9 +1,4 @@
-//! The reports desk and surveillance (SCHEME §5.3), over `tekigo_registry::reports`:
-//! - `GET/POST /report`: anyone reports a product (no account; the form carries a double-submit
-//!   CSRF token like log-in); `POST /api/v1/reports` does the same in JSON (documented in the
-//!   OpenAPI document, see `api.rs`). Both are limited per client IP ([`RateLimiter`], 5 reports
-//!   in 10 minutes by default, answered 429 with `Retry-After`) and to 16 KiB a body (413).
-//! - `GET /review/reports` (filter `?status=`) and `POST /review/reports/{id}/triage`: staff.
+//! Surveillance (SCHEME §5.3), over `tekigo_registry::surveillance`:
 //! - `GET /surveillance/{year}`: the published plan and its seed, public.
 //! - `GET/POST /review/surveillance` (publish a year's plan, list its cases) and
 //!   `GET/POST /review/surveillance/cases/{id}` (record an evaluation, evidence uploaded as

@@ -1,4 +1,5 @@
-//! LOGIN
+//! Log-in, sign-up and log-out pages (`/login`, `/signup`, `/logout`). The session, the
+//! double-submit CSRF token and the log-in throttle they use are `http::auth`'s.
 
 use std::time::Instant;
 

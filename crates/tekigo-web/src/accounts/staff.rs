@@ -1,4 +1,5 @@
-//! STAFF
+//! The admin's page for staff accounts (`/admin/staff`): who was made reviewer, committee member
+//! or administrator, by whom, and the form that makes one. Only an administrator sees it.
 
 use askama::Template;
 use axum::Router;

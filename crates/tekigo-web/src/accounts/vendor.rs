@@ -1,9 +1,10 @@
-//! The vendor's screens (SCHEME §1: the vendor applies for a label and declares conformity): its
-//! products with their labels, its applications and what the reviewer said, the keys its
-//! declarations are signed with, API tokens, and the upload of a signed declaration and its SBOM.
+//! The vendor's own page (`/vendor`, SCHEME §1): its products with their labels and the
+//! latest application of each, the form that registers a product, the keys its declarations are
+//! signed with, its API tokens (made and shown once here, revoked here), the certification body's
+//! messages and the cases open against its labels. The forms post back here and show their
+//! refusals on this page.
 //!
-//! Only the vendor role sees these pages; staff and others get 403. Another vendor's product or
-//! application is "not found" (the store does not disclose that it exists).
+//! Only the vendor role sees it; staff and others get 403.
 
 use askama::Template;
 use axum::Router;
@@ -296,7 +297,7 @@ impl CsrfField for TokenForm {
 }
 
 /// A new API token, shown on the answer to this post and never again (only its hash is kept).
-/// Only a person logged in may post this (`auth::token_scope_needed` refuses it to tokens).
+/// Only a person logged in may post this (`http::auth::token_scope_needed` refuses it to tokens).
 async fn add_token(State(state): State<AppState>, posted: SessionForm<TokenForm>) -> Result<Response, WebError> {
     let SessionForm { current, lang, form } = posted;
     vendor_only(&current, lang)?;

@@ -4,6 +4,7 @@
 //! queue, one application with its automatic checks and declaration, the decision and the audit
 //! trail (`review.rs`).
 
+mod declaration;
 mod review;
 mod vendor;
 

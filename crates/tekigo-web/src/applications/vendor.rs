@@ -1,6 +1,7 @@
-//! The vendor's screens (SCHEME §1: the vendor applies for a label and declares conformity): its
-//! products with their labels, its applications and what the reviewer said, the keys its
-//! declarations are signed with, API tokens, and the upload of a signed declaration and its SBOM.
+//! The vendor's side of an application: the product page (`/vendor/products/{id}`) with its
+//! applications and the upload of a signed declaration, its SBOM, optional VEX and evidence (the
+//! registry's automatic checks refuse it with every problem listed, and nothing is stored), and
+//! one application with its checks and what the reviewer said (`/vendor/applications/{id}`).
 //!
 //! Only the vendor role sees these pages; staff and others get 403. Another vendor's product or
 //! application is "not found" (the store does not disclose that it exists).

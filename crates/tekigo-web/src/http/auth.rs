@@ -1,5 +1,6 @@
-//! Who is asking: vendor sign-up, log-in and log-out, the session cookie, API tokens, and the
-//! CSRF rule every form that changes something follows.
+//! Who is asking: the session cookie, API tokens, the CSRF rule every form that changes something
+//! follows, and the log-in throttle ([`CurrentUser`], [`OptionalUser`], [`SessionForm`],
+//! [`LoginThrottle`]). The log-in, sign-up and log-out pages are the `accounts` domain's.
 //!
 //! - A browser holds the session in the `tekigo_session` cookie (HttpOnly, SameSite=Lax, `Secure`
 //!   when the registry is served over https). The store keeps only the token's hash.

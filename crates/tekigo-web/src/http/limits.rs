@@ -3,7 +3,7 @@
 //!
 //! The limits (each in `AppState`): public search, HTML and API together ([`SEARCH`]); log-in
 //! posts ([`LOGIN`]), checked before the password is hashed; sign-up posts ([`SIGNUP`]); reports
-//! to the desk (`reports.rs`). Label verification (`/labels/{number}`, `/api/v1/labels/{number}`,
+//! to the desk ([`REPORTS`], used by the `reports` domain). Label verification (`/labels/{number}`, `/api/v1/labels/{number}`,
 //! its status, log and QR codes) is never limited: it is what a flood must not starve, and it is
 //! cheap (a primary-key read, cached). A refusal is 429 with `Retry-After` and a message in both
 //! languages.
@@ -38,7 +38,7 @@ pub struct Rate {
 /// Public search per client: 60 at once, refilled at one a second.
 pub const SEARCH: Rate = Rate { capacity: 60, window_seconds: 60 };
 /// Log-in posts per client: 10 at once, refilled at one every six seconds. The per-e-mail lock
-/// of `auth.rs` comes on top.
+/// of `auth.rs` (`LoginThrottle`) comes on top.
 pub const LOGIN: Rate = Rate { capacity: 10, window_seconds: 60 };
 /// Sign-up posts per client: 5 an hour.
 pub const SIGNUP: Rate = Rate { capacity: 5, window_seconds: 3600 };

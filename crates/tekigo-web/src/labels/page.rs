@@ -1,4 +1,7 @@
-//! PAGE
+//! The product page a consumer reaches from the label's QR code (`/labels/{number}`, SCHEME §5.2:
+//! when it got the label, until when it is valid, whether support has ended, vulnerability
+//! information), with the label's history, its open cases and the disclaimer of SCHEME §5.5;
+//! and the QR code itself (`qr.png`, `qr.svg`), for print.
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;

@@ -1,4 +1,6 @@
-//! SEARCH
+//! The public search (`/labels`): its filters, read from the query string and checked
+//! ([`Filters::parse`], shared with `GET /api/v1/labels`), the form that sets them, and a page of
+//! results with links that keep the filters.
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;

@@ -1,9 +1,9 @@
-//! The vendor's screens (SCHEME §1: the vendor applies for a label and declares conformity): its
-//! products with their labels, its applications and what the reviewer said, the keys its
-//! declarations are signed with, API tokens, and the upload of a signed declaration and its SBOM.
+//! Monitoring a label after issue, the vendor's side (`/vendor/labels/{number}`): the label's
+//! lifecycle, its cases and the failing vulnerabilities monitoring found, and the vendor's answers
+//! to them, a VEX document (`/vex`) or an updated SBOM (`/sbom`), which the next monitoring run
+//! re-evaluates the label with. The monitoring itself is `tekigo-registry`'s, run by the hourly job.
 //!
-//! Only the vendor role sees these pages; staff and others get 403. Another vendor's product or
-//! application is "not found" (the store does not disclose that it exists).
+//! Only the vendor role sees these pages; another vendor's label is "not found".
 
 use std::sync::Arc;
 
