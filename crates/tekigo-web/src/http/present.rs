@@ -233,7 +233,7 @@ impl ProductView {
             product_type: product
                 .product_type
                 .as_deref()
-                .map(|id| product_type_title(state, id, lang))
+                .map(|id| product_type_title(state.registry.catalog(), id, lang))
                 .unwrap_or_default(),
             support_end: product.support_end.clone(),
             vulnerability_contact: product.vulnerability_contact.clone(),
@@ -241,8 +241,9 @@ impl ProductView {
     }
 }
 
-pub(crate) fn product_type_title(state: &AppState, id: &str, lang: Lang) -> String {
-    let scheme = state.registry.catalog().scheme("jc-star").ok();
+/// A product type's title in the JC-STAR catalog, or its id when the catalog does not know it.
+pub(crate) fn product_type_title(catalog: &tekigo_criteria::Catalog, id: &str, lang: Lang) -> String {
+    let scheme = catalog.scheme("jc-star").ok();
     let found = scheme.and_then(|s| s.product_types.iter().find(|t| t.id == id));
     found.map_or_else(|| id.to_owned(), |t| t.title.get(lang).to_owned())
 }

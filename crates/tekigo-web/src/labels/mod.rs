@@ -22,7 +22,6 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, Response};
 use axum::routing::get;
 use tekigo_base::Lang;
-use tekigo_criteria::Catalog;
 
 use crate::http::error::WebError;
 use crate::http::i18n::PageLang;
@@ -106,15 +105,6 @@ fn bad_request(lang: Lang, en: String, ja: String) -> WebError {
 
 fn chrome(lang: Lang, uri: &Uri) -> Chrome {
     Chrome::public(lang, uri.path_and_query().map_or("/", |pq| pq.as_str()))
-}
-
-/// A product type's title in the catalog, or its id when the catalog does not know it.
-pub(crate) fn product_type_title(catalog: &Catalog, id: &str, lang: Lang) -> String {
-    catalog
-        .scheme(SCHEME)
-        .ok()
-        .and_then(|scheme| scheme.product_types.iter().find(|t| t.id == id))
-        .map_or_else(|| id.to_owned(), |t| t.title.get(lang).to_owned())
 }
 
 /// 1234567 → `1,234,567` (both languages group digits so).

@@ -14,10 +14,11 @@ use tekigo_registry::rules::{self, Assurance, Status};
 use tekigo_registry::store::{Label, LabelEvent};
 
 use super::qr;
-use super::{PNG_PIXELS_PER_MODULE, SCHEME, chrome, japan_time, product_type_title, render, stars};
+use super::{PNG_PIXELS_PER_MODULE, SCHEME, chrome, japan_time, render, stars};
 use crate::http::error::WebError;
 use crate::http::i18n::{PageLang, t};
 use crate::http::layout::Chrome;
+use crate::http::present::product_type_title;
 use crate::http::present::{CaseView, FindingRow, LifecycleView};
 use crate::http::state::AppState;
 

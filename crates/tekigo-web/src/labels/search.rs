@@ -13,11 +13,12 @@ use tekigo_criteria::{Catalog, Sector};
 use tekigo_registry::rules::{self, Status};
 use tekigo_registry::store::{Label, Search};
 
-use super::{PAGE_SIZE, SCHEME, bad_request, chrome, grouped, product_type_title, render, stars};
+use super::{PAGE_SIZE, SCHEME, bad_request, chrome, grouped, render, stars};
 use crate::http::error::WebError;
 use crate::http::i18n::{PageLang, t};
 use crate::http::layout::Chrome;
 use crate::http::limits::ClientIp;
+use crate::http::present::product_type_title;
 use crate::http::state::AppState;
 
 /// One option of a filter's `<select>`.
