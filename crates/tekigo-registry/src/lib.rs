@@ -15,6 +15,7 @@ pub mod cases;
 pub mod checks;
 pub mod csaf_export;
 pub mod demo;
+pub mod health;
 pub mod incident_store;
 pub mod incidents;
 pub mod lifecycle;

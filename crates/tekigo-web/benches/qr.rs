@@ -1,7 +1,7 @@
 //! A label page or a label print job renders one QR code per request: `svg` and `png` at 10
 //! pixels per module for a typical registry URL.
 
-use tekigo_web::qr::{png, svg};
+use tekigo_web::labels::qr::{png, svg};
 
 const LABEL_URL: &str = "https://registry.example/labels/JCS1-2026-000123";
 

@@ -8,8 +8,31 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::WebError;
-use crate::state::AppState;
+use axum::Router;
+use axum::routing::get;
+use utoipa::OpenApi;
+
+use crate::http::api::Endpoint;
+use crate::http::error::WebError;
+use crate::http::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    crate::http::api::routes(endpoints())
+}
+
+/// The advisories' endpoints under `/api/v1`.
+pub(crate) fn endpoints() -> Vec<Endpoint> {
+    vec![("/api/v1/advisories", get(list)), ("/api/v1/advisories/{file}", get(document))]
+}
+
+/// The operations and shapes of this module, for the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(list, document),
+    components(schemas(Advisory, Advisories)),
+    tags((name = "advisories", description = "CSAF 2.0 advisories on vulnerabilities found in labeled products (SCHEME §7)"))
+)]
+pub(crate) struct Doc;
 
 /// The publisher the registry's advisories name: the certification body at the registry's address.
 pub fn publisher(base_url: &str) -> tekigo_csaf::Publisher {
@@ -57,7 +80,7 @@ pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Advisorie
 #[utoipa::path(get, path = "/api/v1/advisories/{file}", tag = "advisories", operation_id = "getAdvisory",
     params(("file" = String, Path, description = "The document's file name, e.g. jcstar-cve-2026-31337.json")),
     responses((status = 200, description = "The CSAF document", content_type = "application/json", body = Object),
-              (status = 404, description = "No such advisory", body = crate::api::ErrorResponse)))]
+              (status = 404, description = "No such advisory", body = crate::http::api::ErrorResponse)))]
 pub(crate) async fn document(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, WebError> {
     let not_found = || {
         WebError::new(StatusCode::NOT_FOUND, format!("no advisory {file}"), format!("アドバイザリ {file} はありません"))

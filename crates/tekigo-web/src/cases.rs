@@ -1,5 +1,6 @@
-//! Cases against labels after issue (SCHEME §5.3, §5.4): how the pages show a case, its failing
-//! vulnerabilities and the label's lifecycle, and the certification body's screens for them:
+//! Cases against labels after issue (SCHEME §5.3, §5.4), the certification body's screens (how a
+//! case, its findings and a lifecycle read is `http::present`'s, shared with the public and vendor
+//! pages):
 //! - `/review/cases`: the open cases (`?all=1`: every case), newest first;
 //! - `/review/labels/{number}`: one label's lifecycle, cases and findings, with the decisions
 //!   (suspend, revoke, reinstate, close as corrected), each a form that posts to
@@ -18,163 +19,24 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
-use tekigo_registry::cases::Case;
 use tekigo_registry::lifecycle::{Correction, Event, Ground, Lifecycle};
 use tekigo_registry::rules;
 use tekigo_registry::store::Role;
 
-use crate::auth::{CsrfField, CurrentUser, SessionForm};
-use crate::error::WebError;
-use crate::i18n::PageLang;
-use crate::layout::Chrome;
-use crate::state::AppState;
-use crate::view::{self, Message};
-use crate::view::{registry_error, staff_only};
+use crate::http::auth::{CsrfField, CurrentUser, SessionForm};
+use crate::http::error::WebError;
+use crate::http::i18n::PageLang;
+use crate::http::layout::Chrome;
+use crate::http::present::{CaseView, FindingRow, LifecycleView};
+use crate::http::state::AppState;
+use crate::http::view::{self, Message};
+use crate::http::view::{registry_error, staff_only};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/review/cases", get(cases_page))
         .route("/review/labels/{number}", get(label_page))
         .route("/review/labels/{number}/{decision}", post(decide))
-}
-
-// -------------------------------------------------------------------------------------------
-// How cases, findings and lifecycles read (shared with the public and vendor pages)
-
-/// A case as a page shows it.
-pub(crate) struct CaseView {
-    pub id: i64,
-    pub label_number: String,
-    pub status: String,
-    pub source: String,
-    pub opened_on: String,
-    pub grace_until: String,
-    pub closed_on: String,
-    pub outcome: String,
-    pub summary_en: String,
-    pub summary_ja: String,
-}
-
-impl CaseView {
-    pub(crate) fn new(case: &Case, lang: Lang) -> CaseView {
-        CaseView {
-            id: case.id,
-            label_number: case.label_number.clone(),
-            status: case_status(&case.status).get(lang).to_owned(),
-            source: source_text(&case.source).get(lang).to_owned(),
-            opened_on: case.opened_on.clone(),
-            grace_until: case.grace_until.clone(),
-            closed_on: case.closed_on.clone().unwrap_or_default(),
-            outcome: case.outcome.clone().unwrap_or_default(),
-            summary_en: case.summary.en.clone(),
-            summary_ja: case.summary.ja.clone(),
-        }
-    }
-}
-
-pub(crate) fn case_status(status: &str) -> Text {
-    match status {
-        "open" => Text::new("under correction (grace period)", "是正中（猶予期間）"),
-        "suspended" => Text::new("label suspended (hearing)", "ラベル一時停止中（聴聞）"),
-        "closed" => Text::new("closed", "終了"),
-        "revoked" => Text::new("label revoked", "ラベル取消し"),
-        other => Text::new(other, other),
-    }
-}
-
-pub(crate) fn source_text(source: &str) -> Text {
-    match source {
-        "monitoring" => Text::new("vulnerability monitoring", "脆弱性の監視"),
-        "surveillance" => Text::new("surveillance (SCHEME §5.3)", "サーベイランス（SCHEME §5.3）"),
-        "report" => Text::new("a report to the certification body", "認証機関への報告"),
-        "incident" => Text::new("an incident investigation", "インシデントの調査"),
-        other => Text::new(other, other),
-    }
-}
-
-/// A failing vulnerability as monitoring last saw it.
-pub(crate) struct FindingRow {
-    pub id: String,
-    pub component: String,
-    pub cvss: String,
-    pub kev: bool,
-}
-
-impl FindingRow {
-    pub(crate) fn new(finding: &serde_json::Value) -> FindingRow {
-        let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
-        let component = &finding["component"];
-        let name = text(&component["name"]);
-        let component = match component["version"].as_str() {
-            Some(version) => format!("{name} {version}"),
-            None => name,
-        };
-        FindingRow {
-            id: text(&finding["id"]),
-            component,
-            cvss: finding["cvss"]["score"].as_f64().map_or_else(|| "—".to_owned(), |score| format!("{score:.1}")),
-            kev: finding["kev"].is_object(),
-        }
-    }
-}
-
-/// The label's lifecycle state in words.
-pub(crate) struct LifecycleView {
-    /// `active`, `correcting`, `suspended`, `revoked`.
-    pub name: &'static str,
-    pub label: String,
-    pub ground: Option<String>,
-    /// Suspended since, or revoked on.
-    pub since: Option<String>,
-    /// The hearing's end (suspended).
-    pub hearing_until: Option<String>,
-    pub urgent: bool,
-    pub announced: bool,
-}
-
-impl LifecycleView {
-    pub(crate) fn new(lifecycle: &Lifecycle, lang: Lang) -> LifecycleView {
-        let t = |en: &'static str, ja: &'static str| crate::i18n::t(lang, en, ja).to_owned();
-        let ground = |g: &Ground| Some(g.text().get(lang).to_owned());
-        match lifecycle {
-            Lifecycle::Active => LifecycleView {
-                name: "active",
-                label: t("active: nothing open", "有効: 未解決の案件なし"),
-                ground: None,
-                since: None,
-                hearing_until: None,
-                urgent: false,
-                announced: false,
-            },
-            Lifecycle::Correcting { opened, grace_until, .. } => LifecycleView {
-                name: "correcting",
-                label: t("under correction (grace period running)", "是正中（猶予期間中）"),
-                ground: None,
-                since: Some(opened.to_string()),
-                hearing_until: Some(grace_until.to_string()),
-                urgent: false,
-                announced: false,
-            },
-            Lifecycle::Suspended { ground: g, since, hearing_until, urgent, .. } => LifecycleView {
-                name: "suspended",
-                label: t("suspended (hearing)", "一時停止中（聴聞）"),
-                ground: ground(g),
-                since: Some(since.to_string()),
-                hearing_until: Some(hearing_until.to_string()),
-                urgent: *urgent,
-                announced: false,
-            },
-            Lifecycle::Revoked { ground: g, on, urgent, announced, .. } => LifecycleView {
-                name: "revoked",
-                label: t("revoked", "取消し"),
-                ground: ground(g),
-                since: Some(on.to_string()),
-                hearing_until: None,
-                urgent: *urgent,
-                announced: *announced,
-            },
-        }
-    }
 }
 
 // -------------------------------------------------------------------------------------------
@@ -190,7 +52,7 @@ struct CasesQuery {
 }
 
 #[derive(Template)]
-#[template(path = "review_cases.html")]
+#[template(path = "cases/review_cases.html")]
 struct CasesPage {
     chrome: Chrome,
     all: bool,
@@ -215,7 +77,7 @@ async fn cases_page(
 }
 
 #[derive(Template)]
-#[template(path = "review_label.html")]
+#[template(path = "cases/review_label.html")]
 struct LabelPage {
     chrome: Chrome,
     error: Option<Message>,

@@ -16,14 +16,14 @@ use tekigo_registry::RegistryError;
 use tekigo_registry::incident_store::{Incident, NewIncident};
 use tekigo_registry::incidents::{Case, Cause};
 
-use crate::auth::{CsrfField, CurrentUser, SessionForm};
-use crate::error::WebError;
-use crate::i18n::PageLang;
-use crate::layout::Chrome;
-use crate::state::AppState;
-use crate::vendor::path_id;
-use crate::view::{self, Message};
-use crate::view::{registry_error, staff_only};
+use crate::http::auth::{CsrfField, CurrentUser, SessionForm};
+use crate::http::error::WebError;
+use crate::http::i18n::PageLang;
+use crate::http::layout::Chrome;
+use crate::http::state::AppState;
+use crate::http::view::path_id;
+use crate::http::view::{self, Message};
+use crate::http::view::{registry_error, staff_only};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -89,7 +89,7 @@ impl IncidentRow {
 }
 
 #[derive(Template)]
-#[template(path = "review_incidents.html")]
+#[template(path = "incidents/review_incidents.html")]
 struct ListPage {
     chrome: Chrome,
     error: Option<Message>,
@@ -170,7 +170,7 @@ struct DutyRow {
 }
 
 #[derive(Template)]
-#[template(path = "review_incident.html")]
+#[template(path = "incidents/review_incident.html")]
 struct DetailPage {
     chrome: Chrome,
     incident: IncidentRow,
@@ -234,7 +234,7 @@ struct AgendaRow {
 }
 
 #[derive(Template)]
-#[template(path = "committee_agenda.html")]
+#[template(path = "incidents/committee_agenda.html")]
 struct AgendaPage {
     chrome: Chrome,
     error: Option<Message>,

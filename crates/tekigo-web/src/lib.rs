@@ -1,47 +1,41 @@
 //! HTTP: public pages, QR codes, the JSON API with its OpenAPI document, and the vendor's and the
 //! reviewer's screens. Server-rendered HTML that works without JavaScript. Handlers are thin: the
 //! rules and the storage are `tekigo-registry`'s.
+//!
+//! One module per domain, each with its pages, its API endpoints and their OpenAPI operations
+//! (`pub fn routes()`): `accounts`, `applications`, `labels`, `cases`, `incidents`, `reports`,
+//! `surveillance`, `monitoring`, `transparency`, `advisories`. They stand on the shared `http`
+//! module (state, errors, authentication, uploads, limits, language, layout, metrics), which
+//! reaches no domain; no domain reaches another (`tekigo-testkit`'s architecture test checks it).
+//! This root assembles the router and the OpenAPI document.
 
+pub mod accounts;
 pub mod advisories;
-pub mod api;
-pub mod auth;
-pub mod cache;
+pub mod applications;
 pub mod cases;
-
-pub mod error;
-pub mod i18n;
+pub mod http;
 pub mod incidents;
-pub mod layout;
-pub mod limits;
-pub mod log;
-pub mod public;
-pub mod qr;
+pub mod labels;
+pub mod monitoring;
 pub mod reports;
-pub mod review;
-mod screen;
-pub mod state;
-pub mod vendor;
-pub mod view;
+pub mod surveillance;
+pub mod transparency;
 
 use std::time::Duration;
 
-use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
+use axum::{Json, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
 
-pub use state::AppState;
+pub use http::{AppState, CSP, LABEL_PAGE_CSP};
 pub use tekigo_base::Clock;
 
 const CSS: &str = include_str!("../static/site.css");
 /// The label page's one script: checks a signed status carried in the URL fragment.
 const VERIFY_JS: &str = include_str!("../static/verify.js");
-
-/// The policy of every page: no script, nothing framed.
-pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'";
-/// The label page's: the same, with this origin's scripts (`/static/verify.js`); its `fetch` of
-/// the keys is allowed by `default-src 'self'`, which `connect-src` falls back to.
-pub const LABEL_PAGE_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'";
 
 /// A file of `static/`, compiled in, kept a day by browsers.
 fn static_file(content_type: &'static str, body: &'static str) -> impl axum::response::IntoResponse {
@@ -51,17 +45,23 @@ fn static_file(content_type: &'static str, body: &'static str) -> impl axum::res
 /// Every route of the registry.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(public::routes())
-        .merge(api::routes())
-        .merge(auth::routes())
-        .merge(vendor::routes())
-        .merge(review::routes())
+        .merge(labels::routes())
+        .merge(http::api::routes(vec![("/api/openapi.json", get(openapi_json))]))
+        .merge(accounts::routes())
+        .merge(applications::routes())
+        .merge(monitoring::routes())
         .merge(cases::routes())
         .merge(incidents::routes())
         .merge(reports::routes())
+        .merge(surveillance::routes())
+        .merge(transparency::routes())
+        .merge(advisories::routes())
         .route("/static/site.css", get(|| async { static_file("text/css; charset=utf-8", CSS) }))
         .route("/static/verify.js", get(|| async { static_file("text/javascript; charset=utf-8", VERIFY_JS) }))
-        .route("/healthz", get(|| async { "ok" }))
+        .merge(http::metrics::routes())
+        // A span, a log line and the metrics of every request (the matched route is known here:
+        // a router's layer wraps each route).
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::trace::observe))
         .with_state(state)
         // No script runs on these pages (but the label page, which sets its own) and nothing is
         // framed: say so to the browser.
@@ -73,6 +73,79 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
 }
 
+/// The paths the router serves under `/api/v1`, in OpenAPI's template syntax: every domain's
+/// endpoints, each routed from the same list. A test checks that each one is in the document.
+pub fn v1_paths() -> Vec<&'static str> {
+    [labels::api::endpoints(), transparency::endpoints(), advisories::endpoints(), reports::endpoints()]
+        .into_iter()
+        .flatten()
+        .map(|(path, _)| path)
+        .collect()
+}
+
+// -------------------------------------------------------------------------------------------
+// The OpenAPI document
+
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "tekigo registry API",
+    version = "1.0.0",
+    description = "The public API of the registry of IoT security labels (JC-STAR). \
+            Verify one label (`/api/v1/labels/{number}`: its status today and whether it is valid), search \
+            labels (`/api/v1/labels`), and follow every label event in order (`/api/v1/changes`), the feed \
+            that sellers, procurers and insurers poll. Anyone may report a product to the certification body's \
+            desk (`POST /api/v1/reports`; at most 16 KiB, 5 reports per 10 minutes from one address). \
+            Every label event is also a leaf of an RFC 6962 transparency log (`/api/v1/log/...`): a signed \
+            checkpoint, inclusion and consistency proofs, and each label's signed status, so the registry's \
+            answers can be checked rather than trusted. Statuses are computed for the registry's current day \
+            in Japan time (`checked_at`). No authentication. Searches are limited per client address (429 with \
+            `Retry-After`); verifying a label never is. Errors are JSON with the message in English and \
+            Japanese, 400 naming the parameter that is wrong, 404 when there is nothing at the address. \
+            A label does not guarantee that a product is completely secure, is not a recommendation of the \
+            product, and the certification body gives no warranty."
+))]
+struct ApiDoc;
+
+/// What a vendor's API token is and what its scopes allow (`http::auth::token_scope_needed` is the
+/// table that enforces it). The public endpoints of this document need no token.
+const API_TOKEN_DESCRIPTION: &str = "A vendor's API token (`Authorization: Bearer tkg_...`), made on the vendor's page \
+    (`/vendor`) by a person logged in, shown once, stored only as a hash; it expires after the days chosen \
+    (90 unless chosen, at most 365) and can be revoked there. Its scope is one of: `read` (GET the vendor's own \
+    pages and data under `/vendor`), `submit` (read, and upload an application, VEX or an SBOM: \
+    `POST /vendor/products/{id}/applications`, `POST /vendor/labels/{number}/{kind}`), `manage` (submit, and \
+    register products: `POST /vendor/products`). No token, whatever its scope, makes tokens, registers signing \
+    keys or does staff work. An expired, revoked or unknown token is answered 401 saying which; a token \
+    whose scope does not allow the request, 403 naming the scope needed. The endpoints of this document are \
+    public and need no token.";
+
+/// The OpenAPI 3.1 document, with `base_url` as its server.
+pub fn openapi(base_url: &str) -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    // Each domain's operations, shapes and tags, in the order the document lists them.
+    for part in
+        [labels::Doc::openapi(), reports::Doc::openapi(), advisories::Doc::openapi(), transparency::Doc::openapi()]
+    {
+        document.merge(part);
+    }
+    let scheme = utoipa::openapi::security::SecurityScheme::Http(
+        utoipa::openapi::security::HttpBuilder::new()
+            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+            .bearer_format("tkg_ token")
+            .description(Some(API_TOKEN_DESCRIPTION))
+            .build(),
+    );
+    document.components.get_or_insert_with(Default::default).add_security_scheme("apiToken", scheme);
+    document.servers = Some(vec![utoipa::openapi::Server::new(base_url)]);
+    document
+}
+
+async fn openapi_json(State(state): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi(&state.base_url))
+}
+
+// -------------------------------------------------------------------------------------------
+// The hourly job
+
 /// Every hour, and once at start: re-checks labeled products against the vulnerability database
 /// when one is configured, then records the calendar's status changes (expiry, end of support,
 /// grace periods and hearings) into the feed. Statuses shown never wait for it: they are computed from the dates on read.
@@ -82,19 +155,34 @@ pub fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             interval.tick().await;
             // Monitoring first, so a case it opens today is on the same calendar as the sweep.
-            if let Some(dir) = &state.vulndb
-                && let Ok(mut db) = tekigo_vuln::VulnDb::open(dir)
-            {
-                let _ = state
-                    .registry
-                    .monitor(&mut db, tekigo_registry::monitor::Scope::Journal, state.clock.today(), state.clock.now())
-                    .await;
-                let now = jiff::Timestamp::from_second(state.clock.now()).unwrap_or_else(|_| jiff::Timestamp::now());
-                let _ = state.registry.export_csaf(&advisories::publisher(&state.base_url), &state.base_url, now).await;
+            if let Some(dir) = &state.vulndb {
+                match tekigo_vuln::VulnDb::open(dir) {
+                    Ok(mut db) => {
+                        let scope = tekigo_registry::monitor::Scope::Journal;
+                        let monitored =
+                            state.registry.monitor(&mut db, scope, state.clock.today(), state.clock.now()).await;
+                        job_step(&state, "monitor", monitored.map(drop));
+                        let now =
+                            jiff::Timestamp::from_second(state.clock.now()).unwrap_or_else(|_| jiff::Timestamp::now());
+                        let publisher = advisories::publisher(&state.base_url);
+                        let exported = state.registry.export_csaf(&publisher, &state.base_url, now).await;
+                        job_step(&state, "export_csaf", exported.map(drop));
+                    }
+                    Err(error) => job_step(&state, "open_vulndb", Err(error)),
+                }
             }
-            let _ = state.registry.sweep(state.clock.today(), state.clock.now()).await;
+            let swept = state.registry.sweep(state.clock.today(), state.clock.now()).await;
+            job_step(&state, "sweep", swept.map(drop));
         }
     })
+}
+
+/// One step of the hourly job: counted, and logged when it failed.
+fn job_step<E: std::fmt::Display>(state: &AppState, step: &str, outcome: Result<(), E>) {
+    if let Err(error) = &outcome {
+        tracing::error!(step, cause = %error, "the hourly job's step failed");
+    }
+    state.metrics.record_job_step(step, outcome.is_ok());
 }
 
 /// Serves until the process is stopped.

@@ -384,7 +384,7 @@ async fn uploads_over_the_limit_are_refused_unread(registry: &Registry) {
     let mut vendor = vendor_with_product(&app, &key).await;
     let csrf = vendor.csrf_of("/vendor/products/1").await;
     let path = "/vendor/products/1/applications";
-    let limit = tekigo_web::vendor::UPLOAD_LIMIT;
+    let limit = tekigo_web::http::uploads::UPLOAD_LIMIT;
 
     // 71 MiB, declared: refused from the header.
     let sbom = vec![b'x'; 71 * 1024 * 1024];
@@ -652,13 +652,13 @@ async fn guessing_passwords_is_slowed_then_stopped(registry: &Registry) {
     // The same answer whether the e-mail exists or not, and no faster for an unknown one.
     let started = std::time::Instant::now();
     let unknown = guesser.log_in("nobody@example.com", "whatever password").await;
-    assert!(started.elapsed() >= tekigo_web::auth::FAILURE_FLOOR);
+    assert!(started.elapsed() >= tekigo_web::http::auth::FAILURE_FLOOR);
     let wrong = guesser.log_in("sato@example.com", "wrong password!").await;
     for page in [&unknown, &wrong] {
         page.assert(StatusCode::UNAUTHORIZED).contains("The e-mail address or the password is wrong.");
         assert!(!guesser.cookies.contains_key("tekigo_session"));
     }
-    for _ in 1..tekigo_web::auth::MAX_FAILURES {
+    for _ in 1..tekigo_web::http::auth::MAX_FAILURES {
         guesser.log_in("sato@example.com", "wrong password!").await.assert(StatusCode::UNAUTHORIZED);
     }
     // Locked for this e-mail, even with the right password; others are not affected.
@@ -672,7 +672,7 @@ async fn guessing_passwords_is_slowed_then_stopped(registry: &Registry) {
     other.log_in("o@other.example", PASSWORD).await.assert_redirect("/vendor");
 
     // A quarter of an hour later, the right password works again.
-    state.clock.advance(tekigo_web::auth::LOCK_SECONDS + 1);
+    state.clock.advance(tekigo_web::http::auth::LOCK_SECONDS + 1);
     guesser.log_in("sato@example.com", PASSWORD).await.assert_redirect("/vendor");
 }
 on_both!(guessing_passwords_is_slowed_then_stopped);

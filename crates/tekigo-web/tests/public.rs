@@ -279,7 +279,7 @@ async fn qr_codes_encode_the_product_page(registry: &Registry) {
         assert_eq!(svg.header("content-type"), "image/svg+xml");
         assert_eq!(svg.header("cache-control"), "public, max-age=3600");
         assert_eq!(svg.header("content-disposition"), format!("inline; filename=\"{number}.svg\""));
-        assert_eq!(svg.text(), tekigo_web::qr::svg(&format!("{BASE}/labels/{number}")).unwrap());
+        assert_eq!(svg.text(), tekigo_web::labels::qr::svg(&format!("{BASE}/labels/{number}")).unwrap());
     }
 }
 on_both!(qr_codes_encode_the_product_page);
@@ -562,7 +562,7 @@ async fn every_api_path_is_documented_and_served() {
     assert_eq!(document["servers"][0]["url"], BASE);
     assert_eq!(document["info"]["title"], "tekigo registry API");
     let documented: Vec<&str> = document["paths"].as_object().unwrap().keys().map(String::as_str).collect();
-    let served = tekigo_web::api::v1_paths();
+    let served = tekigo_web::v1_paths();
     for path in &served {
         assert!(documented.contains(path), "{path} is served but not in the OpenAPI document");
     }

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tekigo_registry::Registry;
 use tekigo_registry::store::Role;
-use tekigo_web::reports::RateLimiter;
+use tekigo_web::http::limits::RateLimiter;
 
 use tekigo_testkit::{NOW, TODAY, count, on_both};
 

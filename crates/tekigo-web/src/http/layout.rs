@@ -1,0 +1,46 @@
+//! What every page's frame needs: the language, who is logged in, the CSRF token for forms, and
+//! the link to the same page in the other language. Templates extend `templates/layout/base.html`.
+
+use tekigo_base::Lang;
+
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub lang: Lang,
+    /// The logged-in user's name.
+    pub user: Option<String>,
+    pub is_staff: bool,
+    /// The session's CSRF token, for every form that posts (empty when logged out).
+    pub csrf: String,
+    /// The request's path and query, for the language switch.
+    pub path: String,
+}
+
+impl Chrome {
+    pub fn public(lang: Lang, path: &str) -> Chrome {
+        Chrome { lang, user: None, is_staff: false, csrf: String::new(), path: path.to_owned() }
+    }
+
+    pub fn t(&self, en: &'static str, ja: &'static str) -> &'static str {
+        crate::http::i18n::t(self.lang, en, ja)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn other_lang_code(&self) -> &'static str {
+        match self.lang {
+            Lang::En => "ja",
+            Lang::Ja => "en",
+        }
+    }
+
+    /// The same page in the other language: the path with `lang=` replaced.
+    pub fn other_lang_href(&self) -> String {
+        let (path, query) = self.path.split_once('?').unwrap_or((&self.path, ""));
+        let mut pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("lang=")).collect();
+        let lang = format!("lang={}", self.other_lang_code());
+        pairs.push(&lang);
+        format!("{path}?{}", pairs.join("&"))
+    }
+}

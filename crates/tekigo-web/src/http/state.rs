@@ -1,0 +1,86 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use tekigo_registry::Registry;
+
+use crate::http::auth::LoginThrottle;
+use crate::http::cache::LabelCache;
+use crate::http::limits::{self, RateLimiter};
+use crate::http::metrics::Metrics;
+use tekigo_base::Clock;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub registry: Registry,
+    pub clock: Clock,
+    /// The public address of the registry (`https://registry.example`), without a trailing
+    /// slash: QR codes and API links are built from it.
+    pub base_url: Arc<str>,
+    /// Failed log-ins per e-mail, against password guessing.
+    pub logins: Arc<LoginThrottle>,
+    /// The labels the public reads most, for two seconds.
+    pub labels: Arc<LabelCache>,
+    /// The vulnerability database the hourly sweep re-checks labeled products against.
+    pub vulndb: Option<Arc<std::path::Path>>,
+    /// Reports to the desk per client IP (form and API together).
+    pub report_limit: Arc<RateLimiter>,
+    /// Public searches per client IP (the page and the API together; never label verification).
+    pub search_limit: Arc<RateLimiter>,
+    /// Log-in posts per client IP, besides the per-e-mail lock of `logins`.
+    pub login_limit: Arc<RateLimiter>,
+    /// Sign-up posts per client IP.
+    pub signup_limit: Arc<RateLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// The process's metrics (`/metrics`); the hourly job records its steps here.
+    pub metrics: Arc<Metrics>,
+    /// When set, `/metrics` asks for `Authorization: Bearer <token>` (the caller reads it, e.g.
+    /// from `TEKIGO_METRICS_TOKEN`).
+    pub metrics_token: Option<Arc<str>>,
+}
+
+impl AppState {
+    pub fn new(registry: Registry, clock: Clock, base_url: &str) -> AppState {
+        AppState {
+            registry,
+            clock,
+            base_url: Arc::from(base_url.trim_end_matches('/')),
+            logins: Arc::default(),
+            labels: Arc::default(),
+            vulndb: None,
+            report_limit: Arc::default(),
+            search_limit: Arc::new(RateLimiter::with(limits::SEARCH)),
+            login_limit: Arc::new(RateLimiter::with(limits::LOGIN)),
+            signup_limit: Arc::new(RateLimiter::with(limits::SIGNUP)),
+            trusted_proxies: Arc::from(Vec::new()),
+            metrics: Arc::default(),
+            metrics_token: None,
+        }
+    }
+
+    /// Monitors the labeled products against the vulnerability database in `dir`.
+    /// The registry checks applications against it too.
+    pub fn with_vulndb(mut self, dir: &std::path::Path) -> AppState {
+        self.vulndb = Some(Arc::from(dir));
+        self.registry = self.registry.with_vulndb(dir);
+        self
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies (see `limits.rs`).
+    pub fn with_trusted_proxies(mut self, proxies: &[std::net::IpAddr]) -> AppState {
+        self.trusted_proxies = Arc::from(proxies.to_vec());
+        self
+    }
+
+    /// Asks `/metrics` for `Authorization: Bearer <token>` (an empty token asks for nothing).
+    pub fn with_metrics_token(mut self, token: &str) -> AppState {
+        self.metrics_token = (!token.is_empty()).then(|| Arc::from(token));
+        self
+    }
+
+    /// The product page of a label: what its QR code encodes.
+    pub fn label_url(&self, number: &str) -> String {
+        format!("{}/labels/{number}", self.base_url)
+    }
+}

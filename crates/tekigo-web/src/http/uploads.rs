@@ -1,0 +1,63 @@
+//! Uploads over `multipart/form-data`: their size limits (each refused with 413 before or while
+//! it is read, naming the limit in both languages), a part read only up to its cap, and an
+//! unreadable body as a page. The files themselves are screened (`screen.rs`) and checked by the
+//! registry.
+
+use axum::extract::multipart::{Field, MultipartError};
+use axum::http::StatusCode;
+use tekigo_base::Lang;
+use tekigo_registry::checks::{MAX_DECLARATION_BYTES, MAX_EVIDENCE_BYTES, MAX_SBOM_BYTES};
+
+use crate::http::error::WebError;
+use crate::http::view;
+
+/// The largest application upload: the declaration's and the SBOM's limits, and room for the
+/// form's own parts. A larger body is refused with 413 before it is read
+/// (`DefaultBodyLimit` stops reading there; a declared `Content-Length` beyond it is refused
+/// before reading anything).
+pub const UPLOAD_LIMIT: usize =
+    MAX_DECLARATION_BYTES + MAX_SBOM_BYTES + MAX_VEX_BYTES + MAX_EVIDENCE_BYTES + 2 * 1024 * 1024;
+
+/// The largest VEX document a vendor uploads for a label.
+pub const MAX_VEX_BYTES: usize = 16 * 1024 * 1024;
+/// The largest upload on a label's page (an updated SBOM, or VEX), with room for the form.
+pub const LABEL_UPLOAD_LIMIT: usize = MAX_SBOM_BYTES + 1024 * 1024;
+
+pub(crate) fn too_large(what_en: &str, what_ja: &str, limit: usize, lang: Lang) -> WebError {
+    let mib = limit / (1024 * 1024);
+    view::bilingual_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("The {what_en} is too large: at most {mib} MiB is accepted. Nothing was stored."),
+        format!("{what_ja}が大きすぎます。上限は {mib} MiB です。何も保存していません。"),
+        lang,
+    )
+}
+
+pub(crate) fn unreadable_upload(error: &MultipartError, lang: Lang) -> WebError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large("upload", "アップロード", UPLOAD_LIMIT, lang);
+    }
+    view::bilingual_error(
+        StatusCode::BAD_REQUEST,
+        format!("The upload could not be read ({error}). Nothing was stored."),
+        "アップロードを読み取れませんでした。何も保存していません。",
+        lang,
+    )
+}
+
+pub(crate) enum Capped {
+    Data(Vec<u8>),
+    TooLarge,
+}
+
+/// A part's bytes, stopping as soon as they pass `cap`.
+pub(crate) async fn read_capped(mut field: Field<'_>, cap: usize) -> Result<Capped, MultipartError> {
+    let mut data = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if data.len() + chunk.len() > cap {
+            return Ok(Capped::TooLarge);
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok(Capped::Data(data))
+}

@@ -1,0 +1,557 @@
+//! The labels' JSON API, version 1 (its shapes and operations are in the OpenAPI document):
+//! - `GET /api/v1/labels/{number}`: one label and whether it is valid today, the verification an
+//!   insurer or a procurer makes (SCHEME §7, §8);
+//! - `GET /api/v1/labels`: search, with the filters of the public search;
+//! - `GET /api/v1/changes`: every label event in order, the feed sellers and insurers poll
+//!   (SCHEME §8).
+//!
+//! The shapes here are a public interface: they are this module's own types (the registry's are
+//! not serialised directly), and `openapi.json` at the crate root is the committed document that a
+//! test compares with the served one. Errors are `http::api`'s, 400 when a parameter is wrong (the
+//! message names it), 404 when nothing is there.
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use tekigo_base::Lang;
+use tekigo_registry::lifecycle::{Ground, Lifecycle};
+use tekigo_registry::rules::{self, Status};
+use tekigo_registry::store::{self, Search};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use super::search::{Filters, SearchQuery, given};
+use crate::http::api::{Endpoint, ErrorDetail, ErrorResponse, Message, bad_request, unreadable_query};
+use crate::http::error::WebError;
+use crate::http::i18n::PageLang;
+use crate::http::limits::ClientIp;
+use crate::http::state::AppState;
+
+/// The most labels one search request returns.
+pub(crate) const MAX_LABELS: i64 = 200;
+/// The most events one feed request returns.
+pub(crate) const MAX_EVENTS: i64 = 1000;
+const DEFAULT_LABELS: i64 = 50;
+const DEFAULT_EVENTS: i64 = 100;
+
+/// The label endpoints under `/api/v1`.
+pub(crate) fn endpoints() -> Vec<Endpoint> {
+    vec![
+        ("/api/v1/labels", get(list_labels)),
+        ("/api/v1/labels/{number}", get(get_label)),
+        ("/api/v1/changes", get(changes)),
+    ]
+}
+
+/// The operations and shapes of this module, for the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(get_label, list_labels, changes),
+    components(schemas(
+        Label,
+        OpenCase,
+        LabelLifecycle,
+        LifecycleState,
+        LabelList,
+        ChangeEvent,
+        Changes,
+        ErrorResponse,
+        ErrorDetail,
+        Message
+    )),
+    tags(
+        (name = "labels", description = "Labels and their status"),
+        (name = "feed", description = "Label events in order, for polling")
+    )
+)]
+pub(crate) struct Doc;
+
+// -------------------------------------------------------------------------------------------
+// Shapes
+
+/// What the registry has decided about a label (the calendar decides the rest).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LabelState {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+/// The label's status on `checked_at`: `valid`; `expired` (the validity period is over);
+/// `support-ended` (the vendor no longer provides security updates: the product should no longer
+/// be used); `suspended` or `revoked` by the certification body.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LabelStatus {
+    Valid,
+    Expired,
+    SupportEnded,
+    Suspended,
+    Revoked,
+}
+
+/// Who stands behind the label: the vendor's self-declaration (★1, ★2) or a third-party
+/// evaluation (★3, ★4).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LabelAssurance {
+    SelfDeclared,
+    ThirdParty,
+}
+
+impl From<Status> for LabelStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Valid => LabelStatus::Valid,
+            Status::Expired => LabelStatus::Expired,
+            Status::SupportEnded => LabelStatus::SupportEnded,
+            Status::Suspended => LabelStatus::Suspended,
+            Status::Revoked => LabelStatus::Revoked,
+        }
+    }
+}
+
+/// A label as the registry sees it on `checked_at`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Label {
+    /// The label number, as printed on the label.
+    #[schema(example = "JC1-2026-000123")]
+    pub number: String,
+    /// True when the status is `valid`: the label holds on `checked_at`. This is the answer to
+    /// "may this product be counted as labeled today?".
+    pub valid: bool,
+    pub status: LabelStatus,
+    pub state: LabelState,
+    /// JC-STAR level, 1 to 4 (★1 to ★4).
+    #[schema(example = "1")]
+    pub level: String,
+    /// The version of the criteria the label was issued under.
+    #[schema(example = "1.1")]
+    pub scheme_version: String,
+    pub assurance: LabelAssurance,
+    /// The day the label was issued or last renewed.
+    #[schema(format = Date, example = "2026-11-26")]
+    pub issued: String,
+    /// The last day the label is valid.
+    #[schema(format = Date, example = "2028-11-26")]
+    pub expires: String,
+    /// The last day of the vendor's security updates.
+    #[schema(format = Date, example = "2030-03-31")]
+    pub support_end: String,
+    pub vendor: String,
+    /// The product's name.
+    pub product: String,
+    pub model: String,
+    /// The firmware version the label covers.
+    pub firmware: String,
+    /// The product type's id in the catalog (for example `network-camera`); none for ★1 labels
+    /// that name none.
+    pub product_type: Option<String>,
+    /// Where the vendor takes vulnerability reports: a URL or an e-mail address, as the vendor gave it.
+    pub vulnerability_contact: String,
+    /// The product page, which the label's QR code encodes.
+    pub page_url: String,
+    /// The QR code as a print-ready PNG (10 pixels per 0.5 mm module).
+    pub qr_png_url: String,
+    /// The QR code as SVG.
+    pub qr_svg_url: String,
+    /// The day (Japan time) the status was computed for.
+    #[schema(format = Date, example = "2026-11-26")]
+    pub checked_at: String,
+    /// The cases in progress against the label (grace period or hearing running), newest
+    /// first; empty when nothing is open. Only in `GET /api/v1/labels/{number}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cases: Option<Vec<OpenCase>>,
+    /// Where the label stands after issue (SCHEME §5.4). Only in `GET /api/v1/labels/{number}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<LabelLifecycle>,
+}
+
+/// A non-conformity being corrected (SCHEME §5.4): the vendor has until `grace_until`, after
+/// which the label is suspended and a hearing held before revocation.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OpenCase {
+    pub id: i64,
+    /// `open` (grace period running) or `suspended` (the label is suspended, hearing running).
+    #[schema(example = "open")]
+    pub status: String,
+    /// Where the non-conformity came from: `monitoring`, `surveillance`, `report` or `incident`.
+    #[schema(example = "monitoring")]
+    pub source: String,
+    #[schema(format = Date, example = "2026-11-26")]
+    pub opened_on: String,
+    /// The last day of the grace period.
+    #[schema(format = Date, example = "2026-12-26")]
+    pub grace_until: String,
+    pub summary: Message,
+}
+
+/// The lifecycle state of a label.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LifecycleState {
+    /// Valid with nothing open.
+    Active,
+    /// A case is open; the label stays valid until the grace period ends.
+    Correcting,
+    /// Suspended; the hearing runs until `until` (unless urgent).
+    Suspended,
+    /// Revoked on `since`, for good.
+    Revoked,
+}
+
+/// Where a label stands after issue.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct LabelLifecycle {
+    pub state: LifecycleState,
+    /// The ground of a suspension or revocation: `false-application`, `obligations-not-met`,
+    /// `no-longer-conformant` or `not-corrected-in-grace`.
+    #[schema(example = "not-corrected-in-grace")]
+    pub ground: Option<String>,
+    /// The ground in words.
+    pub ground_text: Option<Message>,
+    /// When the state began: the case's opening, the suspension, the revocation.
+    #[schema(format = Date)]
+    pub since: Option<String>,
+    /// The end of the grace period (correcting) or of the hearing (suspended).
+    #[schema(format = Date)]
+    pub until: Option<String>,
+    /// Suspended or revoked with urgency, without a hearing period.
+    pub urgent: bool,
+    /// The revocation was announced publicly (malicious or serious cases).
+    pub announced: bool,
+}
+
+fn lifecycle_json(lifecycle: &Lifecycle) -> LabelLifecycle {
+    let ground = |g: &Ground| (Some(g.name().to_owned()), Some(Message { en: g.text().en, ja: g.text().ja }));
+    let day = |d: &jiff::civil::Date| Some(d.to_string());
+    let (state, (ground, ground_text), since, until, urgent, announced) = match lifecycle {
+        Lifecycle::Active => (LifecycleState::Active, (None, None), None, None, false, false),
+        Lifecycle::Correcting { opened, grace_until, .. } => {
+            (LifecycleState::Correcting, (None, None), day(opened), day(grace_until), false, false)
+        }
+        Lifecycle::Suspended { ground: g, since, hearing_until, urgent, .. } => {
+            (LifecycleState::Suspended, ground(g), day(since), day(hearing_until), *urgent, false)
+        }
+        Lifecycle::Revoked { ground: g, on, urgent, announced, .. } => {
+            (LifecycleState::Revoked, ground(g), day(on), None, *urgent, *announced)
+        }
+    };
+    LabelLifecycle { state, ground, ground_text, since, until, urgent, announced }
+}
+
+/// One page of search results.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct LabelList {
+    /// How many labels match, on every page together.
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+    pub labels: Vec<Label>,
+}
+
+/// Something that happened to a label.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ChangeEvent {
+    /// The event's place in the feed: increasing, never reused.
+    pub seq: i64,
+    /// The label number.
+    #[schema(example = "JC1-2026-000123")]
+    pub label: String,
+    /// What happened: `issued`, `renewed`, `expired`, `support-ended`, `case-opened` (a
+    /// non-conformity was found, a grace period runs), `case-closed` (it was corrected),
+    /// `suspended`, `reinstated` or `revoked`.
+    #[schema(example = "issued")]
+    pub kind: String,
+    /// The label's status right after the event.
+    pub status: LabelStatus,
+    /// When it was recorded.
+    #[schema(format = DateTime, example = "2026-11-26T01:00:00Z")]
+    pub at: String,
+}
+
+/// A page of the feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Changes {
+    /// Oldest first; empty when there is nothing new.
+    pub events: Vec<ChangeEvent>,
+    /// The `since` for the next request: the last event's `seq` (or this request's `since` when
+    /// there was nothing new).
+    pub next: i64,
+}
+
+fn label_json(state: &AppState, label: store::Label, today: &str) -> Label {
+    Label {
+        valid: label.status == Status::Valid,
+        status: label.status.into(),
+        state: match label.state {
+            rules::State::Active => LabelState::Active,
+            rules::State::Suspended => LabelState::Suspended,
+            rules::State::Revoked => LabelState::Revoked,
+        },
+        assurance: match label.assurance {
+            rules::Assurance::SelfDeclared => LabelAssurance::SelfDeclared,
+            rules::Assurance::ThirdParty => LabelAssurance::ThirdParty,
+        },
+        page_url: state.label_url(&label.number),
+        qr_png_url: format!("{}/qr.png", state.label_url(&label.number)),
+        qr_svg_url: format!("{}/qr.svg", state.label_url(&label.number)),
+        checked_at: today.to_owned(),
+        number: label.number,
+        level: label.level,
+        scheme_version: label.scheme_version,
+        issued: label.issued,
+        expires: label.expires,
+        support_end: label.support_end,
+        vendor: label.vendor,
+        product: label.product_name,
+        model: label.model,
+        firmware: label.firmware_version,
+        product_type: label.product_type,
+        vulnerability_contact: label.vulnerability_contact,
+        cases: None,
+        lifecycle: None,
+    }
+}
+
+/// Verify a label: its status today and whether it is valid.
+#[utoipa::path(
+    get,
+    path = "/api/v1/labels/{number}",
+    tag = "labels",
+    operation_id = "getLabel",
+    params(("number" = String, Path, description = "The label number, as printed on the label", example = "JC1-2026-000123")),
+    responses(
+        (status = 200, description = "The label, with its status on `checked_at`", body = Label),
+        (status = 400, description = "`number` is not a label number (JC<level>-<year>-<serial>)", body = ErrorResponse),
+        (status = 404, description = "No label has this number", body = ErrorResponse)
+    )
+)]
+async fn get_label(
+    State(state): State<AppState>,
+    number: Result<Path<String>, PathRejection>,
+) -> Result<Json<Label>, WebError> {
+    let Path(number) = number.map_err(|rejection| {
+        let why = rejection.body_text();
+        bad_request(format!("number: {why}"), format!("number: {why}"))
+    })?;
+    if !rules::is_label_number(&number) {
+        return Err(bad_request(
+            format!("number: `{number}` is not a label number; they read like JC1-2026-000123"),
+            format!("number: `{number}` はラベル番号ではありません（JC1-2026-000123 のような形式です）"),
+        ));
+    }
+    let today = state.clock.today();
+    match state.labels.label(&state.registry, &number, today).await {
+        Ok(Some(label)) => {
+            let proceedings =
+                state.labels.proceedings(&state.registry, &label.number).await.map_err(|e| WebError::from(e).json())?;
+            let mut json = label_json(&state, label, &today.to_string());
+            json.cases = Some(
+                proceedings
+                    .cases
+                    .iter()
+                    .filter(|case| matches!(case.status.as_str(), "open" | "suspended"))
+                    .map(|case| OpenCase {
+                        id: case.id,
+                        status: case.status.clone(),
+                        source: case.source.clone(),
+                        opened_on: case.opened_on.clone(),
+                        grace_until: case.grace_until.clone(),
+                        summary: Message { en: case.summary.en.clone(), ja: case.summary.ja.clone() },
+                    })
+                    .collect(),
+            );
+            json.lifecycle = Some(lifecycle_json(&proceedings.lifecycle));
+            Ok(Json(json))
+        }
+        Ok(None) => Err(WebError::new(
+            StatusCode::NOT_FOUND,
+            format!("no label {number} is registered"),
+            format!("ラベル {number} は登録されていません"),
+        )
+        .json()),
+        Err(error) => Err(WebError::from(error).json()),
+    }
+}
+
+/// The filters of `GET /api/v1/labels`. Empty values are no filter; unknown parameters are an error.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct LabelsQuery {
+    /// Words in the product name or the model.
+    q: Option<String>,
+    /// The vendor's exact name.
+    vendor: Option<String>,
+    /// A product type id of the catalog, for example `network-camera`.
+    product_type: Option<String>,
+    /// A level, 1 to 4.
+    #[param(pattern = "^[1-4]$")]
+    level: Option<String>,
+    /// The status today.
+    #[param(value_type = Option<LabelStatus>)]
+    status: Option<String>,
+    /// How many matching labels to skip (default 0).
+    #[param(value_type = Option<i64>, minimum = 0)]
+    offset: Option<String>,
+    /// How many labels to return (default 50, at most 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+}
+
+/// A whole number parameter from `min` up to `max` (no limit when `None`), or a 400 naming it.
+fn number_param(name: &str, value: Option<String>, default: i64, min: i64, max: Option<i64>) -> Result<i64, WebError> {
+    let Some(text) = given(value) else { return Ok(default) };
+    let upper = max.unwrap_or(i64::MAX / 2);
+    text.parse::<i64>().ok().filter(|n| (min..=upper).contains(n)).ok_or_else(|| match max {
+        Some(max) => bad_request(
+            format!("{name}: `{text}` is not a whole number from {min} to {max}"),
+            format!("{name}: `{text}` は {min} から {max} までの整数ではありません"),
+        ),
+        None => bad_request(
+            format!("{name}: `{text}` is not a whole number of {min} or more"),
+            format!("{name}: `{text}` は {min} 以上の整数ではありません"),
+        ),
+    })
+}
+
+/// Search labels.
+#[utoipa::path(
+    get,
+    path = "/api/v1/labels",
+    tag = "labels",
+    operation_id = "listLabels",
+    params(LabelsQuery),
+    responses(
+        (status = 200, description = "The matching labels, ordered by number", body = LabelList),
+        (status = 400, description = "A parameter is wrong or unknown; the message names it", body = ErrorResponse),
+        (status = 429, description = "Too many searches from this address (60 at once, one more each second; a text \
+            of one or two characters counts as five). `Retry-After` gives the seconds to wait. Label verification \
+            (`/api/v1/labels/{number}`) is never limited.", body = ErrorResponse,
+            headers(("Retry-After" = i64, description = "Seconds until a search is accepted again")))
+    )
+)]
+async fn list_labels(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    PageLang(lang): PageLang,
+    query: Result<Query<LabelsQuery>, QueryRejection>,
+) -> Result<Response, WebError> {
+    let Query(query) = query.map_err(unreadable_query)?;
+    let offset = number_param("offset", query.offset, 0, 0, None)?;
+    let limit = number_param("limit", query.limit, DEFAULT_LABELS, 1, Some(MAX_LABELS))?;
+    let search = SearchQuery {
+        q: query.q,
+        vendor: query.vendor,
+        product_type: query.product_type,
+        level: query.level,
+        status: query.status,
+        page: None,
+    };
+    let filters = Filters::parse(search, state.registry.catalog(), Lang::En).map_err(WebError::json)?;
+    let today = state.clock.today();
+    let search = Search {
+        vendor: filters.vendor,
+        product_type: filters.product_type,
+        level: filters.level,
+        status: filters.status,
+        text: filters.q,
+        offset,
+        limit,
+    };
+    if let Err(seconds) = state.search_limit.take_many(ip, state.clock.now(), super::search::search_cost(&search)) {
+        return Ok(crate::http::limits::too_many(crate::http::limits::Limited::Searches, seconds, lang, true));
+    }
+    let (labels, total) = state.registry.search(&search, today).await.map_err(|e| WebError::from(e).json())?;
+    let today = today.to_string();
+    let labels = labels.into_iter().map(|label| label_json(&state, label, &today)).collect();
+    Ok(Json(LabelList { total, offset, limit, labels }).into_response())
+}
+
+/// The parameters of `GET /api/v1/changes`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ChangesQuery {
+    /// Where to start: the `next` of the previous response (events after that sequence number),
+    /// or an RFC 3339 time (events recorded at or after it; write `+` as `%2B`). Default 0, the
+    /// beginning.
+    #[param(example = "0")]
+    since: Option<String>,
+    /// How many events to return (default 100, at most 1000).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+}
+
+/// Follow label events in order.
+///
+/// Poll with `since` set to the `next` of the previous response; an empty `events` means nothing
+/// happened since. Expiry and the end of support are recorded by the registry's hourly sweep.
+#[utoipa::path(
+    get,
+    path = "/api/v1/changes",
+    tag = "feed",
+    operation_id = "listChanges",
+    params(ChangesQuery),
+    responses(
+        (status = 200, description = "Events after `since`, oldest first", body = Changes),
+        (status = 400, description = "A parameter is wrong or unknown; the message names it", body = ErrorResponse)
+    )
+)]
+async fn changes(
+    State(state): State<AppState>,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<Changes>, WebError> {
+    let Query(query) = query.map_err(unreadable_query)?;
+    let limit = number_param("limit", query.limit, DEFAULT_EVENTS, 1, Some(MAX_EVENTS))?;
+    let registry_error = |e| WebError::from(e).json();
+    let since = match given(query.since) {
+        None => 0,
+        Some(text) => match text.parse::<i64>() {
+            Ok(seq) if seq >= 0 => seq,
+            Ok(_) => {
+                return Err(bad_request(
+                    format!("since: `{text}` is negative; sequence numbers start at 0"),
+                    format!("since: `{text}` は負の数です（シーケンス番号は 0 から）"),
+                ));
+            }
+            // An unencoded `+` of a time zone offset arrives as a space.
+            Err(_) => match text.replace(' ', "+").parse::<jiff::Timestamp>() {
+                Ok(at) => state.registry.first_seq_at(at.as_second()).await.map_err(registry_error)?,
+                Err(_) => {
+                    return Err(bad_request(
+                        format!(
+                            "since: `{text}` is neither a sequence number nor an RFC 3339 time (2026-11-26T09:00:00+09:00)"
+                        ),
+                        format!(
+                            "since: `{text}` はシーケンス番号でも RFC 3339 の日時（2026-11-26T09:00:00+09:00）でもありません"
+                        ),
+                    ));
+                }
+            },
+        },
+    };
+    let events = state.registry.changes(since, limit).await.map_err(registry_error)?;
+    let next = events.last().map_or(since, |event| event.seq);
+    let events = events
+        .into_iter()
+        .map(|event| {
+            let status = Status::parse(&event.status).ok_or_else(|| {
+                WebError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("event {} has an unknown status `{}`", event.seq, event.status),
+                    "記録された状態を読み取れません",
+                )
+                .json()
+            })?;
+            let at = jiff::Timestamp::from_second(event.at).map_or_else(|_| event.at.to_string(), |t| t.to_string());
+            Ok(ChangeEvent { seq: event.seq, label: event.label, kind: event.kind, status: status.into(), at })
+        })
+        .collect::<Result<Vec<_>, WebError>>()?;
+    Ok(Json(Changes { events, next }))
+}

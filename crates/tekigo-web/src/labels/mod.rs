@@ -1,0 +1,214 @@
+//! The public pages, in Japanese and English, server-rendered without script:
+//! - `/`: what the registry is, a search form, how many labels it holds;
+//! - `/labels`: search with filters, 50 labels a page;
+//! - `/labels/{number}`: the product page a consumer reaches from the label's QR code
+//!   (SCHEME §5.2: when it got the label, until when it is valid, whether support has ended,
+//!   vulnerability information), with the label's history and the disclaimer of SCHEME §5.5;
+//! - `/labels/{number}/qr.png` and `qr.svg`: the QR code itself, for print.
+//!
+//! - `/announcements`: the revocations the certification body announced;
+//! - `/api/v1/labels`, `/api/v1/labels/{number}` and `/api/v1/changes`: the same in JSON
+//!   (`api.rs`).
+//!
+//! The search and its filters are `search.rs`, the product page and the QR codes `page.rs`, the
+//! symbol itself `qr.rs`. Also the 404 page for every path no route serves (JSON under `/api/`), and a `lang` cookie
+//! that keeps the language a visitor picked with `?lang=`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, Response};
+use axum::routing::get;
+use tekigo_base::Lang;
+
+use crate::http::error::WebError;
+use crate::http::i18n::PageLang;
+use crate::http::layout::Chrome;
+use crate::http::state::AppState;
+use crate::http::view::stars;
+
+pub(crate) mod api;
+mod page;
+pub mod qr;
+mod search;
+
+pub(crate) use api::Doc;
+use search::{Filters, SearchForm};
+
+/// Labels on one page of search results.
+pub const PAGE_SIZE: i64 = 50;
+
+/// The PNG's resolution: 10 pixels per module (0.5 mm), 508 dpi, enough for any label printer.
+const PNG_PIXELS_PER_MODULE: u32 = 10;
+
+/// The scheme whose product types and levels the filters offer.
+const SCHEME: &str = "jc-star";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/labels", get(search::search))
+        .route("/labels/{number}", get(page::label_page))
+        .route("/labels/{number}/qr.png", get(page::qr_png))
+        .route("/labels/{number}/qr.svg", get(page::qr_svg))
+        .route("/announcements", get(announcements))
+        .fallback(not_found)
+        .layer(middleware::from_fn(remember_lang))
+        .merge(crate::http::api::routes(api::endpoints()))
+}
+
+// -------------------------------------------------------------------------------------------
+// Shared pieces
+
+/// `?lang=ja` or `?lang=en` on a public page sets the `lang` cookie, so the choice holds on the
+/// next pages without carrying the parameter in every link.
+async fn remember_lang(request: Request, next: Next) -> Response {
+    let chosen = request
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")))
+        .filter(|code| matches!(*code, "ja" | "en"))
+        .map(|code| format!("lang={code}; Path=/; Max-Age=31536000; SameSite=Lax"));
+    let mut response = next.run(request).await;
+    if let Some(cookie) = chosen.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// Every path no route serves: a page in the visitor's language, or JSON under `/api/`.
+async fn not_found(PageLang(lang): PageLang, uri: Uri) -> WebError {
+    let error = WebError::new(
+        StatusCode::NOT_FOUND,
+        format!("nothing is published at {}", uri.path()),
+        format!("{} には何も公開されていません", uri.path()),
+    );
+    if uri.path().starts_with("/api/") { error.json() } else { error.in_lang(lang) }
+}
+
+fn render(template: &impl Template, lang: Lang) -> Result<Html<String>, WebError> {
+    template.render().map(Html).map_err(|error| {
+        WebError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("page rendering failed: {error}"),
+            "ページを表示できません",
+        )
+        .in_lang(lang)
+    })
+}
+
+fn bad_request(lang: Lang, en: String, ja: String) -> WebError {
+    WebError::new(StatusCode::BAD_REQUEST, en, ja).in_lang(lang)
+}
+
+fn chrome(lang: Lang, uri: &Uri) -> Chrome {
+    Chrome::public(lang, uri.path_and_query().map_or("/", |pq| pq.as_str()))
+}
+
+/// 1234567 → `1,234,567` (both languages group digits so).
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A moment in the registry's history, in Japan time, where the scheme runs.
+fn japan_time(at: i64) -> String {
+    match jiff::Timestamp::from_second(at) {
+        Ok(timestamp) => tekigo_base::scheme_time(timestamp).strftime("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => at.to_string(),
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// Home
+
+#[derive(Template)]
+#[template(path = "labels/home.html")]
+struct HomePage {
+    chrome: Chrome,
+    form: SearchForm,
+    count: String,
+    empty: bool,
+}
+
+async fn home(State(state): State<AppState>, PageLang(lang): PageLang, uri: Uri) -> Result<Html<String>, WebError> {
+    let count = state.registry.label_count().await.map_err(|e| WebError::from(e).in_lang(lang))?;
+    let page = HomePage {
+        chrome: chrome(lang, &uri),
+        form: SearchForm::new(state.registry.catalog(), lang, &Filters::default()),
+        count: grouped(count),
+        empty: count == 0,
+    };
+    render(&page, lang)
+}
+
+// -------------------------------------------------------------------------------------------
+// Announcements
+
+/// An announced revocation, as the public list shows it.
+struct AnnouncementRow {
+    number: String,
+    product_name: String,
+    model: String,
+    vendor: String,
+    ground: String,
+    on: String,
+}
+
+#[derive(Template)]
+#[template(path = "labels/announcements.html")]
+struct AnnouncementsPage {
+    chrome: Chrome,
+    rows: Vec<AnnouncementRow>,
+}
+
+/// The revocations the certification body announced (SCHEME §5.4: malicious cases and cases
+/// with a large impact on users are made public), newest first.
+async fn announcements(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    uri: Uri,
+) -> Result<Html<String>, WebError> {
+    let announced = state.registry.announcements(200).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+    let page = AnnouncementsPage {
+        chrome: chrome(lang, &uri),
+        rows: announced
+            .into_iter()
+            .map(|a| AnnouncementRow {
+                ground: a.ground_text.get(lang).to_owned(),
+                number: a.label_number,
+                product_name: a.product_name,
+                model: a.model,
+                vendor: a.vendor,
+                on: a.on,
+            })
+            .collect(),
+    };
+    render(&page, lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+        assert_eq!(grouped(-12345), "-12,345");
+    }
+}
