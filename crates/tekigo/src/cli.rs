@@ -372,6 +372,10 @@ pub(crate) struct ServeArgs {
     /// 前段のリバースプロキシのアドレス（複数可）。このアドレスからの X-Forwarded-For だけを信頼する
     #[arg(long, value_name = "IP")]
     pub trusted_proxy: Vec<std::net::IpAddr>,
+    /// /metrics asks for `Authorization: Bearer TOKEN` (prefer the environment variable: a
+    /// command line is visible to other users) / /metrics に Bearer トークンを求める
+    #[arg(long, value_name = "TOKEN", env = "TEKIGO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

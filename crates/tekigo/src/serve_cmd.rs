@@ -133,7 +133,9 @@ async fn serve(
     }
     // The address must be seen now, not when the server stops.
     out.flush()?;
-    let mut state = AppState::new(registry, clock, &base_url).with_trusted_proxies(&args.trusted_proxy);
+    let mut state = AppState::new(registry, clock, &base_url)
+        .with_trusted_proxies(&args.trusted_proxy)
+        .with_metrics_token(args.metrics_token.as_deref().unwrap_or_default());
     if let Some(dir) = &args.vulndb {
         // Fail now, not silently every hour.
         tekigo_vuln::VulnDb::open(dir)?;
