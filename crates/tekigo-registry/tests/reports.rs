@@ -5,8 +5,8 @@
 
 use tekigo_registry::Registry;
 use tekigo_registry::reports::{EvidenceKind, NewReport, Triage};
-use tekigo_registry::store::{Role, User};
 use tekigo_registry::surveillance::{self, Reason};
+use tekigo_registry::{Role, User};
 use tekigo_testkit::{NOW, TODAY, count, on_both};
 
 const SEED: &str = "2026-04-01 TOPIX close 2,745.33";

@@ -5,8 +5,8 @@
 
 use ed25519_dalek::SigningKey;
 use jiff::civil::date;
-use tekigo_registry::rules::Status;
-use tekigo_registry::store::{NewProduct, Role, Search, User};
+use tekigo_registry::Status;
+use tekigo_registry::{NewProduct, Role, Search, User};
 use tekigo_registry::{Registry, RegistryError};
 use tekigo_testkit::{NOW, TODAY, on_both, public_pem, signed_sample};
 
@@ -131,7 +131,7 @@ async fn bad_applications_are_refused_and_change_nothing(registry: &Registry) {
     assert!(problems.iter().any(|p| p.en.contains("not the one the declaration names")), "{problems:?}");
 
     // Too large, before anything is parsed.
-    let huge = vec![b' '; tekigo_registry::checks::MAX_SBOM_BYTES + 1];
+    let huge = vec![b' '; tekigo_registry::applications::checks::MAX_SBOM_BYTES + 1];
     assert!(matches!(
         registry.submit(&vendor, product.id, &declaration, &huge, TODAY, NOW).await,
         Err(RegistryError::Rejected(_))

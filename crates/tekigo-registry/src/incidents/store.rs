@@ -9,9 +9,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use tekigo_base::Text;
 
+use crate::accounts::{Role, User};
+use crate::cases::lifecycle::{Lifecycle, Source};
+use crate::db::{Registry, RegistryError, invalid};
 use crate::incidents::{self, AGENDA_THRESHOLD, Case, Cause, Duty, IncidentFacts};
-use crate::lifecycle::{Lifecycle, Source};
-use crate::store::{Registry, RegistryError, Role, User, invalid};
 
 /// What staff enter about an incident.
 #[derive(Debug, Clone)]

@@ -16,8 +16,8 @@ use tekigo_csaf::{
 };
 use tekigo_vuln::vex::VexStatement;
 
-use crate::monitor::vex_statement_for;
-use crate::store::{Registry, RegistryError, invalid};
+use crate::db::{Registry, RegistryError, invalid};
+use crate::monitoring::vex_statement_for;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct StoredRevision {

@@ -8,9 +8,13 @@ use serde::Serialize;
 use sqlx::Row;
 use tekigo_base::Text;
 
-use crate::lifecycle::{Event, Ground, Lifecycle, Source, Transition};
-use crate::rules::{self};
-use crate::store::{Registry, RegistryError, User, invalid};
+pub mod lifecycle;
+
+pub use lifecycle::{Correction, Event, Ground, Lifecycle, Refused, Source, Transition};
+
+use crate::accounts::User;
+use crate::db::{self, Registry, RegistryError, invalid};
+use crate::labels::rules::{self, State, Status};
 
 /// A non-conformity against a label, as the vendor, staff and the public see it.
 #[derive(Debug, Clone, Serialize)]
@@ -163,8 +167,7 @@ impl Registry {
             .bind(number)
             .execute(&mut **tx)
             .await?;
-        let status =
-            rules::status_on(state, event.on(), crate::store::day(&expires)?, crate::store::day(&support_end)?);
+        let status = rules::status_on(state, event.on(), db::day(&expires)?, db::day(&support_end)?);
         let case = transition.to.case().or(transition.from.case());
         let event_detail = match (&transition.to, case) {
             (Lifecycle::Revoked { ground, .. } | Lifecycle::Suspended { ground, .. }, _) => {
@@ -260,7 +263,7 @@ impl Registry {
         .bind(number)
         .bind(source.name())
         .bind(today.to_string())
-        .bind(crate::lifecycle::grace_end(today).to_string())
+        .bind(lifecycle::grace_end(today).to_string())
         .bind(serde_json::to_string(summary).unwrap_or_default())
         .bind(detail.to_string())
         .bind(now)
@@ -456,5 +459,46 @@ impl Registry {
 
     pub(crate) fn require_staff(user: &User) -> Result<(), RegistryError> {
         if user.role.is_staff() { Ok(()) } else { Err(RegistryError::Forbidden("staff only".into())) }
+    }
+}
+
+impl Registry {
+    /// Records the calendar's changes up to `today` (expiry, end of support) as events, once each,
+    /// so the feed carries them. Idempotent; the status shown never waits for it.
+    pub async fn sweep(&self, today: Date, now: i64) -> Result<usize, RegistryError> {
+        let day = today.to_string();
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "SELECT number, expires, support_end, calendar_status FROM labels WHERE state = 'active' AND (expires < $1 OR support_end < $2) \
+             AND calendar_status <> 'support-ended'",
+        )
+        .bind(&day)
+        .bind(&day)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut recorded = 0;
+        for row in rows {
+            let number: String = row.try_get("number")?;
+            let expires: String = row.try_get("expires")?;
+            let support_end: String = row.try_get("support_end")?;
+            let before: String = row.try_get("calendar_status")?;
+            let status = rules::status_on(State::Active, today, db::day(&expires)?, db::day(&support_end)?);
+            if status.name() == before {
+                continue;
+            }
+            sqlx::query("UPDATE labels SET calendar_status = $1, updated = $2 WHERE number = $3")
+                .bind(status.name())
+                .bind(now)
+                .bind(&number)
+                .execute(&mut *tx)
+                .await?;
+            let kind = if status == Status::SupportEnded { "support-ended" } else { "expired" };
+            Self::event(&mut tx, &number, kind, status, now, None).await?;
+            recorded += 1;
+        }
+        tx.commit().await?;
+        // Grace periods and hearings run on the same calendar (lifecycle.rs).
+        recorded += self.advance_lifecycles(today, now).await?.len();
+        Ok(recorded)
     }
 }
