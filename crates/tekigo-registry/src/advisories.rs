@@ -327,3 +327,13 @@ impl Registry {
         Ok(files)
     }
 }
+
+/// The registry as the publisher of its advisories, at `base_url` (the web's `/report` page is
+/// the contact).
+pub fn publisher(base_url: &str) -> Publisher {
+    Publisher {
+        name: "JC-STAR certification body".into(),
+        namespace: base_url.trim_end_matches('/').to_owned(),
+        contact_details: format!("{}/report", base_url.trim_end_matches('/')),
+    }
+}

@@ -37,6 +37,10 @@ pub enum RegistryError {
     /// named); it made none.
     #[error("no registry at {0}")]
     NoRegistry(String),
+    /// A stored value does not read as what it must be (a lifecycle, a state, an assurance). The
+    /// registry refuses to guess: a label whose state cannot be read is not shown as valid.
+    #[error("corrupt stored data: {what}: {detail}")]
+    Corrupt { what: String, detail: String },
 }
 
 pub(crate) fn invalid(en: impl Into<String>, ja: impl Into<String>) -> RegistryError {
@@ -68,6 +72,13 @@ pub struct Registry {
     pub(crate) catalog: Arc<Catalog>,
     /// The registry's own vulnerability database, which applications are checked against.
     pub(crate) vulndb: Option<Arc<Path>>,
+}
+
+/// A stored value that does not read as what it must be: logged, and refused (fail closed).
+pub(crate) fn corrupt(what: impl Into<String>, detail: impl std::fmt::Display) -> RegistryError {
+    let (what, detail) = (what.into(), detail.to_string());
+    tracing::error!(what = %what, detail = %detail, "corrupt stored data");
+    RegistryError::Corrupt { what, detail }
 }
 
 pub(crate) fn day(text: &str) -> Result<Date, RegistryError> {
@@ -188,6 +199,12 @@ impl Registry {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// Whether the database answers (`SELECT 1`), for /healthz.
+    pub async fn ping(&self) -> Result<(), RegistryError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -102,7 +102,8 @@ impl Registry {
             // A new declaration approved by a reviewer answers an open case; monitoring opens
             // a new one at its next run if the new SBOM still fails (lifecycle.rs).
             let stored: String = row.try_get("lifecycle")?;
-            let lifecycle: Lifecycle = serde_json::from_str(&stored).unwrap_or(Lifecycle::Active);
+            let number: String = row.try_get("number")?;
+            let lifecycle: Lifecycle = crate::cases::stored_lifecycle(&number, &stored)?;
             if !matches!(lifecycle, Lifecycle::Active) {
                 let how = if declaration.product.firmware_version != product.firmware_version {
                     Correction::NewFirmware

@@ -128,6 +128,12 @@ fn notice_text(kind: &str, number: &str, to: &Lifecycle) -> Option<(Text, Text)>
     Some((subject, body))
 }
 
+/// A label's stored lifecycle; one that does not read is [`RegistryError::Corrupt`], never
+/// "active".
+pub(crate) fn stored_lifecycle(number: &str, stored: &str) -> Result<Lifecycle, RegistryError> {
+    serde_json::from_str(stored).map_err(|error| db::corrupt(format!("label {number}: lifecycle `{stored}`"), error))
+}
+
 impl Registry {
     /// Applies `event` to the label `number` inside `tx`: the one place a label's lifecycle is
     /// written. Returns the transition; a refused event is an `Invalid` error naming why.
@@ -145,12 +151,7 @@ impl Registry {
             .await?
             .ok_or_else(|| RegistryError::NotFound(format!("label {number}")))?;
         let stored: String = row.try_get("lifecycle")?;
-        let lifecycle: Lifecycle = serde_json::from_str(&stored).map_err(|error| {
-            invalid(
-                format!("label {number}: stored lifecycle unreadable: {error}"),
-                format!("ラベル {number}: 保存された状態を読めません"),
-            )
-        })?;
+        let lifecycle = stored_lifecycle(number, &stored)?;
         let transition = lifecycle.apply(event).map_err(|refused| {
             let text = refused.text();
             invalid(format!("{number}: {}", text.en), format!("{number}: {}", text.ja))
@@ -356,7 +357,7 @@ impl Registry {
             .bind(number)
             .fetch_optional(self.pool())
             .await?;
-        Ok(stored.and_then(|s| serde_json::from_str(&s).ok()))
+        stored.map(|s| stored_lifecycle(number, &s)).transpose()
     }
 
     fn case_from(row: &sqlx::any::AnyRow) -> Result<Case, RegistryError> {
@@ -441,8 +442,9 @@ impl Registry {
         .await?;
         let mut out = Vec::new();
         for row in rows {
+            let number: String = row.try_get("number")?;
             let lifecycle: String = row.try_get("lifecycle")?;
-            if let Ok(Lifecycle::Revoked { ground, on, .. }) = serde_json::from_str(&lifecycle) {
+            if let Lifecycle::Revoked { ground, on, .. } = stored_lifecycle(&number, &lifecycle)? {
                 out.push(Announcement {
                     label_number: row.try_get("number")?,
                     vendor: row.try_get("vendor")?,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::{Backend, Registry, RegistryError, day};
+use crate::db::{Backend, Registry, RegistryError, corrupt, day};
 use crate::transparency::{LabelEvent, event_from};
 
 /// A label as the public sees it on a given day.
@@ -53,19 +53,21 @@ impl Registry {
 
     fn label_from(row: &AnyRow, today: Date) -> Result<Label, RegistryError> {
         let state: String = row.try_get("state")?;
-        let state = State::parse(&state).unwrap_or(State::Suspended);
+        let number: String = row.try_get("number")?;
+        let state = State::parse(&state)
+            .ok_or_else(|| corrupt(format!("label {number}: state"), format!("`{state}` is not a label state")))?;
         let expires: String = row.try_get("expires")?;
         let support_end: String = row.try_get("support_end")?;
         let assurance: String = row.try_get("assurance")?;
+        let assurance =
+            [Assurance::SelfDeclared, Assurance::ThirdParty].into_iter().find(|a| a.name() == assurance).ok_or_else(
+                || corrupt(format!("label {number}: assurance"), format!("`{assurance}` is not an assurance")),
+            )?;
         Ok(Label {
-            number: row.try_get("number")?,
+            number,
             level: row.try_get("level")?,
             scheme_version: row.try_get("scheme_version")?,
-            assurance: if assurance == Assurance::ThirdParty.name() {
-                Assurance::ThirdParty
-            } else {
-                Assurance::SelfDeclared
-            },
+            assurance,
             status: rules::status_on(state, today, day(&expires)?, day(&support_end)?),
             state,
             issued: row.try_get("issued")?,
@@ -211,6 +213,27 @@ impl Registry {
                 .await?
                 .unwrap_or(0)),
         }
+    }
+
+    /// How many labels have each status on `today`, as the public pages compute it (the stored
+    /// state and the calendar, [`rules::status_on`]); every status listed, zeros included. For
+    /// /metrics.
+    pub async fn label_counts_by_status(&self, today: Date) -> Result<Vec<(Status, u64)>, RegistryError> {
+        let rows = sqlx::query("SELECT number, state, expires, support_end FROM labels").fetch_all(&self.pool).await?;
+        let mut counts: Vec<(Status, u64)> = Status::ALL.into_iter().map(|status| (status, 0)).collect();
+        for row in rows {
+            let number: String = row.try_get("number")?;
+            let state: String = row.try_get("state")?;
+            let state = State::parse(&state)
+                .ok_or_else(|| corrupt(format!("label {number}: state"), format!("`{state}` is not a label state")))?;
+            let expires: String = row.try_get("expires")?;
+            let support_end: String = row.try_get("support_end")?;
+            let status = rules::status_on(state, today, day(&expires)?, day(&support_end)?);
+            if let Some(entry) = counts.iter_mut().find(|(s, _)| *s == status) {
+                entry.1 += 1;
+            }
+        }
+        Ok(counts)
     }
 
     pub async fn label_count(&self) -> Result<i64, RegistryError> {

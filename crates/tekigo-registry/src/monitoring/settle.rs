@@ -48,7 +48,7 @@ impl Registry {
                 continue;
             }
             let stored: String = label.try_get("lifecycle")?;
-            let lifecycle: Lifecycle = serde_json::from_str(&stored).unwrap_or(Lifecycle::Active);
+            let lifecycle: Lifecycle = crate::cases::stored_lifecycle(&number, &stored)?;
             let Some(findings) = failing.get(&id) else {
                 let monitoring_case = matches!(lifecycle, Lifecycle::Correcting { source: Source::Monitoring, .. })
                     || matches!(&lifecycle, Lifecycle::Suspended { case: Some(_), .. })

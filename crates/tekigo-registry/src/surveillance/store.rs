@@ -171,7 +171,10 @@ impl Registry {
         let mut out = Vec::new();
         for row in rows {
             let number: String = row.try_get("number")?;
-            let state = State::parse(&row.try_get::<String, _>("state")?).unwrap_or(State::Suspended);
+            let state = {
+                let state: String = row.try_get("state")?;
+                State::parse(&state).ok_or_else(|| crate::db::corrupt("label state", format!("`{state}`")))?
+            };
             let (Ok(expires), Ok(support_end)) =
                 (row.try_get::<String, _>("expires")?.parse(), row.try_get::<String, _>("support_end")?.parse())
             else {
