@@ -3,14 +3,14 @@
 
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::FromRow;
 
 use crate::accounts::User;
 use crate::db::{Registry, RegistryError, day, invalid};
 use crate::validate;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Product {
     pub id: i64,
     pub organisation_id: i64,
@@ -132,17 +132,7 @@ impl Registry {
     }
 
     fn product_from(row: &AnyRow) -> Result<Product, RegistryError> {
-        Ok(Product {
-            id: row.try_get("id")?,
-            organisation_id: row.try_get("organisation_id")?,
-            vendor: row.try_get("vendor")?,
-            name: row.try_get("name")?,
-            model: row.try_get("model")?,
-            firmware_version: row.try_get("firmware_version")?,
-            product_type: row.try_get("product_type")?,
-            support_end: row.try_get("support_end")?,
-            vulnerability_contact: row.try_get("vulnerability_contact")?,
-        })
+        Ok(Product::from_row(row)?)
     }
 
     /// One product, if the user may see it: its vendor's own, or any for staff. Another vendor's

@@ -5,8 +5,8 @@
 
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use tekigo_base::Text;
 
 // Surveillance evidence moved to surveillance/; kept here until tekigo-web names it there.
@@ -58,7 +58,7 @@ pub struct NewReport {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Report {
     pub id: i64,
     pub label_number: Option<String>,
@@ -111,20 +111,7 @@ const REPORT_COLUMNS: &str = "id, label_number, product, contact, category, desc
      triage_note, triaged_by, case_id FROM reports";
 
 fn report_from(row: &AnyRow) -> Result<Report, RegistryError> {
-    Ok(Report {
-        id: row.try_get("id")?,
-        label_number: row.try_get("label_number")?,
-        product: row.try_get("product")?,
-        contact: row.try_get("contact")?,
-        category: row.try_get("category")?,
-        description: row.try_get("description")?,
-        received: row.try_get("received")?,
-        status: row.try_get("status")?,
-        risk_weight: row.try_get("risk_weight")?,
-        triage_note: row.try_get("triage_note")?,
-        triaged_by: row.try_get("triaged_by")?,
-        case_id: row.try_get("case_id")?,
-    })
+    Ok(Report::from_row(row)?)
 }
 
 impl Registry {

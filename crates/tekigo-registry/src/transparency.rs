@@ -397,9 +397,10 @@ impl Registry {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct LabelEvent {
     pub seq: i64,
+    #[sqlx(rename = "label_number")]
     pub label: String,
     pub kind: String,
     pub status: String,
@@ -410,14 +411,7 @@ pub struct LabelEvent {
 
 /// A label event from a row with its columns (`seq, label_number, kind, status, at, detail`).
 pub(crate) fn event_from(row: &AnyRow) -> Result<LabelEvent, RegistryError> {
-    Ok(LabelEvent {
-        seq: row.try_get("seq")?,
-        label: row.try_get("label_number")?,
-        kind: row.try_get("kind")?,
-        status: row.try_get("status")?,
-        at: row.try_get("at")?,
-        detail: row.try_get("detail")?,
-    })
+    Ok(sqlx::FromRow::from_row(row)?)
 }
 
 impl Registry {

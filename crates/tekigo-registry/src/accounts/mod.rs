@@ -60,7 +60,7 @@ pub struct User {
     pub organisation_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AuditRecord {
     pub id: i64,
     pub at: i64,
@@ -344,23 +344,11 @@ impl Registry {
         if !user.role.is_staff() {
             return Err(RegistryError::Forbidden("the audit trail is for staff".into()));
         }
-        let rows = sqlx::query(safe!(
+        Ok(sqlx::query_as::<_, AuditRecord>(safe!(
             "SELECT id, at, actor, action, object, detail FROM audit ORDER BY id DESC LIMIT {}",
             limit.clamp(1, 1000)
         ))
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AuditRecord {
-                    id: row.try_get("id")?,
-                    at: row.try_get("at")?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    object: row.try_get("object")?,
-                    detail: row.try_get("detail")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 }
