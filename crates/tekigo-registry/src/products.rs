@@ -3,8 +3,8 @@
 
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::any::AnyRow;
 use sqlx::FromRow;
+use sqlx::any::AnyRow;
 
 use crate::accounts::User;
 use crate::db::{Registry, RegistryError, day, invalid};

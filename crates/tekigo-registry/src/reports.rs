@@ -5,8 +5,8 @@
 
 use jiff::civil::Date;
 use serde::Serialize;
-use sqlx::any::AnyRow;
 use sqlx::FromRow;
+use sqlx::any::AnyRow;
 use tekigo_base::Text;
 
 // Surveillance evidence moved to surveillance/; kept here until tekigo-web names it there.

@@ -259,7 +259,7 @@ impl Registry {
             id: row.try_get("id")?,
             email: row.try_get("email")?,
             name: row.try_get("name")?,
-            role: Role::parse(&role).ok_or_else(|| RegistryError::NotFound(format!("role {role}")))?,
+            role: Role::parse(&role).ok_or_else(|| crate::db::corrupt("user role", format!("`{role}`")))?,
             organisation_id: row.try_get("organisation_id")?,
         })
     }
