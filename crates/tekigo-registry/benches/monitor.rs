@@ -16,7 +16,7 @@ use std::time::Instant;
 use jiff::civil::date;
 use sqlx::Row;
 use tekigo_registry::Registry;
-use tekigo_registry::monitor::Scope;
+use tekigo_registry::monitoring::Scope;
 use tekigo_vuln::VulnDb;
 use tekigo_vuln::check::CheckRequest;
 
@@ -39,7 +39,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
     let registry =
-        runtime.block_on(Registry::open(&tekigo_registry::store::default_url(work.path()), catalog.clone())).unwrap();
+        runtime.block_on(Registry::open(&tekigo_registry::default_url(work.path()), catalog.clone())).unwrap();
     let mut db = VulnDb::create_or_open(&work.path().join("vulndb")).unwrap();
 
     let started = Instant::now();

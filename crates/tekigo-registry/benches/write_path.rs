@@ -10,8 +10,8 @@
 use std::time::Instant;
 
 use tekigo_registry::Registry;
-use tekigo_registry::lifecycle::{Event, Ground};
-use tekigo_registry::store::Role;
+use tekigo_registry::Role;
+use tekigo_registry::cases::lifecycle::{Event, Ground};
 use tekigo_registry::transparency::disable_log_for_benchmark;
 use tekigo_testkit::{NOW, TODAY};
 
@@ -21,7 +21,7 @@ fn env(name: &str, default: usize) -> usize {
 
 async fn round(
     registry: &Registry,
-    staff: &tekigo_registry::store::User,
+    staff: &tekigo_registry::User,
     numbers: &[String],
     ops: usize,
     logged: bool,
@@ -66,11 +66,7 @@ async fn bench(kind: &str, ops: usize, rounds: usize) {
         .unwrap();
     let (labels, _) = registry
         .search(
-            &tekigo_registry::store::Search {
-                limit: 500,
-                status: Some(tekigo_registry::rules::Status::Valid),
-                ..Default::default()
-            },
+            &tekigo_registry::Search { limit: 500, status: Some(tekigo_registry::Status::Valid), ..Default::default() },
             TODAY,
         )
         .await

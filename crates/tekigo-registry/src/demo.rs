@@ -5,7 +5,7 @@
 
 use jiff::civil::Date;
 
-use crate::store::{Backend, Registry, RegistryError};
+use crate::db::{Backend, Registry, RegistryError};
 
 pub const DEMO_VENDORS: i64 = 100;
 /// Demo label numbers carry serials from 900,000,000 up, which real issuance never reaches.

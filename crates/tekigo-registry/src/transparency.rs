@@ -20,7 +20,12 @@ use tekigo_translog::{
     Checkpoint, Frontier, Hash, Keyring, LabelStatus, NodeId, NoteSigner, NoteVerifier, SignedNote, leaf_hash,
 };
 
-use crate::store::{LabelEvent, Registry, RegistryError, invalid};
+use crate::accounts::User;
+use crate::db::{Registry, RegistryError, invalid};
+use sqlx::any::AnyRow;
+use std::sync::Arc;
+use tekigo_base::Status;
+use tekigo_criteria::Catalog;
 
 /// Off only for the write-path benchmark's baseline (`benches/write_path.rs`): the registry
 /// without its log. Nothing else may turn it off.
@@ -59,7 +64,7 @@ pub struct LogEntry {
 
 /// An entry from a row with the event's columns and its index as `idx`.
 fn entry_from(row: &sqlx::any::AnyRow) -> Result<LogEntry, RegistryError> {
-    Ok(LogEntry { index: row.try_get::<i64, _>("idx")?.unsigned_abs(), event: crate::store::event_from(row)? })
+    Ok(LogEntry { index: row.try_get::<i64, _>("idx")?.unsigned_abs(), event: event_from(row)? })
 }
 
 fn decode_hash(text: &str) -> Result<Hash, RegistryError> {
@@ -129,7 +134,7 @@ impl Registry {
                 if index.unsigned_abs() != frontier.size() {
                     break;
                 }
-                let event = crate::store::event_from(row)?;
+                let event = event_from(row)?;
                 nodes.extend(frontier.append(leaf_hash(&leaf_data(&event))).map_err(corrupt)?);
             }
             if nodes.is_empty() {
@@ -191,7 +196,7 @@ impl Registry {
 
     /// Retires the active key at `now` (its private half is deleted; its public half stays in the
     /// keyring with `not_after`, so what it signed keeps verifying) and makes a new one.
-    pub async fn rotate_log_key(&self, staff: &crate::store::User, now: i64) -> Result<String, RegistryError> {
+    pub async fn rotate_log_key(&self, staff: &User, now: i64) -> Result<String, RegistryError> {
         Self::require_reviewer(staff)?;
         let old = self.log_signer().await?;
         sqlx::query("UPDATE log_keys SET signer = NULL, not_after = $1 WHERE key_id = $2")
@@ -370,5 +375,91 @@ impl Registry {
     /// The keyring as `tekigo_translog` verifies with it.
     pub async fn keyring(&self) -> Result<Keyring, RegistryError> {
         Keyring::new(self.log_keyring().await?).map_err(corrupt)
+    }
+}
+
+impl Registry {
+    /// Connects and brings the schema up to date. `sqlite://PATH` (the file and its folder are
+    /// made when missing) or `postgres://...`. For `tekigo serve` and tests.
+    pub async fn open(url: &str, catalog: Arc<Catalog>) -> Result<Registry, RegistryError> {
+        let registry = Self::open_with(url, catalog, true).await?;
+        registry.catch_up_log().await?;
+        Ok(registry)
+    }
+
+    /// Opens a registry that exists: a missing SQLite file, or a PostgreSQL database without the
+    /// registry's tables, is [`RegistryError::NoRegistry`] and nothing is made. For the commands
+    /// that work on a registry `serve` made; an empty new one would only answer "0".
+    pub async fn open_existing(url: &str, catalog: Arc<Catalog>) -> Result<Registry, RegistryError> {
+        let registry = Self::open_with(url, catalog, false).await?;
+        registry.catch_up_log().await?;
+        Ok(registry)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct LabelEvent {
+    pub seq: i64,
+    #[sqlx(rename = "label_number")]
+    pub label: String,
+    pub kind: String,
+    pub status: String,
+    pub at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A label event from a row with its columns (`seq, label_number, kind, status, at, detail`).
+pub(crate) fn event_from(row: &AnyRow) -> Result<LabelEvent, RegistryError> {
+    Ok(sqlx::FromRow::from_row(row)?)
+}
+
+impl Registry {
+    pub(crate) async fn event(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        number: &str,
+        kind: &str,
+        status: Status,
+        now: i64,
+        detail: Option<String>,
+    ) -> Result<(), RegistryError> {
+        // Every label event takes the next place in the transparency log in its own INSERT, so
+        // it never exists without its leaf (transparency.rs). Two writers that pick the same
+        // place meet at the unique index: the second waits for the first, inserts nothing, and
+        // takes the next place on its retry; a place given back by a rollback is taken again.
+        if !log_enabled() {
+            sqlx::query(
+                "INSERT INTO label_events (label_number, kind, status, at, detail) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(number)
+            .bind(kind)
+            .bind(status.name())
+            .bind(now)
+            .bind(&detail)
+            .execute(&mut **tx)
+            .await?;
+            return Ok(());
+        }
+        for _ in 0..100 {
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO label_events (label_number, kind, status, at, detail, log_index) \
+                 VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(log_index), -1) + 1 FROM label_events)) \
+                 ON CONFLICT (log_index) DO NOTHING RETURNING seq",
+            )
+            .bind(number)
+            .bind(kind)
+            .bind(status.name())
+            .bind(now)
+            .bind(&detail)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if inserted.is_some() {
+                return Ok(());
+            }
+        }
+        Err(invalid(
+            "the transparency log is too busy: no free place after 100 attempts",
+            "透明性ログが混み合っています（100 回試行しても空きがありません）",
+        ))
     }
 }

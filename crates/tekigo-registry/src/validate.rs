@@ -18,6 +18,10 @@
 use tekigo_base::Text;
 use unicode_general_category::{GeneralCategory, get_general_category};
 
+/// At most this much SBOM, with an application or sent later for a label's monitoring; large
+/// firmware SBOMs are a few megabytes.
+pub const MAX_SBOM_BYTES: usize = 64 * 1024 * 1024;
+
 /// Longest name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 500;
 

@@ -3,7 +3,7 @@
 //! trigram index with the semantics of the scan it replaced.
 
 use tekigo_registry::Registry;
-use tekigo_registry::store::{Search, TOKEN_MAX_DAYS, TokenCheck, TokenScope, User};
+use tekigo_registry::{Search, TOKEN_MAX_DAYS, TokenCheck, TokenScope, User};
 use tekigo_testkit::{NOW, TODAY, on_both};
 
 const DAY: i64 = 86_400;
@@ -177,7 +177,7 @@ async fn migrated_tokens(url: &str, postgres: bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_made_before_scopes_migrate_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    migrated_tokens(&tekigo_registry::store::default_url(dir.path()), false).await;
+    migrated_tokens(&tekigo_registry::default_url(dir.path()), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,10 +4,10 @@
 //! nothing.
 
 use ed25519_dalek::SigningKey;
-use tekigo_registry::incident_store::NewIncident;
+use tekigo_registry::cases::lifecycle::Lifecycle;
+use tekigo_registry::incidents::NewIncident;
 use tekigo_registry::incidents::{Action, Case, Cause, Stakeholder};
-use tekigo_registry::lifecycle::Lifecycle;
-use tekigo_registry::store::{NewProduct, Role, User};
+use tekigo_registry::{NewProduct, Role, User};
 use tekigo_registry::{Registry, RegistryError};
 use tekigo_testkit::{NOW, TODAY, count, on_both, public_pem, signed_sample_as};
 

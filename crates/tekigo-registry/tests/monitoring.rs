@@ -8,10 +8,10 @@ use std::path::Path;
 use ed25519_dalek::SigningKey;
 use jiff::ToSpan;
 use tekigo_registry::Registry;
-use tekigo_registry::lifecycle::{GRACE_DAYS, Ground, HEARING_DAYS, Lifecycle};
-use tekigo_registry::monitor::Scope;
-use tekigo_registry::rules::Status;
-use tekigo_registry::store::{NewProduct, Role, User};
+use tekigo_registry::Status;
+use tekigo_registry::cases::lifecycle::{GRACE_DAYS, Ground, HEARING_DAYS, Lifecycle};
+use tekigo_registry::monitoring::Scope;
+use tekigo_registry::{NewProduct, Role, User};
 use tekigo_testkit::{NOW, TODAY, on_both, public_pem, signed_sample_as};
 use tekigo_vuln::VulnDb;
 

@@ -6,8 +6,8 @@
 //! asked.
 
 use ed25519_dalek::SigningKey;
-use tekigo_registry::store::{NewProduct, Role, Upload, User};
-use tekigo_registry::vulnerability_check::Outcome;
+use tekigo_registry::applications::vulnerability_check::Outcome;
+use tekigo_registry::{NewProduct, Role, Upload, User};
 use tekigo_registry::{Registry, RegistryError};
 use tekigo_testkit::{NOW, TODAY, catalog, count, on_both, public_pem, signed_sample, vulnerability_database};
 
@@ -115,7 +115,7 @@ async fn a_vulnerable_sbom_is_refused_by_the_registrys_own_check(registry: &Regi
         .unwrap();
     assert!(kept.contains(BUSYBOX_CVE), "{kept}");
     let mut db = tekigo_vuln::VulnDb::open(&vulndb).unwrap();
-    let run = registry.monitor(&mut db, tekigo_registry::monitor::Scope::Full, TODAY, NOW).await.unwrap();
+    let run = registry.monitor(&mut db, tekigo_registry::monitoring::Scope::Full, TODAY, NOW).await.unwrap();
     assert!(run.cases_opened.is_empty(), "the VEX answers monitoring as it answered the application: {run:?}");
 }
 on_both!(a_vulnerable_sbom_is_refused_by_the_registrys_own_check);

@@ -4,9 +4,10 @@
 //! evaluation opens a case on the label; bad input is named and stores nothing.
 
 use tekigo_registry::Registry;
-use tekigo_registry::reports::{EvidenceKind, NewReport, Triage};
-use tekigo_registry::store::{Role, User};
+use tekigo_registry::reports::{NewReport, Triage};
+use tekigo_registry::surveillance::EvidenceKind;
 use tekigo_registry::surveillance::{self, Reason};
+use tekigo_registry::{Role, User};
 use tekigo_testkit::{NOW, TODAY, count, on_both};
 
 const SEED: &str = "2026-04-01 TOPIX close 2,745.33";

@@ -5,8 +5,8 @@
 
 use ed25519_dalek::SigningKey;
 use jiff::civil::date;
-use tekigo_registry::rules::Status;
-use tekigo_registry::store::{NewProduct, Role, Search, User};
+use tekigo_registry::Status;
+use tekigo_registry::{NewProduct, Role, Search, User};
 use tekigo_registry::{Registry, RegistryError};
 use tekigo_testkit::{NOW, TODAY, on_both, public_pem, signed_sample};
 
@@ -59,11 +59,11 @@ async fn vendor_applies_reviewer_approves_and_the_calendar_runs(registry: &Regis
     let later = date(2028, 11, 27);
     let after = registry.label(&label.number, later).await.unwrap().unwrap();
     assert_eq!(after.status, Status::Expired, "expiry changes the status by itself");
-    assert_eq!(registry.sweep(later, NOW + 120).await.unwrap(), 1);
-    assert_eq!(registry.sweep(later, NOW + 180).await.unwrap(), 0, "each calendar change is recorded once");
+    assert_eq!(registry.sweep(later, NOW + 120).await.unwrap().len(), 1);
+    assert_eq!(registry.sweep(later, NOW + 180).await.unwrap().len(), 0, "each calendar change is recorded once");
     let past_support = date(2030, 4, 1);
     assert_eq!(registry.label(&label.number, past_support).await.unwrap().unwrap().status, Status::SupportEnded);
-    assert_eq!(registry.sweep(past_support, NOW + 240).await.unwrap(), 1);
+    assert_eq!(registry.sweep(past_support, NOW + 240).await.unwrap().len(), 1);
     let feed = registry.changes(0, 100).await.unwrap();
     let kinds: Vec<&str> = feed.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["issued", "expired", "support-ended"]);
@@ -131,7 +131,7 @@ async fn bad_applications_are_refused_and_change_nothing(registry: &Registry) {
     assert!(problems.iter().any(|p| p.en.contains("not the one the declaration names")), "{problems:?}");
 
     // Too large, before anything is parsed.
-    let huge = vec![b' '; tekigo_registry::checks::MAX_SBOM_BYTES + 1];
+    let huge = vec![b' '; tekigo_registry::applications::checks::MAX_SBOM_BYTES + 1];
     assert!(matches!(
         registry.submit(&vendor, product.id, &declaration, &huge, TODAY, NOW).await,
         Err(RegistryError::Rejected(_))

@@ -4,9 +4,9 @@
 //! verifies what the old one signed.
 
 use tekigo_registry::Registry;
-use tekigo_registry::lifecycle::{Event, Ground};
-use tekigo_registry::store::{Role, User};
+use tekigo_registry::cases::lifecycle::{Event, Ground};
 use tekigo_registry::transparency::leaf_data;
+use tekigo_registry::{Role, User};
 use tekigo_testkit::{NOW, TODAY, on_both};
 use tekigo_translog::{Checkpoint, LabelStatus, leaf_hash, verify_consistency, verify_inclusion};
 
@@ -156,11 +156,7 @@ async fn concurrent_writers_share_one_log_without_gaps(registry: &Registry) {
     let staff = reviewer(registry).await;
     let (labels, _) = registry
         .search(
-            &tekigo_registry::store::Search {
-                status: Some(tekigo_registry::rules::Status::Valid),
-                limit: 16,
-                ..Default::default()
-            },
+            &tekigo_registry::Search { status: Some(tekigo_registry::Status::Valid), limit: 16, ..Default::default() },
             TODAY,
         )
         .await

@@ -41,7 +41,7 @@ pub async fn open(kind: &str) -> Option<(Registry, TestDb)> {
     let (url, db) = match kind {
         "sqlite" => {
             let dir = tempfile::tempdir().expect("a temporary folder");
-            (tekigo_registry::store::default_url(dir.path()), TestDb::Sqlite(dir))
+            (tekigo_registry::default_url(dir.path()), TestDb::Sqlite(dir))
         }
         _ => {
             let (url, admin_url, name) = fresh_postgres_database().await?;

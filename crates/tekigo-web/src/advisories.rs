@@ -34,15 +34,6 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
 )]
 pub(crate) struct Doc;
 
-/// The publisher the registry's advisories name: the certification body at the registry's address.
-pub fn publisher(base_url: &str) -> tekigo_csaf::Publisher {
-    tekigo_csaf::Publisher {
-        name: "JC-STAR certification body".into(),
-        namespace: base_url.trim_end_matches('/').to_owned(),
-        contact_details: format!("{}/report", base_url.trim_end_matches('/')),
-    }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Advisory {
     pub tracking_id: String,

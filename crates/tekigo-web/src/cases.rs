@@ -19,9 +19,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
-use tekigo_registry::lifecycle::{Correction, Event, Ground, Lifecycle};
-use tekigo_registry::rules;
-use tekigo_registry::store::Role;
+use tekigo_registry::Role;
+use tekigo_registry::cases::lifecycle::{Correction, Event, Ground, Lifecycle};
+use tekigo_registry::labels::rules;
 
 use crate::http::auth::{CsrfField, CurrentUser, SessionForm};
 use crate::http::error::WebError;

@@ -13,8 +13,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
-use tekigo_registry::incident_store::{Incident, NewIncident};
 use tekigo_registry::incidents::{Case, Cause};
+use tekigo_registry::incidents::{Incident, NewIncident};
 
 use crate::http::auth::{CsrfField, CurrentUser, SessionForm};
 use crate::http::error::WebError;
@@ -270,10 +270,7 @@ async fn render_agenda(
                 closed: e.closed.map(view::datetime).unwrap_or_default(),
             })
             .collect(),
-        can_close: matches!(
-            current.user.role,
-            tekigo_registry::store::Role::Committee | tekigo_registry::store::Role::Admin
-        ),
+        can_close: matches!(current.user.role, tekigo_registry::Role::Committee | tekigo_registry::Role::Admin),
     };
     view::private_page(status, &page).map_err(|e| e.in_lang(lang))
 }

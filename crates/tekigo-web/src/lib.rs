@@ -146,43 +146,34 @@ async fn openapi_json(State(state): State<AppState>) -> Json<utoipa::openapi::Op
 // -------------------------------------------------------------------------------------------
 // The hourly job
 
-/// Every hour, and once at start: re-checks labeled products against the vulnerability database
-/// when one is configured, then records the calendar's status changes (expiry, end of support,
-/// grace periods and hearings) into the feed. Statuses shown never wait for it: they are computed from the dates on read.
+/// Every hour, and once at start: the registry's one scheduled job ([`tekigo_registry::run_hourly`]:
+/// monitoring when a vulnerability database is configured, the CSAF advisories, the lifecycle
+/// sweep). Each step is counted in the metrics; the job logs a failed step itself. Statuses shown
+/// never wait for it: they are computed from the dates on read.
 pub fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(3600));
         loop {
             interval.tick().await;
-            // Monitoring first, so a case it opens today is on the same calendar as the sweep.
-            if let Some(dir) = &state.vulndb {
-                match tekigo_vuln::VulnDb::open(dir) {
-                    Ok(mut db) => {
-                        let scope = tekigo_registry::monitor::Scope::Journal;
-                        let monitored =
-                            state.registry.monitor(&mut db, scope, state.clock.today(), state.clock.now()).await;
-                        job_step(&state, "monitor", monitored.map(drop));
-                        let now =
-                            jiff::Timestamp::from_second(state.clock.now()).unwrap_or_else(|_| jiff::Timestamp::now());
-                        let publisher = advisories::publisher(&state.base_url);
-                        let exported = state.registry.export_csaf(&publisher, &state.base_url, now).await;
-                        job_step(&state, "export_csaf", exported.map(drop));
-                    }
-                    Err(error) => job_step(&state, "open_vulndb", Err(error)),
-                }
-            }
-            let swept = state.registry.sweep(state.clock.today(), state.clock.now()).await;
-            job_step(&state, "sweep", swept.map(drop));
+            run_scheduled_job(&state).await;
         }
     })
 }
 
-/// One step of the hourly job: counted, and logged when it failed.
-fn job_step<E: std::fmt::Display>(state: &AppState, step: &str, outcome: Result<(), E>) {
-    if let Err(error) = &outcome {
-        tracing::error!(step, cause = %error, "the hourly job's step failed");
+/// One run of the hourly job on this server's registry, counted step by step in its metrics.
+pub async fn run_scheduled_job(state: &AppState) -> tekigo_registry::HourlyReport {
+    let job = tekigo_registry::HourlyJob {
+        vulndb: state.vulndb.as_deref().map(std::path::Path::to_path_buf),
+        base_url: Some(state.base_url.to_string()),
+        ..Default::default()
+    };
+    let report = tekigo_registry::run_hourly(&state.registry, &job, state.clock.today(), state.clock.now()).await;
+    for (step, outcome) in report.outcomes() {
+        if let Some(ok) = outcome {
+            state.metrics.record_job_step(step, ok);
+        }
     }
-    state.metrics.record_job_step(step, outcome.is_ok());
+    report
 }
 
 /// Serves until the process is stopped.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use tekigo_base::Lang;
-use tekigo_registry::reports::{self as store, EvidenceKind};
+use tekigo_registry::surveillance::{self as store, EvidenceKind};
 
 use crate::http::auth::{CsrfField, CurrentUser, SessionForm};
 use crate::http::error::WebError;

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use tekigo_registry::rules;
+use tekigo_registry::labels::rules;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::http::api::{bad_request, unreadable_query as query_error};

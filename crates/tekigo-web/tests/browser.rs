@@ -14,7 +14,7 @@ use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use fantoccini::{Client, ClientBuilder, Locator};
 use jiff::civil::date;
 use tekigo_registry::Registry;
-use tekigo_registry::store::Role;
+use tekigo_registry::Role;
 use tekigo_web::{AppState, Clock};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -160,7 +160,7 @@ async fn vendor_signs_up_submits_reviewer_approves_and_the_label_expires() {
     let Some((_driver, driver_port)) = start_chromedriver() else { return };
     let work = tempfile::tempdir().unwrap();
     let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
-    let registry = Registry::open(&tekigo_registry::store::default_url(work.path()), catalog).await.unwrap();
+    let registry = Registry::open(&tekigo_registry::default_url(work.path()), catalog).await.unwrap();
     let clock = Clock::system();
     clock.set_today(date(2026, 11, 26));
     registry
@@ -272,7 +272,7 @@ async fn the_label_page_verifies_a_signed_status_in_its_fragment() {
     let Some((_driver, driver_port)) = start_chromedriver() else { return };
     let work = tempfile::tempdir().unwrap();
     let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
-    let registry = Registry::open(&tekigo_registry::store::default_url(work.path()), catalog).await.unwrap();
+    let registry = Registry::open(&tekigo_registry::default_url(work.path()), catalog).await.unwrap();
     tekigo_registry::demo::fill(&registry, 300, tekigo_testkit::TODAY, tekigo_testkit::NOW).await.unwrap();
     let clock = Clock::system();
     clock.set_today(tekigo_testkit::TODAY);

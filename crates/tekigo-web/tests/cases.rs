@@ -14,8 +14,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use ed25519_dalek::SigningKey;
 use tekigo_registry::Registry;
-use tekigo_registry::monitor::Scope;
-use tekigo_registry::store::{NewProduct, Role, User};
+use tekigo_registry::monitoring::Scope;
+use tekigo_registry::{NewProduct, Role, User};
 use tekigo_testkit::{NOW, TODAY, on_both, public_pem, signed_sample_as};
 use tekigo_vuln::VulnDb;
 use tekigo_web::{AppState, Clock};
@@ -247,7 +247,7 @@ async fn a_case_is_shown_answered_and_decided_through_the_web(registry: &Registr
     assert_eq!(empty["advisories"], serde_json::json!([]));
     let now = jiff::Timestamp::from_second(NOW + 5).unwrap();
     registry
-        .export_csaf(&tekigo_web::advisories::publisher("http://registry.test"), "http://registry.test", now)
+        .export_csaf(&tekigo_registry::advisories::publisher("http://registry.test"), "http://registry.test", now)
         .await
         .unwrap();
     let list: serde_json::Value =
@@ -261,7 +261,7 @@ async fn a_case_is_shown_answered_and_decided_through_the_web(registry: &Registr
     assert_eq!(document["vulnerabilities"][0]["product_status"]["known_affected"].as_array().map(Vec::len), Some(2));
 
     // The product page shows the case and the CVE, in both languages.
-    let grace_until = tekigo_registry::lifecycle::grace_end(TODAY).to_string();
+    let grace_until = tekigo_registry::cases::lifecycle::grace_end(TODAY).to_string();
     public
         .get(&format!("/labels/{answering}?lang=en"))
         .await
@@ -388,7 +388,7 @@ async fn a_case_is_shown_answered_and_decided_through_the_web(registry: &Registr
         )
         .await
         .assert(StatusCode::SEE_OTHER);
-    let hearing_until = tekigo_registry::lifecycle::hearing_end(TODAY).to_string();
+    let hearing_until = tekigo_registry::cases::lifecycle::hearing_end(TODAY).to_string();
     public
         .get(&format!("/labels/{silent}?lang=en"))
         .await

@@ -31,8 +31,7 @@ async fn request(port: u16, head: &str, body: &str) -> (u16, String) {
 
 async fn server(labels: i64) -> (u16, tempfile::TempDir) {
     let work = tempfile::tempdir().unwrap();
-    let registry =
-        Registry::open(&tekigo_registry::store::default_url(work.path()), tekigo_testkit::catalog()).await.unwrap();
+    let registry = Registry::open(&tekigo_registry::default_url(work.path()), tekigo_testkit::catalog()).await.unwrap();
     tekigo_registry::demo::fill(&registry, labels, tekigo_testkit::TODAY, tekigo_testkit::NOW).await.unwrap();
     let clock = Clock::system();
     clock.set_today(tekigo_testkit::TODAY);

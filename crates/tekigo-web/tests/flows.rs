@@ -12,8 +12,8 @@ use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, header};
 use ed25519_dalek::SigningKey;
 use tekigo_registry::Registry;
-use tekigo_registry::rules::Status;
-use tekigo_registry::store::Role;
+use tekigo_registry::Role;
+use tekigo_registry::labels::rules::Status;
 
 use tekigo_testkit::{TODAY, count, on_both, public_pem, signed_sample};
 
@@ -329,7 +329,7 @@ async fn bad_uploads_list_every_problem_and_store_nothing(registry: &Registry) {
 
     // Not a multipart body at all, or a file larger than its own limit.
     vendor.post(path, &[("csrf", &csrf)]).await.assert(StatusCode::FORBIDDEN);
-    let big = vec![b' '; tekigo_registry::checks::MAX_DECLARATION_BYTES + 1];
+    let big = vec![b' '; tekigo_registry::applications::checks::MAX_DECLARATION_BYTES + 1];
     let page = vendor.post_multipart(path, &upload_parts(&csrf, &big, &sbom)).await;
     page.assert(StatusCode::PAYLOAD_TOO_LARGE).contains("declaration is too large");
 
@@ -410,7 +410,7 @@ async fn uploads_over_the_limit_are_refused_unread(registry: &Registry) {
     assert!(read <= limit + 128 * 1024, "read {read} bytes of a gigabyte; the limit is {limit}");
 
     // The SBOM part alone over its own limit, within the body limit.
-    let sbom = vec![b'x'; tekigo_registry::checks::MAX_SBOM_BYTES + 1];
+    let sbom = vec![b'x'; tekigo_registry::applications::checks::MAX_SBOM_BYTES + 1];
     let page = vendor.post_multipart(path, &upload_parts(&csrf, b"{}", &sbom)).await;
     page.assert(StatusCode::PAYLOAD_TOO_LARGE).contains("SBOM is too large");
     assert_eq!(count(registry, "applications").await, 0);

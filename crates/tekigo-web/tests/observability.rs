@@ -195,8 +195,12 @@ async fn metrics_count_requests_and_labels() {
     assert_eq!(get(&router, "/labels?q=demo", None).await.status, StatusCode::OK);
     assert_eq!(get(&router, "/labels/JC1-2026-999999999", None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(get(&router, "/no/such/page", None).await.status, StatusCode::NOT_FOUND);
-    state.metrics.record_job_step("sweep", true);
-    state.metrics.record_job_step("monitor", false);
+    // The hourly job, with a vulnerability database that is not there: monitoring fails (and is
+    // counted as a failure), the advisories and the sweep run.
+    let missing = tempfile::tempdir().unwrap();
+    let state = state.with_vulndb(&missing.path().join("no-such-vulndb"));
+    let report = tekigo_web::run_scheduled_job(&state).await;
+    assert_eq!(report.failures().len(), 1, "{report:?}");
 
     let refused = get(&router, "/metrics", None).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
@@ -228,9 +232,10 @@ async fn metrics_count_requests_and_labels() {
         metrics.value("http_request_duration_seconds_bucket", &[("route", "/labels"), ("le", "+Inf")]),
         Some(2.0)
     );
-    assert_eq!(metrics.value("scheduled_job_runs_total", &[("step", "monitor")]), Some(1.0));
-    assert_eq!(metrics.value("scheduled_job_failures_total", &[("step", "monitor")]), Some(1.0));
+    assert_eq!(metrics.value("scheduled_job_runs_total", &[("step", "monitoring")]), Some(1.0));
+    assert_eq!(metrics.value("scheduled_job_failures_total", &[("step", "monitoring")]), Some(1.0));
     assert_eq!(metrics.value("scheduled_job_runs_total", &[("step", "sweep")]), Some(1.0));
+    assert_eq!(metrics.value("scheduled_job_runs_total", &[("step", "advisories")]), Some(1.0));
     assert_eq!(metrics.value("scheduled_job_failures_total", &[("step", "sweep")]), None);
 
     // The labels gauge is what the registry holds, status by status, and adds up to every label.

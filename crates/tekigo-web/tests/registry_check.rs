@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use ed25519_dalek::SigningKey;
 use tekigo_registry::Registry;
-use tekigo_registry::store::{NewProduct, Role};
+use tekigo_registry::{NewProduct, Role};
 use tekigo_testkit::{NOW, TODAY, count, on_both, public_pem, signed_sample, vulnerability_database};
 
 mod common;

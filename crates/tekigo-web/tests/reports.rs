@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tekigo_registry::Registry;
-use tekigo_registry::store::Role;
+use tekigo_registry::Role;
 use tekigo_web::http::limits::RateLimiter;
 
 use tekigo_testkit::{NOW, TODAY, count, on_both};

@@ -251,6 +251,10 @@ pub(crate) enum RegistryCommand {
         /// Check every component of every label / すべてのラベルのすべての構成要素を検査する
         #[arg(long)]
         full: bool,
+        /// The registry's public address: also refresh the CSAF advisories it serves, as `tekigo
+        /// serve` does every hour / 公開 URL（指定すると CSAF アドバイザリも更新する）
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
         /// The day to decide on (YYYY-MM-DD) [default: today in Japan] / 判定日
         #[arg(long, value_name = "DATE")]
         today: Option<String>,

@@ -313,7 +313,9 @@ pub(crate) fn sarif_artifact_location(
 pub(crate) fn start_logging(format: crate::cli::LogFormat, default_level: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("TEKIGO_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only for a person at a terminal, never into a log file or a collector.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     // A second subscriber (tests running main twice in one process) is not an error worth failing on.
     let _ = match format {
         crate::cli::LogFormat::Text => builder.try_init(),

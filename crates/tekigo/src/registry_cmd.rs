@@ -5,11 +5,10 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use tekigo_base::Lang;
-use tekigo_registry::monitor::Scope;
-use tekigo_registry::store;
-use tekigo_registry::{Registry, RegistryError};
+use tekigo_registry::monitoring::Scope;
+use tekigo_registry::{HourlyJob, HourlyReport, Registry, RegistryError, Step, run_hourly};
 use tekigo_vuln::VulnDb;
 
 use crate::cli::{CsafCommand, DatabaseArgs, Format, RegistryCommand};
@@ -24,7 +23,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 async fn open(args: &DatabaseArgs, criteria: Option<&Path>, lang: Lang) -> anyhow::Result<Registry> {
     let url = match &args.database {
         Some(url) => url.clone(),
-        None => store::default_url(&args.data_dir),
+        None => tekigo_registry::default_url(&args.data_dir),
     };
     let catalog = Arc::new(load_catalog(criteria)?);
     open_existing(&url, catalog, lang).await
@@ -88,9 +87,11 @@ pub(crate) fn run_registry(
     lang: Lang,
     out: &mut dyn Write,
 ) -> anyhow::Result<Answer> {
-    let (database, vulndb, full, today, format) = match command {
+    let (database, vulndb, full, base_url, today, format) = match command {
         RegistryCommand::Init { database, demo } => return init(database, *demo, criteria, lang, out),
-        RegistryCommand::Monitor { database, vulndb, full, today, format } => (database, vulndb, full, today, format),
+        RegistryCommand::Monitor { database, vulndb, full, base_url, today, format } => {
+            (database, vulndb, full, base_url, today, format)
+        }
     };
     let format = table_or_json(format.format)?;
     let today = match today {
@@ -99,51 +100,111 @@ pub(crate) fn run_registry(
         }
         None => tekigo_base::Clock::system().today(),
     };
-    let mut db = VulnDb::open(vulndb)?;
+    // Refused now, with the reason, rather than reported as a failed step.
+    VulnDb::open(vulndb)?;
+    let job = HourlyJob {
+        vulndb: Some(vulndb.clone()),
+        scope: if *full { Scope::Full } else { Scope::Journal },
+        base_url: base_url.as_ref().map(|url| url.trim_end_matches('/').to_owned()),
+    };
     let now = jiff::Timestamp::now().as_second();
-    let (run, moved) = runtime()?.block_on(async {
+    let report = runtime()?.block_on(async {
         let registry = open(database, criteria, lang).await?;
-        let scope = if *full { Scope::Full } else { Scope::Journal };
-        let run = registry.monitor(&mut db, scope, today, now).await?;
-        let moved = registry.advance_lifecycles(today, now).await?;
-        anyhow::Ok((run, moved))
+        anyhow::Ok(run_hourly(&registry, &job, today, now).await)
     })?;
+    let failures: Vec<String> = report.failures().iter().map(|(step, error)| format!("{step}: {error}")).collect();
     if format == Format::Json {
-        let moved: Vec<_> = moved
-            .iter()
-            .map(|(number, transition)| serde_json::json!({ "label": number, "event": transition.kind, "to": transition.to }))
-            .collect();
-        write_json(out, &serde_json::json!({ "run": run, "lifecycle": moved }))?;
-        return Ok(Answer::Yes);
+        write_json(out, &job_json(&report))?;
+    } else {
+        write_job_table(&report, lang, out)?;
     }
-    let mut rows = table(vec![tr(lang, "what", "項目"), tr(lang, "count", "件数")]);
-    let lines: [(&str, &str, String); 8] = [
-        ("journal entries read", "読んだ変更履歴", format!("{} → {}", run.journal_from, run.journal_to)),
-        ("index keys touched", "該当した索引キー", run.touched_keys.to_string()),
-        ("components checked", "検査した構成要素", run.components_checked.to_string()),
-        ("components whose findings changed", "判定が変わった構成要素", run.components_changed.to_string()),
-        ("labels evaluated", "評価したラベル", run.labels_evaluated.to_string()),
-        ("cases opened", "開始した案件", run.cases_opened.len().to_string()),
-        ("cases closed", "終了した案件", run.cases_closed.len().to_string()),
-        ("time (ms)", "所要時間 (ms)", run.elapsed_ms.to_string()),
-    ];
-    for (en, ja, value) in lines {
-        rows.add_row(vec![tr(lang, en, ja).to_owned(), value]);
-    }
-    writeln!(out, "{rows}")?;
-    for number in &run.cases_opened {
-        writeln!(out, "{} {number}", tr(lang, "case opened:", "案件開始:"))?;
-    }
-    for number in &run.cases_closed {
-        writeln!(out, "{} {number}", tr(lang, "case closed:", "案件終了:"))?;
-    }
-    for (number, transition) in &moved {
-        writeln!(out, "{number}: {}", transition.kind.unwrap_or_default())?;
-    }
-    for diagnostic in &run.diagnostics {
-        writeln!(out, "! {diagnostic}")?;
+    if !failures.is_empty() {
+        // Whatever ran is printed above; a failed step means the job did not do its work.
+        bail!("{}: {}", tr(lang, "the job failed", "ジョブが失敗しました"), failures.join("; "));
     }
     Ok(Answer::Yes)
+}
+
+/// A step as JSON: `{"ran": ...}`, `{"failed": "why"}` or `{"skipped": "why"}`.
+fn step_json<T: serde::Serialize>(step: &Step<T>) -> serde_json::Value {
+    match step {
+        Step::Ran(value) => serde_json::json!({ "ran": value }),
+        Step::Failed(error) => serde_json::json!({ "failed": error }),
+        Step::Skipped(reason) => serde_json::json!({ "skipped": reason.en }),
+    }
+}
+
+fn job_json(report: &HourlyReport) -> serde_json::Value {
+    let advisories = match &report.advisories {
+        Step::Ran(files) => Step::Ran(files.iter().map(|file| file.file_name.clone()).collect::<Vec<_>>()),
+        Step::Failed(error) => Step::Failed(error.clone()),
+        Step::Skipped(reason) => Step::Skipped(reason.clone()),
+    };
+    serde_json::json!({
+        "monitoring": step_json(&report.monitoring),
+        "advisories": step_json(&advisories),
+        "sweep": step_json(&report.sweep),
+    })
+}
+
+fn write_job_table(report: &HourlyReport, lang: Lang, out: &mut dyn Write) -> anyhow::Result<()> {
+    match &report.monitoring {
+        Step::Ran(run) => {
+            let mut rows = table(vec![tr(lang, "what", "項目"), tr(lang, "count", "件数")]);
+            let lines: [(&str, &str, String); 8] = [
+                ("journal entries read", "読んだ変更履歴", format!("{} → {}", run.journal_from, run.journal_to)),
+                ("index keys touched", "該当した索引キー", run.touched_keys.to_string()),
+                ("components checked", "検査した構成要素", run.components_checked.to_string()),
+                ("components whose findings changed", "判定が変わった構成要素", run.components_changed.to_string()),
+                ("labels evaluated", "評価したラベル", run.labels_evaluated.to_string()),
+                ("cases opened", "開始した案件", run.cases_opened.len().to_string()),
+                ("cases closed", "終了した案件", run.cases_closed.len().to_string()),
+                ("time (ms)", "所要時間 (ms)", run.elapsed_ms.to_string()),
+            ];
+            for (en, ja, value) in lines {
+                rows.add_row(vec![tr(lang, en, ja).to_owned(), value]);
+            }
+            writeln!(out, "{rows}")?;
+            for number in &run.cases_opened {
+                writeln!(out, "{} {number}", tr(lang, "case opened:", "案件開始:"))?;
+            }
+            for number in &run.cases_closed {
+                writeln!(out, "{} {number}", tr(lang, "case closed:", "案件終了:"))?;
+            }
+            for diagnostic in &run.diagnostics {
+                writeln!(out, "! {diagnostic}")?;
+            }
+        }
+        other => write_not_ran(out, lang, tr(lang, "monitoring", "監視"), other)?,
+    }
+    match &report.advisories {
+        Step::Ran(files) => match lang {
+            Lang::En => {
+                writeln!(out, "CSAF advisories: {} (each valid against the schema and mandatory tests)", files.len())?
+            }
+            Lang::Ja => writeln!(out, "CSAF アドバイザリ: {} 件（いずれもスキーマと必須テストに適合）", files.len())?,
+        },
+        other => write_not_ran(out, lang, tr(lang, "CSAF advisories", "CSAF アドバイザリ"), other)?,
+    }
+    match &report.sweep {
+        Step::Ran(events) => {
+            for event in events {
+                writeln!(out, "{}: {}", event.label, event.event)?;
+            }
+        }
+        other => write_not_ran(out, lang, tr(lang, "calendar sweep", "期日の処理"), other)?,
+    }
+    Ok(())
+}
+
+/// A step that did not run, and why.
+fn write_not_ran<T>(out: &mut dyn Write, lang: Lang, step: &str, outcome: &Step<T>) -> anyhow::Result<()> {
+    match outcome {
+        Step::Ran(_) => {}
+        Step::Failed(error) => writeln!(out, "{step}: {} {error}", tr(lang, "failed:", "失敗:"))?,
+        Step::Skipped(reason) => writeln!(out, "{step}: {} {}", tr(lang, "not run:", "未実行:"), reason.get(lang))?,
+    }
+    Ok(())
 }
 
 pub(crate) fn run_csaf(

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use tekigo_base::Clock;
 use tekigo_base::Lang;
 use tekigo_registry::Registry;
-use tekigo_registry::store::{self, Role};
+use tekigo_registry::Role;
 use tekigo_web::AppState;
 
 use crate::cli::ServeArgs;
@@ -30,7 +30,7 @@ pub(crate) async fn open_or_make(
         None => {
             std::fs::create_dir_all(data_dir)
                 .with_context(|| format!("cannot make the data folder {}", data_dir.display()))?;
-            store::default_url(data_dir)
+            tekigo_registry::default_url(data_dir)
         }
     };
     let shown = without_password(&url);

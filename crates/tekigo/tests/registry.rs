@@ -7,7 +7,7 @@ use std::process::Command;
 
 use ed25519_dalek::SigningKey;
 use tekigo_registry::Registry;
-use tekigo_registry::store::{NewProduct, Role};
+use tekigo_registry::{NewProduct, Role};
 use tekigo_testkit::{NOW, TODAY, catalog, public_pem, signed_sample_as};
 
 fn tekigo(args: &[&str]) -> (bool, String, String) {
@@ -87,7 +87,7 @@ fn write_advisories(dir: &Path) -> (String, String) {
 #[test]
 fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
     let work = tempfile::tempdir().unwrap();
-    let url = tekigo_registry::store::default_url(work.path());
+    let url = tekigo_registry::default_url(work.path());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let number = runtime.block_on(labeled_camera(&url));
     let vulndb = work.path().join("vulndb");
@@ -121,8 +121,10 @@ fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
     ]);
     assert!(ok, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(report["run"]["components_checked"], 7, "{report}");
-    assert_eq!(report["run"]["cases_opened"], serde_json::json!([]));
+    assert_eq!(report["monitoring"]["ran"]["components_checked"], 7, "{report}");
+    assert_eq!(report["monitoring"]["ran"]["cases_opened"], serde_json::json!([]));
+    assert!(report["advisories"]["skipped"].as_str().unwrap().contains("--base-url"), "{report}");
+    assert_eq!(report["sweep"]["ran"], serde_json::json!([]), "{report}");
 
     // The advisory arrives: one component is re-checked and the label gets a case.
     let (ok, _, stderr) = tekigo(&["vulndb", "import", "--db", vulndb, &nvd]);
@@ -144,11 +146,23 @@ fn monitor_opens_a_case_export_shares_it_and_the_calendar_suspends() {
     assert!(tekigo_csaf::mandatory_tests(&document).is_empty());
     assert_eq!(document["vulnerabilities"][0]["cve"], "CVE-2026-40001");
 
-    // Thirty-one days later, nothing fixed: the scheduled run suspends the label.
-    let (ok, stdout, stderr) =
-        tekigo(&["registry", "monitor", "--database", &url, "--vulndb", vulndb, "--today", "2026-12-27"]);
+    // Thirty-one days later, nothing fixed: the scheduled run (the one `serve` runs hourly, with
+    // the advisories refreshed for the public address) suspends the label.
+    let (ok, stdout, stderr) = tekigo(&[
+        "registry",
+        "monitor",
+        "--database",
+        &url,
+        "--vulndb",
+        vulndb,
+        "--today",
+        "2026-12-27",
+        "--base-url",
+        "https://registry.example/",
+    ]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains(&format!("{number}: suspended")), "{stdout}");
+    assert!(stdout.contains("CSAF advisories: 1 "), "{stdout}");
 
     // A missing vulnerability database is named.
     let (ok, _, stderr) = tekigo(&["registry", "monitor", "--database", &url, "--vulndb", "/nonexistent/vulndb"]);

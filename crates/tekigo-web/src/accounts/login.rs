@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use tekigo_base::{Lang, Text};
-use tekigo_registry::store::User;
+use tekigo_registry::User;
 
 use crate::http::auth::{
     FAILURE_FLOOR, OptionalUser, SESSION_COOKIE, SESSION_MAX_AGE, check_double_submit, cookie, csrf_failure,

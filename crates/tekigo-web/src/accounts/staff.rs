@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
-use tekigo_registry::store::Role;
+use tekigo_registry::Role;
 
 use crate::http::auth::{CsrfField, CurrentUser, SessionForm};
 use crate::http::error::WebError;

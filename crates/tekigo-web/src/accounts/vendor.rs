@@ -16,7 +16,7 @@ use serde::Deserialize;
 use tekigo_base::{Lang, Text};
 use tekigo_criteria::Sector;
 use tekigo_registry::RegistryError;
-use tekigo_registry::store::{NewProduct, TOKEN_DEFAULT_DAYS, TokenScope};
+use tekigo_registry::{NewProduct, TOKEN_DEFAULT_DAYS, TokenScope};
 
 use crate::http::auth::{CsrfField, CurrentUser, SessionForm};
 use crate::http::error::WebError;
@@ -122,7 +122,7 @@ struct TokenRow {
 }
 
 impl TokenRow {
-    fn new(token: &tekigo_registry::store::ApiToken, now: i64, lang: Lang) -> TokenRow {
+    fn new(token: &tekigo_registry::ApiToken, now: i64, lang: Lang) -> TokenRow {
         let state = match token.revoked {
             Some(at) => Text::new(format!("revoked {}", view::datetime(at)), format!("{} に失効", view::datetime(at))),
             None if token.expires <= now => Text::new("expired", "期限切れ"),

@@ -6,7 +6,7 @@ use tekigo_assess::Declaration;
 use tekigo_assess::declaration::{Answer, DecidedBy, DeclarationKind, EvidenceKind, Verdict};
 use tekigo_base::{Lang, Text};
 use tekigo_criteria::ItemsRule;
-use tekigo_registry::vulnerability_check::{FindingSummary, Outcome, RegistryCheck};
+use tekigo_registry::applications::vulnerability_check::{FindingSummary, Outcome, RegistryCheck};
 
 pub(super) struct RequirementRow {
     pub(super) id: String,

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use tekigo_assess::Declaration;
 use tekigo_base::Lang;
 use tekigo_registry::RegistryError;
-use tekigo_registry::store::{Application, Role};
+use tekigo_registry::{Application, Role};
 
 use crate::http::auth::{CsrfField, CurrentUser, SessionForm};
 use crate::http::error::WebError;

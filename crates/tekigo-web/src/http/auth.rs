@@ -33,7 +33,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
 use tekigo_base::Lang;
-use tekigo_registry::store::{TokenCheck, TokenScope, User};
+use tekigo_registry::{TokenCheck, TokenScope, User};
 
 use crate::http::error::WebError;
 use crate::http::layout::Chrome;

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
 use tekigo_registry::cases::Case;
-use tekigo_registry::lifecycle::Lifecycle;
-use tekigo_registry::rules;
-use tekigo_registry::store::{Label, LabelEvent};
+use tekigo_registry::cases::lifecycle::Lifecycle;
+use tekigo_registry::labels::rules;
+use tekigo_registry::{Label, LabelEvent};
 use tekigo_registry::{Registry, RegistryError};
 
 const TTL: Duration = Duration::from_secs(2);

@@ -109,7 +109,7 @@ impl Metrics {
         self.durations.get_or_create(&RouteLabels { route: route.to_owned() }).observe(seconds);
     }
 
-    /// A step of the hourly job ran (`monitor`, `export_csaf`, `sweep`, ...); `ok` is false when
+    /// A step of the hourly job ran (`monitoring`, `advisories`, `sweep`); `ok` is false when
     /// it failed.
     pub fn record_job_step(&self, step: &str, ok: bool) {
         let labels = StepLabels { step: step.to_owned() };
@@ -193,13 +193,13 @@ mod tests {
         let metrics = Metrics::new();
         metrics.record_request("/labels/{number}", 200, 0.01);
         metrics.record_job_step("sweep", true);
-        metrics.record_job_step("monitor", false);
+        metrics.record_job_step("monitoring", false);
         let text = metrics.encode(Some(&[(Status::Valid, 3), (Status::Revoked, 1)])).unwrap();
         assert!(text.contains("# TYPE http_requests counter"), "{text}");
         assert!(text.contains("http_requests_total{route=\"/labels/{number}\",status=\"200\"} 1"), "{text}");
         assert!(text.contains("http_request_duration_seconds_count{route=\"/labels/{number}\"} 1"), "{text}");
-        assert!(text.contains("scheduled_job_runs_total{step=\"monitor\"} 1"), "{text}");
-        assert!(text.contains("scheduled_job_failures_total{step=\"monitor\"} 1"), "{text}");
+        assert!(text.contains("scheduled_job_runs_total{step=\"monitoring\"} 1"), "{text}");
+        assert!(text.contains("scheduled_job_failures_total{step=\"monitoring\"} 1"), "{text}");
         assert!(!text.contains("scheduled_job_failures_total{step=\"sweep\"}"), "{text}");
         assert!(text.contains("labels{status=\"valid\"} 3"), "{text}");
         assert!(bearer_is(

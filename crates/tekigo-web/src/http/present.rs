@@ -4,8 +4,8 @@
 
 use tekigo_base::{Lang, Text};
 use tekigo_registry::cases::Case;
-use tekigo_registry::lifecycle::{Ground, Lifecycle};
-use tekigo_registry::store::{Application, Product};
+use tekigo_registry::cases::lifecycle::{Ground, Lifecycle};
+use tekigo_registry::{Application, Product};
 
 use crate::http::error::WebError;
 use crate::http::state::AppState;

@@ -6,7 +6,7 @@
 use axum::extract::multipart::{Field, MultipartError};
 use axum::http::StatusCode;
 use tekigo_base::Lang;
-use tekigo_registry::checks::{MAX_DECLARATION_BYTES, MAX_EVIDENCE_BYTES, MAX_SBOM_BYTES};
+use tekigo_registry::applications::checks::{MAX_DECLARATION_BYTES, MAX_EVIDENCE_BYTES, MAX_SBOM_BYTES};
 
 use crate::http::error::WebError;
 use crate::http::view;

@@ -10,7 +10,7 @@ use tekigo_registry::RegistryError;
 
 use crate::http::auth::CurrentUser;
 use crate::http::error::WebError;
-use tekigo_registry::store::Role;
+use tekigo_registry::Role;
 
 /// A page for one logged-in person: rendered, with `Cache-Control: no-store` so a shared or back
 /// button cache never shows it to someone else (or shows a token twice).

@@ -18,9 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tekigo_base::Lang;
-use tekigo_registry::lifecycle::{Ground, Lifecycle};
-use tekigo_registry::rules::{self, Status};
-use tekigo_registry::store::{self, Search};
+use tekigo_registry::Search;
+use tekigo_registry::cases::lifecycle::{Ground, Lifecycle};
+use tekigo_registry::labels::rules::{self, Status};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::search::{Filters, SearchQuery, given};
@@ -284,7 +284,7 @@ pub(crate) struct Changes {
     pub next: i64,
 }
 
-fn label_json(state: &AppState, label: store::Label, today: &str) -> Label {
+fn label_json(state: &AppState, label: tekigo_registry::Label, today: &str) -> Label {
     Label {
         valid: label.status == Status::Valid,
         status: label.status.into(),

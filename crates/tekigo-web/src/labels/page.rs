@@ -10,8 +10,8 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use tekigo_base::Lang;
-use tekigo_registry::rules::{self, Assurance, Status};
-use tekigo_registry::store::{Label, LabelEvent};
+use tekigo_registry::labels::rules::{self, Assurance, Status};
+use tekigo_registry::{Label, LabelEvent};
 
 use super::qr;
 use super::{PNG_PIXELS_PER_MODULE, SCHEME, chrome, japan_time, render, stars};

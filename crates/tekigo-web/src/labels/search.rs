@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tekigo_base::Lang;
 use tekigo_criteria::{Catalog, Sector};
-use tekigo_registry::rules::{self, Status};
-use tekigo_registry::store::{Label, Search};
+use tekigo_registry::labels::rules::{self, Status};
+use tekigo_registry::{Label, Search};
 
 use super::{PAGE_SIZE, SCHEME, bad_request, chrome, grouped, render, stars};
 use crate::http::error::WebError;

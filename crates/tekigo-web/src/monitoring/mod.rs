@@ -16,7 +16,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
-use tekigo_registry::checks::MAX_SBOM_BYTES;
+use tekigo_registry::applications::checks::MAX_SBOM_BYTES;
 
 use crate::http::auth::CurrentUser;
 use crate::http::error::WebError;
@@ -59,7 +59,7 @@ async fn own_label(
     current: &CurrentUser,
     number: &str,
     lang: Lang,
-) -> Result<tekigo_registry::store::Label, WebError> {
+) -> Result<tekigo_registry::Label, WebError> {
     let not_found = || {
         WebError::new(
             StatusCode::NOT_FOUND,
@@ -68,7 +68,7 @@ async fn own_label(
         )
         .in_lang(lang)
     };
-    if !tekigo_registry::rules::is_label_number(number) {
+    if !tekigo_registry::labels::rules::is_label_number(number) {
         return Err(not_found());
     }
     let applications = state.registry.applications(&current.user, None).await.map_err(registry_error(lang))?;
@@ -93,7 +93,7 @@ async fn render_label(
         .lifecycle(number)
         .await
         .map_err(registry_error(lang))?
-        .unwrap_or(tekigo_registry::lifecycle::Lifecycle::Active);
+        .unwrap_or(tekigo_registry::cases::lifecycle::Lifecycle::Active);
     let cases = state.registry.label_cases(number).await.map_err(registry_error(lang))?;
     let findings = state.registry.label_findings(number).await.map_err(registry_error(lang))?;
     let page = LabelPage {

@@ -117,26 +117,8 @@ pub fn next_calendar_change(state: State, today: Date, expires: Date, support_en
     [expires, support_end].into_iter().filter(|d| *d >= today).min().and_then(|d| d.checked_add(1.day()).ok())
 }
 
-/// A label number: `JC<level>-<year>-<serial>`, e.g. `JC1-2026-000123`. Short enough for a QR code
-/// and a printed label, readable over the phone, and safe in a URL.
-pub fn label_number(level: &str, year: i16, serial: u64) -> String {
-    format!("JC{level}-{year}-{serial:06}")
-}
-
-/// Whether text has the shape of a label number (before any lookup).
-pub fn is_label_number(text: &str) -> bool {
-    let mut parts = text.split('-');
-    let (Some(level), Some(year), Some(serial), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    level.len() == 3
-        && level.starts_with("JC")
-        && matches!(level.as_bytes()[2], b'1'..=b'4')
-        && year.len() == 4
-        && year.bytes().all(|b| b.is_ascii_digit())
-        && (6..=9).contains(&serial.len())
-        && serial.bytes().all(|b| b.is_ascii_digit())
-}
+/// Label numbers' shape is shared with everyone who reads one (tekigo-base).
+pub use tekigo_base::{is_label_number, label_number};
 
 #[cfg(test)]
 mod tests {
@@ -174,16 +156,6 @@ mod tests {
         assert_eq!(status_on(State::Suspended, date(2027, 1, 1), expires, support), Status::Suspended);
         assert_eq!(status_on(State::Revoked, date(2029, 1, 1), expires, support), Status::Revoked);
         assert_eq!(next_calendar_change(State::Active, date(2027, 1, 1), expires, support), Some(date(2028, 1, 2)));
-    }
-
-    #[test]
-    fn label_numbers_round_trip() {
-        let number = label_number("1", 2026, 123);
-        assert_eq!(number, "JC1-2026-000123");
-        assert!(is_label_number(&number));
-        for bad in ["JC5-2026-000123", "JC1-26-000123", "JC1-2026-12", "JC1-2026-000123-x", "../etc", ""] {
-            assert!(!is_label_number(bad), "{bad}");
-        }
     }
 
     proptest::proptest! {

@@ -8,9 +8,13 @@ use serde::Serialize;
 use sqlx::Row;
 use tekigo_base::Text;
 
-use crate::lifecycle::{Event, Ground, Lifecycle, Source, Transition};
-use crate::rules::{self};
-use crate::store::{Registry, RegistryError, User, invalid};
+pub mod lifecycle;
+
+pub use lifecycle::{Correction, Event, Ground, Lifecycle, Refused, Source, Transition};
+
+use crate::accounts::User;
+use crate::db::{self, Registry, RegistryError, invalid};
+use crate::labels::rules::{self, State, Status};
 
 /// A non-conformity against a label, as the vendor, staff and the public see it.
 #[derive(Debug, Clone, Serialize)]
@@ -124,6 +128,12 @@ fn notice_text(kind: &str, number: &str, to: &Lifecycle) -> Option<(Text, Text)>
     Some((subject, body))
 }
 
+/// A label's stored lifecycle; one that does not read is [`RegistryError::Corrupt`], never
+/// "active".
+pub(crate) fn stored_lifecycle(number: &str, stored: &str) -> Result<Lifecycle, RegistryError> {
+    serde_json::from_str(stored).map_err(|error| db::corrupt(format!("label {number}: lifecycle `{stored}`"), error))
+}
+
 impl Registry {
     /// Applies `event` to the label `number` inside `tx`: the one place a label's lifecycle is
     /// written. Returns the transition; a refused event is an `Invalid` error naming why.
@@ -141,12 +151,7 @@ impl Registry {
             .await?
             .ok_or_else(|| RegistryError::NotFound(format!("label {number}")))?;
         let stored: String = row.try_get("lifecycle")?;
-        let lifecycle: Lifecycle = serde_json::from_str(&stored).map_err(|error| {
-            invalid(
-                format!("label {number}: stored lifecycle unreadable: {error}"),
-                format!("ラベル {number}: 保存された状態を読めません"),
-            )
-        })?;
+        let lifecycle = stored_lifecycle(number, &stored)?;
         let transition = lifecycle.apply(event).map_err(|refused| {
             let text = refused.text();
             invalid(format!("{number}: {}", text.en), format!("{number}: {}", text.ja))
@@ -163,8 +168,7 @@ impl Registry {
             .bind(number)
             .execute(&mut **tx)
             .await?;
-        let status =
-            rules::status_on(state, event.on(), crate::store::day(&expires)?, crate::store::day(&support_end)?);
+        let status = rules::status_on(state, event.on(), db::day(&expires)?, db::day(&support_end)?);
         let case = transition.to.case().or(transition.from.case());
         let event_detail = match (&transition.to, case) {
             (Lifecycle::Revoked { ground, .. } | Lifecycle::Suspended { ground, .. }, _) => {
@@ -260,7 +264,7 @@ impl Registry {
         .bind(number)
         .bind(source.name())
         .bind(today.to_string())
-        .bind(crate::lifecycle::grace_end(today).to_string())
+        .bind(lifecycle::grace_end(today).to_string())
         .bind(serde_json::to_string(summary).unwrap_or_default())
         .bind(detail.to_string())
         .bind(now)
@@ -353,7 +357,7 @@ impl Registry {
             .bind(number)
             .fetch_optional(self.pool())
             .await?;
-        Ok(stored.and_then(|s| serde_json::from_str(&s).ok()))
+        stored.map(|s| stored_lifecycle(number, &s)).transpose()
     }
 
     fn case_from(row: &sqlx::any::AnyRow) -> Result<Case, RegistryError> {
@@ -438,8 +442,9 @@ impl Registry {
         .await?;
         let mut out = Vec::new();
         for row in rows {
+            let number: String = row.try_get("number")?;
             let lifecycle: String = row.try_get("lifecycle")?;
-            if let Ok(Lifecycle::Revoked { ground, on, .. }) = serde_json::from_str(&lifecycle) {
+            if let Lifecycle::Revoked { ground, on, .. } = stored_lifecycle(&number, &lifecycle)? {
                 out.push(Announcement {
                     label_number: row.try_get("number")?,
                     vendor: row.try_get("vendor")?,
@@ -456,5 +461,61 @@ impl Registry {
 
     pub(crate) fn require_staff(user: &User) -> Result<(), RegistryError> {
         if user.role.is_staff() { Ok(()) } else { Err(RegistryError::Forbidden("staff only".into())) }
+    }
+}
+
+/// One event the sweep recorded in a label's feed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SweptEvent {
+    pub label: String,
+    /// The feed event's kind (`expired`, `support-ended`, `suspended`, `revoked`, ...).
+    pub event: &'static str,
+    /// The lifecycle reached, when a grace period or hearing moved on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Lifecycle>,
+}
+
+impl Registry {
+    /// Records the calendar's changes up to `today` (expiry, end of support) as events, once each,
+    /// so the feed carries them. Idempotent; the status shown never waits for it.
+    pub async fn sweep(&self, today: Date, now: i64) -> Result<Vec<SweptEvent>, RegistryError> {
+        let day = today.to_string();
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "SELECT number, expires, support_end, calendar_status FROM labels WHERE state = 'active' AND (expires < $1 OR support_end < $2) \
+             AND calendar_status <> 'support-ended'",
+        )
+        .bind(&day)
+        .bind(&day)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut recorded = Vec::new();
+        for row in rows {
+            let number: String = row.try_get("number")?;
+            let expires: String = row.try_get("expires")?;
+            let support_end: String = row.try_get("support_end")?;
+            let before: String = row.try_get("calendar_status")?;
+            let status = rules::status_on(State::Active, today, db::day(&expires)?, db::day(&support_end)?);
+            if status.name() == before {
+                continue;
+            }
+            sqlx::query("UPDATE labels SET calendar_status = $1, updated = $2 WHERE number = $3")
+                .bind(status.name())
+                .bind(now)
+                .bind(&number)
+                .execute(&mut *tx)
+                .await?;
+            let kind = if status == Status::SupportEnded { "support-ended" } else { "expired" };
+            Self::event(&mut tx, &number, kind, status, now, None).await?;
+            recorded.push(SweptEvent { label: number, event: kind, lifecycle: None });
+        }
+        tx.commit().await?;
+        // Grace periods and hearings run on the same calendar (lifecycle.rs).
+        for (label, transition) in self.advance_lifecycles(today, now).await? {
+            if let Some(event) = transition.kind {
+                recorded.push(SweptEvent { label, event, lifecycle: Some(transition.to) });
+            }
+        }
+        Ok(recorded)
     }
 }

@@ -9,9 +9,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use tekigo_base::Text;
 
+use crate::accounts::{Role, User};
+use crate::cases::lifecycle::{Lifecycle, Source};
+use crate::db::{Registry, RegistryError, invalid};
 use crate::incidents::{self, AGENDA_THRESHOLD, Case, Cause, Duty, IncidentFacts};
-use crate::lifecycle::{Lifecycle, Source};
-use crate::store::{Registry, RegistryError, Role, User, invalid};
 
 /// What staff enter about an incident.
 #[derive(Debug, Clone)]
@@ -75,9 +76,7 @@ fn incident_from(row: &AnyRow) -> Result<Incident, RegistryError> {
     let cause: String = row.try_get("cause")?;
     let case: String = row.try_get("case_code")?;
     let requirements: String = row.try_get("requirements")?;
-    let unreadable = |what: &str, value: &str| {
-        invalid(format!("stored {what} `{value}` unreadable"), format!("保存された {what} `{value}` を読めません"))
-    };
+    let unreadable = |what: &str, value: &str| crate::db::corrupt(format!("incident {what}"), format!("`{value}`"));
     Ok(Incident {
         id: row.try_get("id")?,
         label_number: row.try_get("label_number")?,

@@ -4,6 +4,10 @@
 //! (case B-2) put a review of the criteria on the technical committee's agenda when they recur
 //! ([`agenda_items`]).
 
+mod store;
+
+pub use store::{AgendaEntry, Incident, IncidentRecord, NewIncident};
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};

@@ -15,8 +15,8 @@ use crate::validate;
 
 /// At most this much declaration; a real one is tens of kilobytes.
 pub const MAX_DECLARATION_BYTES: usize = 4 * 1024 * 1024;
-/// At most this much SBOM; large firmware SBOMs are a few megabytes.
-pub const MAX_SBOM_BYTES: usize = 64 * 1024 * 1024;
+/// At most this much SBOM (validate.rs: monitoring takes SBOMs too).
+pub use crate::validate::MAX_SBOM_BYTES;
 
 /// At most this much evidence uploaded with one application, all files together.
 pub const MAX_EVIDENCE_BYTES: usize = 64 * 1024 * 1024;

@@ -20,16 +20,22 @@ use std::time::Instant;
 use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
-use tekigo_base::Text;
 use tekigo_criteria::Level;
 use tekigo_sbom::{Component, Sbom, SbomFormat};
 use tekigo_vuln::VulnDb;
 use tekigo_vuln::check::CheckRequest;
 use tekigo_vuln::policy::Policy;
-use tekigo_vuln::vex::{VexStatement, VexStatus, names_component};
+use tekigo_vuln::vex::VexStatement;
 
-use crate::lifecycle::{Correction, Event, Lifecycle, Source};
-use crate::store::{Registry, RegistryError, invalid};
+use crate::db::{Registry, RegistryError, invalid};
+
+mod index;
+mod settle;
+
+mod vex;
+
+use vex::vex_clears;
+pub(crate) use vex::vex_statement_for;
 
 /// Components per matcher call and per `IN (...)` list: large enough to batch the database's
 /// queries, well under SQLite's and PostgreSQL's limits on bound parameters.
@@ -40,13 +46,16 @@ const JOURNAL_COUNTER: &str = "monitor-journal";
 
 /// Why a monitored label must be evaluated again whatever the journal says.
 pub(crate) const DIRTY_INDEXED: i64 = 1;
+
 const DIRTY_VEX: i64 = 2;
+
 const DIRTY_SBOM: i64 = 3;
 
 /// Which components a run checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scope {
     /// Only what the vulnerability imports since the last run touched (and new components).
+    #[default]
     Journal,
     /// Every component of every label: after a rebuilt database, or to compare.
     Full,
@@ -121,97 +130,6 @@ fn ids_list(ids: &[i64]) -> String {
 }
 
 impl Registry {
-    /// Indexes the SBOM of label `number` in `tx` (issue and renewal): its components, their
-    /// keys, and the label's link to them. The label is then evaluated at the next run.
-    pub(crate) async fn index_sbom_in(
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        number: &str,
-        level: &str,
-        sbom_bytes: &[u8],
-        dirty: i64,
-    ) -> Result<i64, RegistryError> {
-        let sbom = tekigo_sbom::read(sbom_bytes, "SBOM").map_err(|error| {
-            invalid(format!("the SBOM cannot be read: {error}"), format!("SBOM を読めません: {error}"))
-        })?;
-        let sha = tekigo_assess::folder::sha256_hex(sbom_bytes);
-        let monitored: i64 = sqlx::query_scalar(
-            "INSERT INTO monitored_labels (label_number, level, sbom_sha256, dirty) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (label_number) DO UPDATE SET level = excluded.level, sbom_sha256 = excluded.sbom_sha256, dirty = excluded.dirty \
-             RETURNING id",
-        )
-        .bind(number)
-        .bind(level)
-        .bind(&sha)
-        .bind(dirty)
-        .fetch_one(&mut **tx)
-        .await?;
-        sqlx::query(safe!("DELETE FROM label_components WHERE monitored_id = {monitored}")).execute(&mut **tx).await?;
-        let mut seen = BTreeSet::new();
-        let components: Vec<(String, StoredComponent, Vec<String>)> = sbom
-            .components
-            .iter()
-            .map(|c| {
-                let stored = StoredComponent::of(c);
-                let body = serde_json::to_string(&stored).unwrap_or_default();
-                (tekigo_assess::folder::sha256_hex(body.as_bytes()), stored, tekigo_vuln::db::component_index_keys(c))
-            })
-            .filter(|(fingerprint, _, _)| seen.insert(fingerprint.clone()))
-            .collect();
-        for chunk in components.chunks(500) {
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
-            let sql = format!(
-                "INSERT INTO components (fingerprint, body) VALUES {} ON CONFLICT (fingerprint) DO NOTHING",
-                values.join(", ")
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (fingerprint, stored, _) in chunk {
-                query = query.bind(fingerprint.clone()).bind(serde_json::to_string(stored).unwrap_or_default());
-            }
-            query.execute(&mut **tx).await?;
-            let sql = format!(
-                "SELECT id, fingerprint FROM components WHERE fingerprint IN ({})",
-                placeholders(1, chunk.len())
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (fingerprint, _, _) in chunk {
-                query = query.bind(fingerprint.clone());
-            }
-            let ids: HashMap<String, i64> = query
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|row| Ok((row.try_get::<String, _>("fingerprint")?, row.try_get::<i64, _>("id")?)))
-                .collect::<Result<_, sqlx::Error>>()?;
-            let mut keys = Vec::new();
-            let mut links = Vec::new();
-            for (fingerprint, _, component_keys) in chunk {
-                let Some(id) = ids.get(fingerprint) else { continue };
-                links.push(format!("({id}, {monitored})"));
-                keys.extend(component_keys.iter().map(|key| (key.clone(), *id)));
-            }
-            if !links.is_empty() {
-                sqlx::query(safe!(
-                    "INSERT INTO label_components (component_id, monitored_id) VALUES {} ON CONFLICT DO NOTHING",
-                    links.join(", ")
-                ))
-                .execute(&mut **tx)
-                .await?;
-            }
-            for keys in keys.chunks(500) {
-                let values: Vec<String> = (0..keys.len()).map(|i| format!("(${}, {})", i + 1, keys[i].1)).collect();
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO component_keys (key, component_id) VALUES {} ON CONFLICT DO NOTHING",
-                    values.join(", ")
-                )));
-                for (key, _) in keys {
-                    query = query.bind(key.clone());
-                }
-                query.execute(&mut **tx).await?;
-            }
-        }
-        Ok(monitored)
-    }
-
     /// Re-checks the labeled products against `vulndb`: what its imports touched since the last
     /// run ([`Scope::Journal`]) or everything ([`Scope::Full`]). Opens and closes monitoring cases.
     pub async fn monitor(
@@ -563,263 +481,4 @@ impl Registry {
         tx.commit().await?;
         Ok(())
     }
-
-    /// Moves each label's lifecycle to what its findings now say: a case opened (or joined) for
-    /// a label that fails, the monitoring case closed for one that no longer does. `reasons` are
-    /// the dirty marks that say how a case was corrected.
-    async fn settle(
-        &self,
-        monitored: &[i64],
-        reasons: &HashMap<i64, i64>,
-        run: &mut MonitorRun,
-        today: Date,
-        now: i64,
-    ) -> Result<(), RegistryError> {
-        let labels = sqlx::query(safe!(
-            "SELECT m.id, m.label_number, l.state, l.lifecycle FROM monitored_labels m \
-             JOIN labels l ON l.number = m.label_number WHERE m.id IN ({})",
-            ids_list(monitored)
-        ))
-        .fetch_all(self.pool())
-        .await?;
-        let mut failing: HashMap<i64, BTreeSet<String>> = HashMap::new();
-        for row in sqlx::query(safe!(
-            "SELECT monitored_id, vuln_id FROM label_findings WHERE monitored_id IN ({})",
-            ids_list(monitored)
-        ))
-        .fetch_all(self.pool())
-        .await?
-        {
-            failing.entry(row.try_get("monitored_id")?).or_default().insert(row.try_get("vuln_id")?);
-        }
-        let mut tx = self.begin_write().await?;
-        for label in &labels {
-            let id: i64 = label.try_get("id")?;
-            let number: String = label.try_get("label_number")?;
-            let state: String = label.try_get("state")?;
-            if state == "revoked" {
-                continue;
-            }
-            let stored: String = label.try_get("lifecycle")?;
-            let lifecycle: Lifecycle = serde_json::from_str(&stored).unwrap_or(Lifecycle::Active);
-            let Some(findings) = failing.get(&id) else {
-                let monitoring_case = matches!(lifecycle, Lifecycle::Correcting { source: Source::Monitoring, .. })
-                    || matches!(&lifecycle, Lifecycle::Suspended { case: Some(_), .. })
-                        && self.case_source(&mut tx, lifecycle.case()).await?
-                            == Some(Source::Monitoring.name().to_owned());
-                if monitoring_case {
-                    let acting = Instant::now();
-                    let how = match reasons.get(&id).copied().unwrap_or(0) {
-                        DIRTY_VEX => Correction::Vex,
-                        DIRTY_SBOM => Correction::UpdatedSbom,
-                        DIRTY_INDEXED => Correction::NewFirmware,
-                        _ => Correction::AdvisoryChanged,
-                    };
-                    Self::apply_in(
-                        &mut tx,
-                        &number,
-                        &Event::Corrected { how, on: today },
-                        "tekigo:monitor",
-                        now,
-                        serde_json::Value::Null,
-                    )
-                    .await?;
-                    run.cases_closed.push(number.clone());
-                    run.cases_us += acting.elapsed().as_micros();
-                }
-                continue;
-            };
-            run.labels_failing += 1;
-            let was_open = !matches!(lifecycle, Lifecycle::Active);
-            let ids: Vec<&str> = findings.iter().map(String::as_str).collect();
-            let open_ids = match &lifecycle {
-                Lifecycle::Active => Vec::new(),
-                _ => ids.clone(),
-            };
-            // A case already open on the same findings is left as it is.
-            if was_open && self.case_covers(&mut tx, lifecycle.case(), &open_ids).await? {
-                continue;
-            }
-            let summary = Text::new(
-                format!("Known exploitable vulnerabilities fail the level's rule (SCHEME §2): {}", ids.join(", ")),
-                format!("既知の悪用可能な脆弱性がレベルの基準（SCHEME §2）を満たしません: {}", ids.join(", ")),
-            );
-            // The findings themselves stay with the label (`label_findings`); the case names them.
-            let detail = serde_json::json!({ "vulnerabilities": ids });
-            let acting = Instant::now();
-            Self::open_case_in(&mut tx, &number, Source::Monitoring, &summary, &detail, "tekigo:monitor", today, now)
-                .await?;
-            run.cases_us += acting.elapsed().as_micros();
-            if !was_open {
-                run.cases_opened.push(number.clone());
-            }
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Whether the open case `case` already lists exactly `ids` (no need to rewrite it).
-    async fn case_covers(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        case: Option<i64>,
-        ids: &[&str],
-    ) -> Result<bool, RegistryError> {
-        let Some(case) = case else { return Ok(false) };
-        let detail: Option<String> =
-            sqlx::query_scalar("SELECT detail FROM cases WHERE id = $1").bind(case).fetch_optional(&mut **tx).await?;
-        let listed: Vec<String> = detail
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-            .and_then(|d| d.get("vulnerabilities").cloned())
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default();
-        Ok(!ids.is_empty() && listed.iter().map(String::as_str).eq(ids.iter().copied()))
-    }
-
-    async fn case_source(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        case: Option<i64>,
-    ) -> Result<Option<String>, RegistryError> {
-        let Some(case) = case else { return Ok(None) };
-        Ok(sqlx::query_scalar("SELECT source FROM cases WHERE id = $1").bind(case).fetch_optional(&mut **tx).await?)
-    }
-
-    /// The vendor adds VEX statements (CycloneDX VEX, OpenVEX or CSAF VEX) to its label; the
-    /// next run re-evaluates the label with them.
-    pub async fn add_vex(
-        &self,
-        vendor: &crate::store::User,
-        number: &str,
-        bytes: &[u8],
-        now: i64,
-    ) -> Result<usize, RegistryError> {
-        self.require_label_owner(vendor, number).await?;
-        let statements = tekigo_vuln::vex::read(bytes, "VEX").map_err(|error| {
-            invalid(format!("the VEX document cannot be read: {error}"), format!("VEX 文書を読めません: {error}"))
-        })?;
-        if statements.is_empty() {
-            return Err(invalid("the VEX document holds no statement", "VEX 文書に記述がありません"));
-        }
-        let mut tx = self.begin_write().await?;
-        let stored: Option<String> = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
-            .bind(number)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(stored) = stored else {
-            return Err(invalid(
-                format!("label {number} has no monitored SBOM"),
-                format!("ラベル {number} には監視中の SBOM がありません"),
-            ));
-        };
-        let mut all: Vec<VexStatement> = serde_json::from_str(&stored).unwrap_or_default();
-        let added = statements.len();
-        all.extend(statements);
-        sqlx::query(safe!("UPDATE monitored_labels SET vex = $1, dirty = {DIRTY_VEX} WHERE label_number = $2"))
-            .bind(serde_json::to_string(&all).unwrap_or_default())
-            .bind(number)
-            .execute(&mut *tx)
-            .await?;
-        Self::audit(
-            &mut tx,
-            now,
-            &vendor.email,
-            "vex-added",
-            &format!("label:{number}"),
-            serde_json::json!({ "statements": added }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(added)
-    }
-
-    /// The vendor replaces its label's SBOM (a correction of the component list for the same
-    /// firmware); the next run re-evaluates the label.
-    pub async fn update_sbom(
-        &self,
-        vendor: &crate::store::User,
-        number: &str,
-        bytes: &[u8],
-        now: i64,
-    ) -> Result<(), RegistryError> {
-        self.require_label_owner(vendor, number).await?;
-        if bytes.len() > crate::checks::MAX_SBOM_BYTES {
-            return Err(invalid("the SBOM is larger than 64 MiB", "SBOM が 64 MiB を超えています"));
-        }
-        let mut tx = self.begin_write().await?;
-        let level: Option<String> = sqlx::query_scalar("SELECT level FROM labels WHERE number = $1")
-            .bind(number)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let level = level.ok_or_else(|| RegistryError::NotFound(format!("label {number}")))?;
-        Self::index_sbom_in(&mut tx, number, &level, bytes, DIRTY_SBOM).await?;
-        Self::audit(
-            &mut tx,
-            now,
-            &vendor.email,
-            "sbom-updated",
-            &format!("label:{number}"),
-            serde_json::json!({ "sha256": tekigo_assess::folder::sha256_hex(bytes) }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn require_label_owner(&self, user: &crate::store::User, number: &str) -> Result<(), RegistryError> {
-        let owner: Option<i64> = sqlx::query_scalar("SELECT organisation_id FROM labels WHERE number = $1")
-            .bind(number)
-            .fetch_optional(self.pool())
-            .await?;
-        match owner {
-            Some(owner) if user.organisation_id == Some(owner) || user.role.is_staff() => Ok(()),
-            // Another vendor's label is "not found", as its products are.
-            _ => Err(RegistryError::NotFound(format!("label {number}"))),
-        }
-    }
-
-    /// A label's failing findings as monitoring last saw them (after its VEX).
-    pub async fn label_findings(&self, number: &str) -> Result<Vec<serde_json::Value>, RegistryError> {
-        let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT cf.finding FROM label_findings f JOIN monitored_labels m ON m.id = f.monitored_id \
-             JOIN component_findings cf ON cf.component_id = f.component_id AND cf.level = m.level AND cf.vuln_id = f.vuln_id \
-             WHERE m.label_number = $1 ORDER BY f.vuln_id, f.component_id",
-        )
-        .bind(number)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().filter_map(|text| serde_json::from_str(text).ok()).collect())
-    }
-}
-
-/// The label's VEX statement that says a finding does not apply, if any: it names the
-/// vulnerability (or an alias) and either the component (purl, CPE) or the labeled product as a
-/// whole (no products, or the label number).
-pub(crate) fn vex_statement_for<'a>(
-    vex: &'a [VexStatement],
-    number: &str,
-    vuln_id: &str,
-    finding: &serde_json::Value,
-) -> Option<&'a VexStatement> {
-    let aliases: Vec<&str> = finding
-        .get("aliases")
-        .and_then(|a| a.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-        .unwrap_or_default();
-    let component = finding.get("component");
-    let purl = component.and_then(|c| c.get("purl")).and_then(|p| p.as_str());
-    let cpes: Vec<String> =
-        component.and_then(|c| c.get("cpe")).and_then(|c| c.as_str()).map(|c| vec![c.to_owned()]).unwrap_or_default();
-    vex.iter().find(|statement| {
-        matches!(statement.status, VexStatus::NotAffected | VexStatus::Fixed)
-            && (statement.vulnerability == vuln_id || aliases.contains(&statement.vulnerability.as_str()))
-            && (statement.products.is_empty()
-                || statement.products.iter().any(|product| {
-                    product == number || (!product.is_empty() && names_component(product, "", purl, &cpes))
-                }))
-    })
-}
-
-fn vex_clears(vex: &[VexStatement], number: &str, vuln_id: &str, finding: &serde_json::Value) -> bool {
-    vex_statement_for(vex, number, vuln_id, finding).is_some()
 }

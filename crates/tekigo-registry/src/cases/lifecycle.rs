@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use tekigo_base::Text;
 
-use crate::rules::State;
+use crate::labels::rules::State;
 
 /// Days the vendor has to correct a non-conformity before the label is suspended. SCHEME §5.4
 /// names a grace period without a length; 30 days is the usual patch window of coordinated

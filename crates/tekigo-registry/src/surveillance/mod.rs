@@ -15,12 +15,16 @@
 //! UTF-8, no separators), and candidates are sorted by label number before any draw, so the
 //! order they are given in does not matter. Never `thread_rng`.
 
+mod store;
+
+pub use store::{EVIDENCE_MAX, Evidence, EvidenceKind, PublishedPlan, SurveillanceCase, check_evidence};
+
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::rules::Assurance;
+use crate::labels::rules::Assurance;
 
 /// The domain separation prefix of the seed derivation; a change of algorithm changes it.
 pub const SEED_DOMAIN: &str = "tekigo-surveillance/1";

@@ -16,8 +16,8 @@ use tekigo_csaf::{
 };
 use tekigo_vuln::vex::VexStatement;
 
-use crate::monitor::vex_statement_for;
-use crate::store::{Registry, RegistryError, invalid};
+use crate::db::{Registry, RegistryError, invalid};
+use crate::monitoring::vex_statement_for;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct StoredRevision {
@@ -325,5 +325,15 @@ impl Registry {
         }
         tx.commit().await?;
         Ok(files)
+    }
+}
+
+/// The registry as the publisher of its advisories, at `base_url` (the web's `/report` page is
+/// the contact).
+pub fn publisher(base_url: &str) -> Publisher {
+    Publisher {
+        name: "JC-STAR certification body".into(),
+        namespace: base_url.trim_end_matches('/').to_owned(),
+        contact_details: format!("{}/report", base_url.trim_end_matches('/')),
     }
 }

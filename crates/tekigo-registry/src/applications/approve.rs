@@ -1,0 +1,247 @@
+//! Approving an application: number the label (or keep the product's), write it, correct an open
+//! lifecycle case, index the SBOM for monitoring, record the event and the audit, in one
+//! transaction.
+
+use jiff::civil::Date;
+use sqlx::Row;
+
+use super::Application;
+use crate::accounts::User;
+use crate::cases::lifecycle::{Correction, Event, Lifecycle};
+use crate::db::{Registry, RegistryError, day, invalid};
+use crate::labels::Label;
+use crate::labels::rules::{self, Assurance, State, Status};
+use crate::products::Product;
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// The label the product holds already: approving renews it.
+struct Held {
+    number: String,
+    first_evaluated: Date,
+    lifecycle: Lifecycle,
+}
+
+/// The dates and assurance the approved label carries.
+struct Terms {
+    assurance: Assurance,
+    issued: Date,
+    first_evaluated: Date,
+    expires: Date,
+    support_end: Date,
+}
+
+/// How a renewal corrects an open case: a new firmware, or the same product evaluated again.
+fn correction(declaration: &tekigo_assess::Declaration, product: &Product) -> Correction {
+    if declaration.product.firmware_version != product.firmware_version {
+        Correction::NewFirmware
+    } else {
+        Correction::Reevaluated
+    }
+}
+
+impl Registry {
+    /// Approves an application: issues the product's label, or renews it (same number, new dates).
+    /// One transaction: number the label (or keep the held one's), write it, correct an open
+    /// case, index the SBOM, record the event and the audit.
+    pub async fn approve(&self, reviewer: &User, id: i64, today: Date, now: i64) -> Result<Label, RegistryError> {
+        Self::require_reviewer(reviewer)?;
+        let application = self.application(reviewer, id).await?;
+        if application.status != "submitted" {
+            return Err(invalid(
+                format!("application {id} is not waiting for review"),
+                format!("申請 {id} は審査待ちではありません"),
+            ));
+        }
+        let product = self.product(reviewer, application.product_id).await?;
+        let (declaration_bytes, sbom_bytes) = self.application_files(reviewer, id).await?;
+        let declaration: tekigo_assess::Declaration = serde_json::from_slice(&declaration_bytes).map_err(|error| {
+            invalid(format!("stored declaration unreadable: {error}"), format!("保存された宣言書を読めません: {error}"))
+        })?;
+        let assurance = Assurance::for_level(&application.level);
+        let support_end = day(&product.support_end)?;
+        let mut tx = self.begin_write().await?;
+        let held = Self::held_label(&mut tx, product.id).await?;
+        let (number, first_evaluated, event) = match &held {
+            Some(held) => (held.number.clone(), held.first_evaluated, "renewed"),
+            None => (Self::number_label(&mut tx, &application.level, today).await?, today, "issued"),
+        };
+        let first_evaluated = if assurance == Assurance::SelfDeclared { today } else { first_evaluated };
+        let expires = rules::expiry(assurance, today, support_end, first_evaluated)
+            .map_err(|error| invalid(error.to_string(), "有効期間を計算できません（SCHEME §5.1）"))?;
+        let terms = Terms { assurance, issued: today, first_evaluated, expires, support_end };
+        Self::upsert_label(&mut tx, &number, &application, &product, &declaration.scheme.version, &terms, now).await?;
+        if let Some(held) = &held {
+            let how = correction(&declaration, &product);
+            Self::correct_lifecycle(&mut tx, held, how, &reviewer.email, id, today, now).await?;
+        }
+        Self::index_approved_sbom(&mut tx, &number, &application, &sbom_bytes).await?;
+        Self::record_approval(&mut tx, reviewer, id, &number, event, expires, now).await?;
+        tx.commit().await?;
+        self.label(&number, today).await?.ok_or_else(|| RegistryError::NotFound(number))
+    }
+
+    /// The label the product holds, if any; a revoked one cannot be renewed.
+    async fn held_label(tx: &mut Tx<'_>, product_id: i64) -> Result<Option<Held>, RegistryError> {
+        let Some(row) =
+            sqlx::query("SELECT number, first_evaluated, state, lifecycle FROM labels WHERE product_id = $1")
+                .bind(product_id)
+                .fetch_optional(&mut **tx)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let state: String = row.try_get("state")?;
+        if state == State::Revoked.name() {
+            return Err(invalid(
+                "the product's label was revoked; it cannot be renewed",
+                "この製品のラベルは取り消されています。更新できません",
+            ));
+        }
+        let number: String = row.try_get("number")?;
+        let first: String = row.try_get("first_evaluated")?;
+        let stored: String = row.try_get("lifecycle")?;
+        let lifecycle = crate::cases::stored_lifecycle(&number, &stored)?;
+        Ok(Some(Held { first_evaluated: day(&first)?, number, lifecycle }))
+    }
+
+    /// The next label number of `level` in `today`'s year, from the counter of that level and year.
+    async fn number_label(tx: &mut Tx<'_>, level: &str, today: Date) -> Result<String, RegistryError> {
+        let year = today.year();
+        let counter = format!("label-serial-{level}-{year}");
+        sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
+            .bind(&counter)
+            .execute(&mut **tx)
+            .await?;
+        let serial: i64 = sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
+            .bind(&counter)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(rules::label_number(level, year, serial.unsigned_abs()))
+    }
+
+    /// Writes the label: one statement for issue and renewal. A renewal keeps the number and the
+    /// product and takes everything else from the new application.
+    async fn upsert_label(
+        tx: &mut Tx<'_>,
+        number: &str,
+        application: &Application,
+        product: &Product,
+        scheme_version: &str,
+        terms: &Terms,
+        now: i64,
+    ) -> Result<(), RegistryError> {
+        sqlx::query(
+            "INSERT INTO labels (number, product_id, organisation_id, application_id, level, scheme_version, assurance, state, issued, \
+             first_evaluated, expires, support_end, calendar_status, vendor, product_name, model, firmware_version, product_type, \
+             vulnerability_contact, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, 'valid', $12, $13, $14, $15, $16, $17, $18) \
+             ON CONFLICT (number) DO UPDATE SET application_id = excluded.application_id, level = excluded.level, \
+             scheme_version = excluded.scheme_version, assurance = excluded.assurance, state = 'active', issued = excluded.issued, \
+             first_evaluated = excluded.first_evaluated, expires = excluded.expires, support_end = excluded.support_end, \
+             calendar_status = 'valid', vendor = excluded.vendor, product_name = excluded.product_name, model = excluded.model, \
+             firmware_version = excluded.firmware_version, product_type = excluded.product_type, \
+             vulnerability_contact = excluded.vulnerability_contact, updated = excluded.updated",
+        )
+        .bind(number)
+        .bind(product.id)
+        .bind(product.organisation_id)
+        .bind(application.id)
+        .bind(&application.level)
+        .bind(scheme_version)
+        .bind(terms.assurance.name())
+        .bind(terms.issued.to_string())
+        .bind(terms.first_evaluated.to_string())
+        .bind(terms.expires.to_string())
+        .bind(terms.support_end.to_string())
+        .bind(&product.vendor)
+        .bind(&product.name)
+        .bind(&product.model)
+        .bind(&product.firmware_version)
+        .bind(product.product_type.clone())
+        .bind(&product.vulnerability_contact)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// A new declaration approved by a reviewer answers an open case; monitoring opens a new one
+    /// at its next run if the new SBOM still fails (lifecycle.rs).
+    async fn correct_lifecycle(
+        tx: &mut Tx<'_>,
+        held: &Held,
+        how: Correction,
+        reviewer: &str,
+        application: i64,
+        today: Date,
+        now: i64,
+    ) -> Result<(), RegistryError> {
+        if matches!(held.lifecycle, Lifecycle::Active) {
+            return Ok(());
+        }
+        let event = Event::Corrected { how, on: today };
+        let detail = serde_json::json!({ "application": application });
+        Self::apply_in(tx, &held.number, &event, reviewer, now, detail).await?;
+        Ok(())
+    }
+
+    /// Indexes the approved SBOM for monitoring; the VEX sent with the application stays with the
+    /// label.
+    async fn index_approved_sbom(
+        tx: &mut Tx<'_>,
+        number: &str,
+        application: &Application,
+        sbom: &[u8],
+    ) -> Result<(), RegistryError> {
+        Self::index_sbom_in(tx, number, &application.level, sbom, crate::monitoring::DIRTY_INDEXED).await?;
+        let sent: String = sqlx::query_scalar("SELECT vex FROM applications WHERE id = $1")
+            .bind(application.id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let sent: Vec<tekigo_vuln::vex::VexStatement> = serde_json::from_str(&sent).unwrap_or_default();
+        if !sent.is_empty() {
+            let held: String = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
+                .bind(number)
+                .fetch_one(&mut **tx)
+                .await?;
+            let mut all: Vec<tekigo_vuln::vex::VexStatement> = serde_json::from_str(&held).unwrap_or_default();
+            all.extend(sent);
+            sqlx::query("UPDATE monitored_labels SET vex = $1 WHERE label_number = $2")
+                .bind(serde_json::to_string(&all).unwrap_or_default())
+                .bind(number)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Marks the application approved, and records the label's event and the audit.
+    async fn record_approval(
+        tx: &mut Tx<'_>,
+        reviewer: &User,
+        application: i64,
+        number: &str,
+        event: &str,
+        expires: Date,
+        now: i64,
+    ) -> Result<(), RegistryError> {
+        sqlx::query("UPDATE applications SET status = 'approved', decided = $1, decided_by = $2, label_number = $3 WHERE id = $4")
+            .bind(now)
+            .bind(reviewer.id)
+            .bind(number)
+            .bind(application)
+            .execute(&mut **tx)
+            .await?;
+        Self::event(tx, number, event, Status::Valid, now, Some(format!("expires {expires}"))).await?;
+        Self::audit(
+            tx,
+            now,
+            &reviewer.email,
+            event,
+            &format!("label:{number}"),
+            serde_json::json!({ "application": application, "expires": expires.to_string() }),
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,245 @@
+//! Labels: the rules ([`rules`]: numbers, validity, status on a day; no I/O) and the public reads
+//! (a label, its history, search, the changes feed, counts).
+
+pub mod rules;
+
+pub use rules::{Assurance, State, Status};
+
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::db::{Backend, Registry, RegistryError, corrupt, day};
+use crate::transparency::{LabelEvent, event_from};
+
+/// A label as the public sees it on a given day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Label {
+    pub number: String,
+    pub level: String,
+    pub scheme_version: String,
+    pub assurance: Assurance,
+    pub status: Status,
+    pub state: State,
+    pub issued: String,
+    pub first_evaluated: String,
+    pub expires: String,
+    pub support_end: String,
+    pub vendor: String,
+    pub product_name: String,
+    pub model: String,
+    pub firmware_version: String,
+    pub product_type: Option<String>,
+    pub vulnerability_contact: String,
+    pub updated: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub vendor: Option<String>,
+    pub product_type: Option<String>,
+    pub level: Option<String>,
+    pub status: Option<Status>,
+    /// Words in the product name or model.
+    pub text: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl Registry {
+    const LABEL_COLUMNS: &'static str = "number, level, scheme_version, assurance, state, issued, first_evaluated, expires, support_end, \
+         vendor, product_name, model, firmware_version, product_type, vulnerability_contact, updated FROM labels";
+
+    fn label_from(row: &AnyRow, today: Date) -> Result<Label, RegistryError> {
+        let state: String = row.try_get("state")?;
+        let number: String = row.try_get("number")?;
+        let state = State::parse(&state)
+            .ok_or_else(|| corrupt(format!("label {number}: state"), format!("`{state}` is not a label state")))?;
+        let expires: String = row.try_get("expires")?;
+        let support_end: String = row.try_get("support_end")?;
+        let assurance: String = row.try_get("assurance")?;
+        let assurance =
+            [Assurance::SelfDeclared, Assurance::ThirdParty].into_iter().find(|a| a.name() == assurance).ok_or_else(
+                || corrupt(format!("label {number}: assurance"), format!("`{assurance}` is not an assurance")),
+            )?;
+        Ok(Label {
+            number,
+            level: row.try_get("level")?,
+            scheme_version: row.try_get("scheme_version")?,
+            assurance,
+            status: rules::status_on(state, today, day(&expires)?, day(&support_end)?),
+            state,
+            issued: row.try_get("issued")?,
+            first_evaluated: row.try_get("first_evaluated")?,
+            expires,
+            support_end,
+            vendor: row.try_get("vendor")?,
+            product_name: row.try_get("product_name")?,
+            model: row.try_get("model")?,
+            firmware_version: row.try_get("firmware_version")?,
+            product_type: row.try_get("product_type")?,
+            vulnerability_contact: row.try_get("vulnerability_contact")?,
+            updated: row.try_get("updated")?,
+        })
+    }
+
+    /// A label by number, with its status on `today`.
+    pub async fn label(&self, number: &str, today: Date) -> Result<Option<Label>, RegistryError> {
+        if !rules::is_label_number(number) {
+            return Ok(None);
+        }
+        let row = sqlx::query(safe!("SELECT {} WHERE number = $1", Self::LABEL_COLUMNS))
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Self::label_from(&row, today)).transpose()
+    }
+
+    /// The label's history, oldest first.
+    pub async fn label_events(&self, number: &str) -> Result<Vec<LabelEvent>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT seq, label_number, kind, status, at, detail FROM label_events WHERE label_number = $1 ORDER BY seq",
+        )
+        .bind(number)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from).collect()
+    }
+
+    /// Public search. The status filter is turned into conditions on the stored state and the
+    /// dates, so it is answered by the indexes, not by reading every label.
+    pub async fn search(&self, search: &Search, today: Date) -> Result<(Vec<Label>, i64), RegistryError> {
+        let mut conditions = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let bind = |value: String, binds: &mut Vec<String>| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        if let Some(vendor) = &search.vendor {
+            conditions.push(format!("vendor = {}", bind(vendor.clone(), &mut binds)));
+        }
+        if let Some(product_type) = &search.product_type {
+            conditions.push(format!("product_type = {}", bind(product_type.clone(), &mut binds)));
+        }
+        if let Some(level) = &search.level {
+            conditions.push(format!("level = {}", bind(level.clone(), &mut binds)));
+        }
+        if let Some(text) = search.text.as_ref().filter(|t| !t.trim().is_empty()) {
+            let text = text.trim().replace(['%', '_'], "");
+            // A case-insensitive substring of the product name or the model, answered by the
+            // trigram indexes of migration 0009 when the text has a trigram (three characters
+            // or more): SQLite's FTS5 table through a phrase of the text's trigrams, which is
+            // the substring; PostgreSQL's pg_trgm GIN indexes through ILIKE. A shorter text
+            // has no trigram and is read by a scan, as every search was before the index.
+            if self.backend == Backend::Sqlite && text.chars().count() >= 3 {
+                let phrase = format!("{{product_name model}} : \"{}\"", text.replace('"', "\"\""));
+                let a = bind(phrase, &mut binds);
+                conditions.push(format!(
+                    "number IN (SELECT r.number FROM label_search s JOIN label_search_rows r ON r.id = s.rowid \
+                     WHERE label_search MATCH {a})"
+                ));
+            } else {
+                let like = if self.backend == Backend::Sqlite { "LIKE" } else { "ILIKE" };
+                let pattern = format!("%{text}%");
+                let a = bind(pattern.clone(), &mut binds);
+                let b = bind(pattern, &mut binds);
+                conditions.push(format!("(product_name {like} {a} OR model {like} {b})"));
+            }
+        }
+        if let Some(status) = search.status {
+            let today = today.to_string();
+            let condition = match status {
+                Status::Revoked => "state = 'revoked'".to_owned(),
+                Status::Suspended => "state = 'suspended'".to_owned(),
+                Status::SupportEnded => format!("state = 'active' AND support_end < {}", bind(today, &mut binds)),
+                Status::Expired => {
+                    let a = bind(today.clone(), &mut binds);
+                    let b = bind(today, &mut binds);
+                    format!("state = 'active' AND support_end >= {a} AND expires < {b}")
+                }
+                Status::Valid => {
+                    let a = bind(today.clone(), &mut binds);
+                    let b = bind(today, &mut binds);
+                    format!("state = 'active' AND support_end >= {a} AND expires >= {b}")
+                }
+            };
+            conditions.push(condition);
+        }
+        let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let limit = search.limit.clamp(1, 200);
+        let offset = search.offset.max(0);
+        let count_sql = format!("SELECT COUNT(*) FROM labels{filter}");
+        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()));
+        for value in &binds {
+            count = count.bind(value.clone());
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        let sql = format!("SELECT {}{filter} ORDER BY number LIMIT {limit} OFFSET {offset}", Self::LABEL_COLUMNS);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for value in &binds {
+            query = query.bind(value.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let labels = rows.iter().map(|row| Self::label_from(row, today)).collect::<Result<Vec<_>, _>>()?;
+        Ok((labels, total))
+    }
+
+    /// Events after `since` (a sequence number from an earlier page), oldest first: the feed
+    /// sellers and insurers poll.
+    pub async fn changes(&self, since: i64, limit: i64) -> Result<Vec<LabelEvent>, RegistryError> {
+        let rows = sqlx::query(safe!(
+            "SELECT seq, label_number, kind, status, at, detail FROM label_events WHERE seq > $1 ORDER BY seq LIMIT {}",
+            limit.clamp(1, 1000)
+        ))
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from).collect()
+    }
+
+    /// The sequence number to pass to [`Registry::changes`] for the events at or after a time, for
+    /// `since=` given as a date-time. With no such event yet it is the last event's number, so a
+    /// poller that starts from "now" receives the events that come after.
+    pub async fn first_seq_at(&self, at: i64) -> Result<i64, RegistryError> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM label_events WHERE at >= $1")
+            .bind(at)
+            .fetch_one(&self.pool)
+            .await?;
+        match seq {
+            Some(seq) => Ok(seq - 1),
+            None => Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM label_events")
+                .fetch_one(&self.pool)
+                .await?
+                .unwrap_or(0)),
+        }
+    }
+
+    /// How many labels hold each status on `today`, every status listed (zero included), in the
+    /// order of [`Status::ALL`]. Counted in the database by the public search's own status filter,
+    /// so the numbers are what `/labels?status=...` finds and a scrape of /metrics reads no label
+    /// row.
+    pub async fn label_counts_by_status(&self, today: Date) -> Result<Vec<(Status, u64)>, RegistryError> {
+        let mut counts = Vec::with_capacity(Status::ALL.len());
+        for status in Status::ALL {
+            let search = Search { status: Some(status), limit: 1, ..Search::default() };
+            let (_, total) = self.search(&search, today).await?;
+            counts.push((status, u64::try_from(total).unwrap_or(0)));
+        }
+        // Every label has exactly one status; one counted under none holds a stored state no
+        // status is computed from, and the counts would quietly leave it out.
+        let counted: u64 = counts.iter().map(|(_, n)| n).sum();
+        let held = u64::try_from(self.label_count().await?).unwrap_or(0);
+        if counted != held {
+            return Err(corrupt(
+                "labels",
+                format!("{} of {held} labels hold a state no status is computed from", held.abs_diff(counted)),
+            ));
+        }
+        Ok(counts)
+    }
+
+    pub async fn label_count(&self) -> Result<i64, RegistryError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM labels").fetch_one(&self.pool).await?)
+    }
+}
