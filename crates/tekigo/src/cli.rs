@@ -240,8 +240,10 @@ pub(crate) enum RegistryCommand {
     /// Re-check labeled products: only the components the vulnerability imports since the last run
     /// touched (the database's change journal), or all with --full. Opens a case with a grace
     /// period for each label that newly fails its level, closes those that no longer fail, and
-    /// moves grace periods and hearings on to today. Run it after each `tekigo vulndb import`.
-    /// ラベル取得製品を再検査する（前回以降の取り込みが触れた構成要素だけ、--full ですべて）
+    /// moves grace periods and hearings on to today; with --base-url also refreshes the CSAF
+    /// advisories. The same job `tekigo serve` runs every hour. Run it after each `tekigo vulndb
+    /// import`.
+    /// ラベル取得製品を再検査する（前回以降の取り込みが触れた構成要素だけ、--full ですべて）。serve が毎時行う処理と同じ
     Monitor {
         #[command(flatten)]
         database: DatabaseArgs,
