@@ -19,7 +19,7 @@ use crate::http::error::WebError;
 use crate::http::i18n::PageLang;
 use crate::http::layout::Chrome;
 use crate::http::state::AppState;
-use crate::http::uploads::{Capped, read_capped, unreadable_upload};
+use crate::http::uploads::{Capped, CsrfFirst, read_capped, unreadable_upload};
 use crate::http::view::path_id;
 use crate::http::view::{self};
 use crate::http::view::{registry_error, staff_only};
@@ -287,23 +287,12 @@ async fn evaluate(
     staff_only(&current, lang)?;
     let id = path_id(&id, lang)?;
     let Ok(mut multipart) = multipart else { return Err(crate::http::auth::csrf_failure(lang)) };
-    let mut csrf_ok = current.csrf().is_empty();
+    let mut form = CsrfFirst::new(&current, lang);
     let mut outcome = String::new();
     let mut note = String::new();
     let mut evidence = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(|e| unreadable_upload(&e, lang))? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "csrf" {
-            let Capped::Data(token) = read_capped(field, 512).await.map_err(|e| unreadable_upload(&e, lang))? else {
-                return Err(crate::http::auth::csrf_failure(lang));
-            };
-            current.check_csrf(&String::from_utf8_lossy(&token), lang)?;
-            csrf_ok = true;
-            continue;
-        }
-        if !csrf_ok {
-            return Err(crate::http::auth::csrf_failure(lang));
-        }
+        let Some((name, field)) = form.part(field, |e| unreadable_upload(&e, lang)).await? else { continue };
         let kind = match name.as_str() {
             "probe" => EvidenceKind::Probe,
             "sbom_check" => EvidenceKind::SbomCheck,
@@ -336,9 +325,7 @@ async fn evaluate(
             }
         }
     }
-    if !csrf_ok {
-        return Err(crate::http::auth::csrf_failure(lang));
-    }
+    form.finish()?;
     let conformant = match outcome.trim() {
         "conformant" => true,
         "non-conformant" => false,

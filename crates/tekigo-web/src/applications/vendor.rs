@@ -27,7 +27,7 @@ use crate::http::layout::Chrome;
 use crate::http::present::{ApplicationRow, CheckRow, LabelCell, ProductView, check_rows, label_of};
 use crate::http::screen::{Upload as Screened, screen};
 use crate::http::state::AppState;
-use crate::http::uploads::{Capped, MAX_VEX_BYTES, UPLOAD_LIMIT, read_capped, too_large, unreadable_upload};
+use crate::http::uploads::{Capped, CsrfFirst, MAX_VEX_BYTES, UPLOAD_LIMIT, read_capped, too_large, unreadable_upload};
 use crate::http::view::{self, Message};
 use crate::http::view::{path_id, registry_error, vendor_only};
 pub(crate) fn routes() -> Router<AppState> {
@@ -133,25 +133,14 @@ async fn upload(
         }
         Err(_) => return Err(crate::http::auth::csrf_failure(lang)),
     };
+    let mut form = CsrfFirst::new(&current, lang);
 
-    let mut csrf_ok = current.csrf().is_empty();
     let mut declaration = None;
     let mut sbom = None;
     let mut vex = None;
     let mut evidence: Vec<(String, Vec<u8>)> = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(|e| unreadable_upload(&e, lang))? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "csrf" {
-            let Capped::Data(token) = read_capped(field, 512).await.map_err(|e| unreadable_upload(&e, lang))? else {
-                return Err(crate::http::auth::csrf_failure(lang));
-            };
-            current.check_csrf(&String::from_utf8_lossy(&token), lang)?;
-            csrf_ok = true;
-            continue;
-        }
-        if !csrf_ok {
-            return Err(crate::http::auth::csrf_failure(lang));
-        }
+        let Some((name, field)) = form.part(field, |e| unreadable_upload(&e, lang)).await? else { continue };
         if name == "evidence" {
             // Any number of files, all together within the evidence cap.
             let file_name = field.file_name().unwrap_or_default().to_owned();
@@ -174,9 +163,7 @@ async fn upload(
             Capped::TooLarge => return Err(too_large(en, ja, cap, lang)),
         }
     }
-    if !csrf_ok {
-        return Err(crate::http::auth::csrf_failure(lang));
-    }
+    form.finish()?;
 
     let mut missing = Vec::new();
     if declaration.is_none() {

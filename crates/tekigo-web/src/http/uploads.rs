@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use tekigo_base::Lang;
 use tekigo_registry::applications::checks::{MAX_DECLARATION_BYTES, MAX_EVIDENCE_BYTES, MAX_SBOM_BYTES};
 
+use crate::http::auth::{CurrentUser, csrf_failure};
 use crate::http::error::WebError;
 use crate::http::view;
 
@@ -60,4 +61,46 @@ pub(crate) async fn read_capped(mut field: Field<'_>, cap: usize) -> Result<Capp
         data.extend_from_slice(&chunk);
     }
     Ok(Capped::Data(data))
+}
+
+/// A multipart form's CSRF token, which must come first: a session's post sends the `csrf` part
+/// before any other, so no file of a forged post is read; a request with an API token (no
+/// session, no CSRF token) needs none. `finish` refuses a session's post that never sent it.
+pub(crate) struct CsrfFirst<'a> {
+    current: &'a CurrentUser,
+    checked: bool,
+    lang: Lang,
+}
+
+impl<'a> CsrfFirst<'a> {
+    pub(crate) fn new(current: &'a CurrentUser, lang: Lang) -> CsrfFirst<'a> {
+        CsrfFirst { checked: current.csrf().is_empty(), current, lang }
+    }
+
+    /// A part as it comes: the token is checked and taken (`None`); any other part is given back
+    /// with its name once the token was seen. A read error goes through `unreadable`.
+    pub(crate) async fn part<'f>(
+        &mut self,
+        field: Field<'f>,
+        unreadable: impl Fn(MultipartError) -> WebError,
+    ) -> Result<Option<(String, Field<'f>)>, WebError> {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "csrf" {
+            let Capped::Data(token) = read_capped(field, 512).await.map_err(unreadable)? else {
+                return Err(csrf_failure(self.lang));
+            };
+            self.current.check_csrf(&String::from_utf8_lossy(&token), self.lang)?;
+            self.checked = true;
+            return Ok(None);
+        }
+        if !self.checked {
+            return Err(csrf_failure(self.lang));
+        }
+        Ok(Some((name, field)))
+    }
+
+    /// After the last part: a session's post without its token is refused.
+    pub(crate) fn finish(self) -> Result<(), WebError> {
+        if self.checked { Ok(()) } else { Err(csrf_failure(self.lang)) }
+    }
 }

@@ -26,7 +26,9 @@ use crate::http::present::label_numbers;
 use crate::http::present::{CaseView, FindingRow, LifecycleView};
 use crate::http::screen::{Upload as Screened, screen};
 use crate::http::state::AppState;
-use crate::http::uploads::{Capped, LABEL_UPLOAD_LIMIT, MAX_VEX_BYTES, read_capped, too_large, unreadable_upload};
+use crate::http::uploads::{
+    Capped, CsrfFirst, LABEL_UPLOAD_LIMIT, MAX_VEX_BYTES, read_capped, too_large, unreadable_upload,
+};
 use crate::http::view::{self, Message};
 use crate::http::view::{registry_error, vendor_only};
 pub fn routes() -> Router<AppState> {
@@ -146,7 +148,7 @@ async fn label_upload(
         return Err(too_large("upload", "アップロード", LABEL_UPLOAD_LIMIT, lang));
     }
     let Ok(mut multipart) = multipart else { return Err(crate::http::auth::csrf_failure(lang)) };
-    let mut csrf_ok = current.csrf().is_empty();
+    let mut form = CsrfFirst::new(&current, lang);
     let mut file = None;
     let unreadable = |e: MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -156,18 +158,7 @@ async fn label_upload(
         }
     };
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "csrf" {
-            let Capped::Data(token) = read_capped(field, 512).await.map_err(unreadable)? else {
-                return Err(crate::http::auth::csrf_failure(lang));
-            };
-            current.check_csrf(&String::from_utf8_lossy(&token), lang)?;
-            csrf_ok = true;
-            continue;
-        }
-        if !csrf_ok {
-            return Err(crate::http::auth::csrf_failure(lang));
-        }
+        let Some((name, field)) = form.part(field, unreadable).await? else { continue };
         if name == "file" {
             match read_capped(field, cap).await.map_err(unreadable)? {
                 Capped::Data(data) => file = Some(data).filter(|d| !d.is_empty()),
@@ -175,9 +166,7 @@ async fn label_upload(
             }
         }
     }
-    if !csrf_ok {
-        return Err(crate::http::auth::csrf_failure(lang));
-    }
+    form.finish()?;
     let Some(file) = file else {
         let error = Text::new(
             "No file was chosen. Nothing was stored.",
