@@ -50,6 +50,15 @@ impl<T> Step<T> {
         Step::Failed(error)
     }
 
+    /// The same outcome with what a step that ran produced turned by `f` (a report's own shape).
+    pub fn map<U>(&self, f: impl FnOnce(&T) -> U) -> Step<U> {
+        match self {
+            Step::Ran(value) => Step::Ran(f(value)),
+            Step::Failed(error) => Step::Failed(error.clone()),
+            Step::Skipped(reason) => Step::Skipped(reason.clone()),
+        }
+    }
+
     /// `Some(true)` ran, `Some(false)` failed, `None` skipped.
     pub fn outcome(&self) -> Option<bool> {
         match self {

@@ -135,11 +135,7 @@ fn step_json<T: serde::Serialize>(step: &Step<T>) -> serde_json::Value {
 }
 
 fn job_json(report: &HourlyReport) -> serde_json::Value {
-    let advisories = match &report.advisories {
-        Step::Ran(files) => Step::Ran(files.iter().map(|file| file.file_name.clone()).collect::<Vec<_>>()),
-        Step::Failed(error) => Step::Failed(error.clone()),
-        Step::Skipped(reason) => Step::Skipped(reason.clone()),
-    };
+    let advisories = report.advisories.map(|files| files.iter().map(|file| file.file_name.clone()).collect::<Vec<_>>());
     serde_json::json!({
         "monitoring": step_json(&report.monitoring),
         "advisories": step_json(&advisories),
