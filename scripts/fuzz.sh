@@ -9,6 +9,8 @@
 # replayed with `cd fuzz && cargo +nightly fuzz run -s none TARGET artifacts/TARGET/crash-…`.
 # The code is safe Rust, so no sanitizer is built in (`-s none`): a panic, a stack overflow, a
 # timeout (10 s) or 2 GiB of memory for one input is the finding. Exit 1 when a target crashed.
+# TEKIGO_FUZZ_BUILD=dev builds the targets without optimisation: far quicker to build, slower to
+# run, which suits a few seconds per target (CI); the default optimised build suits long runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -83,8 +85,14 @@ for target in targets:
             f.write(seed)
 PY
 
-echo "== cargo +nightly fuzz build -s none"
-cargo +nightly fuzz build -s none
+build_flags=(-s none)
+case "${TEKIGO_FUZZ_BUILD:-release}" in
+  release) ;;
+  dev) build_flags+=(--dev) ;;
+  *) echo "TEKIGO_FUZZ_BUILD must be release or dev, not ${TEKIGO_FUZZ_BUILD}" >&2; exit 2 ;;
+esac
+echo "== cargo +nightly fuzz build ${build_flags[*]}"
+cargo +nightly fuzz build "${build_flags[@]}"
 
 report=()
 failed=0
@@ -93,7 +101,7 @@ for target in "${targets[@]}"; do
   before=$(find "artifacts/$target" -type f | wc -l)
   log="artifacts/$target.log"
   status=ok
-  cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \
+  cargo +nightly fuzz run "${build_flags[@]}" "$target" "corpus/$target" -- \
     -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
     -print_final_stats=1 >"$log" 2>&1 || status=CRASH
   after=$(find "artifacts/$target" -type f | wc -l)
