@@ -3,7 +3,7 @@
 //! change to that public format.
 
 use serde::{Deserialize, Serialize};
-use tekigo_base::Text;
+use tekigo_base::{ModelEntry, Text};
 use tekigo_criteria::{ItemsRule, Method};
 
 /// The value of `format`; a reader refuses any other.
@@ -76,8 +76,13 @@ pub struct Product {
     pub vendor: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor_address: Option<String>,
+    /// The series' representative model number.
     #[serde(default)]
     pub model: String,
+    /// Every model the declaration covers, `model` among them, with the identifiers sellers use.
+    /// Absent (as in every declaration made before series existed), it covers `model` alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelEntry>,
     #[serde(default)]
     pub firmware_version: String,
     /// A product type of the JC-STAR catalog (SCHEME §9), when one applies.

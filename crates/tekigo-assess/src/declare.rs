@@ -70,8 +70,18 @@ fn declaration_id(product: &Product, scheme: &SchemeRef, issued: &str) -> String
 }
 
 fn statement(product: &Product, scheme: &SchemeRef, kind: DeclarationKind, from: Option<&SchemeRef>) -> Text {
-    let what_en = format!("{} (model {}, firmware {})", product.name, product.model, product.firmware_version);
-    let what_ja = format!("{}（型番 {}、ファームウェア {}）", product.name, product.model, product.firmware_version);
+    let (what_en, what_ja) = if product.models.len() > 1 {
+        let models: Vec<&str> = product.models.iter().map(|m| m.model.trim()).collect();
+        (
+            format!("{} (models {}, firmware {})", product.name, models.join(", "), product.firmware_version),
+            format!("{}（型番 {}、ファームウェア {}）", product.name, models.join("、"), product.firmware_version),
+        )
+    } else {
+        (
+            format!("{} (model {}, firmware {})", product.name, product.model, product.firmware_version),
+            format!("{}（型番 {}、ファームウェア {}）", product.name, product.model, product.firmware_version),
+        )
+    };
     match (kind, from) {
         (DeclarationKind::DerivedStatement, Some(from)) => Text::new(
             format!(

@@ -779,6 +779,12 @@ pub fn fact_gaps(product: &Product, catalog: &Catalog, today: jiff::civil::Date)
             Ok(_) => {}
         }
     }
+    // The series' models and their GTINs (docs/scheme.md, "Registration").
+    gaps.extend(
+        tekigo_base::identifiers::check_series(&product.model, &product.models)
+            .into_iter()
+            .map(|problem| Text::new(format!("product models: {}", problem.en), format!("製品の型番: {}", problem.ja))),
+    );
     let contact = product.vulnerability_contact.trim();
     let reachable = contact.starts_with("https://") || contact.starts_with("http://") || looks_like_email(contact);
     if !contact.is_empty() && !reachable {

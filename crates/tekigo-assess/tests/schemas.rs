@@ -572,9 +572,14 @@ prop_compose! {
         product_type in proptest::option::of(loose()),
         support_end in prop_oneof![Just(String::new()), "20[2-4][0-9]-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"],
         vulnerability_contact in loose(),
+        models in proptest::collection::vec(
+            ("[A-Za-z0-9][A-Za-z0-9 ._()-]{0,15}", proptest::option::of("[0-9]{13}|[0-9]{8}|[0-9]{4}-[0-9]{6}-[0-9]{3}"), proptest::option::of(loose())),
+            0..3,
+        ),
     ) -> tekigo_assess::declaration::Product {
+        let models = models.into_iter().map(|(model, gtin, sku)| tekigo_base::ModelEntry { model, gtin, sku }).collect();
         tekigo_assess::declaration::Product {
-            name, vendor, vendor_address, model, firmware_version, product_type, support_end, vulnerability_contact,
+            name, vendor, vendor_address, model, models, firmware_version, product_type, support_end, vulnerability_contact,
         }
     }
 }

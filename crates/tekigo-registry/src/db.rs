@@ -169,7 +169,10 @@ impl Registry {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Registry { pool, backend, catalog, vulndb: None })
+        let registry = Registry { pool, backend, catalog, vulndb: None };
+        // Data steps a migration's SQL cannot do, each once.
+        registry.refresh_model_keys().await?;
+        Ok(registry)
     }
 
     /// A write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at once,

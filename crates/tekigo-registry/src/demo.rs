@@ -22,6 +22,16 @@ const PRODUCT_TYPES: [&str; 8] = [
     "healthcare-wearable",
 ];
 
+/// The GS1 check digit of a 12-digit text expression, in SQL both engines read: weights 1 and 3
+/// from the left (3 and 1 from the right, as `tekigo_base::identifiers::check_digit` counts).
+fn gtin13_check_digit(body: &str) -> String {
+    let sum = (1..=12)
+        .map(|i| format!("CAST(substr({body}, {i}, 1) AS INTEGER) * {}", if i % 2 == 0 { 3 } else { 1 }))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    format!("((10 - ({sum}) % 10) % 10)")
+}
+
 /// Fills an empty registry with `count` demo labels issued around `today`.
 pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Result<i64, RegistryError> {
     if registry.label_count().await? > 0 {
@@ -36,7 +46,6 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
     let remainder = count % DEMO_VENDORS;
     let types_case =
         PRODUCT_TYPES.iter().enumerate().map(|(i, t)| format!("WHEN {i} THEN '{t}'")).collect::<Vec<_>>().join(" ");
-    let year = today.year();
     let start = today.checked_sub(jiff::Span::new().days(900)).unwrap_or(today);
     // Day arithmetic differs: SQLite's date() against PostgreSQL's date + integer.
     let plus_days = |base: &str, days: &str| match backend {
@@ -46,6 +55,10 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
     let padded = |expr: &str| match backend {
         Backend::Sqlite => format!("printf('%09d', {expr})"),
         Backend::Postgres => format!("lpad(CAST({expr} AS TEXT), 9, '0')"),
+    };
+    let padded_11 = |expr: &str| match backend {
+        Backend::Sqlite => format!("printf('%011d', {expr})"),
+        Backend::Postgres => format!("lpad(CAST({expr} AS TEXT), 11, '0')"),
     };
     let mut tx = pool.begin().await?;
     let mut made = 0;
@@ -84,6 +97,23 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         .bind(organisation)
         .execute(&mut *tx)
         .await?;
+        // Series: one to four models per product (`DV001-5`, `DV001-5W`, ...), each with a GTIN
+        // from GS1's prefix 2 (numbers for use inside a company, never on a real trade item),
+        // its check digit computed by the database.
+        let check = gtin13_check_digit("s.body");
+        sqlx::query(safe!(
+            "INSERT INTO product_models (product_id, position, model, model_key, gtin, gtin_key, sku) \
+             SELECT s.pid, s.n, s.model, upper(replace(s.model, '-', '')), s.body || CAST({check} AS TEXT), \
+             '0' || s.body || CAST({check} AS TEXT), NULL FROM \
+             (SELECT p.id AS pid, k.n AS n, CASE k.n WHEN 0 THEN p.model ELSE p.model || substr('WBS', k.n, 1) END AS model, \
+              '2' || {body} AS body \
+              FROM products p JOIN (SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) k ON k.n <= p.id % 4 \
+              WHERE p.organisation_id = $1) s",
+            body = padded_11("p.id * 4 + k.n"),
+        ))
+        .bind(organisation)
+        .execute(&mut *tx)
+        .await?;
         // Labels: one per product; ★1, self-declared, valid for two years or to support end
         // (SCHEME §5.1); every 50th suspended and every 97th revoked.
         let expires_two_years = plus_days("p.issued_day", "730");
@@ -91,7 +121,7 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
             "INSERT INTO labels (number, product_id, organisation_id, application_id, level, scheme_version, assurance, state, issued, \
              first_evaluated, expires, support_end, calendar_status, vendor, product_name, model, firmware_version, product_type, \
              vulnerability_contact, updated) \
-             SELECT 'JC1-{year}-' || {serial}, p.id, p.organisation_id, NULL, '1', '1.1', 'self-declared', \
+             SELECT 'JC1-' || substr(p.issued_day, 1, 4) || '-' || {serial}, p.id, p.organisation_id, NULL, '1', '1.1', 'self-declared', \
              CASE WHEN p.id % 97 = 0 THEN 'revoked' WHEN p.id % 50 = 0 THEN 'suspended' ELSE 'active' END, \
              p.issued_day, p.issued_day, CASE WHEN {expires_two_years} < p.support_end THEN {expires_two_years} ELSE p.support_end END, \
              p.support_end, 'valid', $1, p.name, p.model, p.firmware_version, p.product_type, p.vulnerability_contact, $2 \
@@ -104,16 +134,21 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         .bind(organisation)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO label_events (label_number, kind, status, at, detail) \
-             SELECT number, 'issued', 'valid', $1, 'demo' FROM labels WHERE organisation_id = $2",
-        )
-        .bind(now)
-        .bind(organisation)
-        .execute(&mut *tx)
-        .await?;
         made += n;
     }
+    // Each label's history starts on its issue day (noon, Japan time), not on the day the demo
+    // was made, and the feed's sequence follows those days across all vendors.
+    let issued_at = match backend {
+        Backend::Sqlite => "CAST(strftime('%s', l.issued) AS INTEGER) + 3 * 3600",
+        Backend::Postgres => "CAST(EXTRACT(EPOCH FROM CAST(l.issued AS DATE)) AS BIGINT) + 3 * 3600",
+    };
+    sqlx::query(safe!(
+        "INSERT INTO label_events (label_number, kind, status, at, detail) \
+         SELECT l.number, 'issued', 'valid', {issued_at}, 'demo' FROM labels l \
+         JOIN organisations o ON o.id = l.organisation_id WHERE o.kind = 'demo' ORDER BY l.issued, l.number"
+    ))
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("INSERT INTO audit (at, actor, action, object, detail) VALUES ($1, 'system', 'demo', 'registry', $2)")
         .bind(now)
         .bind(serde_json::json!({ "labels": made }).to_string())

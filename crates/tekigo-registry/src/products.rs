@@ -1,10 +1,17 @@
-//! Products: what a vendor registers (name, model, firmware, support end, vulnerability contact)
-//! before applying for its label.
+//! Products: what a vendor registers (name, the series' models, firmware, support end,
+//! vulnerability contact) before applying for its label. A product is a series: one
+//! registration covers every model in it (docs/scheme.md, "Registration"), each stored with its
+//! [`model_key`] and GTIN so a label is found by any of them.
+
+use std::collections::HashMap;
 
 use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::FromRow;
 use sqlx::any::AnyRow;
+use tekigo_base::Text;
+
+use tekigo_base::identifiers::{Gtin, ModelEntry, check_series, model_key, series_models};
 
 use crate::accounts::User;
 use crate::db::{Registry, RegistryError, day, invalid};
@@ -16,7 +23,11 @@ pub struct Product {
     pub organisation_id: i64,
     pub vendor: String,
     pub name: String,
+    /// The series' representative model.
     pub model: String,
+    /// Every model of the series, the representative first.
+    #[sqlx(skip)]
+    pub models: Vec<ModelEntry>,
     pub firmware_version: String,
     pub product_type: Option<String>,
     pub support_end: String,
@@ -26,7 +37,10 @@ pub struct Product {
 #[derive(Debug, Clone)]
 pub struct NewProduct {
     pub name: String,
+    /// The series' representative model.
     pub model: String,
+    /// Every model of the series, `model` among them; empty for a series of `model` alone.
+    pub models: Vec<ModelEntry>,
     pub firmware_version: String,
     pub product_type: Option<String>,
     pub support_end: String,
@@ -74,6 +88,14 @@ impl Registry {
         validate::name(("firmware version", "ファームウェアのバージョン"), &product.firmware_version)
             .map_err(RegistryError::Invalid)?;
         validate::vulnerability_contact(&product.vulnerability_contact).map_err(RegistryError::Invalid)?;
+        let models = series_models(&product.model, &product.models);
+        let problems = check_series(&product.model, &models);
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(Text::new(
+                problems.iter().map(|p| p.en.as_str()).collect::<Vec<_>>().join("; "),
+                problems.iter().map(|p| p.ja.as_str()).collect::<Vec<_>>().join("。"),
+            )));
+        }
         let support_end = day(product.support_end.trim())?;
         if support_end <= today {
             return Err(invalid(
@@ -104,6 +126,25 @@ impl Registry {
                 format!("{} ファームウェア {} は登録済みです", product.model.trim(), product.firmware_version.trim()),
             ));
         }
+        // A GTIN names one trade item: it may sit on another series only as the same model of the
+        // same vendor (a product registered again for a new firmware before releases existed).
+        for entry in &models {
+            let Some(gtin) = entry.gtin.as_deref().filter(|g| !g.trim().is_empty()) else { continue };
+            let gtin = Gtin::parse(gtin).map_err(RegistryError::Invalid)?;
+            let holders: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT p.organisation_id, m.model_key FROM product_models m JOIN products p ON p.id = m.product_id \
+                 WHERE m.gtin_key = $1",
+            )
+            .bind(gtin.key())
+            .fetch_all(&mut *tx)
+            .await?;
+            if holders.iter().any(|(holder, key)| *holder != organisation || *key != model_key(&entry.model)) {
+                return Err(invalid(
+                    format!("GTIN {} is registered for another product", gtin.as_str()),
+                    format!("GTIN {} は別の製品に登録されています", gtin.as_str()),
+                ));
+            }
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO products (organisation_id, name, model, firmware_version, product_type, support_end, vulnerability_contact, created) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -118,13 +159,34 @@ impl Registry {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        for (position, entry) in models.iter().enumerate() {
+            let gtin = entry.gtin.as_deref().filter(|g| !g.trim().is_empty()).map(Gtin::parse).transpose();
+            let gtin = gtin.map_err(RegistryError::Invalid)?;
+            sqlx::query(
+                "INSERT INTO product_models (product_id, position, model, model_key, gtin, gtin_key, sku) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(entry.model.trim())
+            .bind(model_key(&entry.model))
+            .bind(gtin.as_ref().map(|g| g.as_str().to_owned()))
+            .bind(gtin.as_ref().map(Gtin::key))
+            .bind(entry.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+            .execute(&mut *tx)
+            .await?;
+        }
         Self::audit(
             &mut tx,
             now,
             &user.email,
             "create-product",
             &format!("product:{id}"),
-            serde_json::json!({ "model": product.model, "firmware": product.firmware_version }),
+            serde_json::json!({
+                "model": product.model,
+                "models": models.iter().map(|m| &m.model).collect::<Vec<_>>(),
+                "firmware": product.firmware_version,
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -144,7 +206,8 @@ impl Registry {
             .await?;
         let product = row.map(|row| Self::product_from(&row)).transpose()?;
         match product {
-            Some(product) if user.role.is_staff() || user.organisation_id == Some(product.organisation_id) => {
+            Some(mut product) if user.role.is_staff() || user.organisation_id == Some(product.organisation_id) => {
+                product.models = self.series_of(&[product.id]).await?.remove(&product.id).unwrap_or_default();
                 Ok(product)
             }
             _ => Err(RegistryError::NotFound(format!("product {id}"))),
@@ -162,6 +225,83 @@ impl Registry {
                 .fetch_all(&self.pool)
                 .await?
         };
-        rows.iter().map(Self::product_from).collect()
+        let mut products = rows.iter().map(Self::product_from).collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
+        let mut series = self.series_of(&ids).await?;
+        for product in &mut products {
+            product.models = series.remove(&product.id).unwrap_or_default();
+        }
+        Ok(products)
+    }
+
+    /// The models of each product, in the vendor's order.
+    pub(crate) async fn series_of(&self, product_ids: &[i64]) -> Result<HashMap<i64, Vec<ModelEntry>>, RegistryError> {
+        let mut series: HashMap<i64, Vec<ModelEntry>> = HashMap::new();
+        // In chunks: a bind list has a limit (SQLite's default is 32,766 variables).
+        for chunk in product_ids.chunks(500) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT product_id, model, gtin, sku FROM product_models WHERE product_id IN ({list}) ORDER BY product_id, position"
+            );
+            let mut query =
+                sqlx::query_as::<_, (i64, String, Option<String>, Option<String>)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for (product_id, model, gtin, sku) in query.fetch_all(&self.pool).await? {
+                series.entry(product_id).or_default().push(ModelEntry { model, gtin, sku });
+            }
+        }
+        Ok(series)
+    }
+
+    /// The products one of whose models is `text` as [`model_key`] spells it, or whose GTIN it
+    /// is: how a seller's listing finds its label.
+    pub(crate) fn identifier_condition(text: &str, bind: &mut dyn FnMut(String) -> String) -> String {
+        let key = bind(model_key(text));
+        match Gtin::parse(text) {
+            Ok(gtin) => {
+                let gtin = bind(gtin.key());
+                format!(
+                    "product_id IN (SELECT product_id FROM product_models WHERE model_key = {key} OR gtin_key = {gtin})"
+                )
+            }
+            Err(_) => format!("product_id IN (SELECT product_id FROM product_models WHERE model_key = {key})"),
+        }
+    }
+
+    /// Recomputes every model key with the full rule of [`model_key`], once: the migration that
+    /// made the series could only spell keys with ASCII rules in SQL. Marked done in `counters`.
+    pub(crate) async fn refresh_model_keys(&self) -> Result<(), RegistryError> {
+        const DONE: &str = "model_keys_v1";
+        let done: Option<i64> = sqlx::query_scalar("SELECT value FROM counters WHERE name = $1")
+            .bind(DONE)
+            .fetch_optional(&self.pool)
+            .await?;
+        if done.is_some() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, model, model_key FROM product_models").fetch_all(&mut *tx).await?;
+        for (id, model, stored) in rows {
+            let key = model_key(&model);
+            if key != stored {
+                sqlx::query("UPDATE product_models SET model_key = $1 WHERE id = $2")
+                    .bind(key)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) DO NOTHING")
+            .bind(DONE)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

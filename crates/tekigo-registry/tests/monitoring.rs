@@ -77,6 +77,7 @@ fn camera(firmware: &str) -> NewProduct {
     NewProduct {
         name: "EXC-100 network camera".into(),
         model: "EXC-100".into(),
+        models: Vec::new(),
         firmware_version: firmware.into(),
         product_type: Some("network-camera".into()),
         support_end: "2030-03-31".into(),

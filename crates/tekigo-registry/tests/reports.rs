@@ -124,12 +124,12 @@ async fn a_report_is_triaged_and_the_plan_includes_it(registry: &Registry) {
 on_both!(a_report_is_triaged_and_the_plan_includes_it);
 
 const PINNED: [&str; 6] = [
-    "JC1-2026-900000173",
-    "JC1-2026-900000275",
-    "JC1-2026-900000213",
-    "JC1-2026-900000240",
-    "JC1-2026-900000179",
-    "JC1-2026-900000210",
+    "JC1-2024-900000173",
+    "JC1-2025-900000275",
+    "JC1-2025-900000213",
+    "JC1-2025-900000240",
+    "JC1-2024-900000179",
+    "JC1-2025-900000210",
 ];
 
 async fn a_non_conformant_evaluation_opens_a_case(registry: &Registry) {

@@ -14,6 +14,7 @@ fn camera(firmware: &str) -> NewProduct {
     NewProduct {
         name: "EXC-100 network camera".into(),
         model: "EXC-100".into(),
+        models: Vec::new(),
         firmware_version: firmware.into(),
         product_type: Some("network-camera".into()),
         support_end: "2030-03-31".into(),
@@ -234,13 +235,33 @@ async fn demo_labels_search_and_status_filters_agree(registry: &Registry) {
         .await
         .unwrap();
     assert!(!cameras.is_empty() && cameras.iter().all(|l| l.product_type.as_deref() == Some("network-camera")));
+    // Demo data tells the truth: a number's year is its issue year, its history starts on the
+    // issue day, and series hold one to four models whose GTINs check.
+    for label in &all {
+        assert_eq!(&label.number[4..8], &label.issued[..4], "{}", label.number);
+        assert!((1..=4).contains(&label.models.len()), "{}", label.number);
+        assert_eq!(label.models[0].model, label.model);
+        for model in &label.models {
+            let gtin = model.gtin.as_deref().expect("demo models carry GTINs");
+            assert!(tekigo_base::Gtin::parse(gtin).is_ok() && gtin.starts_with('2'), "{gtin}");
+        }
+    }
+    assert!(all.iter().any(|l| l.models.len() == 4));
+    let first = &registry.label_events(&all[0].number).await.unwrap()[0];
+    let issued_day = tekigo_base::scheme_day(jiff::Timestamp::from_second(first.at).unwrap());
+    assert_eq!(issued_day.to_string(), all[0].issued);
+    let gtin = all[0].models[0].gtin.clone().unwrap();
+    let by_gtin = Search { identifier: Some(format!("0{gtin}")), limit: 5, ..Search::default() };
+    let (found, _) = registry.search(&by_gtin, TODAY).await.unwrap();
+    assert_eq!(found.iter().map(|l| &l.number).collect::<Vec<_>>(), [&all[0].number], "GTIN-14 form finds it");
     let one = registry.label(&all[0].number, TODAY).await.unwrap().unwrap();
     assert_eq!(one.number, all[0].number);
     assert!(registry.label("JC1-2026-999999999", TODAY).await.unwrap().is_none());
     assert!(registry.label("'; DROP TABLE labels; --", TODAY).await.unwrap().is_none());
     assert_eq!(registry.changes(0, 1000).await.unwrap().len(), 1000);
-    assert_eq!(registry.first_seq_at(NOW).await.unwrap(), 0);
-    let end = registry.first_seq_at(NOW + 1).await.unwrap();
+    assert_eq!(registry.first_seq_at(0).await.unwrap(), 0);
+    // Demo histories start on their labels' issue days, none after today.
+    let end = registry.first_seq_at(NOW + 30 * 86_400).await.unwrap();
     assert_eq!(end, 2_000, "no event yet at that time: a poller starts after the last one");
     assert!(registry.changes(end, 10).await.unwrap().is_empty());
     let admin = registry.user_by_email("Nobody@Example.org").await.unwrap();

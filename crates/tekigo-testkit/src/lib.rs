@@ -18,6 +18,7 @@ use jiff::civil::{Date, date};
 use tekigo_assess::declaration::DeclarationKind;
 use tekigo_assess::declare::{self, Parts};
 use tekigo_assess::folder::Assessment;
+use tekigo_base::ModelEntry;
 use tekigo_registry::Registry;
 
 /// The day every scenario starts on, and a Unix time on it.
@@ -145,15 +146,35 @@ pub fn signed_sample_files_as(
     firmware: &str,
     dir: &Path,
 ) -> (PathBuf, PathBuf) {
+    signed_sample_files_with(key, firmware, dir, |product| {
+        if let Some(vendor) = vendor {
+            vendor.clone_into(&mut product.vendor);
+        }
+    })
+}
+
+/// The sample camera's declaration for `firmware` covering the series `models` (the sample's
+/// model first), as bytes: the declaration and the SBOM.
+pub fn signed_series_sample(key: &SigningKey, firmware: &str, models: &[ModelEntry]) -> (Vec<u8>, Vec<u8>) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let (declaration, sbom) =
+        signed_sample_files_with(key, firmware, out.path(), |product| product.models = models.to_vec());
+    (std::fs::read(declaration).expect("declaration.json"), std::fs::read(sbom).expect("the SBOM"))
+}
+
+fn signed_sample_files_with(
+    key: &SigningKey,
+    firmware: &str,
+    dir: &Path,
+    edit: impl FnOnce(&mut tekigo_assess::declaration::Product),
+) -> (PathBuf, PathBuf) {
     let catalog = tekigo_criteria::builtin().expect("the built-in catalog loads");
     let assessment = Assessment::load(&repo("examples/sample-camera"), &catalog).expect("the sample loads");
     let evaluation = assessment.evaluate(&catalog, TODAY).expect("the sample evaluates");
     let scope = assessment.scope(&catalog).expect("the sample's scope");
     let mut product = assessment.file.product.clone();
     product.firmware_version = firmware.to_owned();
-    if let Some(vendor) = vendor {
-        vendor.clone_into(&mut product.vendor);
-    }
+    edit(&mut product);
     let declaration = declare::build(Parts {
         kind: DeclarationKind::SelfDeclaration,
         scheme: scope.scheme_ref(),

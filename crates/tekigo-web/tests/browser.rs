@@ -282,7 +282,7 @@ async fn the_label_page_verifies_a_signed_status_in_its_fragment() {
     tokio::spawn(tekigo_web::serve(listener, AppState::new(registry.clone(), clock.clone(), &base)));
 
     // A demo label valid on TODAY (the one tests/public.rs snapshots).
-    let number = "JC1-2026-900000177";
+    let number = "JC1-2024-900000177";
     let status: serde_json::Value =
         serde_json::from_slice(&http_get(port, &format!("/api/v1/labels/{number}/status")).await).unwrap();
     let url = status["url"].as_str().unwrap().to_owned();
@@ -311,11 +311,11 @@ async fn the_label_page_verifies_a_signed_status_in_its_fragment() {
         assert!(text.contains("Not verified: bad signature") && text.contains("検証できませんでした"), "{text}");
 
         // The right status on another label's page says whose it is.
-        let other = url.replacen(number, "JC1-2026-900000178", 1);
+        let other = url.replacen(number, "JC1-2024-900000178", 1);
         client.goto(&other).await.unwrap();
         let (result, text) = signed_status_result(&client).await;
         assert_eq!(result, "other-label", "{text}");
-        assert!(text.contains("not for this page's label JC1-2026-900000178"), "{text}");
+        assert!(text.contains("not for this page's label JC1-2024-900000178"), "{text}");
     }
     .await;
     client.close().await.ok();

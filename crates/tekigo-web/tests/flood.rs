@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const FLOODERS: usize = 16;
 const FLOOD_FOR: Duration = Duration::from_secs(3);
 /// A label the demo filler makes, valid on the test day.
-const LABEL: &str = "JC1-2026-900000177";
+const LABEL: &str = "JC1-2024-900000177";
 
 /// One HTTP/1.1 request on a fresh connection: the status and the raw response.
 async fn request(port: u16, head: &str, body: &str) -> (u16, String) {

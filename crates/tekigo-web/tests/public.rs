@@ -21,7 +21,7 @@ const BASE: &str = "https://registry.example";
 const DEMO_LABELS: i64 = 300;
 /// The label of the snapshots: a demo label valid on `TODAY` (until 2026-12-03, support until
 /// 2028-12-28).
-const LABEL: &str = "JC1-2026-900000177";
+const LABEL: &str = "JC1-2024-900000177";
 
 /// The registry's web service over `registry`, with its clock on `TODAY`.
 struct App {
@@ -200,10 +200,10 @@ async fn the_status_follows_the_clock(registry: &Registry) {
     // Decisions of the certification body have their own notice, and the end of support is told
     // beside them. The demo suspends every 50th product and revokes every 97th.
     app.clock.set_today(TODAY);
-    let revoked = app.page("/labels/JC1-2026-900000097").await;
+    let revoked = app.page("/labels/JC1-2024-900000097").await;
     assert!(revoked.contains("<p class=\"status big status-revoked\">revoked</p>"));
     assert!(revoked.contains("This label has been revoked"));
-    let suspended = app.page("/labels/JC1-2026-900000050?lang=ja").await;
+    let suspended = app.page("/labels/JC1-2024-900000050?lang=ja").await;
     assert!(suspended.contains("status-suspended"));
     assert!(suspended.contains("このラベルは一時停止中です"));
 }
@@ -219,7 +219,7 @@ async fn unknown_and_malformed_numbers_are_not_found(registry: &Registry) {
         "/labels/..%2Fetc",
         "/labels/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
         "/labels/%3Cscript%3E/qr.png",
-        "/labels/JC1-2026-900000001%00",
+        "/labels/JC1-2024-900000001%00",
         "/labels/%FF%FE",
         "/labels/",
         "/no/such/page",
@@ -266,7 +266,7 @@ fn scan(png_bytes: &[u8]) -> String {
 
 async fn qr_codes_encode_the_product_page(registry: &Registry) {
     let app = App::demo(registry).await;
-    for number in [LABEL, "JC1-2026-900000097", "JC1-2026-900000300"] {
+    for number in [LABEL, "JC1-2024-900000097", "JC1-2025-900000300"] {
         let reply = app.get(&format!("/labels/{number}/qr.png")).await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header("content-type"), "image/png");
@@ -290,7 +290,7 @@ async fn search_filters_and_pagination(registry: &Registry) {
     assert!(first.contains("Labels found: <strong>300</strong> — page 1 / 6"), "{first}");
     let numbers = result_numbers(&first);
     assert_eq!(numbers.len(), 50);
-    assert_eq!(numbers[0], "JC1-2026-900000001");
+    assert_eq!(numbers[0], "JC1-2024-900000001");
     assert!(first.contains("<a href=\"/labels?page=2\" rel=\"next\">"));
     assert!(first.contains("<a href=\"/labels?page=6\">"), "a link to the last page");
     assert!(!first.contains("rel=\"prev\""));
@@ -313,7 +313,7 @@ async fn search_filters_and_pagination(registry: &Registry) {
     // Filters narrow the results, keep their values in the form and in the page links.
     let revoked = app.page("/labels?status=revoked&lang=en").await;
     let numbers = result_numbers(&revoked);
-    assert_eq!(numbers, ["JC1-2026-900000097", "JC1-2026-900000194", "JC1-2026-900000291"]);
+    assert_eq!(numbers, ["JC1-2024-900000097", "JC1-2024-900000194", "JC1-2025-900000291"]);
     assert_eq!(revoked.matches("<span class=\"status status-revoked\">revoked</span>").count(), 3);
     assert!(revoked.contains("<option value=\"revoked\" selected>"));
 
@@ -374,6 +374,7 @@ async fn api_shapes_and_errors(registry: &Registry) {
             "vendor",
             "product",
             "model",
+            "models",
             "firmware",
             "product_type",
             "vulnerability_contact",
@@ -395,6 +396,18 @@ async fn api_shapes_and_errors(registry: &Registry) {
     assert_eq!(label["page_url"], format!("{BASE}/labels/{LABEL}"));
     assert_eq!(label["qr_png_url"], format!("{BASE}/labels/{LABEL}/qr.png"));
     assert_eq!(label["checked_at"], TODAY.to_string());
+    assert_eq!(label["models"][0]["model"], label["model"], "the representative model first");
+    // A seller's lookup: any model number or GTIN of the series, any spelling, finds the label.
+    let gtin = label["models"].as_array().unwrap().last().unwrap()["gtin"].as_str().unwrap().to_owned();
+    let spaced = format!("{} {}-{}", &gtin[..1], &gtin[1..7], &gtin[7..]);
+    for identifier in [gtin.as_str(), spaced.as_str(), "dv059 3"] {
+        let url = format!("/api/v1/labels?model={}", identifier.replace(' ', "%20"));
+        let found = app.json(&url, StatusCode::OK).await;
+        assert_eq!(found["total"], 1, "{identifier}: {found}");
+        assert_eq!(found["labels"][0]["number"], LABEL);
+    }
+    let vendor = app.json("/api/v1/labels?vendor=demo%20vendor%20059%20(FICTIONAL)&limit=1", StatusCode::OK).await;
+    assert!(vendor["total"].as_i64().unwrap() > 1, "vendor names match in any case: {vendor}");
     let reply = app.get(&format!("/api/v1/labels/{LABEL}")).await;
     assert_eq!(reply.header("access-control-allow-origin"), "*");
 
@@ -411,7 +424,7 @@ async fn api_shapes_and_errors(registry: &Registry) {
     assert_eq!(one["labels"][0], single, "a label reads the same in a list");
     let tail = app.json("/api/v1/labels?offset=250&limit=200", StatusCode::OK).await;
     assert_eq!(tail["labels"].as_array().unwrap().len(), 50);
-    assert_eq!(tail["labels"][49]["number"], "JC1-2026-900000300");
+    assert_eq!(tail["labels"][49]["number"], "JC1-2025-900000300");
     let revoked = app.json("/api/v1/labels?status=revoked&limit=10", StatusCode::OK).await;
     assert_eq!(revoked["total"], 3);
     assert!(revoked["labels"].as_array().unwrap().iter().all(|l| l["status"] == "revoked" && l["valid"] == false));
@@ -465,7 +478,10 @@ async fn the_changes_feed_pages_with_next(registry: &Registry) {
     assert_eq!(first.keys().map(String::as_str).collect::<Vec<_>>(), ["seq", "label", "kind", "status", "at"]);
     assert_eq!(seen[0]["kind"], "issued");
     assert_eq!(seen[0]["status"], "valid");
-    assert_eq!(seen[0]["at"], "2026-11-18T11:06:40Z");
+    // Demo histories start on the labels' issue days (noon, Japan time), in that order.
+    assert_eq!(seen[0]["at"], "2024-06-10T03:00:00Z");
+    let times: Vec<&str> = seen.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "the sequence follows the days");
     let seqs: Vec<i64> = seen.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order, no repeats");
 
@@ -473,11 +489,11 @@ async fn the_changes_feed_pages_with_next(registry: &Registry) {
     let default = app.json("/api/v1/changes", StatusCode::OK).await;
     assert_eq!(default["events"].as_array().unwrap().len(), 100);
     assert_eq!(default["events"][0]["seq"], seqs[0]);
-    let at_now = app.json("/api/v1/changes?since=2026-11-18T20:06:40%2B09:00&limit=5", StatusCode::OK).await;
+    let at_now = app.json("/api/v1/changes?since=2024-06-10T12:00:00%2B09:00&limit=5", StatusCode::OK).await;
     assert_eq!(at_now["events"][0]["seq"], seqs[0]);
-    let unencoded_plus = app.json("/api/v1/changes?since=2026-11-18T20:06:40+09:00&limit=5", StatusCode::OK).await;
+    let unencoded_plus = app.json("/api/v1/changes?since=2024-06-10T12:00:00+09:00&limit=5", StatusCode::OK).await;
     assert_eq!(unencoded_plus, at_now, "an unencoded + in the offset still reads");
-    let later = app.json("/api/v1/changes?since=2026-11-18T11:06:41Z", StatusCode::OK).await;
+    let later = app.json("/api/v1/changes?since=2026-11-27T00:00:00Z", StatusCode::OK).await;
     assert!(later["events"].as_array().unwrap().is_empty());
     assert_eq!(later["next"].as_i64(), seqs.last().copied(), "a poller starting now gets what comes next");
 

@@ -37,6 +37,7 @@ async fn labeled_camera(url: &str) -> String {
             NewProduct {
                 name: "EXC-100 network camera".into(),
                 model: "EXC-100".into(),
+                models: Vec::new(),
                 firmware_version: "2.4.1".into(),
                 product_type: Some("network-camera".into()),
                 support_end: "2030-03-31".into(),

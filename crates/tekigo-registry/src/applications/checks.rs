@@ -6,9 +6,12 @@
 use ed25519_dalek::VerifyingKey;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use tekigo_assess::declaration::{DeclarationKind, Verdict};
 use tekigo_assess::{Declaration, verify};
+
 use tekigo_base::Text;
+use tekigo_base::identifiers::{self, Gtin, ModelEntry, model_key};
 use tekigo_criteria::Catalog;
 
 use crate::validate;
@@ -80,6 +83,8 @@ pub struct Expected<'a> {
     /// The product's name, as the public reads it on the label page.
     pub name: &'a str,
     pub model: &'a str,
+    /// The registered series, the representative model first.
+    pub models: &'a [ModelEntry],
     pub firmware_version: &'a str,
     pub support_end: Date,
     pub today: Date,
@@ -191,6 +196,7 @@ pub fn check_application(
     if product.model.trim() != expected.model.trim() {
         failures.push(mismatch("model", &product.model, expected.model));
     }
+    failures.extend(series_mismatches(&product.model, &product.models, expected.models));
     if product.firmware_version.trim() != expected.firmware_version.trim() {
         failures.push(mismatch("firmware_version", &product.firmware_version, expected.firmware_version));
     }
@@ -273,4 +279,59 @@ fn kind_name(kind: DeclarationKind) -> &'static str {
         DeclarationKind::SelfDeclaration => "self-declaration",
         DeclarationKind::DerivedStatement => "derived statement",
     }
+}
+
+/// The declaration covers exactly the registered series: the same models (by
+/// [`tekigo_base::model_key`]) with the same GTINs. A declaration without a model list covers its
+/// representative model alone, as every declaration made before series existed does.
+fn series_mismatches(declared_model: &str, declared: &[ModelEntry], registered: &[ModelEntry]) -> Vec<Text> {
+    let mut failures: Vec<Text> = identifiers::check_series(declared_model, declared)
+        .into_iter()
+        .map(|p| Text::new(format!("declared models: {}", p.en), format!("宣言書の型番: {}", p.ja)))
+        .collect();
+    let gtin_key = |entry: &ModelEntry| {
+        entry
+            .gtin
+            .as_deref()
+            .filter(|g| !g.trim().is_empty())
+            .map(|g| Gtin::parse(g).map(|g| g.key()).unwrap_or_default())
+    };
+    let keyed = |models: &[ModelEntry]| -> BTreeMap<String, (String, Option<String>)> {
+        models.iter().map(|m| (model_key(&m.model), (m.model.trim().to_owned(), gtin_key(m)))).collect()
+    };
+    let declared = keyed(&identifiers::series_models(declared_model, declared));
+    let registered = keyed(registered);
+    let missing: Vec<&str> = registered
+        .iter()
+        .filter(|(key, _)| !declared.contains_key(*key))
+        .map(|(_, (model, _))| model.as_str())
+        .collect();
+    let extra: Vec<&str> = declared
+        .iter()
+        .filter(|(key, _)| !registered.contains_key(*key))
+        .map(|(_, (model, _))| model.as_str())
+        .collect();
+    if !missing.is_empty() {
+        failures.push(Text::new(
+            format!("the declaration does not cover the registered models {}", missing.join(", ")),
+            format!("登録された型番 {} が宣言書にありません", missing.join("、")),
+        ));
+    }
+    if !extra.is_empty() {
+        failures.push(Text::new(
+            format!("the declaration covers models not registered for this product: {}", extra.join(", ")),
+            format!("宣言書にこの製品に登録されていない型番があります: {}", extra.join("、")),
+        ));
+    }
+    for (key, (model, gtin)) in &declared {
+        if let Some((_, registered_gtin)) = registered.get(key)
+            && gtin != registered_gtin
+        {
+            failures.push(Text::new(
+                format!("model {model}: the declaration's GTIN differs from the registered one"),
+                format!("型番 {model}: 宣言書の GTIN が登録内容と異なります"),
+            ));
+        }
+    }
+    failures
 }

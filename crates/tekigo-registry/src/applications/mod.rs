@@ -91,6 +91,7 @@ impl Registry {
             vendor: &product.vendor,
             name: &product.name,
             model: &product.model,
+            models: &product.models,
             firmware_version: &product.firmware_version,
             support_end: day(&product.support_end)?,
             today,

@@ -10,6 +10,8 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use tekigo_base::ModelEntry;
+
 use crate::db::{Backend, Registry, RegistryError, corrupt, day};
 use crate::transparency::{LabelEvent, event_from};
 
@@ -28,28 +30,37 @@ pub struct Label {
     pub support_end: String,
     pub vendor: String,
     pub product_name: String,
+    /// The series' representative model.
     pub model: String,
+    /// Every model the label covers, the representative first, with the identifiers sellers use.
+    pub models: Vec<ModelEntry>,
     pub firmware_version: String,
     pub product_type: Option<String>,
     pub vulnerability_contact: String,
     pub updated: i64,
+    #[serde(skip)]
+    pub product_id: i64,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Search {
+    /// The vendor's name, any case.
     pub vendor: Option<String>,
     pub product_type: Option<String>,
     pub level: Option<String>,
     pub status: Option<Status>,
-    /// Words in the product name or model.
+    /// Words in the product name or the representative model, or any model number of the series
+    /// or a GTIN, as [`tekigo_base::model_key`] spells it.
     pub text: Option<String>,
+    /// Exactly a model number of the series or a GTIN (the sellers' lookup), any spelling.
+    pub identifier: Option<String>,
     pub offset: i64,
     pub limit: i64,
 }
 
 impl Registry {
     const LABEL_COLUMNS: &'static str = "number, level, scheme_version, assurance, state, issued, first_evaluated, expires, support_end, \
-         vendor, product_name, model, firmware_version, product_type, vulnerability_contact, updated FROM labels";
+         vendor, product_name, model, firmware_version, product_type, vulnerability_contact, updated, product_id FROM labels";
 
     fn label_from(row: &AnyRow, today: Date) -> Result<Label, RegistryError> {
         let state: String = row.try_get("state")?;
@@ -77,11 +88,28 @@ impl Registry {
             vendor: row.try_get("vendor")?,
             product_name: row.try_get("product_name")?,
             model: row.try_get("model")?,
+            models: Vec::new(),
             firmware_version: row.try_get("firmware_version")?,
             product_type: row.try_get("product_type")?,
             vulnerability_contact: row.try_get("vulnerability_contact")?,
             updated: row.try_get("updated")?,
+            product_id: row.try_get("product_id")?,
         })
+    }
+
+    /// Fills in each label's models (one query for all of them).
+    async fn with_models(&self, mut labels: Vec<Label>) -> Result<Vec<Label>, RegistryError> {
+        let ids: Vec<i64> = labels.iter().map(|l| l.product_id).collect();
+        let series = self.series_of(&ids).await?;
+        for label in &mut labels {
+            // Every product has its models since the series migration; none is damage, and a
+            // label shown without the models it covers would mislead a seller.
+            label.models = series
+                .get(&label.product_id)
+                .cloned()
+                .ok_or_else(|| corrupt(format!("label {}", label.number), "its product has no model"))?;
+        }
+        Ok(labels)
     }
 
     /// A label by number, with its status on `today`.
@@ -93,7 +121,8 @@ impl Registry {
             .bind(number)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| Self::label_from(&row, today)).transpose()
+        let Some(label) = row.map(|row| Self::label_from(&row, today)).transpose()? else { return Ok(None) };
+        Ok(self.with_models(vec![label]).await?.pop())
     }
 
     /// The label's history, oldest first.
@@ -117,7 +146,10 @@ impl Registry {
             format!("${}", binds.len())
         };
         if let Some(vendor) = &search.vendor {
-            conditions.push(format!("vendor = {}", bind(vendor.clone(), &mut binds)));
+            conditions.push(format!("lower(vendor) = lower({})", bind(vendor.clone(), &mut binds)));
+        }
+        if let Some(identifier) = search.identifier.as_ref().filter(|t| !t.trim().is_empty()) {
+            conditions.push(Self::identifier_condition(identifier, &mut |value| bind(value, &mut binds)));
         }
         if let Some(product_type) = &search.product_type {
             conditions.push(format!("product_type = {}", bind(product_type.clone(), &mut binds)));
@@ -135,16 +167,18 @@ impl Registry {
             if self.backend == Backend::Sqlite && text.chars().count() >= 3 {
                 let phrase = format!("{{product_name model}} : \"{}\"", text.replace('"', "\"\""));
                 let a = bind(phrase, &mut binds);
+                let series = Self::identifier_condition(&text, &mut |value| bind(value, &mut binds));
                 conditions.push(format!(
-                    "number IN (SELECT r.number FROM label_search s JOIN label_search_rows r ON r.id = s.rowid \
-                     WHERE label_search MATCH {a})"
+                    "(number IN (SELECT r.number FROM label_search s JOIN label_search_rows r ON r.id = s.rowid \
+                     WHERE label_search MATCH {a}) OR {series})"
                 ));
             } else {
                 let like = if self.backend == Backend::Sqlite { "LIKE" } else { "ILIKE" };
                 let pattern = format!("%{text}%");
                 let a = bind(pattern.clone(), &mut binds);
                 let b = bind(pattern, &mut binds);
-                conditions.push(format!("(product_name {like} {a} OR model {like} {b})"));
+                let series = Self::identifier_condition(&text, &mut |value| bind(value, &mut binds));
+                conditions.push(format!("(product_name {like} {a} OR model {like} {b} OR {series})"));
             }
         }
         if let Some(status) = search.status {
@@ -182,7 +216,7 @@ impl Registry {
         }
         let rows = query.fetch_all(&self.pool).await?;
         let labels = rows.iter().map(|row| Self::label_from(row, today)).collect::<Result<Vec<_>, _>>()?;
-        Ok((labels, total))
+        Ok((self.with_models(labels).await?, total))
     }
 
     /// Events after `since` (a sequence number from an earlier page), oldest first: the feed

@@ -73,6 +73,9 @@ struct ProductForm {
     name: String,
     #[serde(default)]
     model: String,
+    /// The series, one model per line (`tekigo_base::identifiers::models_from_lines`).
+    #[serde(default)]
+    models: String,
     #[serde(default)]
     firmware_version: String,
     #[serde(default)]
@@ -260,9 +263,18 @@ async fn add_product(State(state): State<AppState>, posted: SessionForm<ProductF
     let SessionForm { current, lang, form } = posted;
     vendor_only(&current, lang)?;
     let product_type = Some(form.product_type.trim()).filter(|t| !t.is_empty()).map(str::to_owned);
+    let models = match tekigo_base::identifiers::models_from_lines(&form.models) {
+        Ok(models) if models.is_empty() => Vec::new(),
+        Ok(models) => tekigo_base::identifiers::with_representative(&form.model, models),
+        Err(text) => {
+            let extras = Extras { error: Some(Message::new(&text, lang)), product: form, ..Extras::default() };
+            return render_dashboard(&state, &current, lang, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
+        }
+    };
     let new = NewProduct {
         name: form.name.clone(),
         model: form.model.clone(),
+        models,
         firmware_version: form.firmware_version.clone(),
         product_type,
         support_end: form.support_end.clone(),

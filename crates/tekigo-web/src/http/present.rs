@@ -216,6 +216,8 @@ pub(crate) struct ProductView {
     pub vendor: String,
     pub name: String,
     pub model: String,
+    /// Every model of the series, the representative first.
+    pub models: Vec<tekigo_base::ModelEntry>,
     pub firmware_version: String,
     pub product_type: String,
     pub support_end: String,
@@ -229,6 +231,7 @@ impl ProductView {
             vendor: product.vendor.clone(),
             name: product.name.clone(),
             model: product.model.clone(),
+            models: product.models.clone(),
             firmware_version: product.firmware_version.clone(),
             product_type: product
                 .product_type

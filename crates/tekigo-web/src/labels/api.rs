@@ -52,6 +52,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
     paths(get_label, list_labels, changes),
     components(schemas(
         Label,
+        SeriesModel,
         OpenCase,
         LabelLifecycle,
         LifecycleState,
@@ -145,7 +146,11 @@ pub(crate) struct Label {
     pub vendor: String,
     /// The product's name.
     pub product: String,
+    /// The series' representative model.
     pub model: String,
+    /// Every model the label covers, the representative first, with the GTIN and SKU sellers
+    /// match listings by.
+    pub models: Vec<SeriesModel>,
     /// The firmware version the label covers.
     pub firmware: String,
     /// The product type's id in the catalog (for example `network-camera`); none for ★1 labels
@@ -169,6 +174,19 @@ pub(crate) struct Label {
     /// Where the label stands after issue (SCHEME §5.4). Only in `GET /api/v1/labels/{number}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<LabelLifecycle>,
+}
+
+/// One model of a labeled series.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct SeriesModel {
+    /// The model number as the vendor prints it.
+    #[schema(example = "EXC-100")]
+    pub model: String,
+    /// Its GTIN (JAN/EAN-13, EAN-8, UPC-A or GTIN-14), check digit verified, when the vendor gave one.
+    #[schema(example = "4901234567894")]
+    pub gtin: Option<String>,
+    /// The vendor's stock-keeping unit, when given.
+    pub sku: Option<String>,
 }
 
 /// A non-conformity being corrected (SCHEME §5.4): the vendor has until `grace_until`, after
@@ -310,6 +328,7 @@ fn label_json(state: &AppState, label: tekigo_registry::Label, today: &str) -> L
         vendor: label.vendor,
         product: label.product_name,
         model: label.model,
+        models: label.models.into_iter().map(|m| SeriesModel { model: m.model, gtin: m.gtin, sku: m.sku }).collect(),
         firmware: label.firmware_version,
         product_type: label.product_type,
         vulnerability_contact: label.vulnerability_contact,
@@ -384,9 +403,15 @@ async fn get_label(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct LabelsQuery {
-    /// Words in the product name or the model.
+    /// Words in the product name or the representative model, or any model number of the
+    /// series or a GTIN.
     q: Option<String>,
-    /// The vendor's exact name.
+    /// Exactly one of the series' model numbers, or a GTIN (JAN/EAN-13, EAN-8, UPC-A, GTIN-14):
+    /// how a seller's listing finds its label. Case, spaces and hyphens are ignored, full-width
+    /// characters read as their ASCII forms, and a GTIN matches in any of its lengths.
+    #[param(example = "4901234567894")]
+    model: Option<String>,
+    /// The vendor's name, in any case.
     vendor: Option<String>,
     /// A product type id of the catalog, for example `network-camera`.
     product_type: Option<String>,
@@ -461,6 +486,7 @@ async fn list_labels(
         level: filters.level,
         status: filters.status,
         text: filters.q,
+        identifier: given(query.model),
         offset,
         limit,
     };

@@ -147,6 +147,10 @@ struct LabelPage {
     vendor: String,
     vendor_href: String,
     model: String,
+    /// Every model of the series, the representative first.
+    models: Vec<tekigo_base::ModelEntry>,
+    /// Whether any model carries a GTIN or SKU (a one-model series is then listed too).
+    has_identifiers: bool,
     firmware: String,
     product_type: Option<String>,
     level: String,
@@ -247,6 +251,8 @@ pub(super) async fn label_page(
         product_name: label.product_name,
         vendor: label.vendor,
         model: label.model,
+        has_identifiers: label.models.iter().any(|m| m.gtin.is_some() || m.sku.is_some()),
+        models: label.models,
         firmware: label.firmware_version,
     };
     // The one page with a script (`/static/verify.js`, for a signed status in the fragment).

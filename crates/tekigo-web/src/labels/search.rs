@@ -289,6 +289,7 @@ pub(super) async fn search(
         text: if unknown_number.is_some() { None } else { filters.q.clone() },
         offset: (filters.page - 1) * PAGE_SIZE,
         limit: PAGE_SIZE,
+        identifier: None,
     };
     let (labels, total) = if unknown_number.is_some() {
         (Vec::new(), 0)
