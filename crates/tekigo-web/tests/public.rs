@@ -380,6 +380,8 @@ async fn api_shapes_and_errors(registry: &Registry) {
             "page_url",
             "qr_png_url",
             "qr_svg_url",
+            "artwork_svg_url",
+            "artwork_pdf_url",
             "checked_at",
             "cases",
             "lifecycle"
@@ -394,6 +396,8 @@ async fn api_shapes_and_errors(registry: &Registry) {
     assert_eq!(label["vendor"], "Demo Vendor 059 (fictional)");
     assert_eq!(label["page_url"], format!("{BASE}/labels/{LABEL}"));
     assert_eq!(label["qr_png_url"], format!("{BASE}/labels/{LABEL}/qr.png"));
+    assert_eq!(label["artwork_svg_url"], format!("{BASE}/labels/{LABEL}/label.svg"));
+    assert_eq!(label["artwork_pdf_url"], format!("{BASE}/labels/{LABEL}/label.pdf"));
     assert_eq!(label["checked_at"], TODAY.to_string());
     let reply = app.get(&format!("/api/v1/labels/{LABEL}")).await;
     assert_eq!(reply.header("access-control-allow-origin"), "*");
