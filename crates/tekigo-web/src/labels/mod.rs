@@ -12,9 +12,10 @@
 //! - `/api/v1/labels`, `/api/v1/labels/{number}` and `/api/v1/changes`: the same in JSON
 //!   (`api.rs`).
 //!
-//! The search and its filters are `search.rs`, the product page and the QR codes `page.rs`, the
-//! symbol itself `qr.rs`. Also the 404 page for every path no route serves (JSON under `/api/`), and a `lang` cookie
-//! that keeps the language a visitor picked with `?lang=`.
+//! The search and its filters are `search.rs`, the product page, the QR codes and the artwork
+//! routes `page.rs`, the symbol itself `qr.rs`, the artwork's drawing `artwork.rs`. Also the 404
+//! page for every path no route serves (JSON under `/api/`), and a `lang` cookie that keeps the
+//! language a visitor picked with `?lang=`.
 
 use askama::Template;
 use axum::Router;

@@ -1,7 +1,8 @@
 //! The product page a consumer reaches from the label's QR code (`/labels/{number}`, SCHEME §5.2:
 //! when it got the label, until when it is valid, whether support has ended, vulnerability
 //! information), with the label's history, its open cases and the disclaimer of SCHEME §5.5;
-//! and the QR code itself (`qr.png`, `qr.svg`), for print.
+//! the QR code itself (`qr.png`, `qr.svg`), for print; and the label artwork for packaging
+//! (`label.svg`, `label.pdf`, drawn by `artwork.rs`).
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
