@@ -381,6 +381,8 @@ async fn api_shapes_and_errors(registry: &Registry) {
             "page_url",
             "qr_png_url",
             "qr_svg_url",
+            "artwork_svg_url",
+            "artwork_pdf_url",
             "checked_at",
             "cases",
             "lifecycle"
@@ -395,6 +397,8 @@ async fn api_shapes_and_errors(registry: &Registry) {
     assert_eq!(label["vendor"], "Demo Vendor 059 (fictional)");
     assert_eq!(label["page_url"], format!("{BASE}/labels/{LABEL}"));
     assert_eq!(label["qr_png_url"], format!("{BASE}/labels/{LABEL}/qr.png"));
+    assert_eq!(label["artwork_svg_url"], format!("{BASE}/labels/{LABEL}/label.svg"));
+    assert_eq!(label["artwork_pdf_url"], format!("{BASE}/labels/{LABEL}/label.pdf"));
     assert_eq!(label["checked_at"], TODAY.to_string());
     assert_eq!(label["models"][0]["model"], label["model"], "the representative model first");
     // A seller's lookup: any model number or GTIN of the series, any spelling, finds the label.

@@ -263,6 +263,40 @@ pub(crate) enum RegistryCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Write a label's printable artwork for the product's packaging, as the label page offers
+    /// it: a neutral badge with the level's stars, the QR code to the label's page, the number
+    /// and the end of validity. The QR code's modules are never under 0.3 mm, so a width below
+    /// what the label's URL needs is refused. The PDF's text is English (it uses a built-in PDF
+    /// font, which has no Japanese).
+    /// ラベルの印刷用版下（SVG または PDF）を書き出す（PDF の文字は英語のみ）
+    Artwork {
+        /// The label's registration number, e.g. JC1-2026-000123 / ラベルの登録番号
+        #[arg(value_name = "NUMBER")]
+        number: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The registry's public address, which the QR code carries / 登録簿の公開 URL（QR コードに使われる）
+        #[arg(long, value_name = "URL")]
+        base_url: String,
+        /// Width in mm: 20, 25, 30, 40 and 60 are the sizes offered; any whole number from the
+        /// label's minimum to 150 is accepted / 幅（mm）
+        #[arg(long, value_name = "N", default_value_t = tekigo_web::labels::artwork::DEFAULT_WIDTH_MM)]
+        width_mm: u32,
+        /// File format / 形式
+        #[arg(long, value_enum, default_value_t = ArtworkFormat::Svg)]
+        format: ArtworkFormat,
+        /// Output file / 出力ファイル
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ArtworkFormat {
+    /// Vector, text in the chosen language / ベクター（文字は選択した言語）
+    Svg,
+    /// One page the size of the label, English text / ラベルの大きさの 1 ページ（文字は英語）
+    Pdf,
 }
 
 #[derive(Debug, Subcommand)]

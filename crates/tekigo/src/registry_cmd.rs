@@ -1,5 +1,6 @@
 //! `tekigo registry monitor` and `tekigo csaf export`: the registry's work after issue, run from a
-//! scheduler (cron, a systemd timer) next to `tekigo serve`, on the same database.
+//! scheduler (cron, a systemd timer) next to `tekigo serve`, on the same database; and `tekigo
+//! registry artwork`, a label's printable artwork written to a file.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,7 +12,7 @@ use tekigo_registry::monitoring::Scope;
 use tekigo_registry::{HourlyJob, HourlyReport, Registry, RegistryError, Step, run_hourly};
 use tekigo_vuln::VulnDb;
 
-use crate::cli::{CsafCommand, DatabaseArgs, Format, RegistryCommand};
+use crate::cli::{ArtworkFormat, CsafCommand, DatabaseArgs, Format, RegistryCommand};
 use crate::criteria_cmd::load_catalog;
 use crate::exit::Answer;
 use crate::output::{table, table_or_json, tr, write_json};
@@ -81,6 +82,68 @@ fn init(
     Ok(Answer::Yes)
 }
 
+struct ArtworkRequest<'a> {
+    number: &'a str,
+    base_url: &'a str,
+    width_mm: u32,
+    format: ArtworkFormat,
+    file: &'a Path,
+}
+
+/// `tekigo registry artwork`: the same artwork as the label page's links, for a label in the
+/// registry, written to a file.
+fn artwork(
+    database: &DatabaseArgs,
+    request: &ArtworkRequest<'_>,
+    criteria: Option<&Path>,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<Answer> {
+    use tekigo_web::labels::artwork::{self, LabelFacts};
+
+    let number = request.number.trim();
+    let today = tekigo_base::Clock::system().today();
+    let label = runtime()?.block_on(async {
+        let registry = open(database, criteria, lang).await?;
+        anyhow::Ok(registry.label(number, today).await?)
+    })?;
+    let Some(label) = label else {
+        bail!("{} {number}", tr(lang, "no label is registered under", "登録されていないラベル番号です:"));
+    };
+    // The URL the product page has under `tekigo serve --base-url`, which its QR code encodes.
+    let url = format!("{}/labels/{}", request.base_url.trim_end_matches('/'), label.number);
+    let made = LabelFacts::from_label(&label, &url, lang).and_then(|facts| match request.format {
+        ArtworkFormat::Svg => artwork::svg(&facts, request.width_mm, None).map(String::into_bytes),
+        ArtworkFormat::Pdf => artwork::pdf(&facts, request.width_mm, None),
+    });
+    let bytes = made.map_err(|error| anyhow::anyhow!(error.in_lang(lang)))?;
+    let file = request.file;
+    // Written beside and renamed: a print pipeline watching the folder never takes half a file.
+    let partial = file.with_file_name(format!(
+        ".{}.partial",
+        file.file_name().map_or_else(|| "artwork".into(), |name| name.to_string_lossy())
+    ));
+    std::fs::write(&partial, &bytes).with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, file).with_context(|| format!("cannot write {}", file.display()))?;
+    match lang {
+        Lang::En => writeln!(
+            out,
+            "{}: the artwork of {} ({} mm wide), its QR code leading to {url}",
+            file.display(),
+            label.number,
+            request.width_mm
+        )?,
+        Lang::Ja => writeln!(
+            out,
+            "{}: {} の版下（幅 {} mm、QR コードの行き先 {url}）",
+            file.display(),
+            label.number,
+            request.width_mm
+        )?,
+    }
+    Ok(Answer::Yes)
+}
+
 pub(crate) fn run_registry(
     command: &RegistryCommand,
     criteria: Option<&Path>,
@@ -91,6 +154,10 @@ pub(crate) fn run_registry(
         RegistryCommand::Init { database, demo } => return init(database, *demo, criteria, lang, out),
         RegistryCommand::Monitor { database, vulndb, full, base_url, today, format } => {
             (database, vulndb, full, base_url, today, format)
+        }
+        RegistryCommand::Artwork { number, database, base_url, width_mm, format, out: file } => {
+            let request = ArtworkRequest { number, base_url, width_mm: *width_mm, format: *format, file };
+            return artwork(database, &request, criteria, lang, out);
         }
     };
     let format = table_or_json(format.format)?;

@@ -1,6 +1,7 @@
 //! `tekigo registry monitor` and `tekigo csaf export` as a scheduler runs them: a registry with
 //! one labeled camera (made through the library, as the web screens would), a vulnerability
-//! database filled by `tekigo vulndb import`, then the commands, on SQLite.
+//! database filled by `tekigo vulndb import`, then the commands, on SQLite. Also `tekigo registry
+//! artwork` on that registry.
 
 use std::path::Path;
 use std::process::Command;
@@ -182,7 +183,8 @@ fn commands_other_than_serve_make_no_new_registry() {
     let missing = work.path().join("elsewhere/registry.sqlite");
     let url = format!("sqlite://{}", missing.display());
     let out = work.path().join("csaf");
-    let runs: [(&str, Vec<&str>, String); 5] = [
+    let artwork = work.path().join("label.svg");
+    let runs: [(&str, Vec<&str>, String); 6] = [
         (
             "registry monitor --data-dir",
             vec!["registry", "monitor", "--data-dir", data_dir.to_str().unwrap(), "--vulndb", vulndb],
@@ -204,6 +206,21 @@ fn commands_other_than_serve_make_no_new_registry() {
             missing.display().to_string(),
         ),
         (
+            "registry artwork",
+            vec![
+                "registry",
+                "artwork",
+                "JC1-2026-000001",
+                "--database",
+                &url,
+                "--base-url",
+                "https://registry.example",
+                "--out",
+                artwork.to_str().unwrap(),
+            ],
+            missing.display().to_string(),
+        ),
+        (
             "surveillance plan",
             vec!["surveillance", "plan", "--database", &url, "--year", "2026", "--seed", "published-seed"],
             missing.display().to_string(),
@@ -222,5 +239,86 @@ fn commands_other_than_serve_make_no_new_registry() {
         assert!(stderr.contains(&format!("no registry at {place}: nothing was made")), "{what}: {stderr}");
         assert!(stderr.contains("--database sqlite://PATH"), "{what}: {stderr}");
     }
-    assert!(!data_dir.exists() && !missing.parent().unwrap().exists() && !out.exists(), "nothing was made");
+    assert!(
+        !data_dir.exists() && !missing.parent().unwrap().exists() && !out.exists() && !artwork.exists(),
+        "nothing was made"
+    );
+}
+
+#[test]
+fn artwork_writes_the_label_page_s_artwork() {
+    let work = tempfile::tempdir().unwrap();
+    let url = tekigo_registry::default_url(work.path());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let number = runtime.block_on(labeled_camera(&url));
+    let base = "https://registry.example/";
+    let svg = work.path().join("label.svg");
+    let pdf = work.path().join("label.pdf");
+    let args = |format: &'static str, file: &Path, width: &'static str| {
+        let file = file.to_str().unwrap().to_owned();
+        vec![
+            "registry".to_owned(),
+            "artwork".to_owned(),
+            number.clone(),
+            "--database".to_owned(),
+            url.clone(),
+            "--base-url".to_owned(),
+            base.to_owned(),
+            "--format".to_owned(),
+            format.to_owned(),
+            "--width-mm".to_owned(),
+            width.to_owned(),
+            "--out".to_owned(),
+            file,
+        ]
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tekigo(&args)
+    };
+
+    let (ok, stdout, stderr) = run(args("svg", &svg, "25"));
+    assert!(ok, "{stderr}");
+    let page = format!("https://registry.example/labels/{number}");
+    assert!(
+        stdout.contains(&format!("the artwork of {number} (25 mm wide), its QR code leading to {page}")),
+        "{stdout}"
+    );
+    let written = std::fs::read_to_string(&svg).unwrap();
+    // The level and the end of validity as the registry holds them, read back from the title.
+    let title = written.split("<title>").nth(1).unwrap();
+    let facts = tekigo_web::labels::artwork::LabelFacts {
+        number: &number,
+        level: title.split('★').nth(1).unwrap()[..1].parse().unwrap(),
+        valid_until: written.split("Valid until ").nth(1).unwrap()[..10].parse().unwrap(),
+        url: &page,
+        lang: tekigo_base::Lang::En,
+    };
+    assert_eq!(
+        written,
+        tekigo_web::labels::artwork::svg(&facts, 25, None).unwrap(),
+        "the web's artwork, byte for byte"
+    );
+
+    let (ok, _, stderr) = run(args("pdf", &pdf, "40"));
+    assert!(ok, "{stderr}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), tekigo_web::labels::artwork::pdf(&facts, 40, None).unwrap());
+
+    // Too small for the QR code and the text: refused with the minimum, nothing written (exit 2).
+    let small = work.path().join("small.svg");
+    let output = Command::new(env!("CARGO_BIN_EXE_tekigo"))
+        .args(args("svg", &small, "12"))
+        .env("TEKIGO_LANG", "ja")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("幅 12 mm のラベルは小さすぎます"), "{stderr}");
+    assert!(!small.exists());
+
+    let mut unknown = args("svg", &small, "30");
+    unknown[2] = "JC1-2026-999999999".to_owned();
+    let (ok, _, stderr) = run(unknown);
+    assert!(!ok && stderr.contains("no label is registered under JC1-2026-999999999"), "{stderr}");
+    assert!(!small.exists());
 }

@@ -164,6 +164,12 @@ pub(crate) struct Label {
     pub qr_png_url: String,
     /// The QR code as SVG.
     pub qr_svg_url: String,
+    /// The label artwork for packaging as SVG (badge with the level's stars, QR code, number,
+    /// validity), 30 mm wide; `?width_mm=N` sets another width (20, 25, 30, 40 and 60 are
+    /// offered; a width whose QR modules would be under 0.3 mm is a 400).
+    pub artwork_svg_url: String,
+    /// The same artwork as a one-page PDF the size of the label (English text).
+    pub artwork_pdf_url: String,
     /// The day (Japan time) the status was computed for.
     #[schema(format = Date, example = "2026-11-26")]
     pub checked_at: String,
@@ -318,6 +324,8 @@ fn label_json(state: &AppState, label: tekigo_registry::Label, today: &str) -> L
         page_url: state.label_url(&label.number),
         qr_png_url: format!("{}/qr.png", state.label_url(&label.number)),
         qr_svg_url: format!("{}/qr.svg", state.label_url(&label.number)),
+        artwork_svg_url: format!("{}/label.svg", state.label_url(&label.number)),
+        artwork_pdf_url: format!("{}/label.pdf", state.label_url(&label.number)),
         checked_at: today.to_owned(),
         number: label.number,
         level: label.level,

@@ -4,15 +4,18 @@
 //! - `/labels/{number}`: the product page a consumer reaches from the label's QR code
 //!   (SCHEME §5.2: when it got the label, until when it is valid, whether support has ended,
 //!   vulnerability information), with the label's history and the disclaimer of SCHEME §5.5;
-//! - `/labels/{number}/qr.png` and `qr.svg`: the QR code itself, for print.
+//! - `/labels/{number}/qr.png` and `qr.svg`: the QR code itself, for print;
+//! - `/labels/{number}/label.svg` and `label.pdf` (`?width_mm=30`): the whole label artwork for
+//!   packaging (`artwork.rs`).
 //!
 //! - `/announcements`: the revocations the certification body announced;
 //! - `/api/v1/labels`, `/api/v1/labels/{number}` and `/api/v1/changes`: the same in JSON
 //!   (`api.rs`).
 //!
-//! The search and its filters are `search.rs`, the product page and the QR codes `page.rs`, the
-//! symbol itself `qr.rs`. Also the 404 page for every path no route serves (JSON under `/api/`), and a `lang` cookie
-//! that keeps the language a visitor picked with `?lang=`.
+//! The search and its filters are `search.rs`, the product page, the QR codes and the artwork
+//! routes `page.rs`, the symbol itself `qr.rs`, the artwork's drawing `artwork.rs`. Also the 404
+//! page for every path no route serves (JSON under `/api/`), and a `lang` cookie that keeps the
+//! language a visitor picked with `?lang=`.
 
 use askama::Template;
 use axum::Router;
@@ -30,6 +33,7 @@ use crate::http::state::AppState;
 use crate::http::view::stars;
 
 pub(crate) mod api;
+pub mod artwork;
 mod page;
 pub mod qr;
 mod search;
@@ -53,6 +57,8 @@ pub fn routes() -> Router<AppState> {
         .route("/labels/{number}", get(page::label_page))
         .route("/labels/{number}/qr.png", get(page::qr_png))
         .route("/labels/{number}/qr.svg", get(page::qr_svg))
+        .route("/labels/{number}/label.svg", get(page::label_svg))
+        .route("/labels/{number}/label.pdf", get(page::label_pdf))
         .route("/announcements", get(announcements))
         .fallback(not_found)
         .layer(middleware::from_fn(remember_lang))

@@ -1,11 +1,12 @@
 //! The product page a consumer reaches from the label's QR code (`/labels/{number}`, SCHEME §5.2:
 //! when it got the label, until when it is valid, whether support has ended, vulnerability
 //! information), with the label's history, its open cases and the disclaimer of SCHEME §5.5;
-//! and the QR code itself (`qr.png`, `qr.svg`), for print.
+//! the QR code itself (`qr.png`, `qr.svg`), for print; and the label artwork for packaging
+//! (`label.svg`, `label.pdf`, drawn by `artwork.rs`).
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
@@ -13,6 +14,7 @@ use tekigo_base::Lang;
 use tekigo_registry::labels::rules::{self, Assurance, Status};
 use tekigo_registry::{Label, LabelEvent};
 
+use super::artwork::{self, ArtworkError, LabelFacts};
 use super::qr;
 use super::{PNG_PIXELS_PER_MODULE, SCHEME, chrome, japan_time, render, stars};
 use crate::http::error::WebError;
@@ -170,6 +172,8 @@ struct LabelPage {
     contact_href: Option<String>,
     events: Vec<EventRow>,
     page_url: String,
+    /// The widths the label artwork links offer, in mm.
+    artwork_widths: &'static [u32],
     /// The case in progress (grace period or hearing), if any.
     case: Option<CaseView>,
     /// The failing vulnerabilities monitoring last saw.
@@ -245,6 +249,7 @@ pub(super) async fn label_page(
         contact_href,
         events: events.iter().map(|event| EventRow::new(event, lang)).collect(),
         page_url: state.label_url(&label.number),
+        artwork_widths: &artwork::OFFERED_WIDTHS_MM,
         case: proceedings.open_case().map(|case| CaseView::new(case, lang)),
         findings: proceedings.findings.iter().map(FindingRow::new).collect(),
         lifecycle: LifecycleView::new(&proceedings.lifecycle, lang),
@@ -272,12 +277,17 @@ fn qr_failed(error: qr::QrError, lang: Lang) -> WebError {
 }
 
 fn qr_response(content_type: &'static str, number: &str, extension: &str, body: Vec<u8>) -> Response {
+    download(content_type, &format!("{number}.{extension}"), body)
+}
+
+/// A file for print, cached for an hour; `file_name` is built from a number checked by
+/// `is_label_number`, so no quote or line break can be in it.
+fn download(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CACHE_CONTROL, "public, max-age=3600".to_owned()),
-            // The number was checked by `is_label_number`: no quote or line break can be in it.
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{number}.{extension}\"")),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{file_name}\"")),
         ],
         body,
     )
@@ -302,4 +312,57 @@ pub(super) async fn qr_svg(
     let label = find_label(&state, number, lang).await?;
     let svg = qr::svg(&state.label_url(&label.number)).map_err(|e| qr_failed(e, lang))?;
     Ok(qr_response("image/svg+xml", &label.number, "svg", svg.into_bytes()))
+}
+
+// -------------------------------------------------------------------------------------------
+// Label artwork
+
+fn artwork_failed(error: &ArtworkError, lang: Lang) -> WebError {
+    let status = if error.is_bad_request() { StatusCode::BAD_REQUEST } else { StatusCode::INTERNAL_SERVER_ERROR };
+    WebError::new(status, error.to_string(), error.japanese()).in_lang(lang)
+}
+
+/// `?width_mm=N`, or the default width.
+fn width_asked(query: Option<&str>) -> Result<u32, ArtworkError> {
+    let asked = query.and_then(|q| {
+        form_urlencoded::parse(q.as_bytes()).find(|(key, _)| key == "width_mm").map(|(_, value)| value.into_owned())
+    });
+    asked.map_or(Ok(artwork::DEFAULT_WIDTH_MM), |text| artwork::parse_width(&text))
+}
+
+/// The label artwork as SVG (`/labels/{number}/label.svg?width_mm=30`), its text in the page's
+/// language.
+pub(super) async fn label_svg(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    RawQuery(query): RawQuery,
+    number: Result<Path<String>, PathRejection>,
+) -> Result<Response, WebError> {
+    let label = find_label(&state, number, lang).await?;
+    let width = width_asked(query.as_deref()).map_err(|e| artwork_failed(&e, lang))?;
+    let url = state.label_url(&label.number);
+    let svg = LabelFacts::from_label(&label, &url, lang)
+        .and_then(|facts| artwork::svg(&facts, width, None))
+        .map_err(|e| artwork_failed(&e, lang))?;
+    let mut response = download("image/svg+xml", &format!("{}-label-{width}mm.svg", label.number), svg.into_bytes());
+    // The text follows the visitor's language: a shared cache keeps one copy per language.
+    response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("cookie, accept-language"));
+    Ok(response)
+}
+
+/// The label artwork as PDF (`/labels/{number}/label.pdf?width_mm=30`): English text only (see
+/// [`artwork::pdf`]).
+pub(super) async fn label_pdf(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    RawQuery(query): RawQuery,
+    number: Result<Path<String>, PathRejection>,
+) -> Result<Response, WebError> {
+    let label = find_label(&state, number, lang).await?;
+    let width = width_asked(query.as_deref()).map_err(|e| artwork_failed(&e, lang))?;
+    let url = state.label_url(&label.number);
+    let pdf = LabelFacts::from_label(&label, &url, lang)
+        .and_then(|facts| artwork::pdf(&facts, width, None))
+        .map_err(|e| artwork_failed(&e, lang))?;
+    Ok(download("application/pdf", &format!("{}-label-{width}mm.pdf", label.number), pdf))
 }

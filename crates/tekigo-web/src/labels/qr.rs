@@ -28,7 +28,7 @@ use std::fmt::Write as _;
 use qrcode::{Color, EcLevel, QrCode};
 
 /// The quiet zone around the symbol, in modules (ISO/IEC 18004: at least 4 for QR codes).
-const QUIET_ZONE: usize = 4;
+pub const QUIET_ZONE: usize = 4;
 
 /// The printed size of one module when the artwork is not scaled: 0.5 mm.
 ///
@@ -69,6 +69,54 @@ pub enum QrError {
     Png(String),
 }
 
+/// The symbol for a URL, built once and drawn by [`svg`], [`png`] and the label artwork
+/// (`artwork.rs`), so that all of them carry the same modules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbol {
+    width: usize,
+    dark: Vec<bool>,
+}
+
+impl Symbol {
+    /// The symbol for `url`; see the module documentation for the version and the error
+    /// correction level.
+    pub fn new(url: &str) -> Result<Symbol, QrError> {
+        let (width, dark) = encode(url)?;
+        Ok(Symbol { width, dark })
+    }
+
+    /// The side in modules, without the quiet zone (21 for version 1, 4 more per version).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The side in modules with the quiet zone on both sides.
+    pub fn side_with_quiet_zone(&self) -> usize {
+        self.width + 2 * QUIET_ZONE
+    }
+
+    /// The dark modules as horizontal runs `(x, y, length)`, row by row, left to right, in
+    /// modules from the symbol's top left corner without the quiet zone: a run is one rectangle
+    /// for a vector drawing, which keeps the drawing small and free of seams between modules.
+    pub fn runs(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        self.dark.chunks(self.width.max(1)).enumerate().flat_map(|(y, row)| {
+            let mut x = 0;
+            std::iter::from_fn(move || {
+                while x < row.len() && !row[x] {
+                    x += 1;
+                }
+                if x == row.len() {
+                    return None;
+                }
+                let run = row[x..].iter().take_while(|&&d| d).count();
+                let start = x;
+                x += run;
+                Some((start, y, run))
+            })
+        })
+    }
+}
+
 /// The symbol for `url`, as a grid of dark (`true`) and light modules, row by row, without the
 /// quiet zone. See the module documentation for the choice of error correction level.
 fn encode(url: &str) -> Result<(usize, Vec<bool>), QrError> {
@@ -103,22 +151,13 @@ fn encode(url: &str) -> Result<(usize, Vec<bool>), QrError> {
 /// in a layout (CSS width, an `<img>` with a size, a PDF template) is scaled to the layout's size
 /// as usual, since the view box, not the width, defines the drawing.
 pub fn svg(url: &str) -> Result<String, QrError> {
-    let (width, dark) = encode(url)?;
-    let side = width + 2 * QUIET_ZONE;
+    let symbol = Symbol::new(url)?;
+    let side = symbol.side_with_quiet_zone();
     let mm = side as f64 * MODULE_MM;
     let mut path = String::new();
-    for (y, row) in dark.chunks(width).enumerate() {
-        let mut x = 0;
-        while x < width {
-            if !row[x] {
-                x += 1;
-                continue;
-            }
-            let run = row[x..].iter().take_while(|&&d| d).count();
-            // A `write!` to a String cannot fail.
-            let _ = write!(path, "M{} {}h{run}v1h-{run}z", x + QUIET_ZONE, y + QUIET_ZONE);
-            x += run;
-        }
+    for (x, y, run) in symbol.runs() {
+        // A `write!` to a String cannot fail.
+        let _ = write!(path, "M{} {}h{run}v1h-{run}z", x + QUIET_ZONE, y + QUIET_ZONE);
     }
     Ok(format!(
         concat!(
