@@ -134,6 +134,44 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         .bind(organisation)
         .execute(&mut *tx)
         .await?;
+        // Releases: every series' firmware at issue, and for every third one a later update
+        // (120 days on, when that day has come).
+        let models_json = match backend {
+            Backend::Sqlite => {
+                "(SELECT json_group_array(model) FROM (SELECT model FROM product_models WHERE product_id = l.product_id ORDER BY position))"
+            }
+            Backend::Postgres => {
+                "(SELECT CAST(json_agg(model ORDER BY position) AS TEXT) FROM product_models WHERE product_id = l.product_id)"
+            }
+        };
+        let update_day = plus_days("l.issued", "120");
+        sqlx::query(safe!(
+            "INSERT INTO firmware_releases (product_id, version, released, models, changes_security, at) \
+             SELECT l.product_id, l.firmware_version, l.issued, {models_json}, 1, $1 FROM labels l WHERE l.organisation_id = $2"
+        ))
+        .bind(now)
+        .bind(organisation)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(safe!(
+            "INSERT INTO firmware_releases (product_id, version, released, models, changes_security, at) \
+             SELECT l.product_id, l.firmware_version || '.1', {update_day}, {models_json}, 0, $1 FROM labels l \
+             WHERE l.organisation_id = $2 AND l.product_id % 3 = 0 AND {update_day} <= $3 AND l.state <> 'revoked'"
+        ))
+        .bind(now)
+        .bind(organisation)
+        .bind(today.to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(safe!(
+            "UPDATE labels SET firmware_version = firmware_version || '.1' WHERE organisation_id = $1 AND product_id % 3 = 0 \
+             AND {} <= $2 AND state <> 'revoked'",
+            plus_days("issued", "120")
+        ))
+        .bind(organisation)
+        .bind(today.to_string())
+        .execute(&mut *tx)
+        .await?;
         made += n;
     }
     // Each label's history starts on its issue day (noon, Japan time), not on the day the demo

@@ -47,6 +47,7 @@ pub mod incidents;
 pub mod labels;
 pub mod monitoring;
 pub mod products;
+pub mod releases;
 pub mod reports;
 pub mod scheduled;
 pub mod surveillance;

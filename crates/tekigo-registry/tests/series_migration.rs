@@ -1,5 +1,5 @@
-//! A registry made before product series existed opens with every label a series of its one
-//! model: the database is built by the migrations up to the last one before series (0009), filled
+//! A registry made before product series and firmware releases existed opens with every label a
+//! series of its one model and one release: the database is built by the migrations up to the last one before series (0009), filled
 //! as that schema was filled, and then opened by today's registry, which runs the rest.
 
 use std::path::Path;
@@ -65,6 +65,17 @@ async fn every_label_becomes_a_series_of_its_model(url: &str) {
         assert_eq!(label.models.len(), 1, "{number}");
         assert_eq!(label.models[0].model, model, "{number}");
         assert_eq!(label.models[0].gtin, None);
+        // ... and its firmware the series' one release (no SBOM: these labels had no application).
+        let releases = registry.releases_of(label.product_id).await.unwrap();
+        assert_eq!(releases.len(), 1, "{number}");
+        assert_eq!(
+            (releases[0].version.as_str(), releases[0].models.as_slice()),
+            (label.firmware_version.as_str(), [model.to_owned()].as_slice())
+        );
+        assert_eq!(releases[0].sbom_sha256, None);
+        let current = registry.current_firmware(label.product_id).await.unwrap();
+        assert_eq!(current.len(), 1);
+        assert_eq!(current[0].version, label.firmware_version);
     }
     // Found by any spelling of the model, the full-width one included (the key the migration's
     // SQL could not spell is put right when the registry opens).

@@ -17,6 +17,7 @@ pub mod http;
 pub mod incidents;
 pub mod labels;
 pub mod monitoring;
+pub mod releases;
 pub mod reports;
 pub mod surveillance;
 pub mod transparency;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(applications::routes())
         .merge(monitoring::routes())
+        .merge(releases::routes())
         .merge(cases::routes())
         .merge(incidents::routes())
         .merge(reports::routes())
@@ -122,9 +124,13 @@ const API_TOKEN_DESCRIPTION: &str = "A vendor's API token (`Authorization: Beare
 pub fn openapi(base_url: &str) -> utoipa::openapi::OpenApi {
     let mut document = ApiDoc::openapi();
     // Each domain's operations, shapes and tags, in the order the document lists them.
-    for part in
-        [labels::Doc::openapi(), reports::Doc::openapi(), advisories::Doc::openapi(), transparency::Doc::openapi()]
-    {
+    for part in [
+        labels::Doc::openapi(),
+        releases::Doc::openapi(),
+        reports::Doc::openapi(),
+        advisories::Doc::openapi(),
+        transparency::Doc::openapi(),
+    ] {
         document.merge(part);
     }
     let scheme = utoipa::openapi::security::SecurityScheme::Http(

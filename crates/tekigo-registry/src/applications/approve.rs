@@ -76,6 +76,7 @@ impl Registry {
             Self::correct_lifecycle(&mut tx, held, how, &reviewer.email, id, today, now).await?;
         }
         Self::index_approved_sbom(&mut tx, &number, &application, &sbom_bytes).await?;
+        Self::record_first_release(&mut tx, &application, &product, &sbom_bytes, today, now).await?;
         Self::record_approval(&mut tx, reviewer, id, &number, event, expires, now).await?;
         tx.commit().await?;
         self.label(&number, today).await?.ok_or_else(|| RegistryError::NotFound(number))
@@ -212,6 +213,40 @@ impl Registry {
                 .execute(&mut **tx)
                 .await?;
         }
+        Ok(())
+    }
+
+    /// The approved firmware is the series' release for every model (releases.rs); a renewal of
+    /// a firmware already released changes nothing.
+    async fn record_first_release(
+        tx: &mut Tx<'_>,
+        application: &Application,
+        product: &Product,
+        sbom: &[u8],
+        today: Date,
+        now: i64,
+    ) -> Result<(), RegistryError> {
+        let models: Vec<&str> = product.models.iter().map(|m| m.model.as_str()).collect();
+        let vex: String = sqlx::query_scalar("SELECT vex FROM applications WHERE id = $1")
+            .bind(application.id)
+            .fetch_one(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO firmware_releases (product_id, version, released, models, changes_security, sbom, sbom_sha256, vex, \
+             registry_check, published_by, at) VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, NULL, $9) \
+             ON CONFLICT (product_id, version) DO NOTHING",
+        )
+        .bind(product.id)
+        .bind(product.firmware_version.trim())
+        .bind(today.to_string())
+        .bind(serde_json::to_string(&models).unwrap_or_default())
+        .bind(sbom.to_vec())
+        .bind(&application.sbom_sha256)
+        .bind(vex)
+        .bind(application.registry_check.as_ref().map(|c| serde_json::to_string(c).unwrap_or_default()))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 

@@ -223,7 +223,7 @@ impl Registry {
 
     /// The registry's own known-vulnerability check of an application's SBOM at `level`, with
     /// the VEX sent with it and the VEX the product's label holds already (a renewal).
-    async fn check_vulnerabilities(
+    pub(crate) async fn check_vulnerabilities(
         &self,
         product_id: i64,
         level: &str,

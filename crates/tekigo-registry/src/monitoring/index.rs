@@ -17,10 +17,32 @@ impl Registry {
         sbom_bytes: &[u8],
         dirty: i64,
     ) -> Result<i64, RegistryError> {
-        let sbom = tekigo_sbom::read(sbom_bytes, "SBOM").map_err(|error| {
-            invalid(format!("the SBOM cannot be read: {error}"), format!("SBOM を読めません: {error}"))
-        })?;
-        let sha = tekigo_assess::folder::sha256_hex(sbom_bytes);
+        Self::index_sboms_in(tx, number, level, &[sbom_bytes], dirty).await
+    }
+
+    /// [`Registry::index_sbom_in`] for a label whose models run different firmware releases: the
+    /// label is monitored for the components of every one of them. Its stored digest is the
+    /// SBOM's own for one SBOM, and for several the SHA-256 of their sorted digests.
+    pub(crate) async fn index_sboms_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        number: &str,
+        level: &str,
+        sboms: &[&[u8]],
+        dirty: i64,
+    ) -> Result<i64, RegistryError> {
+        let mut read = Vec::with_capacity(sboms.len());
+        let mut digests = Vec::with_capacity(sboms.len());
+        for bytes in sboms {
+            read.push(tekigo_sbom::read(bytes, "SBOM").map_err(|error| {
+                invalid(format!("the SBOM cannot be read: {error}"), format!("SBOM を読めません: {error}"))
+            })?);
+            digests.push(tekigo_assess::folder::sha256_hex(bytes));
+        }
+        digests.sort();
+        let sha = match digests.as_slice() {
+            [one] => one.clone(),
+            many => tekigo_assess::folder::sha256_hex(many.join("\n").as_bytes()),
+        };
         let monitored: i64 = sqlx::query_scalar(
             "INSERT INTO monitored_labels (label_number, level, sbom_sha256, dirty) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (label_number) DO UPDATE SET level = excluded.level, sbom_sha256 = excluded.sbom_sha256, dirty = excluded.dirty \
@@ -34,9 +56,9 @@ impl Registry {
         .await?;
         sqlx::query(safe!("DELETE FROM label_components WHERE monitored_id = {monitored}")).execute(&mut **tx).await?;
         let mut seen = BTreeSet::new();
-        let components: Vec<(String, StoredComponent, Vec<String>)> = sbom
-            .components
+        let components: Vec<(String, StoredComponent, Vec<String>)> = read
             .iter()
+            .flat_map(|sbom| sbom.components.iter())
             .map(|c| {
                 let stored = StoredComponent::of(c);
                 let body = serde_json::to_string(&stored).unwrap_or_default();

@@ -49,7 +49,7 @@ pub(crate) const DIRTY_INDEXED: i64 = 1;
 
 const DIRTY_VEX: i64 = 2;
 
-const DIRTY_SBOM: i64 = 3;
+pub(crate) const DIRTY_SBOM: i64 = 3;
 
 /// Which components a run checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -148,6 +148,10 @@ struct LabelPage {
     product_name: String,
     vendor: String,
     vendor_href: String,
+    /// The firmware each model runs now.
+    current_firmware: Vec<tekigo_registry::releases::CurrentFirmware>,
+    /// The series' firmware releases, newest first.
+    releases: Vec<ReleaseRow>,
     model: String,
     /// Every model of the series, the representative first.
     models: Vec<tekigo_base::ModelEntry>,
@@ -219,6 +223,9 @@ pub(super) async fn label_page(
         state.labels.events(&state.registry, &label.number).await.map_err(|e| WebError::from(e).in_lang(lang))?;
     let proceedings =
         state.labels.proceedings(&state.registry, &label.number).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+    let releases = state.registry.releases_of(label.product_id).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+    let firmware =
+        state.registry.current_firmware(label.product_id).await.map_err(|e| WebError::from(e).in_lang(lang))?;
     let catalog = state.registry.catalog();
     let today = state.clock.today();
     let level_summary = catalog
@@ -232,6 +239,8 @@ pub(super) async fn label_page(
     let page = LabelPage {
         chrome: chrome(lang, &uri),
         number: label.number.clone(),
+        current_firmware: firmware,
+        releases: releases.iter().map(|release| ReleaseRow::new(release, lang)).collect(),
         vendor_href: format!("/labels?vendor={}", crate::http::query::encode(&label.vendor)),
         product_type: label.product_type.as_deref().map(|id| product_type_title(catalog, id, lang)),
         level: stars(&label.level),
@@ -365,4 +374,32 @@ pub(super) async fn label_pdf(
         .and_then(|facts| artwork::pdf(&facts, width, None))
         .map_err(|e| artwork_failed(&e, lang))?;
     Ok(download("application/pdf", &format!("{}-label-{width}mm.pdf", label.number), pdf))
+}
+
+/// One firmware release in the label's update history.
+struct ReleaseRow {
+    released: String,
+    version: String,
+    models: String,
+    changes_security: bool,
+    sbom_sha256: Option<String>,
+    vex_statements: usize,
+    check: String,
+}
+
+impl ReleaseRow {
+    fn new(release: &tekigo_registry::releases::Release, lang: tekigo_base::Lang) -> ReleaseRow {
+        ReleaseRow {
+            released: release.released.clone(),
+            version: release.version.clone(),
+            models: release.models.join(", "),
+            changes_security: release.changes_security,
+            sbom_sha256: release.sbom_sha256.clone(),
+            vex_statements: release.vex_statements,
+            check: match &release.registry_check {
+                Some(check) => check.outcome.label().get(lang).to_owned(),
+                None => tekigo_base::Text::new("no record", "記録なし").get(lang).to_owned(),
+            },
+        }
+    }
 }

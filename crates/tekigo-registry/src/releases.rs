@@ -1,0 +1,343 @@
+//! Firmware releases during a label's validity. The vendor's central duty is to keep the product
+//! updated while the label is valid (SCHEME §5.1); a security update must not fork a new label,
+//! or the QR codes already printed on boxes would point at the old one. So a release is recorded
+//! against the series: the models it applies to, whether it changes security functions, its SBOM
+//! (checked by the registry itself, with the level's rule) and optional VEX. Monitoring then
+//! follows the current release of every model; a failing release opens a case as monitoring does,
+//! and a fixing one closes it.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tekigo_base::model_key;
+
+use crate::accounts::{Role, User};
+use crate::applications::RegistryCheck;
+use crate::db::{Registry, RegistryError, invalid};
+use crate::labels::State;
+use crate::validate;
+
+/// What a vendor publishes.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRelease<'a> {
+    pub version: &'a str,
+    /// The model numbers it applies to, as the series lists them (any spelling); empty for every
+    /// model of the series.
+    pub models: &'a [String],
+    /// Whether the release changes a security function (authentication, update mechanism,
+    /// communication protection...): reviewers and buyers read it.
+    pub changes_security: bool,
+    pub sbom: &'a [u8],
+    pub vex: Option<&'a [u8]>,
+}
+
+/// A release as the registry holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    pub id: i64,
+    pub product_id: i64,
+    pub version: String,
+    /// The day it was published (Japan time).
+    pub released: String,
+    pub models: Vec<String>,
+    pub changes_security: bool,
+    /// `None` for a release migrated from a label the registry holds no SBOM for.
+    pub sbom_sha256: Option<String>,
+    pub vex_statements: usize,
+    /// `None` when the release came from before the registry checked for itself.
+    pub registry_check: Option<RegistryCheck>,
+}
+
+/// The firmware each model of a series runs now: the latest release that applies to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentFirmware {
+    pub model: String,
+    pub version: String,
+    pub released: String,
+}
+
+impl Registry {
+    /// Publishes a firmware release for a labeled series. The registry checks the SBOM itself; a
+    /// failing check is recorded and, with a vulnerability database, monitoring runs at once and
+    /// opens a case (the release is not refused: the firmware is already in users' hands, and
+    /// the case is how the scheme follows it up).
+    pub async fn publish_release(
+        &self,
+        user: &User,
+        product_id: i64,
+        release: NewRelease<'_>,
+        today: Date,
+        now: i64,
+    ) -> Result<Release, RegistryError> {
+        if user.role != Role::Vendor {
+            return Err(RegistryError::Forbidden("only the vendor publishes its firmware".into()));
+        }
+        let product = self.product(user, product_id).await?;
+        let version = release.version.trim();
+        validate::name(("firmware version", "ファームウェアのバージョン"), version).map_err(RegistryError::Invalid)?;
+        let label: Option<(String, String, String)> =
+            sqlx::query_as("SELECT number, level, state FROM labels WHERE product_id = $1")
+                .bind(product_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((number, level, state)) = label else {
+            return Err(invalid(
+                "this product has no label yet: its application names the firmware; releases follow once the label is issued",
+                "この製品にはまだラベルがありません。申請でファームウェアを指定し、ラベルの発行後にリリースを登録してください",
+            ));
+        };
+        if State::parse(&state) == Some(State::Revoked) {
+            return Err(invalid(
+                format!("label {number} is revoked: it takes no firmware releases"),
+                format!("ラベル {number} は取り消されています。ファームウェアのリリースは登録できません"),
+            ));
+        }
+        // The models it applies to, as the series spells them.
+        let series: BTreeMap<String, String> =
+            product.models.iter().map(|m| (model_key(&m.model), m.model.clone())).collect();
+        let mut models = Vec::new();
+        let mut unknown = Vec::new();
+        for model in release.models.iter().filter(|m| !m.trim().is_empty()) {
+            match series.get(&model_key(model)) {
+                Some(listed) if !models.contains(listed) => models.push(listed.clone()),
+                Some(_) => {}
+                None => unknown.push(model.trim().to_owned()),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(invalid(
+                format!("not a model of this series: {}", unknown.join(", ")),
+                format!("このシリーズの型番ではありません: {}", unknown.join("、")),
+            ));
+        }
+        if models.is_empty() {
+            models = product.models.iter().map(|m| m.model.clone()).collect();
+        }
+        if release.sbom.len() > validate::MAX_SBOM_BYTES {
+            return Err(invalid("the SBOM is larger than 64 MiB", "SBOM が 64 MiB を超えています"));
+        }
+        match tekigo_sbom::read(release.sbom, "SBOM") {
+            Ok(sbom) if sbom.components.is_empty() => {
+                return Err(invalid("the SBOM lists no components", "SBOM にコンポーネントが記載されていません"));
+            }
+            Ok(_) => {}
+            Err(error) => {
+                return Err(invalid(
+                    format!("the SBOM cannot be read: {error}"),
+                    format!("SBOM を読めません: {error}"),
+                ));
+            }
+        }
+        let vex = match release.vex {
+            None => Vec::new(),
+            Some(bytes) => tekigo_vuln::vex::read(bytes, "VEX").map_err(|error| {
+                invalid(format!("the VEX document cannot be read: {error}"), format!("VEX 文書を読めません: {error}"))
+            })?,
+        };
+        let check = self.check_vulnerabilities(product_id, &level, release.sbom, &vex, today).await?;
+        let sha256 = tekigo_assess::folder::sha256_hex(release.sbom);
+
+        let mut tx = self.begin_write().await?;
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM firmware_releases WHERE product_id = $1 AND version = $2")
+                .bind(product_id)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_some() {
+            return Err(invalid(
+                format!("firmware {version} is published already; a changed build needs its own version"),
+                format!("ファームウェア {version} は登録済みです。変更したビルドには別のバージョンを付けてください"),
+            ));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO firmware_releases (product_id, version, released, models, changes_security, sbom, sbom_sha256, vex, \
+             registry_check, published_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(product_id)
+        .bind(version)
+        .bind(today.to_string())
+        .bind(serde_json::to_string(&models).unwrap_or_default())
+        .bind(i64::from(release.changes_security))
+        .bind(release.sbom.to_vec())
+        .bind(&sha256)
+        .bind(serde_json::to_string(&vex).unwrap_or_default())
+        .bind(serde_json::to_string(&check).unwrap_or_default())
+        .bind(user.id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+
+        // Monitoring follows every model's current release: the label is indexed for the
+        // components of each distinct current release, and the new VEX joins what it holds.
+        let current = current_releases(&Self::release_rows(&mut tx, product_id).await?);
+        let mut sboms: Vec<Vec<u8>> = Vec::new();
+        for release_id in current.values().map(|(id, _, _)| *id).collect::<std::collections::BTreeSet<_>>() {
+            let sbom: Option<Vec<u8>> = sqlx::query_scalar("SELECT sbom FROM firmware_releases WHERE id = $1")
+                .bind(release_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            sboms.extend(sbom);
+        }
+        let slices: Vec<&[u8]> = sboms.iter().map(Vec::as_slice).collect();
+        Self::index_sboms_in(&mut tx, &number, &level, &slices, crate::monitoring::DIRTY_SBOM).await?;
+        if !vex.is_empty() {
+            let held: String = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
+                .bind(&number)
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut all: Vec<tekigo_vuln::vex::VexStatement> = serde_json::from_str(&held)
+                .map_err(|error| crate::db::corrupt(format!("label {number}: VEX"), error.to_string()))?;
+            all.extend(vex.iter().cloned());
+            sqlx::query("UPDATE monitored_labels SET vex = $1 WHERE label_number = $2")
+                .bind(serde_json::to_string(&all).unwrap_or_default())
+                .bind(&number)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // The label and the product show the firmware of the representative model: a renewal
+        // declares the firmware the product runs now.
+        let representative = current.get(&model_key(&product.model)).map(|(_, version, _)| version.clone());
+        sqlx::query("UPDATE products SET firmware_version = $1 WHERE id = $2")
+            .bind(representative.as_deref().unwrap_or(&product.firmware_version))
+            .bind(product_id)
+            .execute(&mut *tx)
+            .await?;
+        let shown = current.get(&model_key(&product.model)).map(|(_, version, _)| version.clone());
+        sqlx::query("UPDATE labels SET firmware_version = $1, updated = $2 WHERE number = $3")
+            .bind(shown.as_deref().unwrap_or(version))
+            .bind(now)
+            .bind(&number)
+            .execute(&mut *tx)
+            .await?;
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM label_events WHERE label_number = $1 ORDER BY seq DESC LIMIT 1")
+                .bind(&number)
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or_else(|| "valid".into());
+        let detail = serde_json::json!({
+            "version": version,
+            "models": models,
+            "changes_security": release.changes_security,
+            "sbom_sha256": sha256,
+            "registry_check": check.outcome,
+        });
+        sqlx::query("INSERT INTO label_events (label_number, kind, status, at, detail) VALUES ($1, 'firmware-released', $2, $3, $4)")
+            .bind(&number)
+            .bind(status)
+            .bind(now)
+            .bind(detail.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Self::audit(&mut tx, now, &user.email, "firmware-released", &format!("label:{number}"), detail).await?;
+        tx.commit().await?;
+        self.catch_up_log().await?;
+
+        // A failing release opens a case, and a fixing one closes it, by monitoring itself.
+        if let Some(dir) = self.vulndb.clone() {
+            let mut db = tekigo_vuln::VulnDb::open(&dir).map_err(|error| {
+                invalid(format!("vulnerability database: {error}"), format!("脆弱性データベース: {error}"))
+            })?;
+            self.monitor(&mut db, crate::monitoring::Scope::Journal, today, now).await?;
+        }
+        self.releases_of(product_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| RegistryError::NotFound(format!("release {id}")))
+    }
+
+    /// A series' releases, newest first.
+    pub async fn releases_of(&self, product_id: i64) -> Result<Vec<Release>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT id, product_id, version, released, models, changes_security, sbom_sha256, vex, registry_check \
+             FROM firmware_releases WHERE product_id = $1 ORDER BY id DESC",
+        )
+        .bind(product_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(release_from).collect()
+    }
+
+    /// The firmware each model of a series runs now, in the series' order.
+    pub async fn current_firmware(&self, product_id: i64) -> Result<Vec<CurrentFirmware>, RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        let current = current_releases(&Self::release_rows(&mut tx, product_id).await?);
+        tx.commit().await?;
+        let models: Vec<String> =
+            sqlx::query_scalar("SELECT model FROM product_models WHERE product_id = $1 ORDER BY position")
+                .bind(product_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(models
+            .into_iter()
+            .filter_map(|model| {
+                current.get(&model_key(&model)).map(|(_, version, released)| CurrentFirmware {
+                    model,
+                    version: version.clone(),
+                    released: released.clone(),
+                })
+            })
+            .collect())
+    }
+
+    /// Every release of a product as (id, version, released day, models), oldest first.
+    async fn release_rows(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        product_id: i64,
+    ) -> Result<Vec<(i64, String, String, Vec<String>)>, RegistryError> {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, version, released, models FROM firmware_releases WHERE product_id = $1 ORDER BY id",
+        )
+        .bind(product_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.into_iter()
+            .map(|(id, version, released, models)| {
+                let models: Vec<String> = serde_json::from_str(&models)
+                    .map_err(|error| crate::db::corrupt(format!("release {id}: models"), error.to_string()))?;
+                Ok((id, version, released, models))
+            })
+            .collect()
+    }
+}
+
+/// Each model's latest release (by publication order), keyed by [`model_key`].
+fn current_releases(rows: &[(i64, String, String, Vec<String>)]) -> BTreeMap<String, (i64, String, String)> {
+    let mut current = BTreeMap::new();
+    for (id, version, released, models) in rows {
+        for model in models {
+            current.insert(model_key(model), (*id, version.clone(), released.clone()));
+        }
+    }
+    current
+}
+
+fn release_from(row: &AnyRow) -> Result<Release, RegistryError> {
+    let id: i64 = row.try_get("id")?;
+    let corrupt =
+        |field: &str, error: serde_json::Error| crate::db::corrupt(format!("release {id}: {field}"), error.to_string());
+    let models: String = row.try_get("models")?;
+    let vex: String = row.try_get("vex")?;
+    let check: Option<String> = row.try_get("registry_check")?;
+    let vex: Vec<serde_json::Value> = serde_json::from_str(&vex).map_err(|e| corrupt("vex", e))?;
+    Ok(Release {
+        id,
+        product_id: row.try_get("product_id")?,
+        version: row.try_get("version")?,
+        released: row.try_get("released")?,
+        models: serde_json::from_str(&models).map_err(|e| corrupt("models", e))?,
+        changes_security: row.try_get::<i64, _>("changes_security")? != 0,
+        sbom_sha256: row.try_get("sbom_sha256")?,
+        vex_statements: vex.len(),
+        registry_check: check
+            .filter(|c| !c.is_empty())
+            .map(|c| serde_json::from_str(&c))
+            .transpose()
+            .map_err(|e| corrupt("registry_check", e))?,
+    })
+}
