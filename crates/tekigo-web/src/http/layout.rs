@@ -1,7 +1,13 @@
 //! What every page's frame needs: the language, who is logged in, the CSRF token for forms, and
-//! the link to the same page in the other language. Templates extend `templates/layout/base.html`.
+//! the link to the same page in the other language, and who runs the registry (header, footer and
+//! the demo banner). Templates extend `templates/layout/base.html`.
+
+use std::sync::Arc;
 
 use tekigo_base::Lang;
+
+use crate::http::operator::Operator;
+use crate::http::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct Chrome {
@@ -13,11 +19,29 @@ pub struct Chrome {
     pub csrf: String,
     /// The request's path and query, for the language switch.
     pub path: String,
+    pub operator: Arc<Operator>,
 }
 
 impl Chrome {
-    pub fn public(lang: Lang, path: &str) -> Chrome {
-        Chrome { lang, user: None, is_staff: false, csrf: String::new(), path: path.to_owned() }
+    pub fn public(state: &AppState, lang: Lang, path: &str) -> Chrome {
+        Chrome {
+            lang,
+            user: None,
+            is_staff: false,
+            csrf: String::new(),
+            path: path.to_owned(),
+            operator: Arc::clone(&state.operator),
+        }
+    }
+
+    /// The operator's name in the page's language.
+    pub fn operator_name(&self) -> &str {
+        self.operator.name.get(self.lang)
+    }
+
+    /// The operator's postal address in the page's language, if given.
+    pub fn operator_address(&self) -> Option<&str> {
+        self.operator.address.as_ref().map(|address| address.get(self.lang))
     }
 
     pub fn t(&self, en: &'static str, ja: &'static str) -> &'static str {

@@ -222,7 +222,7 @@ pub(super) async fn label_page(
     let contact = label.vulnerability_contact.trim();
     let contact_href = (contact.starts_with("https://") || contact.starts_with("mailto:")).then(|| contact.to_owned());
     let page = LabelPage {
-        chrome: chrome(lang, &uri),
+        chrome: chrome(&state, lang, &uri),
         number: label.number.clone(),
         vendor_href: format!("/labels?vendor={}", crate::http::query::encode(&label.vendor)),
         product_type: label.product_type.as_deref().map(|id| product_type_title(catalog, id, lang)),
