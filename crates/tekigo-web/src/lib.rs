@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(http::metrics::routes())
         // A span, a log line and the metrics of every request (the matched route is known here:
         // a router's layer wraps each route).
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::layout::frame_error_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::trace::observe))
         .with_state(state)
         // No script runs on these pages (but the label page, which sets its own) and nothing is

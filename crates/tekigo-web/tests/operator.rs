@@ -100,6 +100,11 @@ async fn a_configured_operator_is_on_every_page(registry: &Registry) {
     assert_eq!(logo.headers[header::CONTENT_TYPE], "image/svg+xml");
     assert_eq!(logo.headers[header::CACHE_CONTROL], "public, max-age=3600");
     assert!(logo.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("sandbox"));
+
+    // Error pages too: an unknown path, a label that does not exist.
+    for (path, banner) in [("/no/such/page?lang=en", BANNER_EN), ("/labels/JC1-2026-999999999?lang=ja", BANNER_JA)] {
+        public.get(path).await.assert(StatusCode::NOT_FOUND).contains(banner);
+    }
 }
 on_both!(a_configured_operator_is_on_every_page);
 
@@ -118,6 +123,9 @@ async fn without_demo_no_page_has_the_banner(registry: &Registry) {
             assert!(!page.body.contains("demo-banner"), "{path}: {}", page.body);
         }
     }
+    let missing = public.get("/no/such/page").await;
+    missing.assert(StatusCode::NOT_FOUND);
+    assert!(!missing.body.contains("demo-banner"), "{}", missing.body);
 }
 on_both!(without_demo_no_page_has_the_banner);
 
