@@ -136,12 +136,24 @@ async fn serve(
             if args.base_url.is_none() {
                 writeln!(out, "QR codes carry {base_url}; give the public address with --base-url.")?;
             }
+            if !operator.configured {
+                writeln!(
+                    out,
+                    "No operator configured: every page says so; name who runs the registry with --operator FILE."
+                )?;
+            }
             writeln!(out, "Stop with Ctrl-C.")?;
         }
         Lang::Ja => {
             writeln!(out, "tekigo 登録簿: {base_url}/ （{local} で待ち受け中、データベース {shown}）")?;
             if args.base_url.is_none() {
                 writeln!(out, "QR コードには {base_url} が入ります。公開 URL は --base-url で指定してください。")?;
+            }
+            if !operator.configured {
+                writeln!(
+                    out,
+                    "運営者が未設定です（各ページにその旨を表示します）。運営者は --operator FILE で指定してください。"
+                )?;
             }
             writeln!(out, "Ctrl-C で停止します。")?;
         }

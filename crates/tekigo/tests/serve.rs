@@ -30,6 +30,8 @@ struct Server {
     said: Vec<String>,
     /// host:port
     addr: String,
+    /// What it prints after its address.
+    rest: std::io::Lines<BufReader<std::process::ChildStdout>>,
 }
 
 impl Server {
@@ -51,7 +53,7 @@ impl Server {
                 break addr.to_owned();
             }
         };
-        Server { child, said, addr }
+        Server { child, said, addr, rest: lines }
     }
 
     /// A GET over a plain socket: status line and body.
@@ -75,10 +77,12 @@ impl Drop for Server {
 #[test]
 fn serve_makes_its_data_folder_fills_demo_labels_and_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &["--addr", "127.0.0.1:0", "--demo", "40", "--lang", "en"]);
+    let mut server = Server::start(dir.path(), &["--addr", "127.0.0.1:0", "--demo", "40", "--lang", "en"]);
     assert!(dir.path().join("tekigo-data/registry.sqlite").is_file());
     assert!(server.said[0].starts_with("Made 40 demo labels (fictional) in "), "{:?}", server.said);
     assert!(server.said[1].starts_with(&format!("tekigo registry: http://{}/", server.addr)), "{:?}", server.said);
+    let said: Vec<String> = server.rest.by_ref().take(2).map(Result::unwrap).collect();
+    assert_eq!(said[1], "No operator configured: every page says so; name who runs the registry with --operator FILE.");
     let (status, body) = server.get("/healthz");
     assert_eq!((status.as_str(), body.as_str()), ("HTTP/1.1 200 OK", "ok"));
     let (status, body) = server.get("/api/v1/labels?limit=1");
