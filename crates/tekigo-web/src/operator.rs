@@ -73,5 +73,6 @@ async fn logo(State(state): State<AppState>, PageLang(lang): PageLang) -> Respon
         (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
         (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(LOGO_CSP)),
     ];
-    (headers, logo.bytes.to_vec()).into_response()
+    // Shared with the state, not copied: the same bytes answer every request.
+    (headers, axum::body::Bytes::from_owner(std::sync::Arc::clone(&logo.bytes))).into_response()
 }
