@@ -237,3 +237,30 @@ fn the_example_file_loads() {
     assert!(operator.logo.is_some());
     assert!(!operator.privacy.en.is_empty() && !operator.terms.ja.is_empty());
 }
+
+proptest::proptest! {
+    /// Whatever the file holds, the answer is an operator or errors that each say where.
+    #[test]
+    fn any_text_is_answered_never_a_panic(text in "\\PC{0,300}") {
+        assert_answers(&text);
+    }
+
+    #[test]
+    fn any_edit_of_a_good_file_is_answered_never_a_panic(at in 0usize..700, junk in "\\PC{0,12}") {
+        let mut text = GOOD.to_owned();
+        let at = (0..=at.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        text.insert_str(at, &junk);
+        assert_answers(&text);
+    }
+}
+
+fn assert_answers(text: &str) {
+    if let Err(errors) = parse_with(text, &files()) {
+        assert!(!errors.0.is_empty());
+        for error in &errors.0 {
+            let lines = text.lines().count().max(1);
+            assert!(error.line >= 1 && error.line <= lines + 1 && error.column >= 1, "{error}");
+            assert!(!error.field.is_empty() && !error.message.en.is_empty() && !error.message.ja.is_empty());
+        }
+    }
+}
