@@ -201,6 +201,16 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
     Ok(made)
 }
 
+/// Whether the registry holds demo data, so every page can say its labels are not real. The demo's
+/// vendors are the only organisations of kind `demo`: nothing else makes one.
+pub async fn holds_demo_data(registry: &Registry) -> Result<bool, RegistryError> {
+    let found: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM organisations WHERE kind = 'demo' LIMIT 1) AS demo")
+            .fetch_one(registry.pool())
+            .await?;
+    Ok(found > 0)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -202,9 +202,11 @@ async fn a_returned_application_can_be_resubmitted(registry: &Registry) {
 on_both!(a_returned_application_can_be_resubmitted);
 
 async fn demo_labels_search_and_status_filters_agree(registry: &Registry) {
+    assert!(!tekigo_registry::demo::holds_demo_data(registry).await.unwrap());
     let made = tekigo_registry::demo::fill(registry, 2_000, TODAY, NOW).await.unwrap();
     assert_eq!(made, 2_000);
     assert!(tekigo_registry::demo::fill(registry, 10, TODAY, NOW).await.is_err(), "demo fills an empty registry only");
+    assert!(tekigo_registry::demo::holds_demo_data(registry).await.unwrap(), "the demo's vendors mark it");
     let (all, total) = registry.search(&Search { limit: 200, ..Search::default() }, TODAY).await.unwrap();
     assert_eq!((all.len(), total), (200, 2_000));
     let mut seen = 0;

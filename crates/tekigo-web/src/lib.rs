@@ -4,9 +4,9 @@
 //!
 //! One module per domain, each with its pages, its API endpoints and their OpenAPI operations
 //! (`pub fn routes()`): `accounts`, `applications`, `labels`, `cases`, `incidents`, `reports`,
-//! `surveillance`, `monitoring`, `transparency`, `advisories`. They stand on the shared `http`
-//! module (state, errors, authentication, uploads, limits, language, layout, metrics), which
-//! reaches no domain; no domain reaches another (`tekigo-testkit`'s architecture test checks it).
+//! `surveillance`, `monitoring`, `transparency`, `advisories`, `operator` (who runs the registry:
+//! `/privacy`, `/terms`, the logo). They stand on the shared `http` module (state, errors,
+//! authentication, uploads, limits, language, layout, the operator, metrics), which reaches no domain; no domain reaches another (`tekigo-testkit`'s architecture test checks it).
 //! This root assembles the router and the OpenAPI document.
 
 pub mod accounts;
@@ -17,6 +17,7 @@ pub mod http;
 pub mod incidents;
 pub mod labels;
 pub mod monitoring;
+pub mod operator;
 pub mod releases;
 pub mod reports;
 pub mod surveillance;
@@ -58,11 +59,13 @@ pub fn router(state: AppState) -> Router {
         .merge(surveillance::routes())
         .merge(transparency::routes())
         .merge(advisories::routes())
+        .merge(operator::routes())
         .route("/static/site.css", get(|| async { static_file("text/css; charset=utf-8", CSS) }))
         .route("/static/verify.js", get(|| async { static_file("text/javascript; charset=utf-8", VERIFY_JS) }))
         .merge(http::metrics::routes())
         // A span, a log line and the metrics of every request (the matched route is known here:
         // a router's layer wraps each route).
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::layout::frame_error_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http::trace::observe))
         .with_state(state)
         // No script runs on these pages (but the label page, which sets its own) and nothing is

@@ -145,7 +145,7 @@ async fn report_page(
     let (csrf, cookie) = crate::http::auth::form_token(&state, &headers).map_err(|e| e.in_lang(lang))?;
     let label = query.map(|Query(q)| q.label).unwrap_or_default();
     let page = ReportPage {
-        chrome: Chrome::public(lang, "/report"),
+        chrome: Chrome::public(&state, lang, "/report"),
         csrf,
         categories: category_options(lang, ""),
         label_number: label.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect(),
@@ -187,12 +187,12 @@ async fn report_post(
     };
     match state.registry.submit_report(&report, state.clock.now()).await {
         Ok(id) => {
-            let page = ReceivedPage { chrome: Chrome::public(lang, "/report"), id };
+            let page = ReceivedPage { chrome: Chrome::public(&state, lang, "/report"), id };
             view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang).into_response())
         }
         Err(RegistryError::Invalid(text)) => {
             let page = ReportPage {
-                chrome: Chrome::public(lang, "/report"),
+                chrome: Chrome::public(&state, lang, "/report"),
                 csrf: form.csrf.clone(),
                 categories: category_options(lang, &form.category),
                 label_number: form.label_number.chars().take(40).collect(),

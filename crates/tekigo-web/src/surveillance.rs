@@ -105,7 +105,7 @@ async fn plan_page(
     };
     let plan = published.plan;
     let page = PlanPage {
-        chrome: Chrome::public(lang, &format!("/surveillance/{year}")),
+        chrome: Chrome::public(&state, lang, &format!("/surveillance/{year}")),
         year,
         picks: pick_rows(&plan, lang),
         seed: plan.seed,

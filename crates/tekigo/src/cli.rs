@@ -416,6 +416,13 @@ pub(crate) struct ServeArgs {
     /// command line is visible to other users) / /metrics に Bearer トークンを求める
     #[arg(long, value_name = "TOKEN", env = "TEKIGO_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Who runs this registry, shown on every page: a TOML file with the operator's name,
+    /// contact, address, privacy policy, terms of use, logo and `demo` flag (see
+    /// examples/operator.toml). Without it, pages say that no operator is configured
+    /// 登録簿の運営者を記した TOML ファイル（名称、連絡先、所在地、プライバシーポリシー、利用規約、ロゴ、デモか否か）。
+    /// 指定しない場合、各ページに「運営者未設定」と表示する
+    #[arg(long, value_name = "FILE", env = "TEKIGO_OPERATOR")]
+    pub operator: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

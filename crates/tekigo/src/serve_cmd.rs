@@ -1,5 +1,6 @@
 //! `tekigo serve`: opens (or makes) the registry's database, optionally fills it with demo labels
-//! and makes an admin account, then serves the web pages and the API until the process stops.
+//! and makes an admin account, reads who operates it (`--operator`), then serves the web pages and
+//! the API until the process stops.
 
 use std::io::Write;
 use std::path::Path;
@@ -95,6 +96,17 @@ async fn serve(
             )
         );
     }
+    // Before the database: a mistake in the file should not wait for a migration to be seen.
+    let operator = match &args.operator {
+        Some(path) => tekigo_web::http::operator::load(path).map_err(|errors| {
+            anyhow::anyhow!(
+                "{}\n{}",
+                tr(lang, "--operator: the file is not valid", "--operator: ファイルに誤りがあります"),
+                errors.text().get(lang)
+            )
+        })?,
+        None => tekigo_web::http::operator::Operator::not_configured(),
+    };
     let (registry, url) = open_or_make(args.database.as_deref(), &args.data_dir, catalog).await?;
     let shown = without_password(&url);
     let clock = Clock::system();
@@ -106,6 +118,9 @@ async fn serve(
     if let Some(email) = &args.admin {
         ensure_admin(&registry, email, clock.now(), lang, out).await?;
     }
+
+    // Demo labels make a demo registry whatever the file says: they must never pass for real.
+    let operator = operator.or_demo(tekigo_registry::demo::holds_demo_data(&registry).await?);
 
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
@@ -121,12 +136,24 @@ async fn serve(
             if args.base_url.is_none() {
                 writeln!(out, "QR codes carry {base_url}; give the public address with --base-url.")?;
             }
+            if !operator.configured {
+                writeln!(
+                    out,
+                    "No operator configured: every page says so; name who runs the registry with --operator FILE."
+                )?;
+            }
             writeln!(out, "Stop with Ctrl-C.")?;
         }
         Lang::Ja => {
             writeln!(out, "tekigo 登録簿: {base_url}/ （{local} で待ち受け中、データベース {shown}）")?;
             if args.base_url.is_none() {
                 writeln!(out, "QR コードには {base_url} が入ります。公開 URL は --base-url で指定してください。")?;
+            }
+            if !operator.configured {
+                writeln!(
+                    out,
+                    "運営者が未設定です（各ページにその旨を表示します）。運営者は --operator FILE で指定してください。"
+                )?;
             }
             writeln!(out, "Ctrl-C で停止します。")?;
         }
@@ -135,7 +162,8 @@ async fn serve(
     out.flush()?;
     let mut state = AppState::new(registry, clock, &base_url)
         .with_trusted_proxies(&args.trusted_proxy)
-        .with_metrics_token(args.metrics_token.as_deref().unwrap_or_default());
+        .with_metrics_token(args.metrics_token.as_deref().unwrap_or_default())
+        .with_operator(operator);
     if let Some(dir) = &args.vulndb {
         // Fail now, not silently every hour.
         tekigo_vuln::VulnDb::open(dir)?;

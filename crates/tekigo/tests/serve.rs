@@ -16,6 +16,7 @@ fn command(dir: &Path, args: &[&str]) -> Command {
         .env_remove("TEKIGO_CRITERIA")
         .env_remove("TEKIGO_DATABASE_URL")
         .env_remove("TEKIGO_ADMIN_PASSWORD")
+        .env_remove("TEKIGO_OPERATOR")
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env("LANG", "C.UTF-8");
@@ -29,6 +30,8 @@ struct Server {
     said: Vec<String>,
     /// host:port
     addr: String,
+    /// What it prints after its address.
+    rest: std::io::Lines<BufReader<std::process::ChildStdout>>,
 }
 
 impl Server {
@@ -50,7 +53,7 @@ impl Server {
                 break addr.to_owned();
             }
         };
-        Server { child, said, addr }
+        Server { child, said, addr, rest: lines }
     }
 
     /// A GET over a plain socket: status line and body.
@@ -74,10 +77,12 @@ impl Drop for Server {
 #[test]
 fn serve_makes_its_data_folder_fills_demo_labels_and_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &["--addr", "127.0.0.1:0", "--demo", "40", "--lang", "en"]);
+    let mut server = Server::start(dir.path(), &["--addr", "127.0.0.1:0", "--demo", "40", "--lang", "en"]);
     assert!(dir.path().join("tekigo-data/registry.sqlite").is_file());
     assert!(server.said[0].starts_with("Made 40 demo labels (fictional) in "), "{:?}", server.said);
     assert!(server.said[1].starts_with(&format!("tekigo registry: http://{}/", server.addr)), "{:?}", server.said);
+    let said: Vec<String> = server.rest.by_ref().take(2).map(Result::unwrap).collect();
+    assert_eq!(said[1], "No operator configured: every page says so; name who runs the registry with --operator FILE.");
     let (status, body) = server.get("/healthz");
     assert_eq!((status.as_str(), body.as_str()), ("HTTP/1.1 200 OK", "ok"));
     let (status, body) = server.get("/api/v1/labels?limit=1");
@@ -89,6 +94,9 @@ fn serve_makes_its_data_folder_fills_demo_labels_and_answers() {
     let (status, page) = server.get(&format!("/labels/{number}?lang=ja"));
     assert_eq!(status, "HTTP/1.1 200 OK");
     assert!(page.contains("<html lang=\"ja\">"));
+    // Demo labels make a demo registry, and without --operator no one is named.
+    assert!(page.contains("これはデモ用の登録簿です。ここのラベルは本物ではありません"), "{page}");
+    assert!(page.contains("tekigo 登録簿（運営者未設定）"), "{page}");
     drop(server);
 
     // Started again on the same folder, in Japanese: the labels are kept, --demo adds none.
@@ -159,6 +167,10 @@ fn bad_options_are_refused_before_starting() {
     let help = run(dir.path(), &["--help"], &[]);
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("--demo <N>") && help.contains("架空のデモ用ラベル"), "{help}");
+    assert!(
+        help.contains("--operator <FILE>") && help.contains("TEKIGO_OPERATOR") && help.contains("運営者未設定"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -170,4 +182,32 @@ fn a_sqlite_url_to_a_new_path_makes_the_database_and_its_folder() {
     assert!(file.is_file(), "{:?}", server.said);
     assert!(server.said[0].contains(&format!("database {url}")), "{:?}", server.said);
     assert_eq!(server.get("/healthz"), ("HTTP/1.1 200 OK".to_owned(), "ok".to_owned()));
+}
+
+#[test]
+fn the_operator_file_is_read_at_start_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/operator.toml");
+    let example = example.to_str().unwrap();
+    let server = Server::start(dir.path(), &["--addr", "127.0.0.1:0", "--operator", example, "--lang", "en"]);
+    let (status, page) = server.get("/privacy?lang=en");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(page.contains("Example Certification Body (fictional)"), "{page}");
+    assert!(page.contains("This is a demo registry: labels here are not real"), "{page}");
+    assert!(page.contains("Nothing is shared with anyone."), "{page}");
+    let (status, _) = server.get("/operator/logo");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    drop(server);
+
+    // A mistake is named with its file, line and field, before anything is served.
+    let bad = dir.path().join("operator.toml");
+    let text = std::fs::read_to_string(example).unwrap().replace("registry@example.org\"", "registry at example.org\"");
+    std::fs::write(&bad, text).unwrap();
+    for (lang, said) in [("en", "is not an e-mail address"), ("ja", "はメールアドレスではありません")] {
+        let output =
+            run(dir.path(), &["--addr", "127.0.0.1:0", "--lang", lang], &[("TEKIGO_OPERATOR", "operator.toml")]);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("operator.toml:17:9: `contact.email`:") && stderr.contains(said), "{stderr}");
+    }
 }

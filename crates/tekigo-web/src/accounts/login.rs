@@ -70,7 +70,7 @@ async fn login_page(
     let (csrf, new_cookie) = form_token(&state, &headers).map_err(|e| e.in_lang(lang))?;
     let next = query.map(|Query(q)| q.next).unwrap_or_default();
     let page = LoginPage {
-        chrome: Chrome::public(lang, "/login"),
+        chrome: Chrome::public(&state, lang, "/login"),
         csrf,
         email: String::new(),
         next: safe_next(&next).unwrap_or_default().to_owned(),
@@ -108,7 +108,7 @@ async fn login(
     let now = state.clock.now();
     let fail = |status: StatusCode, text: Text| -> Result<Response, WebError> {
         let page = LoginPage {
-            chrome: Chrome::public(lang, "/login"),
+            chrome: Chrome::public(&state, lang, "/login"),
             csrf: form.csrf.clone(),
             email: form.email.clone(),
             next: safe_next(&form.next).unwrap_or_default().to_owned(),
@@ -171,7 +171,7 @@ async fn signup_page(
 ) -> Result<Response, WebError> {
     let (csrf, new_cookie) = form_token(&state, &headers).map_err(|e| e.in_lang(lang))?;
     let page = SignupPage {
-        chrome: Chrome::public(lang, "/signup"),
+        chrome: Chrome::public(&state, lang, "/signup"),
         csrf,
         organisation: String::new(),
         name: String::new(),
@@ -217,7 +217,7 @@ async fn signup(
         Ok(user) => start_session(&state, &headers, &user, "/vendor", lang).await,
         Err(tekigo_registry::RegistryError::Invalid(text)) => {
             let page = SignupPage {
-                chrome: Chrome::public(lang, "/signup"),
+                chrome: Chrome::public(&state, lang, "/signup"),
                 csrf: form.csrf,
                 organisation: form.organisation,
                 name: form.name,

@@ -37,6 +37,7 @@ use tekigo_registry::{TokenCheck, TokenScope, User};
 
 use crate::http::error::WebError;
 use crate::http::layout::Chrome;
+use crate::http::operator::Operator;
 use crate::http::state::AppState;
 use crate::http::view::{self};
 
@@ -151,6 +152,8 @@ pub struct CurrentUser {
     pub credential: Credential,
     /// The request's path and query, for the language switch.
     pub path: String,
+    /// Who runs the registry, for the page frame.
+    pub operator: std::sync::Arc<Operator>,
 }
 
 impl CurrentUser {
@@ -185,6 +188,7 @@ impl CurrentUser {
             is_staff: self.user.role.is_staff(),
             csrf: self.csrf().to_owned(),
             path: path.to_owned(),
+            operator: std::sync::Arc::clone(&self.operator),
         }
     }
 }
@@ -333,7 +337,12 @@ impl FromRequestParts<AppState> for CurrentUser {
                         Some(needed) if scope >= needed => {}
                         needed => return Err(AuthRejection::TokenNotAllowed { lang, needed, has: scope }),
                     }
-                    CurrentUser { user, credential: Credential::Bearer { scope }, path }
+                    CurrentUser {
+                        user,
+                        credential: Credential::Bearer { scope },
+                        path,
+                        operator: state.operator.clone(),
+                    }
                 }
                 TokenCheck::Expired { at } => return Err(AuthRejection::ExpiredToken { lang, at }),
                 TokenCheck::Revoked { at } => return Err(AuthRejection::RevokedToken { lang, at }),
@@ -347,7 +356,12 @@ impl FromRequestParts<AppState> for CurrentUser {
                 _ => None,
             };
             match session {
-                Some((user, csrf)) => CurrentUser { user, credential: Credential::Session { csrf }, path },
+                Some((user, csrf)) => CurrentUser {
+                    user,
+                    credential: Credential::Session { csrf },
+                    path,
+                    operator: state.operator.clone(),
+                },
                 None => {
                     let json = parts.uri.path().starts_with("/api/");
                     // Only a page can be returned to after log-in, not a post.
@@ -367,10 +381,10 @@ pub struct OptionalUser(pub Option<CurrentUser>);
 
 impl OptionalUser {
     /// The page frame: the user's, or the public one.
-    pub fn chrome(&self, lang: Lang, path: &str) -> Chrome {
+    pub fn chrome(&self, state: &AppState, lang: Lang, path: &str) -> Chrome {
         match &self.0 {
             Some(current) => current.chrome_at(lang, path),
-            None => Chrome::public(lang, path),
+            None => Chrome::public(state, lang, path),
         }
     }
 }

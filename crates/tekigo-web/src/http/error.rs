@@ -111,8 +111,17 @@ impl IntoResponse for WebError {
             status = self.status,
             message = escape(self.message.get(lang)),
         );
-        (self.status, Html(body)).into_response()
+        let mut response = (self.status, Html(body)).into_response();
+        response.extensions_mut().insert(ErrorPage { lang });
+        response
     }
+}
+
+/// Marks a response as one of these plain error pages, in its language: they are made without
+/// the application's state, so the page frame adds what every page must say (`layout.rs`).
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPage {
+    pub lang: Lang,
 }
 
 pub fn escape(text: &str) -> String {

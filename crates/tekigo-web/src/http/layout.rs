@@ -1,7 +1,18 @@
-//! What every page's frame needs: the language, who is logged in, the CSRF token for forms, and
-//! the link to the same page in the other language. Templates extend `templates/layout/base.html`.
+//! What every page's frame needs: the language, who is logged in, the CSRF token for forms, the
+//! link to the same page in the other language, and who runs the registry (header, footer and the
+//! demo banner, which [`frame_error_pages`] adds to error pages too). Templates extend
+//! `templates/layout/base.html`.
 
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use tekigo_base::Lang;
+
+use crate::http::error::{ErrorPage, escape};
+use crate::http::operator::Operator;
+use crate::http::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct Chrome {
@@ -13,11 +24,34 @@ pub struct Chrome {
     pub csrf: String,
     /// The request's path and query, for the language switch.
     pub path: String,
+    pub operator: Arc<Operator>,
 }
 
 impl Chrome {
-    pub fn public(lang: Lang, path: &str) -> Chrome {
-        Chrome { lang, user: None, is_staff: false, csrf: String::new(), path: path.to_owned() }
+    pub fn public(state: &AppState, lang: Lang, path: &str) -> Chrome {
+        Chrome {
+            lang,
+            user: None,
+            is_staff: false,
+            csrf: String::new(),
+            path: path.to_owned(),
+            operator: Arc::clone(&state.operator),
+        }
+    }
+
+    /// The demo banner's words in the page's language.
+    pub fn demo_banner(&self) -> &'static str {
+        demo_banner(self.lang)
+    }
+
+    /// The operator's name in the page's language.
+    pub fn operator_name(&self) -> &str {
+        self.operator.name.get(self.lang)
+    }
+
+    /// The operator's postal address in the page's language, if given.
+    pub fn operator_address(&self) -> Option<&str> {
+        self.operator.address.as_ref().map(|address| address.get(self.lang))
     }
 
     pub fn t(&self, en: &'static str, ja: &'static str) -> &'static str {
@@ -43,4 +77,35 @@ impl Chrome {
         pairs.push(&lang);
         format!("{path}?{}", pairs.join("&"))
     }
+}
+
+/// What a demo registry says on every page.
+pub fn demo_banner(lang: Lang) -> &'static str {
+    crate::http::i18n::t(
+        lang,
+        "This is a demo registry: labels here are not real",
+        "これはデモ用の登録簿です。ここのラベルは本物ではありません",
+    )
+}
+
+/// Error pages carry no frame, but on a demo registry they too must say that nothing here is
+/// real: the banner is put at the top of their body.
+pub async fn frame_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let Some(ErrorPage { lang }) = response.extensions().get::<ErrorPage>().copied() else { return response };
+    if !state.operator.demo {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // An error page is a few hundred bytes; anything far larger is not one of them.
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return (parts.status, "").into_response();
+    };
+    let html = String::from_utf8_lossy(&bytes).replacen(
+        "<body>",
+        &format!("<body><p class=\"demo-banner\" role=\"note\">{}</p>", escape(demo_banner(lang))),
+        1,
+    );
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
 }

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod layout;
 pub mod limits;
 pub mod metrics;
+pub mod operator;
 pub mod present;
 pub mod query;
 pub mod screen;

@@ -8,6 +8,7 @@ use crate::http::auth::LoginThrottle;
 use crate::http::cache::LabelCache;
 use crate::http::limits::{self, RateLimiter};
 use crate::http::metrics::Metrics;
+use crate::http::operator::Operator;
 use tekigo_base::Clock;
 
 #[derive(Clone)]
@@ -38,6 +39,9 @@ pub struct AppState {
     /// When set, `/metrics` asks for `Authorization: Bearer <token>` (the caller reads it, e.g.
     /// from `TEKIGO_METRICS_TOKEN`).
     pub metrics_token: Option<Arc<str>>,
+    /// Who runs the registry, shown on every page (`--operator`; a stand-in that names no one
+    /// when not configured).
+    pub operator: Arc<Operator>,
 }
 
 impl AppState {
@@ -56,6 +60,7 @@ impl AppState {
             trusted_proxies: Arc::from(Vec::new()),
             metrics: Arc::default(),
             metrics_token: None,
+            operator: Arc::new(Operator::not_configured()),
         }
     }
 
@@ -76,6 +81,12 @@ impl AppState {
     /// Asks `/metrics` for `Authorization: Bearer <token>` (an empty token asks for nothing).
     pub fn with_metrics_token(mut self, token: &str) -> AppState {
         self.metrics_token = (!token.is_empty()).then(|| Arc::from(token));
+        self
+    }
+
+    /// Shows `operator` on every page.
+    pub fn with_operator(mut self, operator: Operator) -> AppState {
+        self.operator = Arc::new(operator);
         self
     }
 

@@ -109,8 +109,8 @@ fn bad_request(lang: Lang, en: String, ja: String) -> WebError {
     WebError::new(StatusCode::BAD_REQUEST, en, ja).in_lang(lang)
 }
 
-fn chrome(lang: Lang, uri: &Uri) -> Chrome {
-    Chrome::public(lang, uri.path_and_query().map_or("/", |pq| pq.as_str()))
+fn chrome(state: &AppState, lang: Lang, uri: &Uri) -> Chrome {
+    Chrome::public(state, lang, uri.path_and_query().map_or("/", |pq| pq.as_str()))
 }
 
 /// 1234567 → `1,234,567` (both languages group digits so).
@@ -152,7 +152,7 @@ struct HomePage {
 async fn home(State(state): State<AppState>, PageLang(lang): PageLang, uri: Uri) -> Result<Html<String>, WebError> {
     let count = state.registry.label_count().await.map_err(|e| WebError::from(e).in_lang(lang))?;
     let page = HomePage {
-        chrome: chrome(lang, &uri),
+        chrome: chrome(&state, lang, &uri),
         form: SearchForm::new(state.registry.catalog(), lang, &Filters::default()),
         count: grouped(count),
         empty: count == 0,
@@ -189,7 +189,7 @@ async fn announcements(
 ) -> Result<Html<String>, WebError> {
     let announced = state.registry.announcements(200).await.map_err(|e| WebError::from(e).in_lang(lang))?;
     let page = AnnouncementsPage {
-        chrome: chrome(lang, &uri),
+        chrome: chrome(&state, lang, &uri),
         rows: announced
             .into_iter()
             .map(|a| AnnouncementRow {

@@ -237,7 +237,7 @@ pub(super) async fn label_page(
     let contact = label.vulnerability_contact.trim();
     let contact_href = (contact.starts_with("https://") || contact.starts_with("mailto:")).then(|| contact.to_owned());
     let page = LabelPage {
-        chrome: chrome(lang, &uri),
+        chrome: chrome(&state, lang, &uri),
         number: label.number.clone(),
         current_firmware: firmware,
         releases: releases.iter().map(|release| ReleaseRow::new(release, lang)).collect(),

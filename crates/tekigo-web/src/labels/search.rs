@@ -304,7 +304,7 @@ pub(super) async fn search(
     let page = filters.page;
     let link = |condition: bool, to: i64| condition.then(|| filters.href(to));
     let view = SearchPage {
-        chrome: chrome(lang, &uri),
+        chrome: chrome(&state, lang, &uri),
         form: SearchForm::new(catalog, lang, &filters),
         rows: labels.iter().map(|label| Row::new(label, catalog, lang)).collect(),
         total: grouped(total),
