@@ -29,9 +29,16 @@ use crate::http::uploads::{
 };
 use crate::http::view::vendor_only;
 
+/// The browser's form posts to `/vendor/...`; machines post the same form to `/api/v1/...`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/vendor/labels/{number}/releases", post(publish).layer(DefaultBodyLimit::max(LABEL_UPLOAD_LIMIT)))
+        .merge(crate::http::api::routes(endpoints()))
+}
+
+/// The `/api/v1` paths this module serves.
+pub(crate) fn endpoints() -> Vec<crate::http::api::Endpoint> {
+    vec![("/api/v1/labels/{number}/releases", post(publish).layer(DefaultBodyLimit::max(LABEL_UPLOAD_LIMIT)))]
 }
 
 /// The operations of this module, for the OpenAPI document.
@@ -89,7 +96,7 @@ impl PublishedRelease {
 /// browser's form sends its `csrf` part first; an API token of the `submit` scope needs none.
 #[utoipa::path(
     post,
-    path = "/vendor/labels/{number}/releases",
+    path = "/api/v1/labels/{number}/releases",
     tag = "releases",
     operation_id = "publishRelease",
     params(("number" = String, Path, description = "The label number", example = "JC1-2026-000123")),
@@ -112,7 +119,7 @@ async fn publish(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
     vendor_only(&current, lang)?;
-    let api = matches!(current.credential, Credential::Bearer { .. });
+    let api = matches!(current.credential, Credential::Bearer { .. }) || current.path.starts_with("/api/");
     let finish = |error: WebError| if api { error.json() } else { error };
     let label = state.registry.label(&number, state.clock.today()).await.map_err(|e| finish(WebError::from(e)))?;
     let products = state.registry.products(&current.user).await.map_err(|e| finish(WebError::from(e)))?;

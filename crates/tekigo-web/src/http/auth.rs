@@ -138,7 +138,9 @@ pub fn token_scope_needed(method: &Method, path: &str) -> Option<TokenScope> {
         return None;
     }
     match segments.as_slice() {
-        ["vendor", "products", _, "applications"] | ["vendor", "labels", _, _] => Some(TokenScope::Submit),
+        ["vendor", "products", _, "applications"]
+        | ["vendor", "labels", _, _]
+        | ["api", "v1", "labels", _, "releases"] => Some(TokenScope::Submit),
         ["vendor", "products"] => Some(TokenScope::Manage),
         _ => None,
     }
