@@ -163,6 +163,17 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         .bind(today.to_string())
         .execute(&mut *tx)
         .await?;
+        // The product and its label follow the update (the product first: it reads the label's
+        // unchanged version).
+        sqlx::query(safe!(
+            "UPDATE products SET firmware_version = firmware_version || '.1' WHERE id IN \
+             (SELECT product_id FROM labels WHERE organisation_id = $1 AND product_id % 3 = 0 AND {} <= $2 AND state <> 'revoked')",
+            plus_days("issued", "120")
+        ))
+        .bind(organisation)
+        .bind(today.to_string())
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(safe!(
             "UPDATE labels SET firmware_version = firmware_version || '.1' WHERE organisation_id = $1 AND product_id % 3 = 0 \
              AND {} <= $2 AND state <> 'revoked'",

@@ -234,6 +234,89 @@ impl Registry {
         Ok(products)
     }
 
+    /// The vendor extends the end of security updates, at any time while support runs: the
+    /// product and its label take the new day, the label's validity grows with it up to what the
+    /// expiry rule allows (SCHEME §5.1), and a `support-extended` event goes to the changes feed
+    /// and the transparency log. Shortening is not the vendor's alone to decide: it is refused
+    /// here and goes through the certification body.
+    pub async fn extend_support(
+        &self,
+        user: &User,
+        product_id: i64,
+        new_end: Date,
+        today: Date,
+        now: i64,
+    ) -> Result<Product, RegistryError> {
+        if user.role != crate::accounts::Role::Vendor {
+            return Err(RegistryError::Forbidden("only the vendor extends its support period".into()));
+        }
+        let product = self.product(user, product_id).await?;
+        let current = day(&product.support_end)?;
+        if current < today {
+            return Err(invalid(
+                format!("support ended on {current}: it cannot be extended afterwards; apply again (SCHEME §5.1)"),
+                format!(
+                    "サポートは {current} に終了しています。終了後の延長はできません。改めて申請してください（SCHEME §5.1）"
+                ),
+            ));
+        }
+        if new_end <= current {
+            return Err(invalid(
+                format!(
+                    "{new_end} is not after the current end of support {current}: shortening the support period needs the certification body's approval"
+                ),
+                format!(
+                    "{new_end} は現在のサポート終了日 {current} より後ではありません。サポート期間の短縮には認証機関の承認が必要です"
+                ),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE products SET support_end = $1 WHERE id = $2")
+            .bind(new_end.to_string())
+            .bind(product_id)
+            .execute(&mut *tx)
+            .await?;
+        let label: Option<(String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT number, assurance, issued, first_evaluated, expires, state FROM labels WHERE product_id = $1",
+        )
+        .bind(product_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let detail = serde_json::json!({ "from": current.to_string(), "to": new_end.to_string() });
+        if let Some((number, assurance, issued, first_evaluated, expires, state)) = label
+            && crate::labels::State::parse(&state) != Some(crate::labels::State::Revoked)
+        {
+            let assurance = if assurance == crate::labels::Assurance::ThirdParty.name() {
+                crate::labels::Assurance::ThirdParty
+            } else {
+                crate::labels::Assurance::SelfDeclared
+            };
+            // The validity the label was issued with, recomputed with the new support end; never
+            // shorter than it was.
+            let recomputed = crate::labels::rules::expiry(assurance, day(&issued)?, new_end, day(&first_evaluated)?)
+                .map_err(|error| invalid(error.to_string(), "有効期間を計算できません（SCHEME §5.1）"))?;
+            let expires = recomputed.max(day(&expires)?);
+            sqlx::query("UPDATE labels SET support_end = $1, expires = $2, updated = $3 WHERE number = $4")
+                .bind(new_end.to_string())
+                .bind(expires.to_string())
+                .bind(now)
+                .bind(&number)
+                .execute(&mut *tx)
+                .await?;
+            let status = crate::labels::rules::status_on(
+                crate::labels::State::parse(&state).unwrap_or(crate::labels::State::Active),
+                today,
+                expires,
+                new_end,
+            );
+            let event = serde_json::json!({ "from": current.to_string(), "to": new_end.to_string(), "expires": expires.to_string() });
+            Self::event(&mut tx, &number, "support-extended", status, now, Some(event.to_string())).await?;
+        }
+        Self::audit(&mut tx, now, &user.email, "support-extended", &format!("product:{product_id}"), detail).await?;
+        tx.commit().await?;
+        self.product(user, product_id).await
+    }
+
     /// The models of each product, in the vendor's order.
     pub(crate) async fn series_of(&self, product_ids: &[i64]) -> Result<HashMap<i64, Vec<ModelEntry>>, RegistryError> {
         let mut series: HashMap<i64, Vec<ModelEntry>> = HashMap::new();

@@ -213,12 +213,16 @@ impl Registry {
             .bind(&number)
             .execute(&mut *tx)
             .await?;
-        let status: String =
-            sqlx::query_scalar("SELECT status FROM label_events WHERE label_number = $1 ORDER BY seq DESC LIMIT 1")
+        let (state, expires, support_end): (String, String, String) =
+            sqlx::query_as("SELECT state, expires, support_end FROM labels WHERE number = $1")
                 .bind(&number)
-                .fetch_optional(&mut *tx)
-                .await?
-                .unwrap_or_else(|| "valid".into());
+                .fetch_one(&mut *tx)
+                .await?;
+        let state = State::parse(&state).ok_or_else(|| {
+            crate::db::corrupt(format!("label {number}: state"), format!("`{state}` is not a label state"))
+        })?;
+        let status =
+            crate::labels::rules::status_on(state, today, crate::db::day(&expires)?, crate::db::day(&support_end)?);
         let detail = serde_json::json!({
             "version": version,
             "models": models,
@@ -226,16 +230,9 @@ impl Registry {
             "sbom_sha256": sha256,
             "registry_check": check.outcome,
         });
-        sqlx::query("INSERT INTO label_events (label_number, kind, status, at, detail) VALUES ($1, 'firmware-released', $2, $3, $4)")
-            .bind(&number)
-            .bind(status)
-            .bind(now)
-            .bind(detail.to_string())
-            .execute(&mut *tx)
-            .await?;
+        Self::event(&mut tx, &number, "firmware-released", status, now, Some(detail.to_string())).await?;
         Self::audit(&mut tx, now, &user.email, "firmware-released", &format!("label:{number}"), detail).await?;
         tx.commit().await?;
-        self.catch_up_log().await?;
 
         // A failing release opens a case, and a fixing one closes it, by monitoring itself.
         if let Some(dir) = self.vulndb.clone() {

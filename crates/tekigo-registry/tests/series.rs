@@ -107,5 +107,18 @@ async fn a_series_is_registered_declared_labeled_and_found_by_any_model(registry
     }
     let search = Search { text: Some("exc 100b".into()), limit: 10, ..Search::default() };
     assert_eq!(registry.search(&search, TODAY).await.unwrap().1, 1, "the text search knows the series too");
+
+    // The support period: extended by the vendor at any time, recorded and in the feed; never
+    // shortened by the vendor alone.
+    let shorter = registry.extend_support(&vendor, product.id, jiff::civil::date(2029, 3, 31), TODAY, NOW + 100).await;
+    assert!(invalid(shorter).contains("shortening the support period needs the certification body's approval"));
+    let longer = registry.extend_support(&vendor, product.id, jiff::civil::date(2031, 3, 31), TODAY, NOW + 100).await;
+    assert_eq!(longer.unwrap().support_end, "2031-03-31");
+    let shown = registry.label(&label.number, TODAY).await.unwrap().unwrap();
+    assert_eq!((shown.support_end.as_str(), shown.expires.as_str()), ("2031-03-31", "2028-11-26"), "two years at most");
+    let events = registry.label_events(&label.number).await.unwrap();
+    let extended = events.iter().find(|e| e.kind == "support-extended").expect("the extension is an event");
+    assert!(extended.detail.as_deref().unwrap_or_default().contains("2030-03-31"), "{extended:?}");
+    assert_eq!(registry.changes(0, 100).await.unwrap().last().unwrap().kind, "support-extended");
 }
 on_both!(a_series_is_registered_declared_labeled_and_found_by_any_model);

@@ -2,7 +2,7 @@
 //! label, publishes two firmware releases with an API token (one bringing in a known exploitable
 //! vulnerability, which opens a case, one fixing it, which closes the case), and the label's one
 //! page shows all of it; a seller finds the label by a GTIN through the API and sees the releases
-//! in the changes feed. On SQLite and PostgreSQL.
+//! in the changes feed; the vendor extends the support period. On SQLite and PostgreSQL.
 
 use axum::http::StatusCode;
 use ed25519_dalek::SigningKey;
@@ -99,11 +99,21 @@ async fn a_series_gets_its_label_and_its_updates_keep_it(registry: &Registry) {
     good.assert(StatusCode::CREATED).contains(r#""registry_check":"passed""#);
     assert_eq!(registry.label_cases(&number).await.unwrap()[0].status, "closed", "the fixing release closed it");
 
+    // The vendor extends the support period on its product page; a shorter one is refused.
+    let csrf = vendor.get(&format!("/vendor/products/{product}")).await.contains(r#"name="support_end""#).csrf();
+    let support = format!("/vendor/products/{product}/support");
+    let shorter = vendor.post(&support, &[("csrf", &csrf), ("support_end", "2029-01-31")]).await;
+    shorter.assert(StatusCode::UNPROCESSABLE_ENTITY).contains("certification body");
+    vendor
+        .post(&support, &[("csrf", &csrf), ("support_end", "2031-03-31")])
+        .await
+        .assert_redirect(&format!("/vendor/products/{product}"));
+
     // The same QR code's page shows the series, the current firmware and the history.
     let mut consumer = Browser::new(&app);
     let page = consumer.get(&format!("/labels/{number}")).await;
     page.assert(StatusCode::OK).contains("4901234567870").contains("exc-100b").contains("2.5.1").contains("2.5.0");
-    page.contains("Update history").contains(&tekigo_assess::folder::sha256_hex(&fixed));
+    page.contains("Update history").contains(&tekigo_assess::folder::sha256_hex(&fixed)).contains("2031-03-31");
 
     // A seller's lookup by GTIN (another spelling), and the feed's events.
     let found = consumer.get("/api/v1/labels?model=4-901234-56788-7").await;
@@ -114,5 +124,6 @@ async fn a_series_gets_its_label_and_its_updates_keep_it(registry: &Registry) {
     let feed: serde_json::Value = serde_json::from_str(&consumer.get("/api/v1/changes").await.body).unwrap();
     let kinds: Vec<&str> = feed["events"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "firmware-released").count(), 2, "{kinds:?}");
+    assert!(kinds.contains(&"support-extended"), "{kinds:?}");
 }
 on_both!(a_series_gets_its_label_and_its_updates_keep_it);

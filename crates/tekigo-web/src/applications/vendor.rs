@@ -35,6 +35,48 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/vendor/products/{id}", get(product_page))
         .route("/vendor/products/{id}/applications", post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/vendor/applications/{id}", get(application_page))
+        .route("/vendor/products/{id}/support", post(extend_support))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct SupportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    support_end: String,
+}
+
+impl crate::http::auth::CsrfField for SupportForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// The vendor extends its security updates (`Registry::extend_support`); shortening is refused
+/// with the reason, as is a day that does not read.
+async fn extend_support(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: crate::http::auth::SessionForm<SupportForm>,
+) -> Result<Response, WebError> {
+    let crate::http::auth::SessionForm { current, lang, form } = posted;
+    vendor_only(&current, lang)?;
+    let id = path_id(&id, lang)?;
+    let refusal = match form.support_end.trim().parse::<jiff::civil::Date>() {
+        Err(_) => Text::new(
+            format!("`{}` is not a day (YYYY-MM-DD)", form.support_end.trim()),
+            format!("`{}` は日付（YYYY-MM-DD）ではありません", form.support_end.trim()),
+        ),
+        Ok(day) => {
+            match state.registry.extend_support(&current.user, id, day, state.clock.today(), state.clock.now()).await {
+                Ok(_) => return Ok(Redirect::to(&format!("/vendor/products/{id}")).into_response()),
+                Err(RegistryError::Invalid(text)) => text,
+                Err(other) => return Err(WebError::from(other).in_lang(lang)),
+            }
+        }
+    };
+    let refusal = Some(Message::new(&refusal, lang));
+    render_product(&state, &current, lang, id, StatusCode::UNPROCESSABLE_ENTITY, refusal, Vec::new()).await
 }
 
 // -------------------------------------------------------------------------------------------

@@ -139,6 +139,7 @@ pub fn token_scope_needed(method: &Method, path: &str) -> Option<TokenScope> {
     }
     match segments.as_slice() {
         ["vendor", "products", _, "applications"]
+        | ["vendor", "products", _, "support"]
         | ["vendor", "labels", _, _]
         | ["api", "v1", "labels", _, "releases"] => Some(TokenScope::Submit),
         ["vendor", "products"] => Some(TokenScope::Manage),
