@@ -209,6 +209,81 @@ async fn the_status_follows_the_clock(registry: &Registry) {
 }
 on_both!(the_status_follows_the_clock);
 
+/// Files an application under review for the product of `number`, submitted at `submitted`.
+async fn submit_renewal(registry: &Registry, number: &str, submitted: i64) {
+    let user: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, role, organisation_id, password_hash, created) \
+         VALUES ('renewal@example.com', 'Renewal', 'vendor', NULL, 'x', $1) RETURNING id",
+    )
+    .bind(submitted)
+    .fetch_one(registry.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO applications (product_id, level, declaration_id, declaration, sbom, sbom_sha256, checks, status, \
+         submitted, submitted_by) \
+         SELECT product_id, level, 'renewal', $1, $2, 'none', '[]', 'submitted', $3, $4 FROM labels WHERE number = $5",
+    )
+    .bind(b"{}".to_vec())
+    .bind(b"{}".to_vec())
+    .bind(submitted)
+    .bind(user)
+    .bind(number)
+    .execute(registry.pool())
+    .await
+    .unwrap();
+}
+
+async fn an_expired_label_is_in_expiry_grace_while_its_renewal_is_reviewed(registry: &Registry) {
+    let app = App::demo(registry).await;
+    let label = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    assert_eq!(label["ipa_status"], "valid");
+    let expires: Date = label["expires"].as_str().unwrap().parse().unwrap();
+    let after = expires.checked_add(1.day()).unwrap();
+    // A label with no renewal, read on the day after its own expiry, is `expired` in both readings.
+    let other = "JC1-2024-900000178";
+    let other_expires: Date = app.json(&format!("/api/v1/labels/{other}"), StatusCode::OK).await["expires"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // Submitted before the expiry day ends (Japan time), still under review.
+    submit_renewal(registry, LABEL, NOW).await;
+    // A fresh app: the first one's cache holds the label as read before the renewal came in.
+    let app = App::new(registry);
+    app.clock.set_today(after);
+    let label = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    assert_eq!((label["status"].as_str(), label["ipa_status"].as_str()), (Some("expired"), Some("expiry-grace")));
+    let page = app.page(&format!("/labels/{LABEL}?lang=ja")).await;
+    assert!(page.contains("失効猶予"), "{page}");
+    let list = app.json(&format!("/api/v1/labels?model={}", label["model"].as_str().unwrap()), StatusCode::OK).await;
+    assert_eq!(list["labels"][0]["ipa_status"], "expiry-grace");
+
+    app.clock.set_today(other_expires.checked_add(1.day()).unwrap());
+    let other_label = app.json(&format!("/api/v1/labels/{other}"), StatusCode::OK).await;
+    assert_eq!(
+        (other_label["status"].as_str(), other_label["ipa_status"].as_str()),
+        (Some("expired"), Some("expired"))
+    );
+    let page = app.page(&format!("/labels/{other}?lang=ja")).await;
+    assert!(page.contains("<td class=\"ipa-status ipa-status-expired\">失効</td>"), "{page}");
+
+    // The configured grace window reads the same label as in grace until its last day.
+    let clock = Clock::system();
+    let graced = App {
+        router: tekigo_web::router(AppState::new(registry.clone(), clock.clone(), BASE).with_expiry_grace_days(3)),
+        clock,
+    };
+    graced.clock.set_today(other_expires.checked_add(3.days()).unwrap());
+    let read = graced.json(&format!("/api/v1/labels/{other}"), StatusCode::OK).await;
+    assert_eq!(read["ipa_status"], "expiry-grace");
+    graced.clock.set_today(other_expires.checked_add(4.days()).unwrap());
+    let read = graced.json(&format!("/api/v1/labels/{other}"), StatusCode::OK).await;
+    assert_eq!(read["ipa_status"], "expired");
+}
+on_both!(an_expired_label_is_in_expiry_grace_while_its_renewal_is_reviewed);
+
 async fn unknown_and_malformed_numbers_are_not_found(registry: &Registry) {
     let app = App::demo(registry).await;
     for uri in [
@@ -364,6 +439,7 @@ async fn api_shapes_and_errors(registry: &Registry) {
             "number",
             "valid",
             "status",
+            "ipa_status",
             "state",
             "level",
             "scheme_version",

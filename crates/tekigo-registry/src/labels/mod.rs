@@ -5,6 +5,8 @@ pub mod rules;
 
 pub use rules::{Assurance, State, Status};
 
+use std::collections::HashMap;
+
 use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
@@ -40,6 +42,10 @@ pub struct Label {
     pub updated: i64,
     #[serde(skip)]
     pub product_id: i64,
+    /// A renewal application for the product, submitted on or before the expiry day, is still
+    /// under review: what IPA's reading of an expired label turns on ([`tekigo_base::IpaStatus`]).
+    #[serde(skip)]
+    pub renewal_pending: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -94,14 +100,21 @@ impl Registry {
             vulnerability_contact: row.try_get("vulnerability_contact")?,
             updated: row.try_get("updated")?,
             product_id: row.try_get("product_id")?,
+            renewal_pending: false,
         })
     }
 
-    /// Fills in each label's models (one query for all of them).
+    /// Fills in each label's models and whether a renewal is pending (one query each for all of
+    /// them).
     async fn with_models(&self, mut labels: Vec<Label>) -> Result<Vec<Label>, RegistryError> {
         let ids: Vec<i64> = labels.iter().map(|l| l.product_id).collect();
         let series = self.series_of(&ids).await?;
+        let renewals = self.pending_renewals(&ids).await?;
         for label in &mut labels {
+            label.renewal_pending = match renewals.get(&label.product_id) {
+                Some(submitted) => *submitted <= day(&label.expires)?,
+                None => false,
+            };
             // Every product has its models since the series migration; none is damage, and a
             // label shown without the models it covers would mislead a seller.
             label.models = series
@@ -110,6 +123,34 @@ impl Registry {
                 .ok_or_else(|| corrupt(format!("label {}", label.number), "its product has no model"))?;
         }
         Ok(labels)
+    }
+
+    /// The day (Japan time) of the earliest application still under review for each product that
+    /// has one. Compared with a label's expiry day it says whether a renewal is pending: the
+    /// earliest is the one that could have come in time.
+    pub async fn pending_renewals(&self, product_ids: &[i64]) -> Result<HashMap<i64, Date>, RegistryError> {
+        let mut earliest = HashMap::new();
+        // In chunks, as `series_of`: a bind list has a limit.
+        for chunk in product_ids.chunks(500) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT product_id, MIN(submitted) FROM applications \
+                 WHERE status = 'submitted' AND product_id IN ({list}) GROUP BY product_id"
+            );
+            let mut query = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for (product_id, submitted) in query.fetch_all(&self.pool).await? {
+                let at = jiff::Timestamp::from_second(submitted)
+                    .map_err(|e| corrupt(format!("applications of product {product_id}: submitted"), e.to_string()))?;
+                earliest.insert(product_id, tekigo_base::scheme_day(at));
+            }
+        }
+        Ok(earliest)
     }
 
     /// A label by number, with its status on `today`.

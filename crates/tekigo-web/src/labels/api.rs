@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
-use tekigo_base::Lang;
+use tekigo_base::{IpaStatus, Lang};
 use tekigo_registry::Search;
 use tekigo_registry::cases::lifecycle::{Ground, Lifecycle};
 use tekigo_registry::labels::rules::{self, Status};
@@ -52,6 +52,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
     paths(get_label, list_labels, changes),
     components(schemas(
         Label,
+        LabelIpaStatus,
         SeriesModel,
         OpenCase,
         LabelLifecycle,
@@ -95,6 +96,30 @@ pub(crate) enum LabelStatus {
     Revoked,
 }
 
+/// The label's status as IPA's public list of JC-STAR labels reads it on `checked_at`: `valid`
+/// (有効); `expiry-grace` (失効猶予: suspended, or expired while a renewal submitted before the
+/// expiry is under review or the registry's grace window after expiry runs); `expired` (失効:
+/// expired otherwise, or support ended); `revoked` (取消し).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LabelIpaStatus {
+    Valid,
+    ExpiryGrace,
+    Expired,
+    Revoked,
+}
+
+impl From<IpaStatus> for LabelIpaStatus {
+    fn from(status: IpaStatus) -> Self {
+        match status {
+            IpaStatus::Valid => LabelIpaStatus::Valid,
+            IpaStatus::ExpiryGrace => LabelIpaStatus::ExpiryGrace,
+            IpaStatus::Expired => LabelIpaStatus::Expired,
+            IpaStatus::Revoked => LabelIpaStatus::Revoked,
+        }
+    }
+}
+
 /// Who stands behind the label: the vendor's self-declaration (★1, ★2) or a third-party
 /// evaluation (★3, ★4).
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -126,6 +151,8 @@ pub(crate) struct Label {
     /// "may this product be counted as labeled today?".
     pub valid: bool,
     pub status: LabelStatus,
+    /// The same status in the four words of IPA's public list.
+    pub ipa_status: LabelIpaStatus,
     pub state: LabelState,
     /// JC-STAR level, 1 to 4 (★1 to ★4).
     #[schema(example = "1")]
@@ -308,10 +335,11 @@ pub(crate) struct Changes {
     pub next: i64,
 }
 
-fn label_json(state: &AppState, label: tekigo_registry::Label, today: &str) -> Label {
+fn label_json(state: &AppState, label: tekigo_registry::Label, today: jiff::civil::Date) -> Label {
     Label {
         valid: label.status == Status::Valid,
         status: label.status.into(),
+        ipa_status: state.ipa_status(&label, today).into(),
         state: match label.state {
             rules::State::Active => LabelState::Active,
             rules::State::Suspended => LabelState::Suspended,
@@ -326,7 +354,7 @@ fn label_json(state: &AppState, label: tekigo_registry::Label, today: &str) -> L
         qr_svg_url: format!("{}/qr.svg", state.label_url(&label.number)),
         artwork_svg_url: format!("{}/label.svg", state.label_url(&label.number)),
         artwork_pdf_url: format!("{}/label.pdf", state.label_url(&label.number)),
-        checked_at: today.to_owned(),
+        checked_at: today.to_string(),
         number: label.number,
         level: label.level,
         scheme_version: label.scheme_version,
@@ -377,7 +405,7 @@ async fn get_label(
         Ok(Some(label)) => {
             let proceedings =
                 state.labels.proceedings(&state.registry, &label.number).await.map_err(|e| WebError::from(e).json())?;
-            let mut json = label_json(&state, label, &today.to_string());
+            let mut json = label_json(&state, label, today);
             json.cases = Some(
                 proceedings
                     .cases
@@ -502,8 +530,7 @@ async fn list_labels(
         return Ok(crate::http::limits::too_many(crate::http::limits::Limited::Searches, seconds, lang, true));
     }
     let (labels, total) = state.registry.search(&search, today).await.map_err(|e| WebError::from(e).json())?;
-    let today = today.to_string();
-    let labels = labels.into_iter().map(|label| label_json(&state, label, &today)).collect();
+    let labels = labels.into_iter().map(|label| label_json(&state, label, today)).collect();
     Ok(Json(LabelList { total, offset, limit, labels }).into_response())
 }
 

@@ -203,11 +203,15 @@ struct Row {
     level: String,
     status_name: &'static str,
     status_label: String,
+    ipa_status_name: &'static str,
+    ipa_status_label: String,
     expires: String,
 }
 
 impl Row {
-    fn new(label: &Label, catalog: &Catalog, lang: Lang) -> Row {
+    fn new(label: &Label, state: &AppState, today: jiff::civil::Date, lang: Lang) -> Row {
+        let catalog = state.registry.catalog();
+        let ipa = state.ipa_status(label, today);
         Row {
             number: label.number.clone(),
             product_name: label.product_name.clone(),
@@ -221,6 +225,8 @@ impl Row {
             level: stars(&label.level),
             status_name: label.status.name(),
             status_label: label.status.label().get(lang).to_owned(),
+            ipa_status_name: ipa.name(),
+            ipa_status_label: ipa.label().get(lang).to_owned(),
             expires: label.expires.clone(),
         }
     }
@@ -306,7 +312,7 @@ pub(super) async fn search(
     let view = SearchPage {
         chrome: chrome(lang, &uri),
         form: SearchForm::new(catalog, lang, &filters),
-        rows: labels.iter().map(|label| Row::new(label, catalog, lang)).collect(),
+        rows: labels.iter().map(|label| Row::new(label, &state, today, lang)).collect(),
         total: grouped(total),
         page,
         pages,
