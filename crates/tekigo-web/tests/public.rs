@@ -526,6 +526,11 @@ async fn api_shapes_and_errors(registry: &Registry) {
         ("/api/v1/changes?limit=1001", "limit: `1001` is not a whole number from 1 to 1000"),
         ("/api/v1/changes?since=yesterday", "since: `yesterday` is neither a sequence number nor an RFC 3339 time"),
         ("/api/v1/changes?since=-3", "since: `-3` is negative"),
+        ("/api/v1/labels?cursor=not-a-cursor", "cursor: `not-a-cursor` is not a cursor this API gave"),
+        // Decodes, but not to a cursor: the tag and a label number are both checked.
+        ("/api/v1/labels?cursor=aGVsbG8", "cursor: `aGVsbG8` is not a cursor"),
+        ("/api/v1/labels?cursor=%F0%9F%98%80", "cursor: `😀` is not a cursor"),
+        ("/api/v1/labels?offset=5&cursor=bDE6SkMxLTIwMjQtOTAwMDAwMTc3", "offset: give `offset` or `cursor`, not both"),
     ] {
         let json = app.json(uri, StatusCode::BAD_REQUEST).await;
         assert!(error_message(&json).starts_with(start), "{uri}: {json}");
@@ -535,6 +540,42 @@ async fn api_shapes_and_errors(registry: &Registry) {
     assert!(error_message(&unknown).contains("stauts"), "the unknown parameter is named: {unknown}");
 }
 on_both!(api_shapes_and_errors);
+
+async fn the_api_pages_every_label_by_cursor(registry: &Registry) {
+    let made = tekigo_registry::demo::fill(registry, 700, TODAY, NOW).await.unwrap();
+    assert_eq!(made, 700);
+    let app = App::new(registry);
+    let mut numbers: Vec<String> = Vec::new();
+    let mut uri = "/api/v1/labels?limit=200".to_owned();
+    let mut pages = 0;
+    loop {
+        let page = app.json(&uri, StatusCode::OK).await;
+        pages += 1;
+        assert_eq!(page["total"], 700, "the total counts every page together");
+        numbers.extend(page["labels"].as_array().unwrap().iter().map(|l| l["number"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => uri = format!("/api/v1/labels?limit=200&cursor={cursor}"),
+            None => break,
+        }
+        assert!(pages < 10, "the walk ends");
+    }
+    assert_eq!(pages, 4, "three full pages and the last 100");
+    assert_eq!(numbers.len(), 700);
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "every label once, in order");
+    // The same labels as the offset pages, which keep working.
+    let tail = app.json("/api/v1/labels?limit=200&offset=600", StatusCode::OK).await;
+    let offset_tail: Vec<&str> =
+        tail["labels"].as_array().unwrap().iter().map(|l| l["number"].as_str().unwrap()).collect();
+    assert_eq!(offset_tail, numbers[600..].iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(tail["next_cursor"].is_null(), "a short page is the last");
+    // A cursor keeps the filters it is sent with.
+    let valid = app.json("/api/v1/labels?status=valid&limit=200", StatusCode::OK).await;
+    let cursor = valid["next_cursor"].as_str().unwrap();
+    let next = app.json(&format!("/api/v1/labels?status=valid&limit=200&cursor={cursor}"), StatusCode::OK).await;
+    assert!(next["labels"].as_array().unwrap().iter().all(|l| l["status"] == "valid"));
+    assert!(next["labels"][0]["number"].as_str() > valid["labels"][199]["number"].as_str());
+}
+on_both!(the_api_pages_every_label_by_cursor);
 
 async fn the_changes_feed_pages_with_next(registry: &Registry) {
     let app = App::demo(registry).await;
@@ -555,7 +596,20 @@ async fn the_changes_feed_pages_with_next(registry: &Registry) {
     }
     assert_eq!(seen.len(), 300, "one issued event per demo label");
     let first = seen[0].as_object().unwrap();
-    assert_eq!(first.keys().map(String::as_str).collect::<Vec<_>>(), ["seq", "label", "kind", "status", "at"]);
+    assert_eq!(
+        first.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["seq", "label", "kind", "status", "at", "models", "gtins"]
+    );
+    // An event carries its label's series as the label itself lists it.
+    for event in [&seen[0], &seen[176], &seen[299]] {
+        let label = app.json(&format!("/api/v1/labels/{}", event["label"].as_str().unwrap()), StatusCode::OK).await;
+        let models: Vec<&Value> = label["models"].as_array().unwrap().iter().map(|m| &m["model"]).collect();
+        let gtins: Vec<&Value> =
+            label["models"].as_array().unwrap().iter().map(|m| &m["gtin"]).filter(|g| !g.is_null()).collect();
+        assert!(!models.is_empty());
+        assert_eq!(event["models"].as_array().unwrap().iter().collect::<Vec<_>>(), models, "{event}");
+        assert_eq!(event["gtins"].as_array().unwrap().iter().collect::<Vec<_>>(), gtins, "{event}");
+    }
     assert_eq!(seen[0]["kind"], "issued");
     assert_eq!(seen[0]["status"], "valid");
     // Demo histories start on the labels' issue days (noon, Japan time), in that order.

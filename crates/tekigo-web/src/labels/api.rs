@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use tekigo_base::{IpaStatus, Lang};
 use tekigo_registry::Search;
@@ -300,9 +301,14 @@ fn lifecycle_json(lifecycle: &Lifecycle) -> LabelLifecycle {
 pub(crate) struct LabelList {
     /// How many labels match, on every page together.
     pub total: i64,
+    /// The `offset` asked for (0 when the page was asked by `cursor`).
     pub offset: i64,
     pub limit: i64,
     pub labels: Vec<Label>,
+    /// The `cursor` for the next page, when this one is full; null when it is the last. Pass it
+    /// with the same filters: the next page then starts after this page's last label.
+    #[schema(example = "bDE6SkMxLTIwMjYtMDAwMTIz")]
+    pub next_cursor: Option<String>,
 }
 
 /// Something that happened to a label.
@@ -323,6 +329,12 @@ pub(crate) struct ChangeEvent {
     /// When it was recorded.
     #[schema(format = DateTime, example = "2026-11-26T01:00:00Z")]
     pub at: String,
+    /// The model numbers of the label's series today, the representative first: what a seller
+    /// matches its listings by.
+    pub models: Vec<String>,
+    /// The GTINs (JAN/EAN-13, EAN-8, UPC-A, GTIN-14) of the series' models that have one, in
+    /// the models' order.
+    pub gtins: Vec<String>,
 }
 
 /// A page of the feed.
@@ -463,6 +475,34 @@ struct LabelsQuery {
     /// How many labels to return (default 50, at most 200).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page: the page after it, found by the label number
+    /// whatever the depth. Not with `offset`.
+    cursor: Option<String>,
+}
+
+/// What a cursor says in its text: only the label to start after, behind a version tag so its
+/// spelling can change without old cursors being misread.
+const CURSOR_TAG: &str = "l1:";
+
+/// The opaque cursor that continues after label `number`.
+pub(crate) fn encode_cursor(number: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{number}"))
+}
+
+/// The label number a cursor continues after, or a 400 naming `cursor`.
+pub(crate) fn decode_cursor(text: &str) -> Result<String, WebError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix(CURSOR_TAG).map(str::to_owned))
+        .filter(|number| rules::is_label_number(number))
+        .ok_or_else(|| {
+            bad_request(
+                format!("cursor: `{text}` is not a cursor this API gave; pass a `next_cursor` unchanged"),
+                format!("cursor: `{text}` はこの API が返したカーソルではありません（`next_cursor` をそのまま渡してください）"),
+            )
+        })
 }
 
 /// A whole number parameter from `min` up to `max` (no limit when `None`), or a 400 naming it.
@@ -504,6 +544,13 @@ async fn list_labels(
     query: Result<Query<LabelsQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let Query(query) = query.map_err(unreadable_query)?;
+    let after = given(query.cursor).map(|text| decode_cursor(&text)).transpose()?;
+    if after.is_some() && given(query.offset.clone()).is_some() {
+        return Err(bad_request(
+            "offset: give `offset` or `cursor`, not both".to_owned(),
+            "offset: `offset` と `cursor` は同時に指定できません".to_owned(),
+        ));
+    }
     let offset = number_param("offset", query.offset, 0, 0, None)?;
     let limit = number_param("limit", query.limit, DEFAULT_LABELS, 1, Some(MAX_LABELS))?;
     let search = SearchQuery {
@@ -523,6 +570,7 @@ async fn list_labels(
         status: filters.status,
         text: filters.q,
         identifier: given(query.model),
+        after,
         offset,
         limit,
     };
@@ -530,8 +578,12 @@ async fn list_labels(
         return Ok(crate::http::limits::too_many(crate::http::limits::Limited::Searches, seconds, lang, true));
     }
     let (labels, total) = state.registry.search(&search, today).await.map_err(|e| WebError::from(e).json())?;
+    let next_cursor = labels
+        .last()
+        .filter(|_| i64::try_from(labels.len()).is_ok_and(|n| n == limit))
+        .map(|l| encode_cursor(&l.number));
     let labels = labels.into_iter().map(|label| label_json(&state, label, today)).collect();
-    Ok(Json(LabelList { total, offset, limit, labels }).into_response())
+    Ok(Json(LabelList { total, offset, limit, labels, next_cursor }).into_response())
 }
 
 /// The parameters of `GET /api/v1/changes`.
@@ -599,6 +651,8 @@ async fn changes(
     };
     let events = state.registry.changes(since, limit).await.map_err(registry_error)?;
     let next = events.last().map_or(since, |event| event.seq);
+    let numbers: Vec<&str> = events.iter().map(|event| event.label.as_str()).collect();
+    let series = state.registry.series_of_labels(&numbers).await.map_err(registry_error)?;
     let events = events
         .into_iter()
         .map(|event| {
@@ -611,7 +665,16 @@ async fn changes(
                 .json()
             })?;
             let at = jiff::Timestamp::from_second(event.at).map_or_else(|_| event.at.to_string(), |t| t.to_string());
-            Ok(ChangeEvent { seq: event.seq, label: event.label, kind: event.kind, status: status.into(), at })
+            let models = series.get(&event.label).map(Vec::as_slice).unwrap_or_default();
+            Ok(ChangeEvent {
+                seq: event.seq,
+                models: models.iter().map(|m| m.model.clone()).collect(),
+                gtins: models.iter().filter_map(|m| m.gtin.clone()).collect(),
+                label: event.label,
+                kind: event.kind,
+                status: status.into(),
+                at,
+            })
         })
         .collect::<Result<Vec<_>, WebError>>()?;
     Ok(Json(Changes { events, next }))

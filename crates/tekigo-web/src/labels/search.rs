@@ -296,6 +296,7 @@ pub(super) async fn search(
         offset: (filters.page - 1) * PAGE_SIZE,
         limit: PAGE_SIZE,
         identifier: None,
+        after: None,
     };
     let (labels, total) = if unknown_number.is_some() {
         (Vec::new(), 0)
