@@ -577,6 +577,104 @@ async fn the_api_pages_every_label_by_cursor(registry: &Registry) {
 }
 on_both!(the_api_pages_every_label_by_cursor);
 
+/// The rows of a CSV export, after checking it is one: an attachment, UTF-8 with a BOM, the
+/// header row first.
+fn csv_rows(reply: &Reply) -> Vec<csv::StringRecord> {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), "text/csv; charset=utf-8");
+    assert!(reply.header("content-disposition").starts_with("attachment; filename=\"jc-star-labels-"));
+    let body = reply.body.strip_prefix("\u{feff}".as_bytes()).expect("a byte order mark, for Excel");
+    let mut reader = csv::Reader::from_reader(body);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header,
+        [
+            "number",
+            "status",
+            "ipa_status",
+            "level",
+            "vendor",
+            "product",
+            "models",
+            "gtins",
+            "firmware",
+            "issued",
+            "expires",
+            "support_end",
+            "page_url"
+        ]
+    );
+    reader.records().map(Result::unwrap).collect()
+}
+
+async fn searches_export_as_csv(registry: &Registry) {
+    let app = App::demo(registry).await;
+    // A model number with a comma and a quote, which a CSV writer has to quote.
+    sqlx::query(
+        "UPDATE product_models SET model = model || ', \"quoted\"' \
+         WHERE product_id = (SELECT product_id FROM labels WHERE number = $1)",
+    )
+    .bind(LABEL)
+    .execute(registry.pool())
+    .await
+    .unwrap();
+
+    let rows = csv_rows(&app.get("/labels.csv").await);
+    assert_eq!(rows.len(), 300, "every label, past the first page of 200");
+    let numbers: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "in order, none twice");
+    let label = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    let row = rows.iter().find(|r| &r[0] == LABEL).unwrap();
+    let models: Vec<&str> = label["models"].as_array().unwrap().iter().map(|m| m["model"].as_str().unwrap()).collect();
+    assert!(models[0].ends_with(", \"quoted\""), "{models:?}");
+    assert_eq!(&row[6], models.join(";"), "the models round-trip");
+    let gtins: Vec<&str> = label["models"].as_array().unwrap().iter().filter_map(|m| m["gtin"].as_str()).collect();
+    assert_eq!(&row[7], gtins.join(";"));
+    assert_eq!(
+        [&row[1], &row[2], &row[3], &row[4], &row[5], &row[12]],
+        [
+            label["status"].as_str().unwrap(),
+            label["ipa_status"].as_str().unwrap(),
+            "1",
+            label["vendor"].as_str().unwrap(),
+            label["product"].as_str().unwrap(),
+            label["page_url"].as_str().unwrap()
+        ]
+    );
+
+    // The filters of the search page, which links the file with them.
+    let page = app.page("/labels?status=revoked").await;
+    assert!(
+        page.contains("<a href=\"/labels.csv?status=revoked\" download>Download these results as CSV</a>"),
+        "{page}"
+    );
+    assert!(app.page("/labels?status=revoked&lang=ja").await.contains("検索結果を CSV でダウンロード"));
+    let revoked = csv_rows(&app.get("/labels.csv?status=revoked").await);
+    assert_eq!(revoked.iter().map(|r| &r[0]).collect::<Vec<_>>(), result_numbers(&page));
+    assert!(revoked.iter().all(|r| &r[1] == "revoked" && &r[2] == "revoked"));
+
+    // The API's, with the seller's lookup by model.
+    let found = csv_rows(&app.get(&format!("/api/v1/labels.csv?model={}", gtins[0])).await);
+    assert_eq!(found.iter().map(|r| &r[0]).collect::<Vec<_>>(), [LABEL]);
+    let api_all = csv_rows(&app.get("/api/v1/labels.csv?vendor=demo%20vendor%20059%20(fictional)").await);
+    let listed = app.json("/api/v1/labels?vendor=demo%20vendor%20059%20(fictional)&limit=200", StatusCode::OK).await;
+    assert_eq!(i64::try_from(api_all.len()).unwrap(), listed["total"].as_i64().unwrap());
+    for (uri, start) in [
+        ("/api/v1/labels.csv?limit=5", "the query string cannot be read"),
+        ("/api/v1/labels.csv?status=fine", "status: `fine` is not a status"),
+        ("/api/v1/labels.csv?level=9", "level: `9` is not a level"),
+    ] {
+        let json = app.json(uri, StatusCode::BAD_REQUEST).await;
+        assert!(error_message(&json).starts_with(start), "{uri}: {json}");
+    }
+    let unknown = app.json("/api/v1/labels.csv?cursor=x", StatusCode::BAD_REQUEST).await;
+    assert!(error_message(&unknown).contains("cursor"), "the parameter is named: {unknown}");
+    let bad = app.get("/labels.csv?level=9").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text().contains("level: `9` is not a level"));
+}
+on_both!(searches_export_as_csv);
+
 async fn the_changes_feed_pages_with_next(registry: &Registry) {
     let app = App::demo(registry).await;
     let mut since = 0;

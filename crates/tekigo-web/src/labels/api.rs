@@ -42,6 +42,7 @@ const DEFAULT_EVENTS: i64 = 100;
 pub(crate) fn endpoints() -> Vec<Endpoint> {
     vec![
         ("/api/v1/labels", get(list_labels)),
+        ("/api/v1/labels.csv", get(super::export::api_labels_csv)),
         ("/api/v1/labels/{number}", get(get_label)),
         ("/api/v1/changes", get(changes)),
     ]
@@ -50,7 +51,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
 /// The operations and shapes of this module, for the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_label, list_labels, changes),
+    paths(get_label, list_labels, super::export::api_labels_csv, changes),
     components(schemas(
         Label,
         LabelIpaStatus,

@@ -1,6 +1,8 @@
 //! The public pages, in Japanese and English, server-rendered without script:
 //! - `/`: what the registry is, a search form, how many labels it holds;
 //! - `/labels`: search with filters, 50 labels a page;
+//! - `/labels.csv`, and `/api/v1/labels.csv` with the API's filters: every label a search finds,
+//!   as a CSV file (`export.rs`);
 //! - `/labels/{number}`: the product page a consumer reaches from the label's QR code
 //!   (SCHEME §5.2: when it got the label, until when it is valid, whether support has ended,
 //!   vulnerability information), with the label's history and the disclaimer of SCHEME §5.5;
@@ -34,6 +36,7 @@ use crate::http::view::stars;
 
 pub(crate) mod api;
 pub mod artwork;
+mod export;
 mod page;
 pub mod qr;
 mod search;
@@ -54,6 +57,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/labels", get(search::search))
+        .route("/labels.csv", get(export::labels_csv))
         .route("/labels/{number}", get(page::label_page))
         .route("/labels/{number}/qr.png", get(page::qr_png))
         .route("/labels/{number}/qr.svg", get(page::qr_svg))
