@@ -76,7 +76,7 @@ pub fn router(state: AppState) -> Router {
 /// The paths the router serves under `/api/v1`, in OpenAPI's template syntax: every domain's
 /// endpoints, each routed from the same list. A test checks that each one is in the document.
 pub fn v1_paths() -> Vec<&'static str> {
-    [labels::api::endpoints(), transparency::endpoints(), advisories::endpoints(), reports::endpoints()]
+    [labels::endpoints(), transparency::endpoints(), advisories::endpoints(), reports::endpoints()]
         .into_iter()
         .flatten()
         .map(|(path, _)| path)

@@ -1,9 +1,11 @@
 //! The labels' JSON API, version 1 (its shapes and operations are in the OpenAPI document):
 //! - `GET /api/v1/labels/{number}`: one label and whether it is valid today, the verification an
 //!   insurer or a procurer makes (SCHEME §7, §8);
-//! - `GET /api/v1/labels`: search, with the filters of the public search;
-//! - `GET /api/v1/changes`: every label event in order, the feed sellers and insurers poll
-//!   (SCHEME §8).
+//! - `GET /api/v1/labels`: search, with the filters of the public search, paged by offset or by
+//!   an opaque cursor.
+//!
+//! The changes feed (`feed.rs`) and the CSV export (`export.rs`) use this module's shapes and
+//! parameter checks.
 //!
 //! The shapes here are a public interface: they are this module's own types (the registry's are
 //! not serialised directly), and `openapi.json` at the crate root is the committed document that a
@@ -36,22 +38,16 @@ pub(crate) const MAX_LABELS: i64 = 200;
 /// The most events one feed request returns.
 pub(crate) const MAX_EVENTS: i64 = 1000;
 const DEFAULT_LABELS: i64 = 50;
-const DEFAULT_EVENTS: i64 = 100;
 
 /// The label endpoints under `/api/v1`.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
-    vec![
-        ("/api/v1/labels", get(list_labels)),
-        ("/api/v1/labels.csv", get(super::export::api_labels_csv)),
-        ("/api/v1/labels/{number}", get(get_label)),
-        ("/api/v1/changes", get(changes)),
-    ]
+    vec![("/api/v1/labels", get(list_labels)), ("/api/v1/labels/{number}", get(get_label))]
 }
 
 /// The operations and shapes of this module, for the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_label, list_labels, super::export::api_labels_csv, changes),
+    paths(get_label, list_labels),
     components(schemas(
         Label,
         LabelIpaStatus,
@@ -60,16 +56,11 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         LabelLifecycle,
         LifecycleState,
         LabelList,
-        ChangeEvent,
-        Changes,
         ErrorResponse,
         ErrorDetail,
         Message
     )),
-    tags(
-        (name = "labels", description = "Labels and their status"),
-        (name = "feed", description = "Label events in order, for polling")
-    )
+    tags((name = "labels", description = "Labels and their status"))
 )]
 pub(crate) struct Doc;
 
@@ -312,42 +303,6 @@ pub(crate) struct LabelList {
     pub next_cursor: Option<String>,
 }
 
-/// Something that happened to a label.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct ChangeEvent {
-    /// The event's place in the feed: increasing, never reused.
-    pub seq: i64,
-    /// The label number.
-    #[schema(example = "JC1-2026-000123")]
-    pub label: String,
-    /// What happened: `issued`, `renewed`, `expired`, `support-ended`, `case-opened` (a
-    /// non-conformity was found, a grace period runs), `case-closed` (it was corrected),
-    /// `suspended`, `reinstated` or `revoked`.
-    #[schema(example = "issued")]
-    pub kind: String,
-    /// The label's status right after the event.
-    pub status: LabelStatus,
-    /// When it was recorded.
-    #[schema(format = DateTime, example = "2026-11-26T01:00:00Z")]
-    pub at: String,
-    /// The model numbers of the label's series today, the representative first: what a seller
-    /// matches its listings by.
-    pub models: Vec<String>,
-    /// The GTINs (JAN/EAN-13, EAN-8, UPC-A, GTIN-14) of the series' models that have one, in
-    /// the models' order.
-    pub gtins: Vec<String>,
-}
-
-/// A page of the feed.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct Changes {
-    /// Oldest first; empty when there is nothing new.
-    pub events: Vec<ChangeEvent>,
-    /// The `since` for the next request: the last event's `seq` (or this request's `since` when
-    /// there was nothing new).
-    pub next: i64,
-}
-
 fn label_json(state: &AppState, label: tekigo_registry::Label, today: jiff::civil::Date) -> Label {
     Label {
         valid: label.status == Status::Valid,
@@ -507,7 +462,13 @@ pub(crate) fn decode_cursor(text: &str) -> Result<String, WebError> {
 }
 
 /// A whole number parameter from `min` up to `max` (no limit when `None`), or a 400 naming it.
-fn number_param(name: &str, value: Option<String>, default: i64, min: i64, max: Option<i64>) -> Result<i64, WebError> {
+pub(super) fn number_param(
+    name: &str,
+    value: Option<String>,
+    default: i64,
+    min: i64,
+    max: Option<i64>,
+) -> Result<i64, WebError> {
     let Some(text) = given(value) else { return Ok(default) };
     let upper = max.unwrap_or(i64::MAX / 2);
     text.parse::<i64>().ok().filter(|n| (min..=upper).contains(n)).ok_or_else(|| match max {
@@ -585,98 +546,4 @@ async fn list_labels(
         .map(|l| encode_cursor(&l.number));
     let labels = labels.into_iter().map(|label| label_json(&state, label, today)).collect();
     Ok(Json(LabelList { total, offset, limit, labels, next_cursor }).into_response())
-}
-
-/// The parameters of `GET /api/v1/changes`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct ChangesQuery {
-    /// Where to start: the `next` of the previous response (events after that sequence number),
-    /// or an RFC 3339 time (events recorded at or after it; write `+` as `%2B`). Default 0, the
-    /// beginning.
-    #[param(example = "0")]
-    since: Option<String>,
-    /// How many events to return (default 100, at most 1000).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
-    limit: Option<String>,
-}
-
-/// Follow label events in order.
-///
-/// Poll with `since` set to the `next` of the previous response; an empty `events` means nothing
-/// happened since. Expiry and the end of support are recorded by the registry's hourly sweep.
-#[utoipa::path(
-    get,
-    path = "/api/v1/changes",
-    tag = "feed",
-    operation_id = "listChanges",
-    params(ChangesQuery),
-    responses(
-        (status = 200, description = "Events after `since`, oldest first", body = Changes),
-        (status = 400, description = "A parameter is wrong or unknown; the message names it", body = ErrorResponse)
-    )
-)]
-async fn changes(
-    State(state): State<AppState>,
-    query: Result<Query<ChangesQuery>, QueryRejection>,
-) -> Result<Json<Changes>, WebError> {
-    let Query(query) = query.map_err(unreadable_query)?;
-    let limit = number_param("limit", query.limit, DEFAULT_EVENTS, 1, Some(MAX_EVENTS))?;
-    let registry_error = |e| WebError::from(e).json();
-    let since = match given(query.since) {
-        None => 0,
-        Some(text) => match text.parse::<i64>() {
-            Ok(seq) if seq >= 0 => seq,
-            Ok(_) => {
-                return Err(bad_request(
-                    format!("since: `{text}` is negative; sequence numbers start at 0"),
-                    format!("since: `{text}` は負の数です（シーケンス番号は 0 から）"),
-                ));
-            }
-            // An unencoded `+` of a time zone offset arrives as a space.
-            Err(_) => match text.replace(' ', "+").parse::<jiff::Timestamp>() {
-                Ok(at) => state.registry.first_seq_at(at.as_second()).await.map_err(registry_error)?,
-                Err(_) => {
-                    return Err(bad_request(
-                        format!(
-                            "since: `{text}` is neither a sequence number nor an RFC 3339 time (2026-11-26T09:00:00+09:00)"
-                        ),
-                        format!(
-                            "since: `{text}` はシーケンス番号でも RFC 3339 の日時（2026-11-26T09:00:00+09:00）でもありません"
-                        ),
-                    ));
-                }
-            },
-        },
-    };
-    let events = state.registry.changes(since, limit).await.map_err(registry_error)?;
-    let next = events.last().map_or(since, |event| event.seq);
-    let numbers: Vec<&str> = events.iter().map(|event| event.label.as_str()).collect();
-    let series = state.registry.series_of_labels(&numbers).await.map_err(registry_error)?;
-    let events = events
-        .into_iter()
-        .map(|event| {
-            let status = Status::parse(&event.status).ok_or_else(|| {
-                WebError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("event {} has an unknown status `{}`", event.seq, event.status),
-                    "記録された状態を読み取れません",
-                )
-                .json()
-            })?;
-            let at = jiff::Timestamp::from_second(event.at).map_or_else(|_| event.at.to_string(), |t| t.to_string());
-            let models = series.get(&event.label).map(Vec::as_slice).unwrap_or_default();
-            Ok(ChangeEvent {
-                seq: event.seq,
-                models: models.iter().map(|m| m.model.clone()).collect(),
-                gtins: models.iter().filter_map(|m| m.gtin.clone()).collect(),
-                label: event.label,
-                kind: event.kind,
-                status: status.into(),
-                at,
-            })
-        })
-        .collect::<Result<Vec<_>, WebError>>()?;
-    Ok(Json(Changes { events, next }))
 }

@@ -18,19 +18,31 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use jiff::civil::Date;
 use serde::Deserialize;
 use tekigo_base::Lang;
 use tekigo_registry::{Label, Search};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, OpenApi};
 
 use super::api::MAX_LABELS;
 use super::bad_request;
 use super::search::{Filters, SearchQuery, given, search_cost};
+use crate::http::api::Endpoint;
 use crate::http::error::WebError;
 use crate::http::i18n::PageLang;
 use crate::http::limits::{ClientIp, Limited, too_many};
 use crate::http::state::AppState;
+
+/// The API's export endpoint (the page's is routed with the pages).
+pub(super) fn endpoints() -> Vec<Endpoint> {
+    vec![("/api/v1/labels.csv", get(api_labels_csv))]
+}
+
+/// The export's operation, for the OpenAPI document (its shapes are the JSON API's).
+#[derive(OpenApi)]
+#[openapi(paths(api_labels_csv))]
+pub(super) struct Doc;
 
 /// The columns, in order.
 const HEADER: [&str; 13] = [
