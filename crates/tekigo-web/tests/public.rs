@@ -213,8 +213,9 @@ on_both!(the_status_follows_the_clock);
 async fn submit_renewal(registry: &Registry, number: &str, submitted: i64) {
     let user: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, name, role, organisation_id, password_hash, created) \
-         VALUES ('renewal@example.com', 'Renewal', 'vendor', NULL, 'x', $1) RETURNING id",
+         VALUES ($1, 'Renewal', 'vendor', NULL, 'x', $2) RETURNING id",
     )
+    .bind(format!("renewal-{number}@example.com"))
     .bind(submitted)
     .fetch_one(registry.pool())
     .await
@@ -222,7 +223,8 @@ async fn submit_renewal(registry: &Registry, number: &str, submitted: i64) {
     sqlx::query(
         "INSERT INTO applications (product_id, level, declaration_id, declaration, sbom, sbom_sha256, checks, status, \
          submitted, submitted_by) \
-         SELECT product_id, level, 'renewal', $1, $2, 'none', '[]', 'submitted', $3, $4 FROM labels WHERE number = $5",
+         SELECT product_id, level, 'renewal-' || number, $1, $2, 'none', '[]', 'submitted', $3, $4 \
+         FROM labels WHERE number = $5",
     )
     .bind(b"{}".to_vec())
     .bind(b"{}".to_vec())
@@ -240,16 +242,30 @@ async fn an_expired_label_is_in_expiry_grace_while_its_renewal_is_reviewed(regis
     assert_eq!(label["ipa_status"], "valid");
     let expires: Date = label["expires"].as_str().unwrap().parse().unwrap();
     let after = expires.checked_add(1.day()).unwrap();
-    // A label with no renewal, read on the day after its own expiry, is `expired` in both readings.
+    let expiry_of = async |number: &str| -> Date {
+        app.json(&format!("/api/v1/labels/{number}"), StatusCode::OK).await["expires"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // The first second after a day ends in Japan time, where the scheme counts its days.
+    let end_of = |day: Date| {
+        let next = day.checked_add(1.day()).unwrap().to_datetime(jiff::civil::Time::midnight());
+        jiff::tz::offset(9).to_timestamp(next).unwrap().as_second()
+    };
+    // A label whose renewal came in one second after its expiry day ended is `expired` in both
+    // readings on the day after; one whose renewal came in during the last second of its expiry
+    // day is in grace.
     let other = "JC1-2024-900000178";
-    let other_expires: Date = app.json(&format!("/api/v1/labels/{other}"), StatusCode::OK).await["expires"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let other_expires = expiry_of(other).await;
+    let last_second = "JC1-2024-900000179";
+    let last_second_expires = expiry_of(last_second).await;
 
     // Submitted before the expiry day ends (Japan time), still under review.
     submit_renewal(registry, LABEL, NOW).await;
+    submit_renewal(registry, other, end_of(other_expires)).await;
+    submit_renewal(registry, last_second, end_of(last_second_expires) - 1).await;
     // A fresh app: the first one's cache holds the label as read before the renewal came in.
     let app = App::new(registry);
     app.clock.set_today(after);
@@ -268,6 +284,9 @@ async fn an_expired_label_is_in_expiry_grace_while_its_renewal_is_reviewed(regis
     );
     let page = app.page(&format!("/labels/{other}?lang=ja")).await;
     assert!(page.contains("<td class=\"ipa-status ipa-status-expired\">失効</td>"), "{page}");
+    app.clock.set_today(last_second_expires.checked_add(1.day()).unwrap());
+    let in_time = app.json(&format!("/api/v1/labels/{last_second}"), StatusCode::OK).await;
+    assert_eq!((in_time["status"].as_str(), in_time["ipa_status"].as_str()), (Some("expired"), Some("expiry-grace")));
 
     // The configured grace window reads the same label as in grace until its last day.
     let clock = Clock::system();
