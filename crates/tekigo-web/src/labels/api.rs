@@ -547,3 +547,31 @@ async fn list_labels(
     let labels = labels.into_iter().map(|label| label_json(&state, label, today)).collect();
     Ok(Json(LabelList { total, offset, limit, labels, next_cursor }).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_cursor_reads_back_as_the_label_it_continues_after() {
+        for number in ["JC1-2026-000123", "JC4-2030-900000700"] {
+            assert_eq!(decode_cursor(&encode_cursor(number)).ok().as_deref(), Some(number));
+        }
+        // The documented example is a cursor this API gives.
+        assert_eq!(encode_cursor("JC1-2026-000123"), "bDE6SkMxLTIwMjYtMDAwMTIz");
+        // Right encoding, wrong content: no tag, or not a label number after it.
+        for text in ["SkMxLTIwMjYtMDAwMTIz", "bDE6bm90LWEtbGFiZWw", "", "===", "bDE6"] {
+            assert!(decode_cursor(text).is_err(), "{text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_cursor_or_a_400(text in any::<String>()) {
+            if let Ok(number) = decode_cursor(&text) {
+                prop_assert!(rules::is_label_number(&number));
+            }
+        }
+    }
+}
