@@ -691,6 +691,23 @@ async fn searches_export_as_csv(registry: &Registry) {
     let bad = app.get("/labels.csv?level=9").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.text().contains("level: `9` is not a level"));
+
+    // The export draws on the searches' allowance: once the list has spent it, the file is
+    // refused before a byte of it is sent.
+    let mut spent = false;
+    for _ in 0..100 {
+        if app.get("/api/v1/labels?limit=1").await.status == StatusCode::TOO_MANY_REQUESTS {
+            spent = true;
+            break;
+        }
+    }
+    assert!(spent, "the allowance runs out");
+    for uri in ["/api/v1/labels.csv", "/labels.csv"] {
+        let refused = app.get(uri).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{uri}");
+        assert!(refused.headers.contains_key(header::RETRY_AFTER), "{uri}");
+        assert!(refused.header("content-disposition").is_empty(), "{uri}: no file");
+    }
 }
 on_both!(searches_export_as_csv);
 
