@@ -637,8 +637,17 @@ async fn searches_export_as_csv(registry: &Registry) {
     .execute(registry.pool())
     .await
     .unwrap();
+    // A product name a spreadsheet would run as a formula.
+    let formula = "JC1-2024-900000001";
+    sqlx::query("UPDATE labels SET product_name = '=HYPERLINK(\"https://example.com\")' WHERE number = $1")
+        .bind(formula)
+        .execute(registry.pool())
+        .await
+        .unwrap();
 
     let rows = csv_rows(&app.get("/labels.csv").await);
+    let row = rows.iter().find(|r| &r[0] == formula).unwrap();
+    assert_eq!(&row[5], "'=HYPERLINK(\"https://example.com\")", "made text, not run");
     assert_eq!(rows.len(), 300, "every label, past the first page of 200");
     let numbers: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
     assert!(numbers.windows(2).all(|w| w[0] < w[1]), "in order, none twice");

@@ -8,6 +8,10 @@
 //! The file is UTF-8 with a byte order mark: Excel in a Japanese locale reads a CSV without one as
 //! Shift_JIS and shows the Japanese vendor and product names as garbage. The header row names the
 //! columns in English, as stable identifiers a program reads; statuses are their API names.
+//! What vendors typed (vendor, product, model and firmware names) is written as typed, except
+//! that a value a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
+//! a carriage return) gets a leading `'`: a name like `=HYPERLINK(...)` must not act in the
+//! spreadsheet of whoever opens the file (OWASP's advice for CSV injection).
 //!
 //! An export takes from the search allowance of the client: the list's cost for its first page,
 //! then as much again for each further page (at most the whole allowance), checked before any
@@ -119,7 +123,8 @@ pub(crate) struct ExportQuery {
 /// Every label matching the filters, ordered by number, one row each under a header row:
 /// `number, status, ipa_status, level, vendor, product, models, gtins, firmware, issued, expires,
 /// support_end, page_url` (`models` and `gtins` separated by `;`). UTF-8 with a byte order mark,
-/// sent as an attachment.
+/// sent as an attachment. A name that a spreadsheet would run as a formula (starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return) is written with a leading `'`.
 #[utoipa::path(
     get,
     path = "/api/v1/labels.csv",
@@ -259,11 +264,11 @@ fn csv_bytes(state: &AppState, today: Date, labels: &[Label], header: bool) -> R
             label.status.name(),
             state.ipa_status(label, today).name(),
             label.level.as_str(),
-            label.vendor.as_str(),
-            label.product_name.as_str(),
-            models.as_str(),
+            inert(&label.vendor).as_ref(),
+            inert(&label.product_name).as_ref(),
+            inert(&models).as_ref(),
             gtins.as_str(),
-            label.firmware_version.as_str(),
+            inert(&label.firmware_version).as_ref(),
             label.issued.as_str(),
             label.expires.as_str(),
             label.support_end.as_str(),
@@ -273,6 +278,11 @@ fn csv_bytes(state: &AppState, today: Date, labels: &[Label], header: bool) -> R
     writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
+/// `text`, with a leading `'` when a spreadsheet would read it as a formula (see the module).
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
+}
+
 fn csv_failed(error: &csv::Error) -> WebError {
     tracing::error!(error = %error, "CSV export could not be written");
     WebError::new(
@@ -280,4 +290,19 @@ fn csv_failed(error: &csv::Error) -> WebError {
         "the CSV file could not be written",
         "CSV ファイルを書き出せませんでした",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_a_spreadsheet_would_run_are_made_text() {
+        for formula in ["=HYPERLINK(\"https://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(inert(formula), format!("'{formula}"));
+        }
+        for plain in ["EXC-100", "Demo Vendor", "ネットワークカメラ", "", "1.0=a"] {
+            assert_eq!(inert(plain), plain);
+        }
+    }
 }
