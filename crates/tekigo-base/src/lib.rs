@@ -14,5 +14,5 @@ pub mod text;
 pub use calendar::{Clock, scheme_day, scheme_time};
 pub use identifiers::{Gtin, ModelEntry, model_key};
 pub use label_number::{is_label_number, label_number};
-pub use status::Status;
+pub use status::{IpaFacts, IpaStatus, Status};
 pub use text::{Lang, Text};

@@ -82,7 +82,7 @@ pub fn router(state: AppState) -> Router {
 /// endpoints, each routed from the same list. A test checks that each one is in the document.
 pub fn v1_paths() -> Vec<&'static str> {
     [
-        labels::api::endpoints(),
+        labels::endpoints(),
         releases::endpoints(),
         transparency::endpoints(),
         advisories::endpoints(),

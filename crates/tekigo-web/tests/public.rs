@@ -209,6 +209,100 @@ async fn the_status_follows_the_clock(registry: &Registry) {
 }
 on_both!(the_status_follows_the_clock);
 
+/// Files an application under review for the product of `number`, submitted at `submitted`.
+async fn submit_renewal(registry: &Registry, number: &str, submitted: i64) {
+    let user: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, role, organisation_id, password_hash, created) \
+         VALUES ($1, 'Renewal', 'vendor', NULL, 'x', $2) RETURNING id",
+    )
+    .bind(format!("renewal-{number}@example.com"))
+    .bind(submitted)
+    .fetch_one(registry.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO applications (product_id, level, declaration_id, declaration, sbom, sbom_sha256, checks, status, \
+         submitted, submitted_by) \
+         SELECT product_id, level, 'renewal-' || number, $1, $2, 'none', '[]', 'submitted', $3, $4 \
+         FROM labels WHERE number = $5",
+    )
+    .bind(b"{}".to_vec())
+    .bind(b"{}".to_vec())
+    .bind(submitted)
+    .bind(user)
+    .bind(number)
+    .execute(registry.pool())
+    .await
+    .unwrap();
+}
+
+async fn an_expired_label_is_in_expiry_grace_while_its_renewal_is_reviewed(registry: &Registry) {
+    let app = App::demo(registry).await;
+    let label = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    assert_eq!(label["ipa_status"], "valid");
+    let expires: Date = label["expires"].as_str().unwrap().parse().unwrap();
+    let after = expires.checked_add(1.day()).unwrap();
+    let expiry_of = async |number: &str| -> Date {
+        app.json(&format!("/api/v1/labels/{number}"), StatusCode::OK).await["expires"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // The first second after a day ends in Japan time, where the scheme counts its days.
+    let end_of = |day: Date| {
+        let next = day.checked_add(1.day()).unwrap().to_datetime(jiff::civil::Time::midnight());
+        jiff::tz::offset(9).to_timestamp(next).unwrap().as_second()
+    };
+    // A label whose renewal came in one second after its expiry day ended is `expired` in both
+    // readings on the day after; one whose renewal came in during the last second of its expiry
+    // day is in grace.
+    let other = "JC1-2024-900000178";
+    let other_expires = expiry_of(other).await;
+    let last_second = "JC1-2024-900000179";
+    let last_second_expires = expiry_of(last_second).await;
+
+    // Submitted before the expiry day ends (Japan time), still under review.
+    submit_renewal(registry, LABEL, NOW).await;
+    submit_renewal(registry, other, end_of(other_expires)).await;
+    submit_renewal(registry, last_second, end_of(last_second_expires) - 1).await;
+    // A fresh app: the first one's cache holds the label as read before the renewal came in.
+    let app = App::new(registry);
+    app.clock.set_today(after);
+    let label = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    assert_eq!((label["status"].as_str(), label["ipa_status"].as_str()), (Some("expired"), Some("expiry-grace")));
+    let page = app.page(&format!("/labels/{LABEL}?lang=ja")).await;
+    assert!(page.contains("失効猶予"), "{page}");
+    let list = app.json(&format!("/api/v1/labels?model={}", label["model"].as_str().unwrap()), StatusCode::OK).await;
+    assert_eq!(list["labels"][0]["ipa_status"], "expiry-grace");
+
+    app.clock.set_today(other_expires.checked_add(1.day()).unwrap());
+    let other_label = app.json(&format!("/api/v1/labels/{other}"), StatusCode::OK).await;
+    assert_eq!(
+        (other_label["status"].as_str(), other_label["ipa_status"].as_str()),
+        (Some("expired"), Some("expired"))
+    );
+    let page = app.page(&format!("/labels/{other}?lang=ja")).await;
+    assert!(page.contains("<td class=\"ipa-status ipa-status-expired\">失効</td>"), "{page}");
+    app.clock.set_today(last_second_expires.checked_add(1.day()).unwrap());
+    let in_time = app.json(&format!("/api/v1/labels/{last_second}"), StatusCode::OK).await;
+    assert_eq!((in_time["status"].as_str(), in_time["ipa_status"].as_str()), (Some("expired"), Some("expiry-grace")));
+
+    // The configured grace window reads the same label as in grace until its last day.
+    let clock = Clock::system();
+    let graced = App {
+        router: tekigo_web::router(AppState::new(registry.clone(), clock.clone(), BASE).with_expiry_grace_days(3)),
+        clock,
+    };
+    graced.clock.set_today(other_expires.checked_add(3.days()).unwrap());
+    let read = graced.json(&format!("/api/v1/labels/{other}"), StatusCode::OK).await;
+    assert_eq!(read["ipa_status"], "expiry-grace");
+    graced.clock.set_today(other_expires.checked_add(4.days()).unwrap());
+    let read = graced.json(&format!("/api/v1/labels/{other}"), StatusCode::OK).await;
+    assert_eq!(read["ipa_status"], "expired");
+}
+on_both!(an_expired_label_is_in_expiry_grace_while_its_renewal_is_reviewed);
+
 async fn unknown_and_malformed_numbers_are_not_found(registry: &Registry) {
     let app = App::demo(registry).await;
     for uri in [
@@ -364,6 +458,7 @@ async fn api_shapes_and_errors(registry: &Registry) {
             "number",
             "valid",
             "status",
+            "ipa_status",
             "state",
             "level",
             "scheme_version",
@@ -450,6 +545,11 @@ async fn api_shapes_and_errors(registry: &Registry) {
         ("/api/v1/changes?limit=1001", "limit: `1001` is not a whole number from 1 to 1000"),
         ("/api/v1/changes?since=yesterday", "since: `yesterday` is neither a sequence number nor an RFC 3339 time"),
         ("/api/v1/changes?since=-3", "since: `-3` is negative"),
+        ("/api/v1/labels?cursor=not-a-cursor", "cursor: `not-a-cursor` is not a cursor this API gave"),
+        // Decodes, but not to a cursor: the tag and a label number are both checked.
+        ("/api/v1/labels?cursor=aGVsbG8", "cursor: `aGVsbG8` is not a cursor"),
+        ("/api/v1/labels?cursor=%F0%9F%98%80", "cursor: `😀` is not a cursor"),
+        ("/api/v1/labels?offset=5&cursor=bDE6SkMxLTIwMjQtOTAwMDAwMTc3", "offset: give `offset` or `cursor`, not both"),
     ] {
         let json = app.json(uri, StatusCode::BAD_REQUEST).await;
         assert!(error_message(&json).starts_with(start), "{uri}: {json}");
@@ -459,6 +559,166 @@ async fn api_shapes_and_errors(registry: &Registry) {
     assert!(error_message(&unknown).contains("stauts"), "the unknown parameter is named: {unknown}");
 }
 on_both!(api_shapes_and_errors);
+
+async fn the_api_pages_every_label_by_cursor(registry: &Registry) {
+    let made = tekigo_registry::demo::fill(registry, 700, TODAY, NOW).await.unwrap();
+    assert_eq!(made, 700);
+    let app = App::new(registry);
+    let mut numbers: Vec<String> = Vec::new();
+    let mut uri = "/api/v1/labels?limit=200".to_owned();
+    let mut pages = 0;
+    loop {
+        let page = app.json(&uri, StatusCode::OK).await;
+        pages += 1;
+        assert_eq!(page["total"], 700, "the total counts every page together");
+        numbers.extend(page["labels"].as_array().unwrap().iter().map(|l| l["number"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => uri = format!("/api/v1/labels?limit=200&cursor={cursor}"),
+            None => break,
+        }
+        assert!(pages < 10, "the walk ends");
+    }
+    assert_eq!(pages, 4, "three full pages and the last 100");
+    assert_eq!(numbers.len(), 700);
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "every label once, in order");
+    // The same labels as the offset pages, which keep working.
+    let tail = app.json("/api/v1/labels?limit=200&offset=600", StatusCode::OK).await;
+    let offset_tail: Vec<&str> =
+        tail["labels"].as_array().unwrap().iter().map(|l| l["number"].as_str().unwrap()).collect();
+    assert_eq!(offset_tail, numbers[600..].iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(tail["next_cursor"].is_null(), "a short page is the last");
+    // A cursor keeps the filters it is sent with.
+    let valid = app.json("/api/v1/labels?status=valid&limit=200", StatusCode::OK).await;
+    let cursor = valid["next_cursor"].as_str().unwrap();
+    let next = app.json(&format!("/api/v1/labels?status=valid&limit=200&cursor={cursor}"), StatusCode::OK).await;
+    assert!(next["labels"].as_array().unwrap().iter().all(|l| l["status"] == "valid"));
+    assert!(next["labels"][0]["number"].as_str() > valid["labels"][199]["number"].as_str());
+}
+on_both!(the_api_pages_every_label_by_cursor);
+
+/// The rows of a CSV export, after checking it is one: an attachment, UTF-8 with a BOM, the
+/// header row first.
+fn csv_rows(reply: &Reply) -> Vec<csv::StringRecord> {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), "text/csv; charset=utf-8");
+    assert!(reply.header("content-disposition").starts_with("attachment; filename=\"jc-star-labels-"));
+    let body = reply.body.strip_prefix("\u{feff}".as_bytes()).expect("a byte order mark, for Excel");
+    let mut reader = csv::Reader::from_reader(body);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header,
+        [
+            "number",
+            "status",
+            "ipa_status",
+            "level",
+            "vendor",
+            "product",
+            "models",
+            "gtins",
+            "firmware",
+            "issued",
+            "expires",
+            "support_end",
+            "page_url"
+        ]
+    );
+    reader.records().map(Result::unwrap).collect()
+}
+
+async fn searches_export_as_csv(registry: &Registry) {
+    let app = App::demo(registry).await;
+    // A model number with a comma and a quote, which a CSV writer has to quote.
+    sqlx::query(
+        "UPDATE product_models SET model = model || ', \"quoted\"' \
+         WHERE product_id = (SELECT product_id FROM labels WHERE number = $1)",
+    )
+    .bind(LABEL)
+    .execute(registry.pool())
+    .await
+    .unwrap();
+    // A product name a spreadsheet would run as a formula.
+    let formula = "JC1-2024-900000001";
+    sqlx::query("UPDATE labels SET product_name = '=HYPERLINK(\"https://example.com\")' WHERE number = $1")
+        .bind(formula)
+        .execute(registry.pool())
+        .await
+        .unwrap();
+
+    let rows = csv_rows(&app.get("/labels.csv").await);
+    let row = rows.iter().find(|r| &r[0] == formula).unwrap();
+    assert_eq!(&row[5], "'=HYPERLINK(\"https://example.com\")", "made text, not run");
+    assert_eq!(rows.len(), 300, "every label, past the first page of 200");
+    let numbers: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "in order, none twice");
+    let label = app.json(&format!("/api/v1/labels/{LABEL}"), StatusCode::OK).await;
+    let row = rows.iter().find(|r| &r[0] == LABEL).unwrap();
+    let models: Vec<&str> = label["models"].as_array().unwrap().iter().map(|m| m["model"].as_str().unwrap()).collect();
+    assert!(models[0].ends_with(", \"quoted\""), "{models:?}");
+    assert_eq!(&row[6], models.join(";"), "the models round-trip");
+    let gtins: Vec<&str> = label["models"].as_array().unwrap().iter().filter_map(|m| m["gtin"].as_str()).collect();
+    assert_eq!(&row[7], gtins.join(";"));
+    assert_eq!(
+        [&row[1], &row[2], &row[3], &row[4], &row[5], &row[12]],
+        [
+            label["status"].as_str().unwrap(),
+            label["ipa_status"].as_str().unwrap(),
+            "1",
+            label["vendor"].as_str().unwrap(),
+            label["product"].as_str().unwrap(),
+            label["page_url"].as_str().unwrap()
+        ]
+    );
+
+    // The filters of the search page, which links the file with them.
+    let page = app.page("/labels?status=revoked").await;
+    assert!(
+        page.contains("<a href=\"/labels.csv?status=revoked\" download>Download these results as CSV</a>"),
+        "{page}"
+    );
+    assert!(app.page("/labels?status=revoked&lang=ja").await.contains("検索結果を CSV でダウンロード"));
+    let revoked = csv_rows(&app.get("/labels.csv?status=revoked").await);
+    assert_eq!(revoked.iter().map(|r| &r[0]).collect::<Vec<_>>(), result_numbers(&page));
+    assert!(revoked.iter().all(|r| &r[1] == "revoked" && &r[2] == "revoked"));
+
+    // The API's, with the seller's lookup by model.
+    let found = csv_rows(&app.get(&format!("/api/v1/labels.csv?model={}", gtins[0])).await);
+    assert_eq!(found.iter().map(|r| &r[0]).collect::<Vec<_>>(), [LABEL]);
+    let api_all = csv_rows(&app.get("/api/v1/labels.csv?vendor=demo%20vendor%20059%20(fictional)").await);
+    let listed = app.json("/api/v1/labels?vendor=demo%20vendor%20059%20(fictional)&limit=200", StatusCode::OK).await;
+    assert_eq!(i64::try_from(api_all.len()).unwrap(), listed["total"].as_i64().unwrap());
+    for (uri, start) in [
+        ("/api/v1/labels.csv?limit=5", "the query string cannot be read"),
+        ("/api/v1/labels.csv?status=fine", "status: `fine` is not a status"),
+        ("/api/v1/labels.csv?level=9", "level: `9` is not a level"),
+    ] {
+        let json = app.json(uri, StatusCode::BAD_REQUEST).await;
+        assert!(error_message(&json).starts_with(start), "{uri}: {json}");
+    }
+    let unknown = app.json("/api/v1/labels.csv?cursor=x", StatusCode::BAD_REQUEST).await;
+    assert!(error_message(&unknown).contains("cursor"), "the parameter is named: {unknown}");
+    let bad = app.get("/labels.csv?level=9").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text().contains("level: `9` is not a level"));
+
+    // The export draws on the searches' allowance: once the list has spent it, the file is
+    // refused before a byte of it is sent.
+    let mut spent = false;
+    for _ in 0..100 {
+        if app.get("/api/v1/labels?limit=1").await.status == StatusCode::TOO_MANY_REQUESTS {
+            spent = true;
+            break;
+        }
+    }
+    assert!(spent, "the allowance runs out");
+    for uri in ["/api/v1/labels.csv", "/labels.csv"] {
+        let refused = app.get(uri).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{uri}");
+        assert!(refused.headers.contains_key(header::RETRY_AFTER), "{uri}");
+        assert!(refused.header("content-disposition").is_empty(), "{uri}: no file");
+    }
+}
+on_both!(searches_export_as_csv);
 
 async fn the_changes_feed_pages_with_next(registry: &Registry) {
     let app = App::demo(registry).await;
@@ -479,7 +739,20 @@ async fn the_changes_feed_pages_with_next(registry: &Registry) {
     }
     assert_eq!(seen.len(), 300, "one issued event per demo label");
     let first = seen[0].as_object().unwrap();
-    assert_eq!(first.keys().map(String::as_str).collect::<Vec<_>>(), ["seq", "label", "kind", "status", "at"]);
+    assert_eq!(
+        first.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["seq", "label", "kind", "status", "at", "models", "gtins"]
+    );
+    // An event carries its label's series as the label itself lists it.
+    for event in [&seen[0], &seen[176], &seen[299]] {
+        let label = app.json(&format!("/api/v1/labels/{}", event["label"].as_str().unwrap()), StatusCode::OK).await;
+        let models: Vec<&Value> = label["models"].as_array().unwrap().iter().map(|m| &m["model"]).collect();
+        let gtins: Vec<&Value> =
+            label["models"].as_array().unwrap().iter().map(|m| &m["gtin"]).filter(|g| !g.is_null()).collect();
+        assert!(!models.is_empty());
+        assert_eq!(event["models"].as_array().unwrap().iter().collect::<Vec<_>>(), models, "{event}");
+        assert_eq!(event["gtins"].as_array().unwrap().iter().collect::<Vec<_>>(), gtins, "{event}");
+    }
     assert_eq!(seen[0]["kind"], "issued");
     assert_eq!(seen[0]["status"], "valid");
     // Demo histories start on the labels' issue days (noon, Japan time), in that order.

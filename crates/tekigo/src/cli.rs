@@ -423,6 +423,11 @@ pub(crate) struct ServeArgs {
     /// 指定しない場合、各ページに「運営者未設定」と表示する
     #[arg(long, value_name = "FILE", env = "TEKIGO_OPERATOR")]
     pub operator: Option<PathBuf>,
+    /// Days after a label's expiry that IPA's reading still shows as 失効猶予 (expiry grace)
+    /// rather than 失効 (expired); 0 for none / 有効期限後に「失効猶予」と表示する日数（0 でなし）
+    #[arg(long, value_name = "N", env = "TEKIGO_EXPIRY_GRACE_DAYS", default_value_t = 0,
+        value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub expiry_grace_days: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -163,7 +163,8 @@ async fn serve(
     let mut state = AppState::new(registry, clock, &base_url)
         .with_trusted_proxies(&args.trusted_proxy)
         .with_metrics_token(args.metrics_token.as_deref().unwrap_or_default())
-        .with_operator(operator);
+        .with_operator(operator)
+        .with_expiry_grace_days(args.expiry_grace_days);
     if let Some(dir) = &args.vulndb {
         // Fail now, not silently every hour.
         tekigo_vuln::VulnDb::open(dir)?;

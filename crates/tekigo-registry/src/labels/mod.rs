@@ -5,6 +5,8 @@ pub mod rules;
 
 pub use rules::{Assurance, State, Status};
 
+use std::collections::HashMap;
+
 use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
@@ -40,6 +42,10 @@ pub struct Label {
     pub updated: i64,
     #[serde(skip)]
     pub product_id: i64,
+    /// A renewal application for the product, submitted on or before the expiry day, is still
+    /// under review: what IPA's reading of an expired label turns on ([`tekigo_base::IpaStatus`]).
+    #[serde(skip)]
+    pub renewal_pending: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -54,6 +60,8 @@ pub struct Search {
     pub text: Option<String>,
     /// Exactly a model number of the series or a GTIN (the sellers' lookup), any spelling.
     pub identifier: Option<String>,
+    /// Only labels numbered after this one: the cursor of the API's deep pages.
+    pub after: Option<String>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -94,14 +102,21 @@ impl Registry {
             vulnerability_contact: row.try_get("vulnerability_contact")?,
             updated: row.try_get("updated")?,
             product_id: row.try_get("product_id")?,
+            renewal_pending: false,
         })
     }
 
-    /// Fills in each label's models (one query for all of them).
+    /// Fills in each label's models and whether a renewal is pending (one query each for all of
+    /// them).
     async fn with_models(&self, mut labels: Vec<Label>) -> Result<Vec<Label>, RegistryError> {
         let ids: Vec<i64> = labels.iter().map(|l| l.product_id).collect();
         let series = self.series_of(&ids).await?;
+        let renewals = self.pending_renewals(&ids).await?;
         for label in &mut labels {
+            label.renewal_pending = match renewals.get(&label.product_id) {
+                Some(submitted) => *submitted <= day(&label.expires)?,
+                None => false,
+            };
             // Every product has its models since the series migration; none is damage, and a
             // label shown without the models it covers would mislead a seller.
             label.models = series
@@ -110,6 +125,34 @@ impl Registry {
                 .ok_or_else(|| corrupt(format!("label {}", label.number), "its product has no model"))?;
         }
         Ok(labels)
+    }
+
+    /// The day (Japan time) of the earliest application still under review for each product that
+    /// has one. Compared with a label's expiry day it says whether a renewal is pending: the
+    /// earliest is the one that could have come in time.
+    pub async fn pending_renewals(&self, product_ids: &[i64]) -> Result<HashMap<i64, Date>, RegistryError> {
+        let mut earliest = HashMap::new();
+        // In chunks, as `series_of`: a bind list has a limit.
+        for chunk in product_ids.chunks(500) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT product_id, MIN(submitted) FROM applications \
+                 WHERE status = 'submitted' AND product_id IN ({list}) GROUP BY product_id"
+            );
+            let mut query = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for (product_id, submitted) in query.fetch_all(&self.pool).await? {
+                let at = jiff::Timestamp::from_second(submitted)
+                    .map_err(|e| corrupt(format!("applications of product {product_id}: submitted"), e.to_string()))?;
+                earliest.insert(product_id, tekigo_base::scheme_day(at));
+            }
+        }
+        Ok(earliest)
     }
 
     /// A label by number, with its status on `today`.
@@ -136,9 +179,59 @@ impl Registry {
         rows.iter().map(event_from).collect()
     }
 
-    /// Public search. The status filter is turned into conditions on the stored state and the
-    /// dates, so it is answered by the indexes, not by reading every label.
+    /// Public search: a page of the matching labels, ordered by number, and how many match on
+    /// every page together (ignoring `after`).
     pub async fn search(&self, search: &Search, today: Date) -> Result<(Vec<Label>, i64), RegistryError> {
+        let (filter, binds) = self.filter(search, today);
+        let count_sql = format!("SELECT COUNT(*) FROM labels{filter}");
+        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()));
+        for value in &binds {
+            count = count.bind(value.clone());
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        Ok((self.page_of(search, today, filter, binds).await?, total))
+    }
+
+    /// A page of the search without counting the matches: how an export walks every page, where
+    /// a count on each would read the whole result again and again.
+    pub async fn search_page(&self, search: &Search, today: Date) -> Result<Vec<Label>, RegistryError> {
+        let (filter, binds) = self.filter(search, today);
+        self.page_of(search, today, filter, binds).await
+    }
+
+    async fn page_of(
+        &self,
+        search: &Search,
+        today: Date,
+        filter: String,
+        mut binds: Vec<String>,
+    ) -> Result<Vec<Label>, RegistryError> {
+        let limit = search.limit.clamp(1, 200);
+        let offset = search.offset.max(0);
+        // A cursor is a condition on the primary key, so a deep page costs what the first does;
+        // OFFSET would read and drop every row before it.
+        let filter = match &search.after {
+            Some(after) => {
+                binds.push(after.clone());
+                let condition = format!("number > ${}", binds.len());
+                if filter.is_empty() { format!(" WHERE {condition}") } else { format!("{filter} AND {condition}") }
+            }
+            None => filter,
+        };
+        let sql = format!("SELECT {}{filter} ORDER BY number LIMIT {limit} OFFSET {offset}", Self::LABEL_COLUMNS);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for value in &binds {
+            query = query.bind(value.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let labels = rows.iter().map(|row| Self::label_from(row, today)).collect::<Result<Vec<_>, _>>()?;
+        self.with_models(labels).await
+    }
+
+    /// The search's conditions (` WHERE ...`, or nothing) and their values. The status filter is
+    /// turned into conditions on the stored state and the dates, so it is answered by the
+    /// indexes, not by reading every label.
+    fn filter(&self, search: &Search, today: Date) -> (String, Vec<String>) {
         let mut conditions = Vec::new();
         let mut binds: Vec<String> = Vec::new();
         let bind = |value: String, binds: &mut Vec<String>| {
@@ -201,22 +294,7 @@ impl Registry {
             conditions.push(condition);
         }
         let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
-        let limit = search.limit.clamp(1, 200);
-        let offset = search.offset.max(0);
-        let count_sql = format!("SELECT COUNT(*) FROM labels{filter}");
-        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()));
-        for value in &binds {
-            count = count.bind(value.clone());
-        }
-        let total = count.fetch_one(&self.pool).await?;
-        let sql = format!("SELECT {}{filter} ORDER BY number LIMIT {limit} OFFSET {offset}", Self::LABEL_COLUMNS);
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-        for value in &binds {
-            query = query.bind(value.clone());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        let labels = rows.iter().map(|row| Self::label_from(row, today)).collect::<Result<Vec<_>, _>>()?;
-        Ok((self.with_models(labels).await?, total))
+        (filter, binds)
     }
 
     /// Events after `since` (a sequence number from an earlier page), oldest first: the feed
@@ -230,6 +308,32 @@ impl Registry {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(event_from).collect()
+    }
+
+    /// The models of each label's series by label number, in the vendor's order, in one query for
+    /// a page of the feed: its events name labels, and a seller matches listings by the models.
+    pub async fn series_of_labels(&self, numbers: &[&str]) -> Result<HashMap<String, Vec<ModelEntry>>, RegistryError> {
+        let mut numbers = numbers.to_vec();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut series: HashMap<String, Vec<ModelEntry>> = HashMap::new();
+        // In chunks, as `series_of`: a bind list has a limit.
+        for chunk in numbers.chunks(500) {
+            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT l.number, m.model, m.gtin, m.sku FROM labels l JOIN product_models m ON m.product_id = l.product_id \
+                 WHERE l.number IN ({list}) ORDER BY l.number, m.position"
+            );
+            let mut query =
+                sqlx::query_as::<_, (String, String, Option<String>, Option<String>)>(sqlx::AssertSqlSafe(sql));
+            for number in chunk {
+                query = query.bind(*number);
+            }
+            for (number, model, gtin, sku) in query.fetch_all(&self.pool).await? {
+                series.entry(number).or_default().push(ModelEntry { model, gtin, sku });
+            }
+        }
+        Ok(series)
     }
 
     /// The sequence number to pass to [`Registry::changes`] for the events at or after a time, for

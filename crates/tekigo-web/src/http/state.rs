@@ -42,6 +42,9 @@ pub struct AppState {
     /// Who runs the registry, shown on every page (`--operator`; a stand-in that names no one
     /// when not configured).
     pub operator: Arc<Operator>,
+    /// Days after a label's expiry day that IPA's reading shows as 失効猶予 rather than 失効
+    /// (`--expiry-grace-days`; 0, the default, is none). See [`tekigo_base::IpaStatus`].
+    pub expiry_grace_days: u32,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
             metrics: Arc::default(),
             metrics_token: None,
             operator: Arc::new(Operator::not_configured()),
+            expiry_grace_days: 0,
         }
     }
 
@@ -88,6 +92,26 @@ impl AppState {
     pub fn with_operator(mut self, operator: Operator) -> AppState {
         self.operator = Arc::new(operator);
         self
+    }
+
+    /// Reads expired labels as 失効猶予 for `days` after their expiry day.
+    pub fn with_expiry_grace_days(mut self, days: u32) -> AppState {
+        self.expiry_grace_days = days;
+        self
+    }
+
+    /// The label's status as IPA's public list reads it, on `today`. A stored expiry day that
+    /// does not parse has already failed the label's read, so here it only falls back to today.
+    pub fn ipa_status(&self, label: &tekigo_registry::Label, today: jiff::civil::Date) -> tekigo_base::IpaStatus {
+        tekigo_base::IpaStatus::of(
+            label.status,
+            tekigo_base::IpaFacts {
+                today,
+                expires: label.expires.parse().unwrap_or(today),
+                grace_days: self.expiry_grace_days,
+                renewal_pending: label.renewal_pending,
+            },
+        )
     }
 
     /// The product page of a label: what its QR code encodes.

@@ -1,9 +1,11 @@
 //! The labels' JSON API, version 1 (its shapes and operations are in the OpenAPI document):
 //! - `GET /api/v1/labels/{number}`: one label and whether it is valid today, the verification an
 //!   insurer or a procurer makes (SCHEME §7, §8);
-//! - `GET /api/v1/labels`: search, with the filters of the public search;
-//! - `GET /api/v1/changes`: every label event in order, the feed sellers and insurers poll
-//!   (SCHEME §8).
+//! - `GET /api/v1/labels`: search, with the filters of the public search, paged by offset or by
+//!   an opaque cursor.
+//!
+//! The changes feed (`feed.rs`) and the CSV export (`export.rs`) use this module's shapes and
+//! parameter checks.
 //!
 //! The shapes here are a public interface: they are this module's own types (the registry's are
 //! not serialised directly), and `openapi.json` at the crate root is the committed document that a
@@ -16,8 +18,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use tekigo_base::Lang;
+use tekigo_base::{IpaStatus, Lang};
 use tekigo_registry::Search;
 use tekigo_registry::cases::lifecycle::{Ground, Lifecycle};
 use tekigo_registry::labels::rules::{self, Status};
@@ -35,38 +38,29 @@ pub(crate) const MAX_LABELS: i64 = 200;
 /// The most events one feed request returns.
 pub(crate) const MAX_EVENTS: i64 = 1000;
 const DEFAULT_LABELS: i64 = 50;
-const DEFAULT_EVENTS: i64 = 100;
 
 /// The label endpoints under `/api/v1`.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
-    vec![
-        ("/api/v1/labels", get(list_labels)),
-        ("/api/v1/labels/{number}", get(get_label)),
-        ("/api/v1/changes", get(changes)),
-    ]
+    vec![("/api/v1/labels", get(list_labels)), ("/api/v1/labels/{number}", get(get_label))]
 }
 
 /// The operations and shapes of this module, for the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_label, list_labels, changes),
+    paths(get_label, list_labels),
     components(schemas(
         Label,
+        LabelIpaStatus,
         SeriesModel,
         OpenCase,
         LabelLifecycle,
         LifecycleState,
         LabelList,
-        ChangeEvent,
-        Changes,
         ErrorResponse,
         ErrorDetail,
         Message
     )),
-    tags(
-        (name = "labels", description = "Labels and their status"),
-        (name = "feed", description = "Label events in order, for polling")
-    )
+    tags((name = "labels", description = "Labels and their status"))
 )]
 pub(crate) struct Doc;
 
@@ -93,6 +87,30 @@ pub(crate) enum LabelStatus {
     SupportEnded,
     Suspended,
     Revoked,
+}
+
+/// The label's status as IPA's public list of JC-STAR labels reads it on `checked_at`: `valid`
+/// (有効); `expiry-grace` (失効猶予: suspended, or expired while a renewal submitted before the
+/// expiry is under review or the registry's grace window after expiry runs); `expired` (失効:
+/// expired otherwise, or support ended); `revoked` (取消し).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LabelIpaStatus {
+    Valid,
+    ExpiryGrace,
+    Expired,
+    Revoked,
+}
+
+impl From<IpaStatus> for LabelIpaStatus {
+    fn from(status: IpaStatus) -> Self {
+        match status {
+            IpaStatus::Valid => LabelIpaStatus::Valid,
+            IpaStatus::ExpiryGrace => LabelIpaStatus::ExpiryGrace,
+            IpaStatus::Expired => LabelIpaStatus::Expired,
+            IpaStatus::Revoked => LabelIpaStatus::Revoked,
+        }
+    }
 }
 
 /// Who stands behind the label: the vendor's self-declaration (★1, ★2) or a third-party
@@ -126,6 +144,8 @@ pub(crate) struct Label {
     /// "may this product be counted as labeled today?".
     pub valid: bool,
     pub status: LabelStatus,
+    /// The same status in the four words of IPA's public list.
+    pub ipa_status: LabelIpaStatus,
     pub state: LabelState,
     /// JC-STAR level, 1 to 4 (★1 to ★4).
     #[schema(example = "1")]
@@ -273,45 +293,21 @@ fn lifecycle_json(lifecycle: &Lifecycle) -> LabelLifecycle {
 pub(crate) struct LabelList {
     /// How many labels match, on every page together.
     pub total: i64,
+    /// The `offset` asked for (0 when the page was asked by `cursor`).
     pub offset: i64,
     pub limit: i64,
     pub labels: Vec<Label>,
+    /// The `cursor` for the next page, when this one is full; null when it is the last. Pass it
+    /// with the same filters: the next page then starts after this page's last label.
+    #[schema(example = "bDE6SkMxLTIwMjYtMDAwMTIz")]
+    pub next_cursor: Option<String>,
 }
 
-/// Something that happened to a label.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct ChangeEvent {
-    /// The event's place in the feed: increasing, never reused.
-    pub seq: i64,
-    /// The label number.
-    #[schema(example = "JC1-2026-000123")]
-    pub label: String,
-    /// What happened: `issued`, `renewed`, `expired`, `support-ended`, `case-opened` (a
-    /// non-conformity was found, a grace period runs), `case-closed` (it was corrected),
-    /// `suspended`, `reinstated` or `revoked`.
-    #[schema(example = "issued")]
-    pub kind: String,
-    /// The label's status right after the event.
-    pub status: LabelStatus,
-    /// When it was recorded.
-    #[schema(format = DateTime, example = "2026-11-26T01:00:00Z")]
-    pub at: String,
-}
-
-/// A page of the feed.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct Changes {
-    /// Oldest first; empty when there is nothing new.
-    pub events: Vec<ChangeEvent>,
-    /// The `since` for the next request: the last event's `seq` (or this request's `since` when
-    /// there was nothing new).
-    pub next: i64,
-}
-
-fn label_json(state: &AppState, label: tekigo_registry::Label, today: &str) -> Label {
+fn label_json(state: &AppState, label: tekigo_registry::Label, today: jiff::civil::Date) -> Label {
     Label {
         valid: label.status == Status::Valid,
         status: label.status.into(),
+        ipa_status: state.ipa_status(&label, today).into(),
         state: match label.state {
             rules::State::Active => LabelState::Active,
             rules::State::Suspended => LabelState::Suspended,
@@ -326,7 +322,7 @@ fn label_json(state: &AppState, label: tekigo_registry::Label, today: &str) -> L
         qr_svg_url: format!("{}/qr.svg", state.label_url(&label.number)),
         artwork_svg_url: format!("{}/label.svg", state.label_url(&label.number)),
         artwork_pdf_url: format!("{}/label.pdf", state.label_url(&label.number)),
-        checked_at: today.to_owned(),
+        checked_at: today.to_string(),
         number: label.number,
         level: label.level,
         scheme_version: label.scheme_version,
@@ -377,7 +373,7 @@ async fn get_label(
         Ok(Some(label)) => {
             let proceedings =
                 state.labels.proceedings(&state.registry, &label.number).await.map_err(|e| WebError::from(e).json())?;
-            let mut json = label_json(&state, label, &today.to_string());
+            let mut json = label_json(&state, label, today);
             json.cases = Some(
                 proceedings
                     .cases
@@ -435,10 +431,44 @@ struct LabelsQuery {
     /// How many labels to return (default 50, at most 200).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page: the page after it, found by the label number
+    /// whatever the depth. Not with `offset`.
+    cursor: Option<String>,
+}
+
+/// What a cursor says in its text: only the label to start after, behind a version tag so its
+/// spelling can change without old cursors being misread.
+const CURSOR_TAG: &str = "l1:";
+
+/// The opaque cursor that continues after label `number`.
+pub(crate) fn encode_cursor(number: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{number}"))
+}
+
+/// The label number a cursor continues after, or a 400 naming `cursor`.
+pub(crate) fn decode_cursor(text: &str) -> Result<String, WebError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix(CURSOR_TAG).map(str::to_owned))
+        .filter(|number| rules::is_label_number(number))
+        .ok_or_else(|| {
+            bad_request(
+                format!("cursor: `{text}` is not a cursor this API gave; pass a `next_cursor` unchanged"),
+                format!("cursor: `{text}` はこの API が返したカーソルではありません（`next_cursor` をそのまま渡してください）"),
+            )
+        })
 }
 
 /// A whole number parameter from `min` up to `max` (no limit when `None`), or a 400 naming it.
-fn number_param(name: &str, value: Option<String>, default: i64, min: i64, max: Option<i64>) -> Result<i64, WebError> {
+pub(super) fn number_param(
+    name: &str,
+    value: Option<String>,
+    default: i64,
+    min: i64,
+    max: Option<i64>,
+) -> Result<i64, WebError> {
     let Some(text) = given(value) else { return Ok(default) };
     let upper = max.unwrap_or(i64::MAX / 2);
     text.parse::<i64>().ok().filter(|n| (min..=upper).contains(n)).ok_or_else(|| match max {
@@ -476,6 +506,13 @@ async fn list_labels(
     query: Result<Query<LabelsQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let Query(query) = query.map_err(unreadable_query)?;
+    let after = given(query.cursor).map(|text| decode_cursor(&text)).transpose()?;
+    if after.is_some() && given(query.offset.clone()).is_some() {
+        return Err(bad_request(
+            "offset: give `offset` or `cursor`, not both".to_owned(),
+            "offset: `offset` と `cursor` は同時に指定できません".to_owned(),
+        ));
+    }
     let offset = number_param("offset", query.offset, 0, 0, None)?;
     let limit = number_param("limit", query.limit, DEFAULT_LABELS, 1, Some(MAX_LABELS))?;
     let search = SearchQuery {
@@ -495,6 +532,7 @@ async fn list_labels(
         status: filters.status,
         text: filters.q,
         identifier: given(query.model),
+        after,
         offset,
         limit,
     };
@@ -502,90 +540,38 @@ async fn list_labels(
         return Ok(crate::http::limits::too_many(crate::http::limits::Limited::Searches, seconds, lang, true));
     }
     let (labels, total) = state.registry.search(&search, today).await.map_err(|e| WebError::from(e).json())?;
-    let today = today.to_string();
-    let labels = labels.into_iter().map(|label| label_json(&state, label, &today)).collect();
-    Ok(Json(LabelList { total, offset, limit, labels }).into_response())
+    let next_cursor = labels
+        .last()
+        .filter(|_| i64::try_from(labels.len()).is_ok_and(|n| n == limit))
+        .map(|l| encode_cursor(&l.number));
+    let labels = labels.into_iter().map(|label| label_json(&state, label, today)).collect();
+    Ok(Json(LabelList { total, offset, limit, labels, next_cursor }).into_response())
 }
 
-/// The parameters of `GET /api/v1/changes`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct ChangesQuery {
-    /// Where to start: the `next` of the previous response (events after that sequence number),
-    /// or an RFC 3339 time (events recorded at or after it; write `+` as `%2B`). Default 0, the
-    /// beginning.
-    #[param(example = "0")]
-    since: Option<String>,
-    /// How many events to return (default 100, at most 1000).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
-    limit: Option<String>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
 
-/// Follow label events in order.
-///
-/// Poll with `since` set to the `next` of the previous response; an empty `events` means nothing
-/// happened since. Expiry and the end of support are recorded by the registry's hourly sweep.
-#[utoipa::path(
-    get,
-    path = "/api/v1/changes",
-    tag = "feed",
-    operation_id = "listChanges",
-    params(ChangesQuery),
-    responses(
-        (status = 200, description = "Events after `since`, oldest first", body = Changes),
-        (status = 400, description = "A parameter is wrong or unknown; the message names it", body = ErrorResponse)
-    )
-)]
-async fn changes(
-    State(state): State<AppState>,
-    query: Result<Query<ChangesQuery>, QueryRejection>,
-) -> Result<Json<Changes>, WebError> {
-    let Query(query) = query.map_err(unreadable_query)?;
-    let limit = number_param("limit", query.limit, DEFAULT_EVENTS, 1, Some(MAX_EVENTS))?;
-    let registry_error = |e| WebError::from(e).json();
-    let since = match given(query.since) {
-        None => 0,
-        Some(text) => match text.parse::<i64>() {
-            Ok(seq) if seq >= 0 => seq,
-            Ok(_) => {
-                return Err(bad_request(
-                    format!("since: `{text}` is negative; sequence numbers start at 0"),
-                    format!("since: `{text}` は負の数です（シーケンス番号は 0 から）"),
-                ));
+    #[test]
+    fn a_cursor_reads_back_as_the_label_it_continues_after() {
+        for number in ["JC1-2026-000123", "JC4-2030-900000700"] {
+            assert_eq!(decode_cursor(&encode_cursor(number)).ok().as_deref(), Some(number));
+        }
+        // The documented example is a cursor this API gives.
+        assert_eq!(encode_cursor("JC1-2026-000123"), "bDE6SkMxLTIwMjYtMDAwMTIz");
+        // Right encoding, wrong content: no tag, or not a label number after it.
+        for text in ["SkMxLTIwMjYtMDAwMTIz", "bDE6bm90LWEtbGFiZWw", "", "===", "bDE6"] {
+            assert!(decode_cursor(text).is_err(), "{text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_cursor_or_a_400(text in any::<String>()) {
+            if let Ok(number) = decode_cursor(&text) {
+                prop_assert!(rules::is_label_number(&number));
             }
-            // An unencoded `+` of a time zone offset arrives as a space.
-            Err(_) => match text.replace(' ', "+").parse::<jiff::Timestamp>() {
-                Ok(at) => state.registry.first_seq_at(at.as_second()).await.map_err(registry_error)?,
-                Err(_) => {
-                    return Err(bad_request(
-                        format!(
-                            "since: `{text}` is neither a sequence number nor an RFC 3339 time (2026-11-26T09:00:00+09:00)"
-                        ),
-                        format!(
-                            "since: `{text}` はシーケンス番号でも RFC 3339 の日時（2026-11-26T09:00:00+09:00）でもありません"
-                        ),
-                    ));
-                }
-            },
-        },
-    };
-    let events = state.registry.changes(since, limit).await.map_err(registry_error)?;
-    let next = events.last().map_or(since, |event| event.seq);
-    let events = events
-        .into_iter()
-        .map(|event| {
-            let status = Status::parse(&event.status).ok_or_else(|| {
-                WebError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("event {} has an unknown status `{}`", event.seq, event.status),
-                    "記録された状態を読み取れません",
-                )
-                .json()
-            })?;
-            let at = jiff::Timestamp::from_second(event.at).map_or_else(|_| event.at.to_string(), |t| t.to_string());
-            Ok(ChangeEvent { seq: event.seq, label: event.label, kind: event.kind, status: status.into(), at })
-        })
-        .collect::<Result<Vec<_>, WebError>>()?;
-    Ok(Json(Changes { events, next }))
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! The public pages, in Japanese and English, server-rendered without script:
 //! - `/`: what the registry is, a search form, how many labels it holds;
 //! - `/labels`: search with filters, 50 labels a page;
+//! - `/labels.csv`, and `/api/v1/labels.csv` with the API's filters: every label a search finds,
+//!   as a CSV file (`export.rs`);
 //! - `/labels/{number}`: the product page a consumer reaches from the label's QR code
 //!   (SCHEME §5.2: when it got the label, until when it is valid, whether support has ended,
 //!   vulnerability information), with the label's history and the disclaimer of SCHEME §5.5;
@@ -9,8 +11,8 @@
 //!   packaging (`artwork.rs`).
 //!
 //! - `/announcements`: the revocations the certification body announced;
-//! - `/api/v1/labels`, `/api/v1/labels/{number}` and `/api/v1/changes`: the same in JSON
-//!   (`api.rs`).
+//! - `/api/v1/labels`, `/api/v1/labels/{number}` (`api.rs`) and `/api/v1/changes` (`feed.rs`):
+//!   the same in JSON.
 //!
 //! The search and its filters are `search.rs`, the product page, the QR codes and the artwork
 //! routes `page.rs`, the symbol itself `qr.rs`, the artwork's drawing `artwork.rs`. Also the 404
@@ -34,11 +36,28 @@ use crate::http::view::stars;
 
 pub(crate) mod api;
 pub mod artwork;
+mod export;
+mod feed;
 mod page;
 pub mod qr;
 mod search;
 
-pub(crate) use api::Doc;
+/// The labels' endpoints under `/api/v1`: the JSON API, the CSV export and the feed.
+pub(crate) fn endpoints() -> Vec<crate::http::api::Endpoint> {
+    [api::endpoints(), export::endpoints(), feed::endpoints()].into_iter().flatten().collect()
+}
+
+/// The labels' part of the OpenAPI document: the JSON API, the CSV export and the feed.
+pub(crate) struct Doc;
+
+impl utoipa::OpenApi for Doc {
+    fn openapi() -> utoipa::openapi::OpenApi {
+        let mut document = <api::Doc as utoipa::OpenApi>::openapi();
+        document.merge(<export::Doc as utoipa::OpenApi>::openapi());
+        document.merge(<feed::Doc as utoipa::OpenApi>::openapi());
+        document
+    }
+}
 use search::{Filters, SearchForm};
 
 /// Labels on one page of search results.
@@ -54,6 +73,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/labels", get(search::search))
+        .route("/labels.csv", get(export::labels_csv))
         .route("/labels/{number}", get(page::label_page))
         .route("/labels/{number}/qr.png", get(page::qr_png))
         .route("/labels/{number}/qr.svg", get(page::qr_svg))
@@ -62,7 +82,7 @@ pub fn routes() -> Router<AppState> {
         .route("/announcements", get(announcements))
         .fallback(not_found)
         .layer(middleware::from_fn(remember_lang))
-        .merge(crate::http::api::routes(api::endpoints()))
+        .merge(crate::http::api::routes(endpoints()))
 }
 
 // -------------------------------------------------------------------------------------------

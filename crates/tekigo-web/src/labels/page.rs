@@ -166,6 +166,9 @@ struct LabelPage {
     self_declared: bool,
     status_name: &'static str,
     status_label: String,
+    /// The status in the words of IPA's public list, beside ours.
+    ipa_status_name: &'static str,
+    ipa_status_label: String,
     notices: Vec<Notice>,
     issued: String,
     expires: String,
@@ -249,6 +252,8 @@ pub(super) async fn label_page(
         self_declared: label.assurance == Assurance::SelfDeclared,
         status_name: label.status.name(),
         status_label: label.status.label().get(lang).to_owned(),
+        ipa_status_name: state.ipa_status(&label, today).name(),
+        ipa_status_label: state.ipa_status(&label, today).label().get(lang).to_owned(),
         notices: notices(&label, today, lang),
         issued: label.issued.clone(),
         expires: label.expires.clone(),

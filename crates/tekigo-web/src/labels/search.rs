@@ -175,6 +175,21 @@ impl Filters {
 
     /// `/labels?...` with these filters on page `page`.
     fn href(&self, page: i64) -> String {
+        let mut pairs = self.pairs();
+        if page > 1 {
+            pairs.push(format!("page={page}"));
+        }
+        if pairs.is_empty() { "/labels".to_owned() } else { format!("/labels?{}", pairs.join("&")) }
+    }
+
+    /// `/labels.csv?...`: every label these filters find, as a file.
+    fn csv_href(&self) -> String {
+        let pairs = self.pairs();
+        if pairs.is_empty() { "/labels.csv".to_owned() } else { format!("/labels.csv?{}", pairs.join("&")) }
+    }
+
+    /// The filters as query pairs, encoded.
+    fn pairs(&self) -> Vec<String> {
         let mut pairs = Vec::new();
         let mut add = |name: &str, value: Option<&str>| {
             if let Some(value) = value {
@@ -186,10 +201,7 @@ impl Filters {
         add("product_type", self.product_type.as_deref());
         add("level", self.level.as_deref());
         add("status", self.status.map(Status::name));
-        if page > 1 {
-            pairs.push(format!("page={page}"));
-        }
-        if pairs.is_empty() { "/labels".to_owned() } else { format!("/labels?{}", pairs.join("&")) }
+        pairs
     }
 }
 
@@ -203,11 +215,15 @@ struct Row {
     level: String,
     status_name: &'static str,
     status_label: String,
+    ipa_status_name: &'static str,
+    ipa_status_label: String,
     expires: String,
 }
 
 impl Row {
-    fn new(label: &Label, catalog: &Catalog, lang: Lang) -> Row {
+    fn new(label: &Label, state: &AppState, today: jiff::civil::Date, lang: Lang) -> Row {
+        let catalog = state.registry.catalog();
+        let ipa = state.ipa_status(label, today);
         Row {
             number: label.number.clone(),
             product_name: label.product_name.clone(),
@@ -221,6 +237,8 @@ impl Row {
             level: stars(&label.level),
             status_name: label.status.name(),
             status_label: label.status.label().get(lang).to_owned(),
+            ipa_status_name: ipa.name(),
+            ipa_status_label: ipa.label().get(lang).to_owned(),
             expires: label.expires.clone(),
         }
     }
@@ -241,6 +259,8 @@ struct SearchPage {
     last_href: Option<String>,
     /// The search box held a label number that the registry does not know.
     unknown_number: Option<String>,
+    /// The same search as a CSV file.
+    csv_href: String,
 }
 
 /// What a search takes from the client's allowance: one, or [`SHORT_TEXT_COST`] for a text of
@@ -290,6 +310,7 @@ pub(super) async fn search(
         offset: (filters.page - 1) * PAGE_SIZE,
         limit: PAGE_SIZE,
         identifier: None,
+        after: None,
     };
     let (labels, total) = if unknown_number.is_some() {
         (Vec::new(), 0)
@@ -306,7 +327,7 @@ pub(super) async fn search(
     let view = SearchPage {
         chrome: chrome(&state, lang, &uri),
         form: SearchForm::new(catalog, lang, &filters),
-        rows: labels.iter().map(|label| Row::new(label, catalog, lang)).collect(),
+        rows: labels.iter().map(|label| Row::new(label, &state, today, lang)).collect(),
         total: grouped(total),
         page,
         pages,
@@ -315,6 +336,7 @@ pub(super) async fn search(
         next_href: link(page < pages, page + 1),
         last_href: link(page + 1 < pages, pages),
         unknown_number,
+        csv_href: filters.csv_href(),
     };
     Ok(render(&view, lang)?.into_response())
 }
@@ -330,5 +352,7 @@ mod tests {
         assert_eq!(filters.href(1), "/labels?q=cam&status=support-ended");
         assert_eq!(filters.href(4), "/labels?q=cam&status=support-ended&page=4");
         assert_eq!(Filters::default().href(1), "/labels");
+        assert_eq!(filters.csv_href(), "/labels.csv?q=cam&status=support-ended", "every page, so no page");
+        assert_eq!(Filters::default().csv_href(), "/labels.csv");
     }
 }
