@@ -2,6 +2,10 @@
 //! level's stars, the QR code to the label's product page, the registration number and the end
 //! of validity, as SVG ([`svg`]) or PDF ([`pdf`]), at a chosen width in millimetres.
 //!
+//! Why this file is long: the layout's fractions, the minimum-size rule and the two renderings
+//! (SVG and PDF) must place every mark at the same position to a hundredth of a millimetre, so
+//! they are read and changed together, with their tests beside them.
+//!
 //! The badge is the registry's own neutral mark (a rounded rectangle with the stars), not the
 //! scheme owner's logo: that logo is a registered trademark whose use has its own rules, and the
 //! artwork must be printable without them.
