@@ -321,3 +321,64 @@ async fn the_label_page_verifies_a_signed_status_in_its_fragment() {
     client.close().await.ok();
     result
 }
+
+/// On a phone (390 px wide) the search and the product page read without sideways scrolling, and
+/// the product page puts the status first and its own QR code after the facts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_and_product_pages_fit_a_phone() {
+    let Some((_driver, driver_port)) = start_chromedriver() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
+    let registry = Registry::open(&tekigo_registry::default_url(work.path()), catalog).await.unwrap();
+    tekigo_registry::demo::fill(&registry, 300, tekigo_testkit::TODAY, tekigo_testkit::NOW).await.unwrap();
+    let clock = Clock::system();
+    clock.set_today(tekigo_testkit::TODAY);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    tokio::spawn(tekigo_web::serve(listener, AppState::new(registry.clone(), clock.clone(), &base)));
+
+    let client = browser(driver_port).await;
+    let result = async {
+        client.set_window_size(390, 844).await.unwrap();
+        let pages = [
+            "/labels?q=demo".to_owned(),
+            "/labels/JC1-2024-900000177".to_owned(),
+            "/labels/JC1-2024-900000177?lang=ja".to_owned(),
+            "/report?label=JC1-2024-900000177".to_owned(),
+        ];
+        for page in &pages {
+            client.goto(&format!("{base}{page}")).await.unwrap();
+            let widths = client
+                .execute(
+                    "const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('table'));\
+                     return [document.documentElement.scrollWidth, window.innerWidth, wide.slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))];",
+                    Vec::new(),
+                )
+                .await
+                .unwrap();
+            let (content, viewport) = (widths[0].as_f64().unwrap(), widths[1].as_f64().unwrap());
+            assert!(viewport <= 400.0, "{page}: the window is {viewport} px wide");
+            assert!(
+                content <= viewport,
+                "{page}: {content} px of content in a {viewport} px window scrolls sideways: {}",
+                widths[2]
+            );
+        }
+        client.goto(&format!("{base}/labels/JC1-2024-900000177")).await.unwrap();
+        let tops = client
+            .execute(
+                "const top = s => document.querySelector(s).getBoundingClientRect().top + window.scrollY;\
+                 return [top('.status.big'), top('main table'), top('.qr')];",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        let (status, facts, qr) = (tops[0].as_f64().unwrap(), tops[1].as_f64().unwrap(), tops[2].as_f64().unwrap());
+        assert!(status < facts, "the status comes before the facts: {tops:?}");
+        assert!(qr > facts, "on a phone the page's own QR code comes after the facts: {tops:?}");
+    }
+    .await;
+    client.close().await.ok();
+    result
+}
