@@ -184,20 +184,7 @@ impl Registry {
         }
         let slices: Vec<&[u8]> = sboms.iter().map(Vec::as_slice).collect();
         Self::index_sboms_in(&mut tx, &number, &level, &slices, crate::monitoring::DIRTY_SBOM).await?;
-        if !vex.is_empty() {
-            let held: String = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
-                .bind(&number)
-                .fetch_one(&mut *tx)
-                .await?;
-            let mut all: Vec<tekigo_vuln::vex::VexStatement> = serde_json::from_str(&held)
-                .map_err(|error| crate::db::corrupt(format!("label {number}: VEX"), error.to_string()))?;
-            all.extend(vex.iter().cloned());
-            sqlx::query("UPDATE monitored_labels SET vex = $1 WHERE label_number = $2")
-                .bind(serde_json::to_string(&all).unwrap_or_default())
-                .bind(&number)
-                .execute(&mut *tx)
-                .await?;
-        }
+        Self::append_vex_in(&mut tx, &number, &vex).await?;
         // The label and the product show the firmware of the representative model: a renewal
         // declares the firmware the product runs now.
         let representative = current.get(&model_key(&product.model)).map(|(_, version, _)| version.clone());

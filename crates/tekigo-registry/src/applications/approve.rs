@@ -200,19 +200,8 @@ impl Registry {
             .fetch_one(&mut **tx)
             .await?;
         let sent: Vec<tekigo_vuln::vex::VexStatement> = serde_json::from_str(&sent).unwrap_or_default();
-        if !sent.is_empty() {
-            let held: String = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
-                .bind(number)
-                .fetch_one(&mut **tx)
-                .await?;
-            let mut all: Vec<tekigo_vuln::vex::VexStatement> = serde_json::from_str(&held).unwrap_or_default();
-            all.extend(sent);
-            sqlx::query("UPDATE monitored_labels SET vex = $1 WHERE label_number = $2")
-                .bind(serde_json::to_string(&all).unwrap_or_default())
-                .bind(number)
-                .execute(&mut **tx)
-                .await?;
-        }
+        // Just indexed: the label is monitored.
+        Self::append_vex_in(tx, number, &sent).await?;
         Ok(())
     }
 

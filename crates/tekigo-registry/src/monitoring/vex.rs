@@ -19,21 +19,14 @@ impl Registry {
             return Err(invalid("the VEX document holds no statement", "VEX 文書に記述がありません"));
         }
         let mut tx = self.begin_write().await?;
-        let stored: Option<String> = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
-            .bind(number)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(stored) = stored else {
+        let added = statements.len();
+        if !Self::append_vex_in(&mut tx, number, &statements).await? {
             return Err(invalid(
                 format!("label {number} has no monitored SBOM"),
                 format!("ラベル {number} には監視中の SBOM がありません"),
             ));
-        };
-        let mut all: Vec<VexStatement> = serde_json::from_str(&stored).unwrap_or_default();
-        let added = statements.len();
-        all.extend(statements);
-        sqlx::query(safe!("UPDATE monitored_labels SET vex = $1, dirty = {DIRTY_VEX} WHERE label_number = $2"))
-            .bind(serde_json::to_string(&all).unwrap_or_default())
+        }
+        sqlx::query(safe!("UPDATE monitored_labels SET dirty = {DIRTY_VEX} WHERE label_number = $1"))
             .bind(number)
             .execute(&mut *tx)
             .await?;
@@ -48,6 +41,33 @@ impl Registry {
         .await?;
         tx.commit().await?;
         Ok(added)
+    }
+
+    /// Adds `statements` to the VEX the monitored label `number` holds, in `tx`; `false` when the
+    /// label is not monitored. Stored VEX that does not read is damage (`Corrupt`): read as none,
+    /// it would drop the vendor's answers silently.
+    pub(crate) async fn append_vex_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        number: &str,
+        statements: &[VexStatement],
+    ) -> Result<bool, RegistryError> {
+        let stored: Option<String> = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
+            .bind(number)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let Some(stored) = stored else { return Ok(false) };
+        if statements.is_empty() {
+            return Ok(true);
+        }
+        let mut all: Vec<VexStatement> = serde_json::from_str(&stored)
+            .map_err(|error| crate::db::corrupt(format!("label {number}: VEX"), error.to_string()))?;
+        all.extend(statements.iter().cloned());
+        sqlx::query("UPDATE monitored_labels SET vex = $1 WHERE label_number = $2")
+            .bind(serde_json::to_string(&all).unwrap_or_default())
+            .bind(number)
+            .execute(&mut **tx)
+            .await?;
+        Ok(true)
     }
 
     /// The vendor replaces its label's SBOM (a correction of the component list for the same

@@ -525,17 +525,7 @@ async fn list_labels(
     };
     let filters = Filters::parse(search, state.registry.catalog(), Lang::En).map_err(WebError::json)?;
     let today = state.clock.today();
-    let search = Search {
-        vendor: filters.vendor,
-        product_type: filters.product_type,
-        level: filters.level,
-        status: filters.status,
-        text: filters.q,
-        identifier: given(query.model),
-        after,
-        offset,
-        limit,
-    };
+    let search = Search { identifier: given(query.model), after, offset, limit, ..filters.search() };
     if let Err(seconds) = state.search_limit.take_many(ip, state.clock.now(), super::search::search_cost(&search)) {
         return Ok(crate::http::limits::too_many(crate::http::limits::Limited::Searches, seconds, lang, true));
     }

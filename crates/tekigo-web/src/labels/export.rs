@@ -83,15 +83,7 @@ pub(super) async fn labels_csv(
         )
     })?;
     let filters = Filters::parse(query, state.registry.catalog(), lang)?;
-    let search = Search {
-        vendor: filters.vendor,
-        product_type: filters.product_type,
-        level: filters.level,
-        status: filters.status,
-        text: filters.q,
-        ..Search::default()
-    };
-    export(state, search, ip, lang, false).await
+    export(state, filters.search(), ip, lang, false).await
 }
 
 /// The filters of `GET /api/v1/labels.csv`: those of `GET /api/v1/labels` but its paging
@@ -157,15 +149,7 @@ pub(crate) async fn api_labels_csv(
         page: None,
     };
     let filters = Filters::parse(filters, state.registry.catalog(), Lang::En).map_err(WebError::json)?;
-    let search = Search {
-        vendor: filters.vendor,
-        product_type: filters.product_type,
-        level: filters.level,
-        status: filters.status,
-        text: filters.q,
-        identifier: given(query.model),
-        ..Search::default()
-    };
+    let search = Search { identifier: given(query.model), ..filters.search() };
     export(state, search, ip, lang, true).await.map_err(WebError::json)
 }
 

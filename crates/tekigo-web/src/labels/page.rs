@@ -344,6 +344,23 @@ fn width_asked(query: Option<&str>) -> Result<u32, ArtworkError> {
     asked.map_or(Ok(artwork::DEFAULT_WIDTH_MM), |text| artwork::parse_width(&text))
 }
 
+/// The label, the width asked for and its artwork drawn by `draw` (SVG or PDF).
+async fn artwork_of<T>(
+    state: &AppState,
+    number: Result<Path<String>, PathRejection>,
+    query: Option<&str>,
+    lang: Lang,
+    draw: impl FnOnce(&LabelFacts<'_>, u32, Option<artwork::Logo<'_>>) -> Result<T, ArtworkError>,
+) -> Result<(Label, u32, T), WebError> {
+    let label = find_label(state, number, lang).await?;
+    let width = width_asked(query).map_err(|e| artwork_failed(&e, lang))?;
+    let url = state.label_url(&label.number);
+    let drawn = LabelFacts::from_label(&label, &url, lang)
+        .and_then(|facts| draw(&facts, width, None))
+        .map_err(|e| artwork_failed(&e, lang))?;
+    Ok((label, width, drawn))
+}
+
 /// The label artwork as SVG (`/labels/{number}/label.svg?width_mm=30`), its text in the page's
 /// language.
 pub(super) async fn label_svg(
@@ -352,12 +369,7 @@ pub(super) async fn label_svg(
     RawQuery(query): RawQuery,
     number: Result<Path<String>, PathRejection>,
 ) -> Result<Response, WebError> {
-    let label = find_label(&state, number, lang).await?;
-    let width = width_asked(query.as_deref()).map_err(|e| artwork_failed(&e, lang))?;
-    let url = state.label_url(&label.number);
-    let svg = LabelFacts::from_label(&label, &url, lang)
-        .and_then(|facts| artwork::svg(&facts, width, None))
-        .map_err(|e| artwork_failed(&e, lang))?;
+    let (label, width, svg) = artwork_of(&state, number, query.as_deref(), lang, artwork::svg).await?;
     let mut response = download("image/svg+xml", &format!("{}-label-{width}mm.svg", label.number), svg.into_bytes());
     // The text follows the visitor's language: a shared cache keeps one copy per language.
     response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("cookie, accept-language"));
@@ -372,12 +384,7 @@ pub(super) async fn label_pdf(
     RawQuery(query): RawQuery,
     number: Result<Path<String>, PathRejection>,
 ) -> Result<Response, WebError> {
-    let label = find_label(&state, number, lang).await?;
-    let width = width_asked(query.as_deref()).map_err(|e| artwork_failed(&e, lang))?;
-    let url = state.label_url(&label.number);
-    let pdf = LabelFacts::from_label(&label, &url, lang)
-        .and_then(|facts| artwork::pdf(&facts, width, None))
-        .map_err(|e| artwork_failed(&e, lang))?;
+    let (label, width, pdf) = artwork_of(&state, number, query.as_deref(), lang, artwork::pdf).await?;
     Ok(download("application/pdf", &format!("{}-label-{width}mm.pdf", label.number), pdf))
 }
 

@@ -126,6 +126,19 @@ pub(crate) fn given(value: Option<String>) -> Option<String> {
 }
 
 impl Filters {
+    /// The registry search these filters ask for, unpaged: every page, the API and the export
+    /// start from it.
+    pub(crate) fn search(&self) -> Search {
+        Search {
+            vendor: self.vendor.clone(),
+            product_type: self.product_type.clone(),
+            level: self.level.clone(),
+            status: self.status,
+            text: self.q.clone(),
+            ..Search::default()
+        }
+    }
+
     /// The filters, or a 400 naming the parameter that is wrong.
     pub(crate) fn parse(query: SearchQuery, catalog: &Catalog, lang: Lang) -> Result<Filters, WebError> {
         let product_type = given(query.product_type);
@@ -302,15 +315,10 @@ pub(super) async fn search(
         unknown_number = Some(number);
     }
     let search = Search {
-        vendor: filters.vendor.clone(),
-        product_type: filters.product_type.clone(),
-        level: filters.level.clone(),
-        status: filters.status,
         text: if unknown_number.is_some() { None } else { filters.q.clone() },
         offset: (filters.page - 1) * PAGE_SIZE,
         limit: PAGE_SIZE,
-        identifier: None,
-        after: None,
+        ..filters.search()
     };
     let (labels, total) = if unknown_number.is_some() {
         (Vec::new(), 0)
