@@ -34,6 +34,10 @@ pub struct Declaration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vulnerabilities: Option<VulnerabilityResult>,
     pub evidence: Vec<EvidenceRecord>,
+    /// Requirements deemed met because the product complies with a scheme the certification body
+    /// recognises (for JC-STAR, a UK PSTI statement of compliance), with that evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deemed: Vec<Deemed>,
     /// The files issued with this document, fixed by their hashes.
     pub attachments: Vec<Attachment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,6 +187,22 @@ pub enum DecidedBy {
     SbomCheck,
     /// Carried over from another scheme's assessment through a mapping.
     Mapping,
+    /// Deemed met by the certification body's recognition of another scheme: the evidence is
+    /// the product's compliance statement under that scheme.
+    Recognition,
+}
+
+/// Requirements deemed met under a recognised scheme (the catalog's mapping entries marked
+/// `deemed` from that scheme to the declared one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deemed {
+    /// The recognised scheme's catalog ID (`uk-psti`).
+    pub scheme: String,
+    /// The requirements deemed met, as the catalog's deemed mapping names them.
+    pub requirements: Vec<String>,
+    /// The evidence ID of the compliance statement (a file or a URL).
+    pub evidence: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

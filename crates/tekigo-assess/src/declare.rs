@@ -3,7 +3,7 @@
 use tekigo_base::Text;
 
 use crate::declaration::{
-    Declarant, Declaration, DeclarationKind, EvidenceRecord, FORMAT, Outcome, Product, RequirementResult, SchemeRef,
+    Declarant, Declaration, DeclarationKind, Deemed, EvidenceRecord, FORMAT, Outcome, Product, RequirementResult, SchemeRef,
     VulnerabilityResult,
 };
 use crate::evaluate::{count, overall};
@@ -120,6 +120,26 @@ fn statement(product: &Product, scheme: &SchemeRef, kind: DeclarationKind, from:
     }
 }
 
+/// The statement says which requirements rest on a recognised scheme's compliance statement.
+fn with_deemed(statement: Text, deemed: &[Deemed]) -> Text {
+    deemed.iter().fold(statement, |text, deemed| {
+        let ids = deemed.requirements.join(", ");
+        Text::new(
+            format!(
+                "{} Requirements {ids} are deemed met by the product's {} statement of compliance (evidence {}), under the certification body's recognition of that scheme.",
+                text.en, deemed.scheme, deemed.evidence
+            ),
+            format!(
+                "{}要件 {} は、認証機関による同制度の承認に基づき、本製品の {} 適合宣言（証跡 {}）によりみなし適合とします。",
+                text.ja,
+                deemed.requirements.join("、"),
+                deemed.scheme,
+                deemed.evidence
+            ),
+        )
+    })
+}
+
 /// Everything a declaration holds, before attachments and signature.
 pub struct Parts<'a> {
     pub kind: DeclarationKind,
@@ -130,6 +150,8 @@ pub struct Parts<'a> {
     pub requirements: Vec<RequirementResult>,
     pub vulnerabilities: Option<VulnerabilityResult>,
     pub evidence: &'a [EvidenceRecord],
+    /// Requirements decided by a recognised scheme's compliance statement.
+    pub deemed: Vec<Deemed>,
     pub issued: &'a str,
 }
 
@@ -142,13 +164,18 @@ pub fn build(parts: Parts<'_>) -> Declaration {
         .iter()
         .flat_map(|r| r.items.iter().flat_map(|i| i.evidence.iter().cloned()))
         .chain(parts.vulnerabilities.iter().flat_map(|v| v.evidence.iter().cloned()))
+        .chain(parts.deemed.iter().map(|d| d.evidence.clone()))
         .collect();
+    let deemed: Vec<Deemed> = parts.deemed.into_iter().filter(|d| !d.requirements.is_empty()).collect();
     Declaration {
         format: FORMAT.to_owned(),
         kind: parts.kind,
         id: declaration_id(parts.product, &parts.scheme, parts.issued),
         issued: parts.issued.to_owned(),
-        statement: statement(parts.product, &parts.scheme, parts.kind, parts.assessed_against.as_ref()),
+        statement: with_deemed(
+            statement(parts.product, &parts.scheme, parts.kind, parts.assessed_against.as_ref()),
+            &deemed,
+        ),
         scheme: parts.scheme,
         assessed_against: parts.assessed_against,
         product: parts.product.clone(),
@@ -157,6 +184,7 @@ pub fn build(parts: Parts<'_>) -> Declaration {
         requirements: parts.requirements,
         vulnerabilities: parts.vulnerabilities,
         evidence: parts.evidence.iter().filter(|e| named.contains(&e.id)).cloned().collect(),
+        deemed,
         attachments: Vec::new(),
         signature: None,
     }

@@ -102,7 +102,9 @@ pub fn evaluate_requirement(
 }
 
 /// A tool's "no" stands against a person's "yes": a failed device test is not argued away in a
-/// checklist. Otherwise the person's answer stands, and a tool answers what the person left open.
+/// checklist. A requirement deemed met by a recognised scheme's statement is decided by that
+/// statement (its checklist items are waived), unless the person answered "no". Otherwise the
+/// person's answer stands, and a tool answers what the person left open.
 fn item_result(item: &EvaluationItem, given: Option<&ItemAnswer>, decision: Option<&AutoDecision>) -> ItemResult {
     let manual = given.filter(|given| given.answer != Answer::Pending);
     let mut result = ItemResult {
@@ -117,6 +119,13 @@ fn item_result(item: &EvaluationItem, given: Option<&ItemAnswer>, decision: Opti
     };
     match (manual, decision) {
         (Some(manual), Some(decision)) if decision.answer == Answer::No && manual.answer != Answer::No => {
+            take_decision(&mut result, decision);
+        }
+        (Some(manual), Some(decision))
+            if decision.decided_by == DecidedBy::Recognition && manual.answer != Answer::No =>
+        {
+            result.evidence.clear();
+            result.note = None;
             take_decision(&mut result, decision);
         }
         (Some(manual), decision) => {

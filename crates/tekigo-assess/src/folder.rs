@@ -28,7 +28,8 @@ use tekigo_criteria::Catalog;
 use crate::automated::{self, ProbeReport, ReportError, SbomCheckReport};
 use crate::checklist::{answers_template, checklist_markdown};
 use crate::declaration::{
-    Answer, Counts, Declarant, EvidenceKind, EvidenceRecord, Product, RequirementResult, VulnerabilityResult,
+    Answer, Counts, DecidedBy, Declarant, Deemed, EvidenceKind, EvidenceRecord, Product, RequirementResult,
+    VulnerabilityResult,
 };
 use crate::evaluate::{self, Answers, ItemAnswer, items_of};
 use crate::keys::hex;
@@ -84,6 +85,20 @@ pub struct AssessmentFile {
     pub product: Product,
     #[serde(default)]
     pub declarant: Declarant,
+    /// Compliance statements under schemes the certification body recognises: the
+    /// requirements the catalog deems met by them are decided with that evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deemed: Vec<DeemedBy>,
+}
+
+/// A compliance statement under a recognised scheme (`assess init --deemed uk-psti=FILE|URL`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeemedBy {
+    /// The recognised scheme's catalog ID.
+    pub scheme: String,
+    /// The evidence ID of the statement.
+    pub evidence: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -131,6 +146,8 @@ pub struct Evaluation {
     pub conformant: bool,
     /// Product facts still missing or wrong.
     pub fact_gaps: Vec<Text>,
+    /// The requirements decided by a recognised scheme's compliance statement.
+    pub deemed: Vec<Deemed>,
 }
 
 impl Evaluation {
@@ -215,6 +232,7 @@ pub fn init(
         prefilled_from: None,
         product,
         declarant: Declarant::default(),
+        deemed: Vec::new(),
     };
     let assessment = Assessment { dir: dir.to_owned(), file, answers: Answers::default(), evidence: Vec::new() };
     assessment.write_assessment_file()?;
@@ -458,6 +476,38 @@ impl Assessment {
         Ok((name, sha256, size))
     }
 
+    /// Records a compliance statement under a recognised scheme (a file copied into the folder,
+    /// or a URL): the requirements the catalog deems met by it are decided with it. Refused when
+    /// the catalog has no deemed mapping from that scheme to this one.
+    pub fn deem(&mut self, catalog: &Catalog, scheme: &str, source: &EvidenceSource, now: &str) -> Result<Deemed, FolderError> {
+        let requirements = deemed_requirements(catalog, scheme, &self.file.scheme);
+        if requirements.is_empty() {
+            return Err(invalid(
+                &self.dir,
+                format!(
+                    "the catalog deems nothing of {} met by {scheme}: no mapping from {scheme} to {} has deemed entries",
+                    self.file.scheme, self.file.scheme
+                ),
+            ));
+        }
+        if let EvidenceSource::Reference(words) = source {
+            return Err(invalid(
+                &self.dir,
+                format!("the {scheme} compliance statement must be a file or an http(s) URL, not {words:?}"),
+            ));
+        }
+        let evidence = self.add_evidence(
+            EvidenceKind::File,
+            source,
+            Some(format!("{scheme} statement of compliance")),
+            now,
+        )?;
+        self.file.deemed.retain(|d| d.scheme != scheme);
+        self.file.deemed.push(DeemedBy { scheme: scheme.to_owned(), evidence: evidence.clone() });
+        self.save_facts()?;
+        Ok(Deemed { scheme: scheme.to_owned(), requirements, evidence })
+    }
+
     /// Names evidence for an item (keeps the answer as it is).
     pub fn link_evidence(&mut self, requirement: &str, item: &str, evidence_id: &str) {
         let entry = self.answers.requirements.entry(requirement.to_owned()).or_default();
@@ -685,6 +735,29 @@ impl Assessment {
             let report = automated::read_probe(&record.location, &bytes)?;
             decisions = automated::probe_decisions(&report, &record.id, &requirements);
         }
+        let mut deemed = Vec::new();
+        for source in &self.file.deemed {
+            let ids = deemed_requirements(catalog, &source.scheme, &self.file.scheme)
+                .into_iter()
+                .filter(|id| scope.requirements.iter().any(|(in_scope, _)| in_scope == id))
+                .collect::<Vec<_>>();
+            for (id, requirement) in scope.requirements.iter().filter(|(id, _)| ids.contains(id)) {
+                for item in evaluate::items_of(requirement) {
+                    decisions.push(evaluate::AutoDecision {
+                        requirement: id.clone(),
+                        item: item.id,
+                        answer: Answer::Yes,
+                        decided_by: DecidedBy::Recognition,
+                        evidence: source.evidence.clone(),
+                        detail: Text::new(
+                            format!("deemed met by the product's {} compliance statement", source.scheme),
+                            format!("{} の適合宣言によりみなし適合", source.scheme),
+                        ),
+                    });
+                }
+            }
+            deemed.push(Deemed { scheme: source.scheme.clone(), requirements: ids, evidence: source.evidence.clone() });
+        }
         let results: Vec<RequirementResult> = scope
             .requirements
             .iter()
@@ -719,6 +792,7 @@ impl Assessment {
         let counts = evaluate::count(&results);
         let conformant = evaluate::overall(&results, vulnerabilities.as_ref());
         Ok(Evaluation {
+            deemed,
             fact_gaps: fact_gaps(&self.file.product, catalog, today),
             requirements: results,
             vulnerabilities,
@@ -747,6 +821,22 @@ fn write_item(item: &mut toml_edit::Item, answer: &ItemAnswer) {
             }
         }
     }
+}
+
+/// The requirements of `to` the catalog deems met by compliance with `from` (its mapping entries
+/// marked `deemed`), in the catalog's order.
+pub fn deemed_requirements(catalog: &Catalog, from: &str, to: &str) -> Vec<String> {
+    catalog
+        .mappings
+        .iter()
+        .filter(|mapping| mapping.from == from && mapping.to == to)
+        .flat_map(|mapping| mapping.entries.iter().filter(|entry| entry.deemed).map(|entry| entry.to.clone()))
+        .fold(Vec::new(), |mut ids, id| {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            ids
+        })
 }
 
 /// What is missing or wrong in the product's facts; each is needed on the declaration and on the

@@ -198,6 +198,7 @@ fn decided_by_name(decided_by: DecidedBy) -> &'static str {
         DecidedBy::Probe => "probe",
         DecidedBy::SbomCheck => "sbom-check",
         DecidedBy::Mapping => "mapping",
+        DecidedBy::Recognition => "recognition",
     }
 }
 
@@ -713,7 +714,9 @@ impl<'a> Writer<'a> {
             DecidedBy::Probe | DecidedBy::SbomCheck => {
                 json!({ "type": "tool", "actor-uuid": self.tool_uuid(decided_by) })
             }
-            DecidedBy::Mapping => json!({ "type": "assessment-platform", "actor-uuid": self.platform_uuid() }),
+            DecidedBy::Mapping | DecidedBy::Recognition => {
+                json!({ "type": "assessment-platform", "actor-uuid": self.platform_uuid() })
+            }
         };
         json!({ "actors": [actor] })
     }
@@ -806,7 +809,7 @@ impl<'a> Writer<'a> {
         // Checking an SBOM against vulnerability data examines it; only the probe tests.
         let method = match vulnerabilities.decided_by {
             DecidedBy::Probe => "TEST",
-            DecidedBy::Person | DecidedBy::SbomCheck | DecidedBy::Mapping => "EXAMINE",
+            DecidedBy::Person | DecidedBy::SbomCheck | DecidedBy::Mapping | DecidedBy::Recognition => "EXAMINE",
         };
         json!({
             "uuid": self.vulnerability_observation_uuid(),

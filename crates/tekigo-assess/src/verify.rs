@@ -9,7 +9,7 @@ use serde_json::Value;
 use tekigo_base::Text;
 use tekigo_criteria::{ALL_LEVEL, Catalog, LevelStatus};
 
-use crate::declaration::{Declaration, DeclarationKind, FORMAT, Verdict};
+use crate::declaration::{DecidedBy, Declaration, DeclarationKind, FORMAT, Verdict};
 use crate::evaluate::{combine, count, items_of, overall};
 use crate::scope::{implicit_level, result_id};
 use crate::sign::{self, SignatureError};
@@ -164,6 +164,39 @@ pub fn content_problems(declaration: &Declaration, catalog: &Catalog) -> Vec<Tex
                     computed.label().ja
                 ),
             );
+        }
+    }
+
+    // Deemed conformity rests on the catalog's recognition, never on the declarant's say-so.
+    for deemed in &declaration.deemed {
+        let recognised = crate::folder::deemed_requirements(catalog, &deemed.scheme, &scheme.id);
+        let beyond: Vec<&str> =
+            deemed.requirements.iter().filter(|id| !recognised.contains(id)).map(String::as_str).collect();
+        if !beyond.is_empty() {
+            let list = beyond.join(", ");
+            problem(
+                format!("deemed met by {}: {list} (the catalog deems only: {})", deemed.scheme, recognised.join(", ")),
+                format!("{} によるみなし適合: {list}（カタログがみなすのは {} のみ）", deemed.scheme, recognised.join("、")),
+            );
+        }
+        if !evidence_ids.contains(deemed.evidence.as_str()) {
+            problem(
+                format!("deemed met by {}: evidence `{}` is not listed", deemed.scheme, deemed.evidence),
+                format!("{} によるみなし適合: 証跡 `{}` が一覧にありません", deemed.scheme, deemed.evidence),
+            );
+        }
+    }
+    for result in &declaration.requirements {
+        for item in result.items.iter().filter(|item| item.decided_by == DecidedBy::Recognition) {
+            let backed = declaration.deemed.iter().any(|deemed| {
+                deemed.requirements.contains(&result.id) && item.evidence.contains(&deemed.evidence)
+            });
+            if !backed {
+                problem(
+                    format!("{} item {}: deemed met, but no recognised statement in `deemed` covers it", result.id, item.id),
+                    format!("{} 評価項目 {}: みなし適合ですが、`deemed` の適合宣言が対象としていません", result.id, item.id),
+                );
+            }
         }
     }
 

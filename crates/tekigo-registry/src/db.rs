@@ -72,6 +72,8 @@ pub struct Registry {
     pub(crate) catalog: Arc<Catalog>,
     /// The registry's own vulnerability database, which applications are checked against.
     pub(crate) vulndb: Option<Arc<Path>>,
+    /// The application fees by route and level (applications/fees.rs).
+    pub(crate) fees: Arc<crate::applications::FeeSchedule>,
 }
 
 /// A stored value that does not read as what it must be: logged, and refused (fail closed).
@@ -169,7 +171,13 @@ impl Registry {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let registry = Registry { pool, backend, catalog, vulndb: None };
+        let registry = Registry {
+            pool,
+            backend,
+            catalog,
+            vulndb: None,
+            fees: Arc::new(crate::applications::FeeSchedule::builtin()),
+        };
         // Data steps a migration's SQL cannot do, each once.
         registry.refresh_model_keys().await?;
         Ok(registry)
@@ -190,6 +198,16 @@ impl Registry {
     pub fn with_vulndb(mut self, dir: &Path) -> Registry {
         self.vulndb = Some(Arc::from(dir));
         self
+    }
+
+    /// Replaces the built-in fee schedule (IPA's published fees) with an operator's own.
+    pub fn with_fees(mut self, fees: crate::applications::FeeSchedule) -> Registry {
+        self.fees = Arc::new(fees);
+        self
+    }
+
+    pub fn fees(&self) -> &crate::applications::FeeSchedule {
+        &self.fees
     }
 
     pub fn vulndb(&self) -> Option<&Path> {

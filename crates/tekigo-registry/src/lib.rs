@@ -50,6 +50,7 @@ pub mod products;
 pub mod releases;
 pub mod reports;
 pub mod scheduled;
+pub mod support;
 pub mod surveillance;
 pub mod transparency;
 pub mod validate;

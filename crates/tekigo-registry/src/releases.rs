@@ -49,6 +49,8 @@ pub struct Release {
     pub vex_statements: usize,
     /// `None` when the release came from before the registry checked for itself.
     pub registry_check: Option<RegistryCheck>,
+    /// An older release the vendor still supports: monitoring follows it too.
+    pub still_supported: bool,
 }
 
 /// The firmware each model of a series runs now: the latest release that applies to it.
@@ -171,19 +173,7 @@ impl Registry {
         .fetch_one(&mut *tx)
         .await?;
 
-        // Monitoring follows every model's current release: the label is indexed for the
-        // components of each distinct current release, and the new VEX joins what it holds.
-        let current = current_releases(&Self::release_rows(&mut tx, product_id).await?);
-        let mut sboms: Vec<Vec<u8>> = Vec::new();
-        for release_id in current.values().map(|(id, _, _)| *id).collect::<std::collections::BTreeSet<_>>() {
-            let sbom: Option<Vec<u8>> = sqlx::query_scalar("SELECT sbom FROM firmware_releases WHERE id = $1")
-                .bind(release_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            sboms.extend(sbom);
-        }
-        let slices: Vec<&[u8]> = sboms.iter().map(Vec::as_slice).collect();
-        Self::index_sboms_in(&mut tx, &number, &level, &slices, crate::monitoring::DIRTY_SBOM).await?;
+        let current = Self::index_monitored_releases(&mut tx, product_id, &number, &level).await?;
         Self::append_vex_in(&mut tx, &number, &vex).await?;
         // The label and the product show the firmware of the representative model: a renewal
         // declares the firmware the product runs now.
@@ -235,11 +225,104 @@ impl Registry {
             .ok_or_else(|| RegistryError::NotFound(format!("release {id}")))
     }
 
+    /// Monitoring follows every model's current release and every older release the vendor
+    /// still supports: the label is indexed for the components of each of them. Returns each
+    /// model's current release.
+    async fn index_monitored_releases(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        product_id: i64,
+        number: &str,
+        level: &str,
+    ) -> Result<BTreeMap<String, (i64, String, String)>, RegistryError> {
+        let current = current_releases(&Self::release_rows(tx, product_id).await?);
+        let supported: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM firmware_releases WHERE product_id = $1 AND still_supported = 1")
+                .bind(product_id)
+                .fetch_all(&mut **tx)
+                .await?;
+        let followed: std::collections::BTreeSet<i64> =
+            current.values().map(|(id, _, _)| *id).chain(supported).collect();
+        let mut sboms: Vec<Vec<u8>> = Vec::new();
+        for release_id in followed {
+            let sbom: Option<Vec<u8>> = sqlx::query_scalar("SELECT sbom FROM firmware_releases WHERE id = $1")
+                .bind(release_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            sboms.extend(sbom);
+        }
+        let slices: Vec<&[u8]> = sboms.iter().map(Vec::as_slice).collect();
+        Self::index_sboms_in(tx, number, level, &slices, crate::monitoring::DIRTY_SBOM).await?;
+        Ok(current)
+    }
+
+    /// The vendor says whether it still supports an older release (for a model that cannot
+    /// take the newest firmware): monitoring follows a supported release beside the current
+    /// ones, and stops following it when support is withdrawn. A current release is followed
+    /// anyway.
+    pub async fn set_release_supported(
+        &self,
+        user: &User,
+        product_id: i64,
+        version: &str,
+        supported: bool,
+        today: Date,
+        now: i64,
+    ) -> Result<Release, RegistryError> {
+        if user.role != Role::Vendor {
+            return Err(RegistryError::Forbidden("only the vendor says which of its firmware it supports".into()));
+        }
+        self.product(user, product_id).await?;
+        let label: Option<(String, String)> = sqlx::query_as("SELECT number, level FROM labels WHERE product_id = $1")
+            .bind(product_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some((number, level)) = label else {
+            return Err(RegistryError::NotFound(format!("the label of product {product_id}")));
+        };
+        let mut tx = self.begin_write().await?;
+        let release: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM firmware_releases WHERE product_id = $1 AND version = $2")
+                .bind(product_id)
+                .bind(version.trim())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(release_id) = release else {
+            return Err(RegistryError::NotFound(format!("firmware {} of label {number}", version.trim())));
+        };
+        let current = current_releases(&Self::release_rows(&mut tx, product_id).await?);
+        if current.values().any(|(id, _, _)| *id == release_id) {
+            return Err(invalid(
+                format!("firmware {} is the current release of a model: monitoring follows it anyway", version.trim()),
+                format!("ファームウェア {} はいずれかの型番の現行リリースで、常に監視されます", version.trim()),
+            ));
+        }
+        sqlx::query("UPDATE firmware_releases SET still_supported = $1 WHERE id = $2")
+            .bind(i64::from(supported))
+            .bind(release_id)
+            .execute(&mut *tx)
+            .await?;
+        Self::index_monitored_releases(&mut tx, product_id, &number, &level).await?;
+        let detail = serde_json::json!({ "version": version.trim(), "still_supported": supported });
+        Self::audit(&mut tx, now, &user.email, "release-support", &format!("label:{number}"), detail).await?;
+        tx.commit().await?;
+        if let Some(dir) = self.vulndb.clone() {
+            let mut db = tekigo_vuln::VulnDb::open(&dir).map_err(|error| {
+                invalid(format!("vulnerability database: {error}"), format!("脆弱性データベース: {error}"))
+            })?;
+            self.monitor(&mut db, crate::monitoring::Scope::Journal, today, now).await?;
+        }
+        self.releases_of(product_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == release_id)
+            .ok_or_else(|| RegistryError::NotFound(format!("release {release_id}")))
+    }
+
     /// A series' releases, newest first.
     pub async fn releases_of(&self, product_id: i64) -> Result<Vec<Release>, RegistryError> {
         let rows = sqlx::query(
-            "SELECT id, product_id, version, released, models, changes_security, sbom_sha256, vex, registry_check \
-             FROM firmware_releases WHERE product_id = $1 ORDER BY id DESC",
+            "SELECT id, product_id, version, released, models, changes_security, sbom_sha256, vex, registry_check, \
+             still_supported FROM firmware_releases WHERE product_id = $1 ORDER BY id DESC",
         )
         .bind(product_id)
         .fetch_all(&self.pool)
@@ -323,5 +406,6 @@ fn release_from(row: &AnyRow) -> Result<Release, RegistryError> {
             .map(|c| serde_json::from_str(&c))
             .transpose()
             .map_err(|e| corrupt("registry_check", e))?,
+        still_supported: row.try_get::<i64, _>("still_supported")? != 0,
     })
 }

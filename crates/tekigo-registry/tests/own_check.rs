@@ -93,7 +93,7 @@ async fn a_vulnerable_sbom_is_refused_by_the_registrys_own_check(registry: &Regi
     assert_eq!(count(&registry, "applications").await, 0, "a refused application stores nothing");
 
     // The vendor answers with VEX: the check applies it and the application goes to review.
-    let upload = Upload { declaration: &declaration, sbom: &sbom, vex: Some(&not_affected(BUSYBOX_CVE)), files: &[] };
+    let upload = Upload { declaration: &declaration, sbom: &sbom, vex: Some(&not_affected(BUSYBOX_CVE)), files: &[], agent: None };
     let application = registry.submit_upload(&vendor, product.id, upload, TODAY, NOW).await.unwrap();
     let check = application.registry_check.as_ref().unwrap();
     assert_eq!(check.outcome, Outcome::Passed, "{check:?}");
@@ -108,6 +108,7 @@ async fn a_vulnerable_sbom_is_refused_by_the_registrys_own_check(registry: &Regi
         .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW)
         .await
         .unwrap();
+    registry.record_fee(&reviewer, application.id, None, "INV-1", NOW).await.unwrap();
     let label = registry.approve(&reviewer, application.id, TODAY, NOW).await.unwrap();
     let kept: String = sqlx::query_scalar("SELECT vex FROM monitored_labels WHERE label_number = $1")
         .bind(&label.number)
@@ -199,7 +200,7 @@ async fn evidence_files_the_declaration_fixes_are_kept_for_the_reviewer(registry
     let design = std::fs::read(tekigo_testkit::repo("examples/sample-camera/evidence").join(SECURITY_DESIGN)).unwrap();
     let stranger = (String::from("notes.txt"), b"not named by the declaration".to_vec());
     let files = [(format!("C:\\evidence\\{SECURITY_DESIGN}"), design.clone()), stranger];
-    let upload = Upload { declaration: &declaration, sbom: &sbom, vex: None, files: &files };
+    let upload = Upload { declaration: &declaration, sbom: &sbom, vex: None, files: &files, agent: None };
     let problems = rejected(registry.submit_upload(&vendor, product.id, upload, TODAY, NOW).await);
     assert!(
         problems.iter().any(|p| p.en.starts_with("evidence file `notes.txt`: the declaration names no file")),
@@ -207,7 +208,7 @@ async fn evidence_files_the_declaration_fixes_are_kept_for_the_reviewer(registry
     );
     assert_eq!(count(registry, "application_files").await, 0);
 
-    let upload = Upload { declaration: &declaration, sbom: &sbom, vex: None, files: &files[..1] };
+    let upload = Upload { declaration: &declaration, sbom: &sbom, vex: None, files: &files[..1], agent: None };
     let application = registry.submit_upload(&vendor, product.id, upload, TODAY, NOW).await.unwrap();
     let sha256 = tekigo_assess::folder::sha256_hex(&design);
     assert_eq!(registry.application_file_hashes(&vendor, application.id).await.unwrap(), std::slice::from_ref(&sha256));

@@ -67,6 +67,7 @@ async fn a_release_keeps_the_label_and_monitoring_follows_it(plain: &Registry) {
         .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW)
         .await
         .unwrap();
+    registry.record_fee(&reviewer, application.id, None, "INV-1", NOW).await.unwrap();
     let label = registry.approve(&reviewer, application.id, TODAY, NOW + 10).await.unwrap();
     assert_eq!(registry.releases_of(product.id).await.unwrap().len(), 1, "the issued firmware is the first release");
 
@@ -112,5 +113,17 @@ async fn a_release_keeps_the_label_and_monitoring_follows_it(plain: &Registry) {
     assert_eq!(kinds.iter().filter(|k| *k == "firmware-released").count(), 2, "{kinds:?}");
     // A renewal now declares the firmware the product runs.
     assert_eq!(registry.product(vendor, product.id).await.unwrap().firmware_version, "2.5.1");
+
+    // An older release the vendor still supports is monitored beside the current ones: 2.5.0's
+    // OpenSSL opens a case again, and withdrawing its support closes it. A current release is
+    // followed anyway.
+    let current = registry.set_release_supported(vendor, product.id, "2.5.1", true, TODAY, NOW + 200).await;
+    assert!(matches!(&current, Err(RegistryError::Invalid(t)) if t.en.contains("monitoring follows it anyway")));
+    let older = registry.set_release_supported(vendor, product.id, "2.5.0", true, TODAY, NOW + 200).await.unwrap();
+    assert!(older.still_supported);
+    let open = |cases: Vec<tekigo_registry::cases::Case>| cases.into_iter().filter(|c| c.status == "open").count();
+    assert_eq!(open(registry.label_cases(&label.number).await.unwrap()), 1, "the supported 2.5.0 is monitored");
+    registry.set_release_supported(vendor, product.id, "2.5.0", false, TODAY, NOW + 300).await.unwrap();
+    assert_eq!(open(registry.label_cases(&label.number).await.unwrap()), 0, "no longer supported, no longer followed");
 }
 on_both!(a_release_keeps_the_label_and_monitoring_follows_it);

@@ -92,6 +92,7 @@ async fn a_series_is_registered_declared_labeled_and_found_by_any_model(registry
         .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW)
         .await
         .unwrap();
+    registry.record_fee(&reviewer, application.id, None, "INV-1", NOW).await.unwrap();
     let label = registry.approve(&reviewer, application.id, TODAY, NOW + 60).await.unwrap();
     let shown = registry.label(&label.number, TODAY).await.unwrap().unwrap();
     assert_eq!(shown.models, series(), "the registered series, as registered");

@@ -29,6 +29,11 @@ async fn old_registry(url: &str, migrations: &str) -> AnyPool {
          VALUES (2, 1, 'EXC-100 network camera', 'EXC-100', '2.5.0', 'network-camera', '2030-03-31', 'https://example.com/security', 0)",
         "INSERT INTO products (id, organisation_id, name, model, firmware_version, product_type, support_end, vulnerability_contact, created) \
          VALUES (3, 1, 'ルーター', 'ＲＴ－５', '1.0', NULL, '2030-03-31', 'https://example.com/security', 0)",
+        "INSERT INTO users (id, email, name, role, organisation_id, password_hash, created) \
+         VALUES (50, 'sato@example.com', 'Sato', 'vendor', 1, 'x', 0)",
+        // Submitted at 2025-12-31 20:00 UTC, already 2026 in Japan.
+        "INSERT INTO applications (id, product_id, level, declaration_id, declaration, sbom, sbom_sha256, checks, status, \
+         submitted, submitted_by) VALUES (7, 1, '1', 'd-7', '{}', '{}', 'x', '[]', 'returned', 1767211200, 50)",
     ];
     for statement in statements {
         sqlx::query(statement).execute(&pool).await.expect(statement);
@@ -85,6 +90,16 @@ async fn every_label_becomes_a_series_of_its_model(url: &str) {
         let expected = if spelling.to_ascii_uppercase().starts_with("EXC") { 2 } else { 1 };
         assert_eq!(total, expected, "{spelling}: {found:?}");
     }
+    // An application of the old schema gets its number from its id and the year in Japan, the
+    // standard route, and no fee record: staff record the fee of anything still pending.
+    let staff = registry
+        .create_staff(None, "review@ipa.example", "Reviewer", tekigo_registry::Role::Reviewer, "reviewer password 1", 0)
+        .await
+        .unwrap();
+    let application = registry.application(&staff, 7).await.unwrap();
+    assert_eq!(application.number, "A-2026-000007");
+    assert_eq!(application.route, tekigo_registry::applications::Route::Standard);
+    assert!(application.fee_due.is_none() && application.fee_received.is_none() && application.agent.is_none());
     let search = Search { vendor: Some("example devices k.k.".into()), limit: 50, ..Search::default() };
     assert_eq!(registry.search(&search, TODAY).await.unwrap().1, 3, "vendor search ignores case");
     // Opening again changes nothing.

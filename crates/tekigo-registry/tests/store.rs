@@ -52,6 +52,7 @@ async fn vendor_applies_reviewer_approves_and_the_calendar_runs(registry: &Regis
 
     let reviewer = reviewer(registry).await;
     assert!(matches!(registry.approve(&vendor, application.id, TODAY, NOW).await, Err(RegistryError::Forbidden(_))));
+    registry.record_fee(&reviewer, application.id, None, "INV-1", NOW).await.unwrap();
     let label = registry.approve(&reviewer, application.id, TODAY, NOW + 60).await.unwrap();
     assert_eq!(label.number, "JC1-2026-000001");
     assert_eq!(label.expires, "2028-11-26", "two years (SCHEME §5.1), before the support end");
@@ -74,7 +75,9 @@ async fn vendor_applies_reviewer_approves_and_the_calendar_runs(registry: &Regis
     let (declaration, sbom) = signed_sample(&key, "2.4.1 ");
     let renewal = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW + 300).await;
     assert!(renewal.is_ok(), "{renewal:?}");
-    let renewed = registry.approve(&reviewer, renewal.unwrap().id, date(2027, 6, 1), NOW + 400).await.unwrap();
+    let renewal = renewal.unwrap();
+    registry.record_fee(&reviewer, renewal.id, None, "INV-1", NOW).await.unwrap();
+    let renewed = registry.approve(&reviewer, renewal.id, date(2027, 6, 1), NOW + 400).await.unwrap();
     assert_eq!((renewed.number.as_str(), renewed.expires.as_str()), ("JC1-2026-000001", "2029-06-01"));
 
     let audit = registry.audit_trail(&reviewer, 100).await.unwrap();
@@ -197,6 +200,7 @@ async fn a_returned_application_can_be_resubmitted(registry: &Registry) {
     let second = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap();
     assert_eq!(registry.applications(&reviewer, Some("submitted")).await.unwrap().len(), 1);
     assert_eq!(registry.applications(&vendor, None).await.unwrap().len(), 2);
+    registry.record_fee(&reviewer, second.id, None, "INV-1", NOW).await.unwrap();
     registry.approve(&reviewer, second.id, TODAY, NOW).await.unwrap();
 }
 on_both!(a_returned_application_can_be_resubmitted);

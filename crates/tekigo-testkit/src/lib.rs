@@ -184,6 +184,7 @@ fn signed_sample_files_with(
         requirements: evaluation.requirements,
         vulnerabilities: evaluation.vulnerabilities,
         evidence: &assessment.evidence,
+        deemed: evaluation.deemed,
         // Different firmware, different second: two declarations never share an issue time.
         issued: &format!("2026-11-26T0{}:00:00Z", firmware.len() % 10),
     });
@@ -192,6 +193,63 @@ fn signed_sample_files_with(
         .expect("the sample's declaration is published");
     let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
     (folder.join("declaration.json"), folder.join(&sbom.name))
+}
+
+/// The sample camera declared on the UK PSTI route: its assessment copied to a temporary folder
+/// with `statement` recorded as its UK PSTI statement of compliance (a file with these bytes, or
+/// with `None` a URL), signed with `key`. Returns the declaration and the SBOM.
+pub fn signed_psti_sample(key: &SigningKey, firmware: &str, statement: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let copy = out.path().join("assessment");
+    copy_dir(&repo("examples/sample-camera"), &copy);
+    let catalog = tekigo_criteria::builtin().expect("the built-in catalog loads");
+    let mut assessment = Assessment::load(&copy, &catalog).expect("the copied sample loads");
+    let source = match statement {
+        Some(bytes) => {
+            let path = out.path().join("psti-statement.pdf");
+            std::fs::write(&path, bytes).expect("the statement is written");
+            tekigo_assess::folder::EvidenceSource::File(path)
+        }
+        None => tekigo_assess::folder::EvidenceSource::Url("https://example.com/uk-psti-statement".into()),
+    };
+    assessment.deem(&catalog, "uk-psti", &source, "2026-11-26T00:00:00Z").expect("the statement is recorded");
+    let evaluation = assessment.evaluate(&catalog, TODAY).expect("the copy evaluates");
+    let scope = assessment.scope(&catalog).expect("the copy's scope");
+    let mut product = assessment.file.product.clone();
+    product.firmware_version = firmware.to_owned();
+    let declaration = declare::build(Parts {
+        kind: DeclarationKind::SelfDeclaration,
+        scheme: scope.scheme_ref(),
+        assessed_against: None,
+        product: &product,
+        declarant: &assessment.file.declarant,
+        requirements: evaluation.requirements,
+        vulnerabilities: evaluation.vulnerabilities,
+        evidence: &assessment.evidence,
+        deemed: evaluation.deemed,
+        issued: "2026-11-26T09:30:00Z",
+    });
+    let folder = out.path().join("declaration");
+    let (declaration, _) = tekigo_assess::publish::publish(declaration, &catalog, key, &folder, &assessment.dir)
+        .expect("the PSTI declaration is published");
+    let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
+    (
+        std::fs::read(folder.join("declaration.json")).expect("declaration.json"),
+        std::fs::read(folder.join(&sbom.name)).expect("the SBOM"),
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a folder for the copy");
+    for entry in std::fs::read_dir(from).expect("the folder reads") {
+        let entry = entry.expect("a folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a file is copied");
+        }
+    }
 }
 
 /// [`signed_sample_files`] as bytes: the declaration and the SBOM.

@@ -88,6 +88,7 @@ async fn labeled_camera(registry: &Registry, reviewer: &User, organisation: &str
     let product = registry.create_product(&vendor, product, TODAY, NOW).await.unwrap();
     let (declaration, sbom) = signed_sample_as(&key, Some(organisation), "2.4.1");
     let application = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap();
+    registry.record_fee(reviewer, application.id, None, "INV-1", NOW).await.unwrap();
     let label = registry.approve(reviewer, application.id, TODAY, NOW).await.unwrap();
     (vendor, label.number)
 }

@@ -74,6 +74,7 @@ async fn a_series_gets_its_label_and_its_updates_keep_it(registry: &Registry) {
         .await
         .unwrap();
     let application = registry.applications(&reviewer, None).await.unwrap().remove(0);
+    registry.record_fee(&reviewer, application.id, None, "INV-1", NOW).await.unwrap();
     let label = registry.approve(&reviewer, application.id, TODAY, NOW + 10).await.unwrap();
     let number = label.number.clone();
 

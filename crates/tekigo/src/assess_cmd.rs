@@ -185,6 +185,22 @@ fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Writ
         set(&mut assessment.file.declarant.role, &args.role);
         assessment.save_facts()?;
     }
+    for deemed in &args.deemed {
+        let (scheme, location) = deemed.split_once('=').ok_or_else(|| {
+            anyhow::anyhow!("--deemed {deemed:?}: write SCHEME=FILE or SCHEME=URL (uk-psti=statement.pdf)")
+        })?;
+        let cwd = std::env::current_dir()?;
+        let source = folder::EvidenceSource::parse(location, &cwd);
+        let recorded = assessment.deem(catalog, scheme.trim(), &source, &now())?;
+        writeln!(
+            out,
+            "{} {} ({} {})",
+            tr(lang, "deemed met by the statement under", "次の制度の適合宣言によりみなし適合:"),
+            recorded.scheme,
+            recorded.requirements.join(", "),
+            recorded.evidence
+        )?;
+    }
     if let Some(source) = &source {
         let carried = prefill(&mut assessment, source, catalog)?;
         writeln!(
@@ -348,6 +364,7 @@ fn status_table(
                 tekigo_assess::declaration::DecidedBy::Probe => Some("probe"),
                 tekigo_assess::declaration::DecidedBy::SbomCheck => Some("sbom check"),
                 tekigo_assess::declaration::DecidedBy::Mapping => Some("mapping"),
+                tekigo_assess::declaration::DecidedBy::Recognition => Some("recognition"),
                 tekigo_assess::declaration::DecidedBy::Person => None,
             })
             .collect();
@@ -440,6 +457,7 @@ fn declare_command(
                     requirements: evaluation.requirements.clone(),
                     vulnerabilities: evaluation.vulnerabilities.clone(),
                     evidence: &assessment.evidence,
+                    deemed: evaluation.deemed.clone(),
                     issued: &issued,
                 },
                 args.dir.join("declaration"),
@@ -464,6 +482,7 @@ fn declare_command(
                     requirements,
                     vulnerabilities,
                     evidence: &assessment.evidence,
+                    deemed: Vec::new(),
                     issued: &issued,
                 },
                 args.dir.join(format!("declaration-{}-{}", selector.scheme, level)),

@@ -423,6 +423,11 @@ pub(crate) struct ServeArgs {
     /// 指定しない場合、各ページに「運営者未設定」と表示する
     #[arg(long, value_name = "FILE", env = "TEKIGO_OPERATOR")]
     pub operator: Option<PathBuf>,
+    /// The application fees by route and level, each from a day (a TOML file in the layout of
+    /// crates/tekigo-registry/data/fees.toml). Without it, IPA's published fees (★1 ¥198,000;
+    /// the UK PSTI route ¥140,000) / 申請手数料表（TOML）。省略時は IPA の公表額
+    #[arg(long, value_name = "FILE", env = "TEKIGO_FEES")]
+    pub fees: Option<PathBuf>,
     /// Days after a label's expiry that IPA's reading still shows as 失効猶予 (expiry grace)
     /// rather than 失効 (expired); 0 for none / 有効期限後に「失効猶予」と表示する日数（0 でなし）
     #[arg(long, value_name = "N", env = "TEKIGO_EXPIRY_GRACE_DAYS", default_value_t = 0,
@@ -496,6 +501,13 @@ pub(crate) struct AssessInitArgs {
     /// 他制度の評価結果から対応表を通じて回答を引き継ぐ
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,
+    /// The product's statement of compliance under a scheme the certification body recognises,
+    /// as SCHEME=FILE or SCHEME=URL: the requirements the catalog deems met by it are decided
+    /// with it as evidence (JC-STAR ★1 and a UK PSTI statement: S1.1-02, S1.1-05, S1.1-16), and
+    /// the declaration says so. Repeatable.
+    /// 相互承認された制度の適合宣言（例: uk-psti=statement.pdf）。みなし適合の要件をその証跡で判定する
+    #[arg(long, value_name = "SCHEME=FILE|URL")]
+    pub deemed: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -160,6 +160,15 @@ async fn serve(
     }
     // The address must be seen now, not when the server stops.
     out.flush()?;
+    let registry = match &args.fees {
+        None => registry,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading the fee schedule {}", path.display()))?;
+            let fees = tekigo_registry::applications::FeeSchedule::parse(&text)
+                .with_context(|| format!("the fee schedule {}", path.display()))?;
+            registry.with_fees(fees)
+        }
+    };
     let mut state = AppState::new(registry, clock, &base_url)
         .with_trusted_proxies(&args.trusted_proxy)
         .with_metrics_token(args.metrics_token.as_deref().unwrap_or_default())

@@ -51,6 +51,7 @@ async fn labeled_camera(url: &str) -> String {
         .unwrap();
     let (declaration, sbom) = signed_sample_as(&key, Some("Example Devices K.K."), "2.4.1");
     let application = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap();
+    registry.record_fee(&reviewer, application.id, None, "INV-1", NOW).await.unwrap();
     let number = registry.approve(&reviewer, application.id, TODAY, NOW).await.unwrap().number;
     registry.pool().close().await;
     number

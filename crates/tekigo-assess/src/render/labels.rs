@@ -90,6 +90,7 @@ pub(crate) struct Labels {
     decided_by_probe: &'static str,
     decided_by_sbom_check: &'static str,
     decided_by_mapping: &'static str,
+    decided_by_recognition: &'static str,
     kind_file: &'static str,
     kind_url: &'static str,
     kind_reference: &'static str,
@@ -119,6 +120,7 @@ impl Labels {
             DecidedBy::Probe => self.decided_by_probe,
             DecidedBy::SbomCheck => self.decided_by_sbom_check,
             DecidedBy::Mapping => self.decided_by_mapping,
+            DecidedBy::Recognition => self.decided_by_recognition,
         }
     }
 
@@ -221,6 +223,7 @@ static EN: Labels = Labels {
     decided_by_probe: "probe",
     decided_by_sbom_check: "SBOM check",
     decided_by_mapping: "mapping",
+    decided_by_recognition: "deemed (recognised scheme)",
     kind_file: "file",
     kind_url: "URL",
     kind_reference: "reference",
@@ -314,6 +317,7 @@ static JA: Labels = Labels {
     decided_by_probe: "プローブ",
     decided_by_sbom_check: "SBOM検査",
     decided_by_mapping: "対応表",
+    decided_by_recognition: "みなし適合（相互承認）",
     kind_file: "ファイル",
     kind_url: "URL",
     kind_reference: "参照",

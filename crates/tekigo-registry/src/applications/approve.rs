@@ -53,6 +53,13 @@ impl Registry {
                 format!("申請 {id} は審査待ちではありません"),
             ));
         }
+        // The fee is paid before issuance (docs/scheme.md, "Registration").
+        if application.fee_received.is_none() {
+            return Err(invalid(
+                format!("the fee for application {} is not recorded as received: record it before approving", application.number),
+                format!("申請 {} の手数料の入金が記録されていません。承認の前に記録してください", application.number),
+            ));
+        }
         let product = self.product(reviewer, application.product_id).await?;
         let (declaration_bytes, sbom_bytes) = self.application_files(reviewer, id).await?;
         let declaration: tekigo_assess::Declaration = serde_json::from_slice(&declaration_bytes).map_err(|error| {

@@ -69,6 +69,100 @@ pub fn named_files<'a>(
     if failures.is_empty() { Ok(named) } else { Err(failures) }
 }
 
+/// Where each recognised-scheme statement a declaration rests on can be read (the PSTI route):
+/// a URL, or a file uploaded with the application. A statement that is neither refuses the
+/// application. Returns the UK PSTI statement's location, if the declaration has one.
+pub fn recognised_statements(declaration: &Declaration, files: &[NamedFile<'_>]) -> Result<Option<String>, Vec<Text>> {
+    let mut failures = Vec::new();
+    let mut psti = None;
+    for deemed in &declaration.deemed {
+        let scheme = &deemed.scheme;
+        let Some(record) = declaration.evidence.iter().find(|e| e.id == deemed.evidence) else {
+            failures.push(Text::new(
+                format!("the {scheme} statement of compliance (evidence {}) is not in the declaration", deemed.evidence),
+                format!("{scheme} の適合宣言（証跡 {}）が宣言書にありません", deemed.evidence),
+            ));
+            continue;
+        };
+        let location = match (&record.sha256, url::Url::parse(&record.location)) {
+            (Some(sha256), _) => match files.iter().find(|file| &file.sha256 == sha256) {
+                Some(file) => Some(format!("{} (SHA-256 {sha256})", file.name)),
+                None => {
+                    failures.push(Text::new(
+                        format!(
+                            "the {scheme} statement of compliance `{}` must be uploaded with the application (SHA-256 {sha256})",
+                            record.location
+                        ),
+                        format!("{scheme} の適合宣言 `{}` を申請に添付してください（SHA-256 {sha256}）", record.location),
+                    ));
+                    None
+                }
+            },
+            (None, Ok(url)) if matches!(url.scheme(), "https" | "http") && url.host_str().is_some() => {
+                Some(url.to_string())
+            }
+            (None, _) => {
+                failures.push(Text::new(
+                    format!("the {scheme} statement of compliance `{}` is neither a file nor a web address", record.location),
+                    format!("{scheme} の適合宣言 `{}` はファイルでも URL でもありません", record.location),
+                ));
+                None
+            }
+        };
+        if scheme == "uk-psti" {
+            psti = location;
+        }
+    }
+    if failures.is_empty() { Ok(psti) } else { Err(failures) }
+}
+
+/// The agent's details as the application keeps them, with the authorisation document.
+pub struct AgentRecord {
+    pub organisation: String,
+    pub contact: String,
+    pub authorisation: Vec<u8>,
+    pub authorisation_name: String,
+    pub authorisation_sha256: String,
+}
+
+/// An agent filing for the vendor names itself, a contact, and uploads the vendor's
+/// authorisation document.
+pub fn agent(upload: super::AgentUpload<'_>) -> Result<AgentRecord, Vec<Text>> {
+    let mut failures = Vec::new();
+    if let Err(problem) = validate::name(("agent's organisation", "代理人の組織名"), upload.organisation) {
+        failures.push(problem);
+    }
+    if let Err(problem) = validate::name(("agent's contact", "代理人の連絡先"), upload.contact) {
+        failures.push(problem);
+    }
+    let (name, bytes) = upload.authorisation;
+    let name = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    if bytes.is_empty() {
+        failures.push(Text::new(
+            "an agent's application needs the vendor's authorisation document (委任状)",
+            "代理人による申請には製造者の委任状が必要です",
+        ));
+    } else if bytes.len() > MAX_EVIDENCE_BYTES {
+        failures.push(Text::new(
+            format!("the authorisation document is {} bytes; at most {MAX_EVIDENCE_BYTES} are accepted", bytes.len()),
+            format!("委任状は {} バイトあります。上限は {MAX_EVIDENCE_BYTES} バイトです", bytes.len()),
+        ));
+    }
+    if let Err(problem) = validate::name(("authorisation document's file name", "委任状のファイル名"), name) {
+        failures.push(problem);
+    }
+    if !failures.is_empty() {
+        return Err(failures);
+    }
+    Ok(AgentRecord {
+        organisation: upload.organisation.trim().to_owned(),
+        contact: upload.contact.trim().to_owned(),
+        authorisation: bytes.to_vec(),
+        authorisation_name: name.to_owned(),
+        authorisation_sha256: tekigo_assess::folder::sha256_hex(bytes),
+    })
+}
+
 /// One check and how it went, kept with the application for the reviewer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {

@@ -5,9 +5,12 @@
 
 mod approve;
 pub mod checks;
+mod fee_record;
+pub mod fees;
 pub mod vulnerability_check;
 
 pub use checks::{CheckResult, Expected};
+pub use fees::{Fee, FeeSchedule, FeeScheduleError, Route};
 pub use vulnerability_check::RegistryCheck;
 
 use std::sync::Arc;
@@ -32,11 +35,58 @@ pub struct Upload<'a> {
     pub vex: Option<&'a [u8]>,
     /// Evidence files (their names and bytes), each one the declaration fixes by its SHA-256.
     pub files: &'a [(String, Vec<u8>)],
+    /// An agent filing on the vendor's behalf.
+    pub agent: Option<AgentUpload<'a>>,
+}
+
+/// An agent filing on the vendor's behalf (IPA's form for a proxy, 委任状): who it is and the
+/// vendor's authorisation document, kept with the application for the reviewer.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentUpload<'a> {
+    pub organisation: &'a str,
+    pub contact: &'a str,
+    /// The authorisation document's file name and bytes.
+    pub authorisation: (&'a str, &'a [u8]),
+}
+
+/// The agent as the application records it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Agent {
+    pub organisation: String,
+    pub contact: String,
+    pub authorisation_name: String,
+    pub authorisation_sha256: String,
+}
+
+/// The fee the schedule asked for on the day of submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeeDue {
+    pub yen: u64,
+    /// The schedule entry's source.
+    pub source: String,
+}
+
+/// Staff's record that the fee was received (a record only: tekigo processes no payment).
+#[derive(Debug, Clone, Serialize)]
+pub struct FeeReceived {
+    pub at: i64,
+    pub yen: u64,
+    pub reference: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Application {
     pub id: i64,
+    /// The application number given at submission (`A-YYYY-NNNNNN`).
+    pub number: String,
+    pub route: Route,
+    /// `None` when the schedule has no fee for the route and level on that day.
+    pub fee_due: Option<FeeDue>,
+    pub fee_received: Option<FeeReceived>,
+    pub agent: Option<Agent>,
+    /// Where the UK PSTI statement of compliance is (a URL, or the name of an uploaded file) on
+    /// the PSTI route.
+    pub psti_statement: Option<String>,
     pub product_id: i64,
     pub product_name: String,
     pub vendor: String,
@@ -68,7 +118,8 @@ impl Registry {
         today: Date,
         now: i64,
     ) -> Result<Application, RegistryError> {
-        self.submit_upload(user, product_id, Upload { declaration, sbom, vex: None, files: &[] }, today, now).await
+        self.submit_upload(user, product_id, Upload { declaration, sbom, vex: None, files: &[], agent: None }, today, now)
+            .await
     }
 
     /// [`Registry::submit`] with everything a vendor may upload: a VEX document, which the
@@ -81,7 +132,7 @@ impl Registry {
         today: Date,
         now: i64,
     ) -> Result<Application, RegistryError> {
-        let Upload { declaration, sbom, vex, files } = upload;
+        let Upload { declaration, sbom, vex, files, agent } = upload;
         if user.role != Role::Vendor {
             return Err(RegistryError::Forbidden("only the vendor applies for its product".into()));
         }
@@ -117,6 +168,10 @@ impl Registry {
             }
         };
         let files = checks::named_files(&declared, files).map_err(RegistryError::Rejected)?;
+        let psti_statement = checks::recognised_statements(&declared, &files).map_err(RegistryError::Rejected)?;
+        let agent = agent.map(checks::agent).transpose().map_err(RegistryError::Rejected)?;
+        let route = Route::of(&declared);
+        let fee_due = self.fees.fee(route, &declared.scheme.level, today).cloned();
         let registry_check =
             self.check_vulnerabilities(product_id, &declared.scheme.level, sbom, &sent_vex, today).await?;
         if let Some(refusal) = registry_check.refusal() {
@@ -147,7 +202,9 @@ impl Registry {
         let sha256 = tekigo_assess::folder::sha256_hex(sbom);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO applications (product_id, level, declaration_id, declaration, sbom, sbom_sha256, checks, status, submitted, submitted_by, \
-             registry_check, vex) VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11) RETURNING id",
+             registry_check, vex, route, fee_yen, fee_source, agent_organisation, agent_contact, agent_authorisation, \
+             agent_authorisation_name, agent_authorisation_sha256, psti_statement) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
         )
         .bind(product_id)
         .bind(&declared.scheme.level)
@@ -160,8 +217,21 @@ impl Registry {
         .bind(user.id)
         .bind(serde_json::to_string(&registry_check).unwrap_or_default())
         .bind(serde_json::to_string(&sent_vex).unwrap_or_default())
+        .bind(route.name())
+        .bind(fee_due.as_ref().map(|fee| i64::try_from(fee.yen).unwrap_or(i64::MAX)))
+        .bind(fee_due.as_ref().map(|fee| fee.source.clone()))
+        .bind(agent.as_ref().map(|agent| agent.organisation.clone()))
+        .bind(agent.as_ref().map(|agent| agent.contact.clone()))
+        .bind(agent.as_ref().map(|agent| agent.authorisation.clone()))
+        .bind(agent.as_ref().map(|agent| agent.authorisation_name.clone()))
+        .bind(agent.as_ref().map(|agent| agent.authorisation_sha256.clone()))
+        .bind(psti_statement.clone())
         .fetch_one(&mut *tx)
         .await?;
+        // The number follows the id: unique without a counter, and the same rule as for the
+        // applications numbered by the migration.
+        let number = application_number(today, id);
+        sqlx::query("UPDATE applications SET number = $1 WHERE id = $2").bind(&number).bind(id).execute(&mut *tx).await?;
         for file in &files {
             sqlx::query(
                 "INSERT INTO application_files (application_id, sha256, name, content) VALUES ($1, $2, $3, $4)",
@@ -180,6 +250,11 @@ impl Registry {
             "submit",
             &format!("application:{id}"),
             serde_json::json!({
+                "number": number,
+                "route": route.name(),
+                "fee_yen": fee_due.as_ref().map(|fee| fee.yen),
+                "agent": agent.as_ref().map(|agent| &agent.organisation),
+                "psti_statement": psti_statement,
                 "product": product_id,
                 "declaration": declared.id,
                 "sbom_sha256": sha256,
@@ -193,14 +268,50 @@ impl Registry {
         self.application(user, id).await
     }
 
-    const APPLICATION_COLUMNS: &'static str = "a.id, a.product_id, p.name AS product_name, o.name AS vendor, p.organisation_id, a.level, \
+    const APPLICATION_COLUMNS: &'static str = "a.id, a.number, a.route, a.fee_yen, a.fee_source, a.fee_received, \
+         a.fee_received_yen, a.fee_reference, a.agent_organisation, a.agent_contact, a.agent_authorisation_name, \
+         a.agent_authorisation_sha256, a.psti_statement, a.product_id, p.name AS product_name, o.name AS vendor, p.organisation_id, a.level, \
          a.declaration_id, a.sbom_sha256, a.checks, a.status, a.submitted, a.decided, a.comment, a.label_number, \
          a.registry_check, a.vex FROM applications a JOIN products p ON p.id = a.product_id JOIN organisations o ON o.id = p.organisation_id";
 
     fn application_from(row: &AnyRow) -> Result<Application, RegistryError> {
         let checks: String = row.try_get("checks")?;
+        let id: i64 = row.try_get("id")?;
+        let route: String = row.try_get("route")?;
+        let route = Route::parse(&route).ok_or_else(|| crate::db::corrupt(format!("application {id}'s route"), &route))?;
+        let yen = |value: Option<i64>| value.map(i64::unsigned_abs);
+        let fee_due = match (yen(row.try_get("fee_yen")?), row.try_get::<Option<String>, _>("fee_source")?) {
+            (Some(yen), source) => Some(FeeDue { yen, source: source.unwrap_or_default() }),
+            (None, _) => None,
+        };
+        let fee_received = match row.try_get::<Option<i64>, _>("fee_received")? {
+            Some(at) => Some(FeeReceived {
+                at,
+                yen: yen(row.try_get("fee_received_yen")?).unwrap_or(0),
+                reference: row.try_get::<Option<String>, _>("fee_reference")?.unwrap_or_default(),
+            }),
+            None => None,
+        };
+        let agent = match row.try_get::<Option<String>, _>("agent_organisation")? {
+            Some(organisation) => Some(Agent {
+                organisation,
+                contact: row.try_get::<Option<String>, _>("agent_contact")?.unwrap_or_default(),
+                authorisation_name: row.try_get::<Option<String>, _>("agent_authorisation_name")?.unwrap_or_default(),
+                authorisation_sha256: row
+                    .try_get::<Option<String>, _>("agent_authorisation_sha256")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        };
+        let psti_statement: Option<String> = row.try_get("psti_statement")?;
         Ok(Application {
-            id: row.try_get("id")?,
+            id,
+            number: row.try_get::<Option<String>, _>("number")?.unwrap_or_default(),
+            route,
+            fee_due,
+            fee_received,
+            agent,
+            psti_statement,
             product_id: row.try_get("product_id")?,
             product_name: row.try_get("product_name")?,
             vendor: row.try_get("vendor")?,
@@ -347,6 +458,19 @@ impl Registry {
         Ok((row.try_get("name")?, row.try_get("content")?))
     }
 
+    /// The vendor's authorisation of the agent that filed an application: its name and bytes.
+    pub async fn agent_authorisation(&self, user: &User, id: i64) -> Result<(String, Vec<u8>), RegistryError> {
+        self.application(user, id).await?;
+        let row = sqlx::query(
+            "SELECT agent_authorisation_name, agent_authorisation FROM applications WHERE id = $1 AND agent_authorisation IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| RegistryError::NotFound(format!("the agent's authorisation of application {id}")))?;
+        Ok((row.try_get("agent_authorisation_name")?, row.try_get("agent_authorisation")?))
+    }
+
     /// Returns an application to its vendor with the reviewer's comment.
     pub async fn return_application(
         &self,
@@ -386,4 +510,9 @@ impl Registry {
         tx.commit().await?;
         self.application(reviewer, id).await
     }
+}
+
+/// `A-YYYY-NNNNNN`: the year the application was received (Japan time) and its serial.
+pub(crate) fn application_number(received: Date, id: i64) -> String {
+    format!("A-{}-{id:06}", received.year())
 }

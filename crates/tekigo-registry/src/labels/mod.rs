@@ -1,6 +1,7 @@
 //! Labels: the rules ([`rules`]: numbers, validity, status on a day; no I/O) and the public reads
 //! (a label, its history, search, the changes feed, counts).
 
+pub mod psti;
 pub mod rules;
 
 pub use rules::{Assurance, State, Status};
@@ -60,6 +61,8 @@ pub struct Search {
     pub text: Option<String>,
     /// Exactly a model number of the series or a GTIN (the sellers' lookup), any spelling.
     pub identifier: Option<String>,
+    /// Only labels listed as deemed to meet the UK PSTI regime (psti.rs).
+    pub psti_listed: bool,
     /// Only labels numbered after this one: the cursor of the API's deep pages.
     pub after: Option<String>,
     pub offset: i64,
@@ -243,6 +246,11 @@ impl Registry {
         }
         if let Some(identifier) = search.identifier.as_ref().filter(|t| !t.trim().is_empty()) {
             conditions.push(Self::identifier_condition(identifier, &mut |value| bind(value, &mut binds)));
+        }
+        if search.psti_listed {
+            conditions.push(
+                "number IN (SELECT label_number FROM psti_listings WHERE status = 'listed')".to_owned(),
+            );
         }
         if let Some(product_type) = &search.product_type {
             conditions.push(format!("product_type = {}", bind(product_type.clone(), &mut binds)));

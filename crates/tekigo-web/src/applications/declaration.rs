@@ -103,6 +103,10 @@ pub(super) fn decided_by(by: DecidedBy) -> Text {
         DecidedBy::Probe => Text::new("tekigo probe", "tekigo probe"),
         DecidedBy::SbomCheck => Text::new("tekigo sbom check", "tekigo sbom check"),
         DecidedBy::Mapping => Text::new("another scheme's answer, through a mapping", "他制度の回答（対応関係による）"),
+        DecidedBy::Recognition => Text::new(
+            "deemed met: the product's compliance statement under a recognised scheme",
+            "みなし適合: 相互承認された制度での適合宣言",
+        ),
     }
 }
 

@@ -37,6 +37,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/review/applications/{id}/declaration.json", get(declaration_file))
         .route("/review/applications/{id}/sbom", get(sbom_file))
         .route("/review/applications/{id}/files/{sha256}", get(evidence_file))
+        .route("/review/applications/{id}/fee", post(record_fee))
+        .route("/review/applications/{id}/authorisation", get(authorisation_file))
         .route("/review/applications/{id}/approve", post(approve))
         .route("/review/applications/{id}/return", post(return_application))
         .route("/review/audit", get(audit))
@@ -232,6 +234,78 @@ async fn evidence_file(
     let safe: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
     Ok(download(bytes, "application/octet-stream", safe))
+}
+
+/// The vendor's authorisation of the agent that filed the application; always a download.
+async fn authorisation_file(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    let id = path_id(&id, lang)?;
+    let (name, bytes) =
+        state.registry.agent_authorisation(&current.user, id).await.map_err(registry_error(lang))?;
+    let safe: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    Ok(download(bytes, "application/octet-stream", safe))
+}
+
+#[derive(Debug, Deserialize)]
+struct FeeForm {
+    #[serde(default)]
+    csrf: String,
+    /// Empty: the schedule's fee.
+    #[serde(default)]
+    yen: String,
+    #[serde(default)]
+    reference: String,
+}
+
+impl CsrfField for FeeForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Records that the application's fee was received (the step before issuance).
+async fn record_fee(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: SessionForm<FeeForm>,
+) -> Result<Response, WebError> {
+    let SessionForm { current, lang, form } = posted;
+    staff_only(&current, lang)?;
+    let id = path_id(&id, lang)?;
+    let typed: String = form.yen.chars().filter(|c| !matches!(c, ',' | '¥' | '円' | ' ')).collect();
+    let yen = match typed.as_str() {
+        "" => None,
+        digits => match digits.parse::<u64>() {
+            Ok(yen) => Some(yen),
+            Err(_) => {
+                let text = tekigo_base::Text::new(
+                    format!("the amount `{}` is not a whole number of yen", form.yen),
+                    format!("金額 `{}` は円単位の整数ではありません", form.yen),
+                );
+                let error = Some(Message::new(&text, lang));
+                return render_application(&state, &current, lang, id, StatusCode::UNPROCESSABLE_ENTITY, error, String::new())
+                    .await;
+            }
+        },
+    };
+    match state.registry.record_fee(&current.user, id, yen, &form.reference, state.clock.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/review/applications/{id}#decide")).into_response()),
+        Err(RegistryError::Invalid(text)) => {
+            let error = Some(Message::new(&text, lang));
+            render_application(&state, &current, lang, id, StatusCode::UNPROCESSABLE_ENTITY, error, String::new()).await
+        }
+        Err(RegistryError::Rejected(problems)) => {
+            let error = problems.first().map(|text| Message::new(text, lang));
+            render_application(&state, &current, lang, id, StatusCode::UNPROCESSABLE_ENTITY, error, String::new()).await
+        }
+        Err(other) => Err(WebError::from(other).in_lang(lang)),
+    }
 }
 
 #[derive(Debug, Deserialize)]

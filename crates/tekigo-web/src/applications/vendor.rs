@@ -18,7 +18,11 @@ use axum::routing::{get, post};
 use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
 use tekigo_registry::applications::checks::{MAX_DECLARATION_BYTES, MAX_EVIDENCE_BYTES, MAX_SBOM_BYTES};
+use tekigo_registry::applications::AgentUpload;
 use tekigo_registry::{Application, Upload};
+
+/// An agent's organisation or contact: a name, not a document.
+const AGENT_TEXT_BYTES: usize = 1024;
 
 use crate::http::auth::CurrentUser;
 use crate::http::error::WebError;
@@ -35,48 +39,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/vendor/products/{id}", get(product_page))
         .route("/vendor/products/{id}/applications", post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/vendor/applications/{id}", get(application_page))
-        .route("/vendor/products/{id}/support", post(extend_support))
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct SupportForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    support_end: String,
-}
-
-impl crate::http::auth::CsrfField for SupportForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
-/// The vendor extends its security updates (`Registry::extend_support`); shortening is refused
-/// with the reason, as is a day that does not read.
-async fn extend_support(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    posted: crate::http::auth::SessionForm<SupportForm>,
-) -> Result<Response, WebError> {
-    let crate::http::auth::SessionForm { current, lang, form } = posted;
-    vendor_only(&current, lang)?;
-    let id = path_id(&id, lang)?;
-    let refusal = match form.support_end.trim().parse::<jiff::civil::Date>() {
-        Err(_) => Text::new(
-            format!("`{}` is not a day (YYYY-MM-DD)", form.support_end.trim()),
-            format!("`{}` は日付（YYYY-MM-DD）ではありません", form.support_end.trim()),
-        ),
-        Ok(day) => {
-            match state.registry.extend_support(&current.user, id, day, state.clock.today(), state.clock.now()).await {
-                Ok(_) => return Ok(Redirect::to(&format!("/vendor/products/{id}")).into_response()),
-                Err(RegistryError::Invalid(text)) => text,
-                Err(other) => return Err(WebError::from(other).in_lang(lang)),
-            }
-        }
-    };
-    let refusal = Some(Message::new(&refusal, lang));
-    render_product(&state, &current, lang, id, StatusCode::UNPROCESSABLE_ENTITY, refusal, Vec::new()).await
 }
 
 // -------------------------------------------------------------------------------------------
@@ -181,6 +143,8 @@ async fn upload(
     let mut sbom = None;
     let mut vex = None;
     let mut evidence: Vec<(String, Vec<u8>)> = Vec::new();
+    let (mut agent_organisation, mut agent_contact) = (String::new(), String::new());
+    let mut agent_authorisation: Option<(String, Vec<u8>)> = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| unreadable_upload(&e, lang))? {
         let Some((name, field)) = form.part(field, |e| unreadable_upload(&e, lang)).await? else { continue };
         if name == "evidence" {
@@ -191,6 +155,23 @@ async fn upload(
                 Capped::Data(data) if !data.is_empty() => evidence.push((file_name, data)),
                 Capped::Data(_) => {}
                 Capped::TooLarge => return Err(too_large("evidence", "根拠資料", MAX_EVIDENCE_BYTES, lang)),
+            }
+            continue;
+        }
+        if name == "agent_organisation" || name == "agent_contact" {
+            let text = match read_capped(field, AGENT_TEXT_BYTES).await.map_err(|e| unreadable_upload(&e, lang))? {
+                Capped::Data(data) => String::from_utf8_lossy(&data).trim().to_owned(),
+                Capped::TooLarge => return Err(too_large("agent's details", "代理人の情報", AGENT_TEXT_BYTES, lang)),
+            };
+            if name == "agent_organisation" { agent_organisation = text } else { agent_contact = text }
+            continue;
+        }
+        if name == "agent_authorisation" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            match read_capped(field, MAX_EVIDENCE_BYTES).await.map_err(|e| unreadable_upload(&e, lang))? {
+                Capped::Data(data) if !data.is_empty() => agent_authorisation = Some((file_name, data)),
+                Capped::Data(_) => {}
+                Capped::TooLarge => return Err(too_large("authorisation document", "委任状", MAX_EVIDENCE_BYTES, lang)),
             }
             continue;
         }
@@ -233,12 +214,28 @@ async fn upload(
             return rejected(&state, &current, lang, id, vec![Message::new(&refusal, lang)]).await;
         }
     }
+    // Any of the agent's fields makes it an agent's application; the registry names what is
+    // missing.
+    let agent = (!agent_organisation.is_empty() || !agent_contact.is_empty() || agent_authorisation.is_some())
+        .then(|| AgentUpload {
+            organisation: &agent_organisation,
+            contact: &agent_contact,
+            authorisation: agent_authorisation
+                .as_ref()
+                .map_or(("", &[][..]), |(name, bytes)| (name.as_str(), bytes.as_slice())),
+        });
     let submitted = state
         .registry
         .submit_upload(
             &current.user,
             id,
-            Upload { declaration: &declaration, sbom: &sbom, vex: vex.as_deref().map(Vec::as_slice), files: &evidence },
+            Upload {
+                declaration: &declaration,
+                sbom: &sbom,
+                vex: vex.as_deref().map(Vec::as_slice),
+                files: &evidence,
+                agent,
+            },
             state.clock.today(),
             state.clock.now(),
         )

@@ -173,6 +173,28 @@ pub(crate) struct ApplicationRow {
     pub status_class: &'static str,
     pub comment: Option<String>,
     pub label_number: Option<String>,
+    /// The application number (`A-YYYY-NNNNNN`).
+    pub number: String,
+    pub route: String,
+    pub is_psti_route: bool,
+    pub psti_statement: Option<String>,
+    /// The schedule's fee, or why there is none.
+    pub fee_due: String,
+    pub fee_received: Option<String>,
+    pub agent: Option<tekigo_registry::applications::Agent>,
+}
+
+/// `¥198,000`.
+pub(crate) fn yen(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut grouped = String::new();
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("¥{grouped}")
 }
 
 impl ApplicationRow {
@@ -192,6 +214,34 @@ impl ApplicationRow {
             },
             comment: application.comment.clone(),
             label_number: application.label_number.clone(),
+            number: if application.number.is_empty() { application.id.to_string() } else { application.number.clone() },
+            route: match application.route {
+                tekigo_registry::applications::Route::Standard => Text::new("standard", "通常"),
+                tekigo_registry::applications::Route::UkPsti => {
+                    Text::new("UK PSTI-compliant product", "英国PSTI法適合製品向け")
+                }
+            }
+            .get(lang)
+            .to_owned(),
+            is_psti_route: application.route == tekigo_registry::applications::Route::UkPsti,
+            psti_statement: application.psti_statement.clone(),
+            fee_due: match &application.fee_due {
+                Some(due) => format!("{} ({})", yen(due.yen), due.source),
+                None => Text::new(
+                    "no fee in the schedule for this route and level: enter the amount received",
+                    "この申請区分・レベルの手数料は手数料表にありません。入金額を入力してください",
+                )
+                .get(lang)
+                .to_owned(),
+            },
+            fee_received: application.fee_received.as_ref().map(|received| {
+                let text = Text::new(
+                    format!("{} received, recorded {} (reference {})", yen(received.yen), view::datetime(received.at), received.reference),
+                    format!("{} 入金済み（{} 記録、照合番号 {}）", yen(received.yen), view::datetime(received.at), received.reference),
+                );
+                text.get(lang).to_owned()
+            }),
+            agent: application.agent.clone(),
         }
     }
 }
@@ -298,4 +348,19 @@ pub(crate) async fn open_cases(
         );
     }
     Ok(open)
+}
+
+/// Text for the vendor's label page: where its PSTI listing stands.
+pub(crate) fn psti_status(listing: Option<&tekigo_registry::labels::psti::PstiListing>, lang: Lang) -> Option<String> {
+    listing.map(|listing| {
+        let text = match listing.status.as_str() {
+            "listed" => Text::new("listed as deemed to meet UK PSTI", "英国PSTI法適合として掲載中"),
+            "requested" => Text::new("requested: waiting for the certification body", "申請済み: 認証機関の確認待ち"),
+            _ => Text::new(
+                format!("refused: {}", listing.comment.clone().unwrap_or_default()),
+                format!("却下: {}", listing.comment.clone().unwrap_or_default()),
+            ),
+        };
+        text.get(lang).to_owned()
+    })
 }

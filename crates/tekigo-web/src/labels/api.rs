@@ -425,6 +425,10 @@ struct LabelsQuery {
     /// The status today.
     #[param(value_type = Option<LabelStatus>)]
     status: Option<String>,
+    /// `listed`: only ★1 labels listed as deemed to meet the UK PSTI regime (the UK's
+    /// recognition of the label; the certification body confirms each listing).
+    #[param(pattern = "^listed$")]
+    psti: Option<String>,
     /// How many matching labels to skip (default 0).
     #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
@@ -521,6 +525,7 @@ async fn list_labels(
         product_type: query.product_type,
         level: query.level,
         status: query.status,
+        psti: query.psti,
         page: None,
     };
     let filters = Filters::parse(search, state.registry.catalog(), Lang::En).map_err(WebError::json)?;

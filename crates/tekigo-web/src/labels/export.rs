@@ -108,6 +108,9 @@ pub(crate) struct ExportQuery {
     /// The status today.
     #[param(value_type = Option<super::api::LabelStatus>)]
     status: Option<String>,
+    /// `listed`: only labels listed as deemed to meet the UK PSTI regime.
+    #[param(pattern = "^listed$")]
+    psti: Option<String>,
 }
 
 /// Export a search as CSV.
@@ -146,6 +149,7 @@ pub(crate) async fn api_labels_csv(
         product_type: query.product_type,
         level: query.level,
         status: query.status,
+        psti: query.psti,
         page: None,
     };
     let filters = Filters::parse(filters, state.registry.catalog(), Lang::En).map_err(WebError::json)?;

@@ -186,6 +186,19 @@ struct LabelPage {
     /// The failing vulnerabilities monitoring last saw.
     findings: Vec<FindingRow>,
     lifecycle: LifecycleView,
+    /// Listed as deemed to meet the UK PSTI regime: the English product information and contact.
+    psti: Option<(String, String)>,
+    /// Changes of the support period: (day, from, to, shortened).
+    support_changes: Vec<SupportChangeRow>,
+}
+
+/// A change of the support period the product page announces.
+struct SupportChangeRow {
+    day: String,
+    from: String,
+    to: String,
+    shortened: bool,
+    reason: String,
 }
 
 /// The label behind a `/labels/{number}...` path, or 404 (for a malformed number too).
@@ -229,6 +242,28 @@ pub(super) async fn label_page(
     let releases = state.registry.releases_of(label.product_id).await.map_err(|e| WebError::from(e).in_lang(lang))?;
     let firmware =
         state.registry.current_firmware(label.product_id).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+    let psti = state
+        .registry
+        .psti_listing(&label.number)
+        .await
+        .map_err(|e| WebError::from(e).in_lang(lang))?
+        .filter(|listing| listing.status == "listed")
+        .map(|listing| (listing.english_information, listing.english_contact));
+    let support_changes = state
+        .registry
+        .support_changes(label.product_id)
+        .await
+        .map_err(|e| WebError::from(e).in_lang(lang))?
+        .into_iter()
+        .filter(|change| matches!(change.status.as_str(), "applied" | "approved"))
+        .map(|change| SupportChangeRow {
+            day: crate::http::view::datetime(change.decided.unwrap_or(change.requested)).chars().take(10).collect(),
+            shortened: change.is_shortening(),
+            from: change.previous_end,
+            to: change.new_end,
+            reason: change.reason,
+        })
+        .collect();
     let catalog = state.registry.catalog();
     let today = state.clock.today();
     let level_summary = catalog
@@ -267,6 +302,8 @@ pub(super) async fn label_page(
         case: proceedings.open_case().map(|case| CaseView::new(case, lang)),
         findings: proceedings.findings.iter().map(FindingRow::new).collect(),
         lifecycle: LifecycleView::new(&proceedings.lifecycle, lang),
+        psti,
+        support_changes,
         product_name: label.product_name,
         vendor: label.vendor,
         model: label.model,
@@ -397,6 +434,7 @@ struct ReleaseRow {
     sbom_sha256: Option<String>,
     vex_statements: usize,
     check: String,
+    still_supported: bool,
 }
 
 impl ReleaseRow {
@@ -408,6 +446,7 @@ impl ReleaseRow {
             changes_security: release.changes_security,
             sbom_sha256: release.sbom_sha256.clone(),
             vex_statements: release.vex_statements,
+            still_supported: release.still_supported,
             check: match &release.registry_check {
                 Some(check) => check.outcome.label().get(lang).to_owned(),
                 None => tekigo_base::Text::new("no record", "記録なし").get(lang).to_owned(),

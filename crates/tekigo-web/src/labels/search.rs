@@ -42,6 +42,7 @@ pub(crate) struct SearchForm {
     pub(super) product_types: Vec<ChoiceGroup>,
     pub(super) levels: Vec<Choice>,
     pub(super) statuses: Vec<Choice>,
+    pub(super) psti_listed: bool,
 }
 
 impl SearchForm {
@@ -90,6 +91,7 @@ impl SearchForm {
             product_types,
             levels,
             statuses,
+            psti_listed: filters.psti_listed,
         }
     }
 }
@@ -106,6 +108,8 @@ pub(crate) struct SearchQuery {
     pub(crate) product_type: Option<String>,
     pub(crate) level: Option<String>,
     pub(crate) status: Option<String>,
+    /// `listed`: only labels listed as deemed to meet the UK PSTI regime.
+    pub(crate) psti: Option<String>,
     pub(crate) page: Option<String>,
 }
 
@@ -117,6 +121,7 @@ pub(crate) struct Filters {
     pub(crate) product_type: Option<String>,
     pub(crate) level: Option<String>,
     pub(crate) status: Option<Status>,
+    pub(crate) psti_listed: bool,
     pub(crate) page: i64,
 }
 
@@ -135,6 +140,7 @@ impl Filters {
             level: self.level.clone(),
             status: self.status,
             text: self.q.clone(),
+            psti_listed: self.psti_listed,
             ..Search::default()
         }
     }
@@ -173,6 +179,17 @@ impl Filters {
                 )
             })?),
         };
+        let psti_listed = match given(query.psti).as_deref() {
+            None => false,
+            Some("listed") => true,
+            Some(other) => {
+                return Err(bad_request(
+                    lang,
+                    format!("psti: `{other}` is not a PSTI filter; use `listed`"),
+                    format!("psti: `{other}` は PSTI の条件ではありません（`listed` を指定）"),
+                ));
+            }
+        };
         let page = match given(query.page) {
             None => 1,
             Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
@@ -183,7 +200,7 @@ impl Filters {
                 )
             })?,
         };
-        Ok(Filters { q: given(query.q), vendor: given(query.vendor), product_type, level, status, page })
+        Ok(Filters { q: given(query.q), vendor: given(query.vendor), product_type, level, status, psti_listed, page })
     }
 
     /// `/labels?...` with these filters on page `page`.
@@ -214,6 +231,7 @@ impl Filters {
         add("product_type", self.product_type.as_deref());
         add("level", self.level.as_deref());
         add("status", self.status.map(Status::name));
+        add("psti", self.psti_listed.then_some("listed"));
         pairs
     }
 }

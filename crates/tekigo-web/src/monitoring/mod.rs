@@ -53,6 +53,12 @@ struct LabelPage {
     lifecycle: LifecycleView,
     cases: Vec<CaseView>,
     findings: Vec<FindingRow>,
+    /// The series' releases: (version, day published, still supported beside the current ones).
+    releases: Vec<(String, String, bool)>,
+    /// Where the UK PSTI listing stands, if it was asked for.
+    psti: Option<String>,
+    /// A ★1 label with no listing or request waiting may ask.
+    psti_can_request: bool,
 }
 
 /// The label if it is one of the vendor's; another vendor's label is "not found".
@@ -98,7 +104,14 @@ async fn render_label(
         .unwrap_or(tekigo_registry::cases::lifecycle::Lifecycle::Active);
     let cases = state.registry.label_cases(number).await.map_err(registry_error(lang))?;
     let findings = state.registry.label_findings(number).await.map_err(registry_error(lang))?;
+    let releases = state.registry.releases_of(label.product_id).await.map_err(registry_error(lang))?;
+    let psti = state.registry.psti_listing(number).await.map_err(registry_error(lang))?;
+    let psti_can_request = tekigo_registry::labels::psti::PSTI_LEVELS.contains(&label.level.as_str())
+        && psti.as_ref().is_none_or(|listing| listing.status == "refused");
     let page = LabelPage {
+        releases: releases.iter().map(|r| (r.version.clone(), r.released.clone(), r.still_supported)).collect(),
+        psti: crate::http::present::psti_status(psti.as_ref(), lang),
+        psti_can_request,
         chrome: current.chrome_at(lang, &format!("/vendor/labels/{number}")),
         error,
         done,
