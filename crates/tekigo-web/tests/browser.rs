@@ -382,3 +382,252 @@ async fn search_and_product_pages_fit_a_phone() {
     client.close().await.ok();
     result
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every page of every role, reached by following links
+
+/// A label number (`JC1-2026-000000001`) as a path segment.
+fn is_label_number(segment: &str) -> bool {
+    let parts: Vec<&str> = segment.split('-').collect();
+    parts.len() == 3
+        && parts[0].starts_with("JC")
+        && parts[1..].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The route a path is served by: label numbers become `{number}`, a year after `surveillance`
+/// `{year}`, any other number `{id}`.
+fn route_of(path: &str) -> String {
+    let mut previous = "";
+    let mut segments = Vec::new();
+    for segment in path.split('/') {
+        let pattern = if is_label_number(segment) {
+            "{number}"
+        } else if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+            if previous == "surveillance" { "{year}" } else { "{id}" }
+        } else {
+            segment
+        };
+        segments.push(pattern.to_owned());
+        previous = segment;
+    }
+    segments.join("/")
+}
+
+/// Whether the crawl follows a link: pages only (no file, no API document, no form's target).
+fn is_page_link(url: &url::Url) -> bool {
+    let path = url.path();
+    let file = [".json", ".csv", ".svg", ".pdf", ".png", ".js", ".css"].iter().any(|ext| path.ends_with(ext));
+    let machine = ["/api/", "/static/", "/operator/logo", "/metrics", "/healthz"].iter().any(|p| path.starts_with(p));
+    // An application's stored SBOM and evidence files are downloads too.
+    let download = path.ends_with("/sbom") || path.contains("/files/");
+    !(file || machine || download || path == "/logout")
+}
+
+/// What a crawl found: the routes reached, and each page that went wrong (with why).
+struct Crawl {
+    routes: std::collections::BTreeSet<String>,
+    visited: usize,
+    failures: Vec<String>,
+}
+
+/// Breadth-first from `start`, following the same-origin `a[href]` links of each page (GET only),
+/// at most `cap` pages and a few of each route (the list pages lead to every detail page). A page
+/// fails when it is an error page (the registry's have the status as their title, axum's bare
+/// 404 none) or when its link led elsewhere.
+async fn crawl(client: &Client, base: &str, start: &str, cap: usize) -> Crawl {
+    const PER_ROUTE: usize = 4;
+    let origin = url::Url::parse(base).unwrap();
+    let mut queue = std::collections::VecDeque::from([origin.join(start).unwrap()]);
+    let mut seen = std::collections::HashSet::new();
+    let mut per_route: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut found = Crawl { routes: Default::default(), visited: 0, failures: Vec::new() };
+    while let Some(mut url) = queue.pop_front() {
+        if found.visited >= cap {
+            break;
+        }
+        url.set_fragment(None);
+        // The language switch leads to the same page.
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().filter(|(k, _)| k != "lang").collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let route = route_of(url.path());
+        let count = per_route.entry(route.clone()).or_default();
+        if *count >= PER_ROUTE || !seen.insert(url.to_string()) {
+            continue;
+        }
+        *count += 1;
+        found.visited += 1;
+        client.goto(url.as_str()).await.unwrap();
+        let now = client.current_url().await.unwrap();
+        let title = client.title().await.unwrap_or_default();
+        let status_title = title.len() >= 3 && title.as_bytes()[..3].iter().all(u8::is_ascii_digit);
+        if title.trim().is_empty() || status_title {
+            found.failures.push(format!("{url}: an error page (title `{title}`)"));
+            continue;
+        }
+        if now.path() != url.path() {
+            found.failures.push(format!("{url}: led to {now}"));
+            continue;
+        }
+        found.routes.insert(route);
+        let links = client
+            .execute(
+                "return [...document.querySelectorAll('a[href]')].filter(a => !a.hasAttribute('download')).map(a => a.href);",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        for link in links.as_array().unwrap().iter().filter_map(|l| l.as_str()) {
+            let Ok(link) = url::Url::parse(link) else { continue };
+            if link.origin() == origin.origin() && is_page_link(&link) {
+                queue.push_back(link);
+            }
+        }
+    }
+    found
+}
+
+async fn log_in(client: &Client, base: &str, email: &str, password: &str) {
+    client.goto(&format!("{base}/login?lang=en")).await.unwrap();
+    fill(client, "[name='email']", email).await;
+    fill(client, "[name='password']", password).await;
+    submit(client, "form[action='/login']").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_reaches_its_pages_by_following_links() {
+    use tekigo_registry::incidents::{Cause, NewIncident};
+    use tekigo_registry::reports::NewReport;
+    use tekigo_testkit::{NOW, TODAY, public_pem, signed_sample_as};
+
+    let Some((_driver, driver_port)) = start_chromedriver() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
+    let registry = Registry::open(&tekigo_registry::default_url(work.path()), catalog).await.unwrap();
+    tekigo_registry::demo::fill(&registry, 40, TODAY, NOW).await.unwrap();
+    let mut staff = Vec::new();
+    for (email, role) in [
+        ("review@ipa.example", Role::Reviewer),
+        ("committee@ipa.example", Role::Committee),
+        ("admin@ipa.example", Role::Admin),
+    ] {
+        staff.push(registry.create_staff(None, email, email, role, "staff password 1", NOW).await.unwrap());
+    }
+    let reviewer = &staff[0];
+
+    // A vendor with a labeled camera, and another's camera waiting for review.
+    let mut applications = Vec::new();
+    for (seed, organisation, email) in
+        [(7, "Example Devices K.K.", "sato@example.com"), (8, "Beta K.K.", "b@beta.example")]
+    {
+        let key = SigningKey::from_bytes(&[seed; 32]);
+        let vendor = registry.sign_up_vendor(organisation, email, "Sato", "correct horse battery", NOW).await.unwrap();
+        registry.add_signing_key(&vendor, &public_pem(&key), NOW).await.unwrap();
+        let product = tekigo_registry::NewProduct {
+            name: "EXC-100 network camera".into(),
+            model: "EXC-100".into(),
+            models: Vec::new(),
+            firmware_version: "2.4.1".into(),
+            product_type: Some("network-camera".into()),
+            support_end: "2030-03-31".into(),
+            vulnerability_contact: "https://example.com/security".into(),
+        };
+        let product = registry.create_product(&vendor, product, TODAY, NOW).await.unwrap();
+        let (declaration, sbom) = signed_sample_as(&key, Some(organisation), "2.4.1");
+        applications.push(registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap());
+    }
+    let number = registry.approve(reviewer, applications[0].id, TODAY, NOW).await.unwrap().number;
+
+    // Two incidents (A-2 opens a case on the label, B-2 is an item of the committee's agenda), a
+    // report, and this year's surveillance plan.
+    for (cause, vendor_gave_information) in [(Cause::UserSettingsOrUse, false), (Cause::ProductSecurity, true)] {
+        let incident = NewIncident {
+            label_number: number.clone(),
+            occurred: "2026-11-20".into(),
+            cause,
+            vendor_gave_information,
+            product_met_criteria: true,
+            requirements: vec!["S1.1-01".into()],
+            summary: "A camera was taken over through its web interface.".into(),
+        };
+        registry.record_incident(reviewer, &incident, TODAY, NOW).await.unwrap();
+    }
+    let report = NewReport {
+        label_number: Some(number.clone()),
+        category: "open-service".into(),
+        description: "Telnet is open on the camera with a default password.".into(),
+        ..NewReport::default()
+    };
+    registry.submit_report(&report, NOW).await.unwrap();
+    registry.publish_plan(reviewer, 2026, "TOPIX 2026-04-01 2,745.33", 2, 3, TODAY, NOW).await.unwrap();
+
+    let clock = Clock::system();
+    clock.set_today(TODAY);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    tokio::spawn(tekigo_web::serve(listener, AppState::new(registry.clone(), clock.clone(), &base)));
+
+    // The public pages are the same for everyone (they show the header of a visitor who is not
+    // logged in): each role reaches the login and sign-up pages through them.
+    let public =
+        ["/", "/labels", "/labels/{number}", "/announcements", "/report", "/privacy", "/terms", "/login", "/signup"];
+    let staff_pages = [
+        "/review",
+        "/review/applications/{id}",
+        "/review/audit",
+        "/review/cases",
+        "/review/labels/{number}",
+        "/review/incidents",
+        "/review/incidents/{id}",
+        "/committee/agenda",
+        "/review/reports",
+        "/review/surveillance",
+        "/review/surveillance/cases/{id}",
+        "/surveillance/{year}",
+    ];
+    let vendor_pages = ["/vendor", "/vendor/products/{id}", "/vendor/applications/{id}", "/vendor/labels/{number}"];
+    let roles = [
+        ("anonymous", None, "/", public.to_vec()),
+        (
+            "vendor",
+            Some(("sato@example.com", "correct horse battery")),
+            "/vendor",
+            [&public[..], &vendor_pages].concat(),
+        ),
+        ("reviewer", Some(("review@ipa.example", "staff password 1")), "/review", [&public[..], &staff_pages].concat()),
+        (
+            "committee",
+            Some(("committee@ipa.example", "staff password 1")),
+            "/review",
+            [&public[..], &staff_pages].concat(),
+        ),
+        (
+            "admin",
+            Some(("admin@ipa.example", "staff password 1")),
+            "/review",
+            [&public[..], &staff_pages, &["/admin/staff"]].concat(),
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (role, login, start, expected) in roles {
+        // A fresh session for each role.
+        let client = browser(driver_port).await;
+        if let Some((email, password)) = login {
+            log_in(&client, &base, email, password).await;
+        }
+        let found = crawl(&client, &base, start, 300).await;
+        client.close().await.ok();
+        let missing: Vec<&str> = expected.iter().copied().filter(|r| !found.routes.contains(*r)).collect();
+        let unexpected: Vec<&String> = found.routes.iter().filter(|r| !expected.contains(&r.as_str())).collect();
+        if !missing.is_empty() || !found.failures.is_empty() || !unexpected.is_empty() {
+            problems.push(format!(
+                "{role} (from {start}, {} pages): missing {missing:?}; failures {:?}; not in its list {unexpected:?}",
+                found.visited, found.failures
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
