@@ -33,7 +33,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
 use tekigo_base::Lang;
-use tekigo_registry::{Role, TokenCheck, TokenScope, User};
+use tekigo_registry::{TokenCheck, TokenScope, User};
 
 use crate::http::error::WebError;
 use crate::http::layout::Chrome;
@@ -188,8 +188,7 @@ impl CurrentUser {
         Chrome {
             lang,
             user: Some(self.user.name.clone()),
-            is_staff: self.user.role.is_staff(),
-            is_admin: self.user.role == Role::Admin,
+            role: Some(self.user.role),
             csrf: self.csrf().to_owned(),
             path: path.to_owned(),
             operator: std::sync::Arc::clone(&self.operator),

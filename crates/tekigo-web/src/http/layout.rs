@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tekigo_base::Lang;
+use tekigo_registry::Role;
 
 use crate::http::error::{ErrorPage, escape};
 use crate::http::operator::Operator;
@@ -19,9 +20,8 @@ pub struct Chrome {
     pub lang: Lang,
     /// The logged-in user's name.
     pub user: Option<String>,
-    pub is_staff: bool,
-    /// Whether the staff navigation offers the administrator's pages.
-    pub is_admin: bool,
+    /// The logged-in user's role: staff see the staff navigation.
+    pub role: Option<Role>,
     /// The session's CSRF token, for every form that posts (empty when logged out).
     pub csrf: String,
     /// The request's path and query, for the language switch.
@@ -34,12 +34,15 @@ impl Chrome {
         Chrome {
             lang,
             user: None,
-            is_staff: false,
-            is_admin: false,
+            role: None,
             csrf: String::new(),
             path: path.to_owned(),
             operator: Arc::clone(&state.operator),
         }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.role.is_some_and(Role::is_staff)
     }
 
     /// The demo banner's words in the page's language.
@@ -73,10 +76,10 @@ impl Chrome {
     }
 
     /// The staff navigation: every staff page this user's role may open, each as `(href, title,
-    /// current)`. Every staff role opens these (the pages check `is_staff`); the staff accounts
+    /// current)`. Every staff role opens these (the pages check `Role::is_staff`); the staff accounts
     /// page is the administrator's alone.
     pub fn staff_links(&self) -> Vec<(&'static str, &'static str, bool)> {
-        if !self.is_staff {
+        if !self.is_staff() {
             return Vec::new();
         }
         let path = self.path.split_once('?').map_or(self.path.as_str(), |(path, _)| path);
@@ -93,7 +96,7 @@ impl Chrome {
             ),
             ("/review/audit", self.t("Audit trail", "監査証跡"), path == "/review/audit"),
         ];
-        if self.is_admin {
+        if self.role == Some(Role::Admin) {
             links.push(("/admin/staff", self.t("Staff accounts", "職員アカウント"), path == "/admin/staff"));
         }
         links
