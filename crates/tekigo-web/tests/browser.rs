@@ -382,3 +382,474 @@ async fn search_and_product_pages_fit_a_phone() {
     client.close().await.ok();
     result
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every page of every role, reached by following links
+
+/// A label number (`JC1-2026-000000001`) as a path segment.
+fn is_label_number(segment: &str) -> bool {
+    let parts: Vec<&str> = segment.split('-').collect();
+    parts.len() == 3
+        && parts[0].starts_with("JC")
+        && parts[1..].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The route a path is served by: label numbers become `{number}`, a year after `surveillance`
+/// `{year}`, any other number `{id}`.
+fn route_of(path: &str) -> String {
+    let mut previous = "";
+    let mut segments = Vec::new();
+    for segment in path.split('/') {
+        let pattern = if is_label_number(segment) {
+            "{number}"
+        } else if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+            if previous == "surveillance" { "{year}" } else { "{id}" }
+        } else {
+            segment
+        };
+        segments.push(pattern.to_owned());
+        previous = segment;
+    }
+    segments.join("/")
+}
+
+/// Whether the crawl follows a link: pages only (no file, no API document, no form's target).
+fn is_page_link(url: &url::Url) -> bool {
+    let path = url.path();
+    let file = [".json", ".csv", ".svg", ".pdf", ".png", ".js", ".css"].iter().any(|ext| path.ends_with(ext));
+    let machine = ["/api/", "/static/", "/operator/logo", "/metrics", "/healthz"].iter().any(|p| path.starts_with(p));
+    // An application's stored SBOM and evidence files are downloads too.
+    let download = path.ends_with("/sbom") || path.contains("/files/");
+    !(file || machine || download || path == "/logout")
+}
+
+/// What a crawl found: the routes reached, and each page that went wrong (with why).
+struct Crawl {
+    routes: std::collections::BTreeSet<String>,
+    visited: usize,
+    failures: Vec<String>,
+}
+
+/// Breadth-first from `start`, following the same-origin `a[href]` links of each page (GET only),
+/// at most `cap` pages and a few of each route (the list pages lead to every detail page). A page
+/// fails when it is an error page (the registry's have the status as their title, axum's bare
+/// 404 none) or when its link led elsewhere.
+async fn crawl(client: &Client, base: &str, start: &str, cap: usize) -> Crawl {
+    const PER_ROUTE: usize = 4;
+    let origin = url::Url::parse(base).unwrap();
+    let mut queue = std::collections::VecDeque::from([origin.join(start).unwrap()]);
+    let mut seen = std::collections::HashSet::new();
+    let mut per_route: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut found = Crawl { routes: Default::default(), visited: 0, failures: Vec::new() };
+    while let Some(mut url) = queue.pop_front() {
+        if found.visited >= cap {
+            break;
+        }
+        url.set_fragment(None);
+        // The language switch leads to the same page.
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().filter(|(k, _)| k != "lang").collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let route = route_of(url.path());
+        let count = per_route.entry(route.clone()).or_default();
+        if *count >= PER_ROUTE || !seen.insert(url.to_string()) {
+            continue;
+        }
+        *count += 1;
+        found.visited += 1;
+        client.goto(url.as_str()).await.unwrap();
+        let now = client.current_url().await.unwrap();
+        let title = client.title().await.unwrap_or_default();
+        let status_title = title.len() >= 3 && title.as_bytes()[..3].iter().all(u8::is_ascii_digit);
+        if title.trim().is_empty() || status_title {
+            found.failures.push(format!("{url}: an error page (title `{title}`)"));
+            continue;
+        }
+        if now.path() != url.path() {
+            found.failures.push(format!("{url}: led to {now}"));
+            continue;
+        }
+        found.routes.insert(route);
+        let links = client
+            .execute(
+                "return [...document.querySelectorAll('a[href]')].filter(a => !a.hasAttribute('download')).map(a => a.href);",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        for link in links.as_array().unwrap().iter().filter_map(|l| l.as_str()) {
+            let Ok(link) = url::Url::parse(link) else { continue };
+            if link.origin() == origin.origin() && is_page_link(&link) {
+                queue.push_back(link);
+            }
+        }
+    }
+    found
+}
+
+async fn log_in(client: &Client, base: &str, email: &str, password: &str) {
+    client.goto(&format!("{base}/login?lang=en")).await.unwrap();
+    fill(client, "[name='email']", email).await;
+    fill(client, "[name='password']", password).await;
+    submit(client, "form[action='/login']").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_reaches_its_pages_by_following_links() {
+    use tekigo_registry::incidents::{Cause, NewIncident};
+    use tekigo_registry::reports::NewReport;
+    use tekigo_testkit::{NOW, TODAY, public_pem, signed_sample_as};
+
+    let Some((_driver, driver_port)) = start_chromedriver() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
+    let registry = Registry::open(&tekigo_registry::default_url(work.path()), catalog).await.unwrap();
+    tekigo_registry::demo::fill(&registry, 40, TODAY, NOW).await.unwrap();
+    let mut staff = Vec::new();
+    for (email, role) in [
+        ("review@ipa.example", Role::Reviewer),
+        ("committee@ipa.example", Role::Committee),
+        ("admin@ipa.example", Role::Admin),
+    ] {
+        staff.push(registry.create_staff(None, email, email, role, "staff password 1", NOW).await.unwrap());
+    }
+    let reviewer = &staff[0];
+
+    // A vendor with a labeled camera, and another's camera waiting for review.
+    let mut applications = Vec::new();
+    for (seed, organisation, email) in
+        [(7, "Example Devices K.K.", "sato@example.com"), (8, "Beta K.K.", "b@beta.example")]
+    {
+        let key = SigningKey::from_bytes(&[seed; 32]);
+        let vendor = registry.sign_up_vendor(organisation, email, "Sato", "correct horse battery", NOW).await.unwrap();
+        registry.add_signing_key(&vendor, &public_pem(&key), NOW).await.unwrap();
+        let product = tekigo_registry::NewProduct {
+            name: "EXC-100 network camera".into(),
+            model: "EXC-100".into(),
+            models: Vec::new(),
+            firmware_version: "2.4.1".into(),
+            product_type: Some("network-camera".into()),
+            support_end: "2030-03-31".into(),
+            vulnerability_contact: "https://example.com/security".into(),
+        };
+        let product = registry.create_product(&vendor, product, TODAY, NOW).await.unwrap();
+        let (declaration, sbom) = signed_sample_as(&key, Some(organisation), "2.4.1");
+        applications.push(registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap());
+    }
+    let number = registry.approve(reviewer, applications[0].id, TODAY, NOW).await.unwrap().number;
+
+    // Two incidents (A-2 opens a case on the label, B-2 is an item of the committee's agenda), a
+    // report, and this year's surveillance plan.
+    for (cause, vendor_gave_information) in [(Cause::UserSettingsOrUse, false), (Cause::ProductSecurity, true)] {
+        let incident = NewIncident {
+            label_number: number.clone(),
+            occurred: "2026-11-20".into(),
+            cause,
+            vendor_gave_information,
+            product_met_criteria: true,
+            requirements: vec!["S1.1-01".into()],
+            summary: "A camera was taken over through its web interface.".into(),
+        };
+        registry.record_incident(reviewer, &incident, TODAY, NOW).await.unwrap();
+    }
+    let report = NewReport {
+        label_number: Some(number.clone()),
+        category: "open-service".into(),
+        description: "Telnet is open on the camera with a default password.".into(),
+        ..NewReport::default()
+    };
+    registry.submit_report(&report, NOW).await.unwrap();
+    registry.publish_plan(reviewer, 2026, "TOPIX 2026-04-01 2,745.33", 2, 3, TODAY, NOW).await.unwrap();
+
+    let clock = Clock::system();
+    clock.set_today(TODAY);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    tokio::spawn(tekigo_web::serve(listener, AppState::new(registry.clone(), clock.clone(), &base)));
+
+    // The public pages are the same for everyone (they show the header of a visitor who is not
+    // logged in): each role reaches the login and sign-up pages through them.
+    let public = [
+        "/",
+        "/labels",
+        "/labels/{number}",
+        "/announcements",
+        "/surveillance/{year}",
+        "/report",
+        "/privacy",
+        "/terms",
+        "/login",
+        "/signup",
+    ];
+    let staff_pages = [
+        "/review",
+        "/review/applications/{id}",
+        "/review/audit",
+        "/review/cases",
+        "/review/labels/{number}",
+        "/review/incidents",
+        "/review/incidents/{id}",
+        "/committee/agenda",
+        "/review/reports",
+        "/review/surveillance",
+        "/review/surveillance/cases/{id}",
+    ];
+    let vendor_pages = ["/vendor", "/vendor/products/{id}", "/vendor/applications/{id}", "/vendor/labels/{number}"];
+    let roles = [
+        ("anonymous", None, "/", public.to_vec()),
+        (
+            "vendor",
+            Some(("sato@example.com", "correct horse battery")),
+            "/vendor",
+            [&public[..], &vendor_pages].concat(),
+        ),
+        ("reviewer", Some(("review@ipa.example", "staff password 1")), "/review", [&public[..], &staff_pages].concat()),
+        (
+            "committee",
+            Some(("committee@ipa.example", "staff password 1")),
+            "/review",
+            [&public[..], &staff_pages].concat(),
+        ),
+        (
+            "admin",
+            Some(("admin@ipa.example", "staff password 1")),
+            "/review",
+            [&public[..], &staff_pages, &["/admin/staff"]].concat(),
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (role, login, start, expected) in roles {
+        // A fresh session for each role.
+        let client = browser(driver_port).await;
+        if let Some((email, password)) = login {
+            log_in(&client, &base, email, password).await;
+        }
+        let found = crawl(&client, &base, start, 300).await;
+        client.close().await.ok();
+        let missing: Vec<&str> = expected.iter().copied().filter(|r| !found.routes.contains(*r)).collect();
+        let unexpected: Vec<&String> = found.routes.iter().filter(|r| !expected.contains(&r.as_str())).collect();
+        if !missing.is_empty() || !found.failures.is_empty() || !unexpected.is_empty() {
+            problems.push(format!(
+                "{role} (from {start}, {} pages): missing {missing:?}; failures {:?}; not in its list {unexpected:?}",
+                found.visited, found.failures
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A series and its releases, all in the browser
+
+/// Decides the open application as a reviewer would: records the fee as received when the page
+/// asks for it, then approves.
+async fn approve_in_browser(client: &Client) {
+    if client.find(Locator::Css("form[action$='/fee']")).await.is_ok() {
+        submit(client, "form[action$='/fee']").await;
+    }
+    submit(client, "form[action$='/approve']").await;
+}
+
+/// Publishes a firmware release through the form on the vendor's label page; the page it leads to.
+async fn release_in_browser(client: &Client, base: &str, number: &str, version: &str, sbom: &Path) -> String {
+    client.goto(&format!("{base}/vendor/labels/{number}?lang=en")).await.unwrap();
+    let form = "form[action$='/releases']";
+    fill(client, &format!("{form} [name='version']"), version).await;
+    client.find(Locator::Css(&format!("{form} [name='changes_security']"))).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css(&format!("{form} [name='sbom']")))
+        .await
+        .unwrap()
+        .send_keys(sbom.to_str().unwrap())
+        .await
+        .unwrap();
+    submit(client, form).await;
+    let url = wait_for_path(client, &format!("/vendor/labels/{number}")).await;
+    assert_eq!(url.query(), Some(format!("released={version}").as_str()), "the release is published: {url}");
+    page_text(client).await
+}
+
+/// The status of each case in the vendor's label page's table of cases.
+async fn case_statuses(client: &Client) -> Vec<String> {
+    let cells = client.find_all(Locator::Css("main table:nth-of-type(2) tbody tr td:nth-child(2)")).await.unwrap();
+    let mut statuses = Vec::new();
+    for cell in cells {
+        statuses.push(cell.text().await.unwrap());
+    }
+    statuses
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_with_two_releases_in_the_browser() {
+    use tekigo_base::ModelEntry;
+    use tekigo_testkit::{TODAY, public_pem, signed_series_sample, vulnerability_database};
+    const OPENSSL_CVE: &str = "CVE-2026-31337";
+
+    let Some((_driver, driver_port)) = start_chromedriver() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let catalog = Arc::new(tekigo_criteria::builtin().unwrap());
+    let registry = Registry::open(&tekigo_registry::default_url(work.path()), catalog).await.unwrap();
+    let clock = Clock::system();
+    clock.set_today(TODAY);
+    registry
+        .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", clock.now())
+        .await
+        .unwrap();
+    let vulndb = vulnerability_database(work.path(), &[(OPENSSL_CVE, "openssl", "3.0.15")], &[OPENSSL_CVE]);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let state = AppState::new(registry.clone(), clock.clone(), &base).with_vulndb(&vulndb);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    tokio::spawn(tekigo_web::serve(listener, state));
+
+    // The signed files of the series, and the SBOMs of two releases: one with an OpenSSL that
+    // has a known exploited vulnerability, one with the fixed OpenSSL.
+    let series: Vec<ModelEntry> =
+        [("EXC-100", "4901234567894"), ("EXC-100W", "4901234567887"), ("EXC-100B", "4901234567870")]
+            .into_iter()
+            .map(|(model, gtin)| ModelEntry { model: model.into(), gtin: Some(gtin.into()), sku: None })
+            .collect();
+    let key = SigningKey::from_bytes(&[21; 32]);
+    let (declaration, sbom) = signed_series_sample(&key, "2.4.1", &series);
+    let sbom_text = String::from_utf8(sbom.clone()).unwrap();
+    let files = work.path().join("upload");
+    std::fs::create_dir_all(&files).unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = files.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let declaration = write("declaration.json", &declaration);
+    let sbom = write("sbom.cdx.json", &sbom);
+    let vulnerable = write("sbom-2.5.0.cdx.json", sbom_text.replace("3.0.15", "3.0.14").as_bytes());
+    let fixed = write("sbom-2.5.1.cdx.json", sbom_text.replace("3.0.15", "3.0.16").as_bytes());
+
+    let client = browser(driver_port).await;
+    let result = async {
+        // The vendor signs up, registers its key and the series.
+        client.goto(&format!("{base}/signup?lang=en")).await.unwrap();
+        fill(&client, "[name='organisation']", "Example Devices K.K.").await;
+        fill(&client, "[name='name']", "Hanako Sato").await;
+        fill(&client, "[name='email']", "sato@example.com").await;
+        fill(&client, "[name='password']", "correct horse battery").await;
+        submit(&client, "form[action='/signup']").await;
+        client.goto(&format!("{base}/vendor?lang=en")).await.unwrap();
+        fill(&client, "form[action='/vendor/keys'] [name='pem']", &public_pem(&key)).await;
+        submit(&client, "form[action='/vendor/keys']").await;
+        client.goto(&format!("{base}/vendor")).await.unwrap();
+        let product = "form[action='/vendor/products']";
+        fill(&client, &format!("{product} [name='name']"), "EXC-100 network camera").await;
+        fill(&client, &format!("{product} [name='model']"), "EXC-100").await;
+        // Rows as pasted from a spreadsheet (a tab would move the focus: commas here).
+        fill(
+            &client,
+            &format!("{product} [name='models']"),
+            "EXC-100, 4901234567894\nEXC-100W, 4901234567887\nEXC-100B, 4901234567870",
+        )
+        .await;
+        fill(&client, &format!("{product} [name='firmware_version']"), "2.4.1").await;
+        client
+            .execute(
+                "document.querySelector(\"form[action='/vendor/products'] [name='product_type']\").value = 'network-camera';",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        fill(&client, &format!("{product} [name='support_end']"), "03312030").await;
+        fill(&client, &format!("{product} [name='vulnerability_contact']"), "https://example.com/security").await;
+        submit(&client, product).await;
+        let product_url = wait_for_path(&client, "/vendor/products/").await;
+        let text = page_text(&client).await;
+        assert!(text.contains("4901234567870"), "the product page lists the series: {text}");
+
+        // Uploads the signed declaration and the SBOM, and logs out.
+        let form = client
+            .find(Locator::Css("form[enctype='multipart/form-data'][action$='/applications']"))
+            .await
+            .expect("the upload form on the product page");
+        form.find(Locator::Css("[name='declaration']"))
+            .await
+            .unwrap()
+            .send_keys(declaration.to_str().unwrap())
+            .await
+            .unwrap();
+        form.find(Locator::Css("[name='sbom']")).await.unwrap().send_keys(sbom.to_str().unwrap()).await.unwrap();
+        click_and_wait(form.find(Locator::Css("[type='submit']")).await.unwrap()).await;
+        let text = page_text(&client).await;
+        assert!(text.to_lowercase().contains("submitted"), "the application is submitted: {text}");
+        submit(&client, "form[action='/logout']").await;
+
+        // The reviewer opens it from the queue and approves it.
+        client.goto(&format!("{base}/login?lang=en")).await.unwrap();
+        fill(&client, "[name='email']", "review@ipa.example").await;
+        fill(&client, "[name='password']", "reviewer password 1").await;
+        submit(&client, "form[action='/login']").await;
+        client.goto(&format!("{base}/review")).await.unwrap();
+        click_and_wait(
+            client.find(Locator::Css("a[href^='/review/applications/']")).await.expect("the queue lists it"),
+        )
+        .await;
+        approve_in_browser(&client).await;
+        let url = wait_for_path(&client, "/labels/").await;
+        assert!(url.path().starts_with("/labels/JC1-2026-"), "approval leads to the label page: {url}");
+        let number = url.path().trim_start_matches("/labels/").to_owned();
+        // The public label page has the visitor's header: the log-out button is on staff pages.
+        client.goto(&format!("{base}/review")).await.unwrap();
+        submit(&client, "form[action='/logout']").await;
+
+        // The vendor publishes a release with the vulnerable OpenSSL (a case opens), then the
+        // fix (the case closes), from its label page, reached from its dashboard.
+        client.goto(&format!("{base}/login?lang=en")).await.unwrap();
+        fill(&client, "[name='email']", "sato@example.com").await;
+        fill(&client, "[name='password']", "correct horse battery").await;
+        submit(&client, "form[action='/login']").await;
+        client.goto(&format!("{base}/vendor?lang=en")).await.unwrap();
+        client
+            .find(Locator::Css(&format!("a[href='/vendor/labels/{number}']")))
+            .await
+            .expect("the dashboard links the vendor's label page");
+        let text = release_in_browser(&client, &base, &number, "2.5.0", &vulnerable).await;
+        assert_eq!(case_statuses(&client).await, ["under correction (grace period)"], "the release opened a case: {text}");
+        let text = release_in_browser(&client, &base, &number, "2.5.1", &fixed).await;
+        assert_eq!(case_statuses(&client).await, ["closed"], "the fix closed the case: {text}");
+
+        // Extends the support period on the product page.
+        client.goto(product_url.as_str()).await.unwrap();
+        fill(&client, "form[action$='/support'] [name='support_end']", "03312031").await;
+        submit(&client, "form[action$='/support']").await;
+        let url = wait_for_path(&client, "/vendor/products/").await;
+        assert_eq!(url.path(), product_url.path());
+
+        // The QR code leads to the label's page, which shows the series, both releases and the
+        // new end of support.
+        let png = http_get(port, &format!("/labels/{number}/qr.png")).await;
+        let target = decode_qr(&png);
+        assert_eq!(target, format!("{base}/labels/{number}"));
+        client.goto(&format!("{target}?lang=en")).await.unwrap();
+        let text = page_text(&client).await;
+        for expected in ["EXC-100W", "EXC-100B", "4901234567870", "2.5.0", "2.5.1", "Update history", "2031-03-31"] {
+            assert!(text.contains(expected), "`{expected}` on the label page: {text}");
+        }
+
+        // A seller finds the label by one GTIN and sees both releases in the changes feed.
+        let found: serde_json::Value =
+            serde_json::from_slice(&http_get(port, "/api/v1/labels?model=4901234567887").await).unwrap();
+        assert_eq!(found["total"], 1, "{found}");
+        assert_eq!(found["labels"][0]["number"], number.as_str(), "{found}");
+        assert_eq!(found["labels"][0]["firmware"], "2.5.1", "{found}");
+        let feed: serde_json::Value = serde_json::from_slice(&http_get(port, "/api/v1/changes").await).unwrap();
+        let releases = feed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "firmware-released" && e["label"] == number.as_str())
+            .count();
+        assert_eq!(releases, 2, "{feed}");
+    }
+    .await;
+    client.close().await.ok();
+    result
+}

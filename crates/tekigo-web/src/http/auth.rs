@@ -188,7 +188,7 @@ impl CurrentUser {
         Chrome {
             lang,
             user: Some(self.user.name.clone()),
-            is_staff: self.user.role.is_staff(),
+            role: Some(self.user.role),
             csrf: self.csrf().to_owned(),
             path: path.to_owned(),
             operator: std::sync::Arc::clone(&self.operator),

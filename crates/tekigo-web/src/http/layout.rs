@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tekigo_base::Lang;
+use tekigo_registry::Role;
 
 use crate::http::error::{ErrorPage, escape};
 use crate::http::operator::Operator;
@@ -19,7 +20,8 @@ pub struct Chrome {
     pub lang: Lang,
     /// The logged-in user's name.
     pub user: Option<String>,
-    pub is_staff: bool,
+    /// The logged-in user's role: staff see the staff navigation.
+    pub role: Option<Role>,
     /// The session's CSRF token, for every form that posts (empty when logged out).
     pub csrf: String,
     /// The request's path and query, for the language switch.
@@ -32,11 +34,15 @@ impl Chrome {
         Chrome {
             lang,
             user: None,
-            is_staff: false,
+            role: None,
             csrf: String::new(),
             path: path.to_owned(),
             operator: Arc::clone(&state.operator),
         }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.role.is_some_and(Role::is_staff)
     }
 
     /// The demo banner's words in the page's language.
@@ -67,6 +73,33 @@ impl Chrome {
             Lang::En => "ja",
             Lang::Ja => "en",
         }
+    }
+
+    /// The staff navigation: every staff page this user's role may open, each as `(href, title,
+    /// current)`. Every staff role opens these (the pages check `Role::is_staff`); the staff accounts
+    /// page is the administrator's alone.
+    pub fn staff_links(&self) -> Vec<(&'static str, &'static str, bool)> {
+        if !self.is_staff() {
+            return Vec::new();
+        }
+        let path = self.path.split_once('?').map_or(self.path.as_str(), |(path, _)| path);
+        let mut links = vec![
+            ("/review", self.t("Applications", "申請"), path == "/review" || path.starts_with("/review/applications/")),
+            ("/review/cases", self.t("Cases", "案件"), path == "/review/cases" || path.starts_with("/review/labels/")),
+            ("/review/incidents", self.t("Incidents", "インシデント"), path.starts_with("/review/incidents")),
+            ("/committee/agenda", self.t("Committee agenda", "委員会の議題"), path.starts_with("/committee/")),
+            ("/review/reports", self.t("Reports", "報告"), path.starts_with("/review/reports")),
+            (
+                "/review/surveillance",
+                self.t("Surveillance", "サーベイランス"),
+                path.starts_with("/review/surveillance"),
+            ),
+            ("/review/audit", self.t("Audit trail", "監査証跡"), path == "/review/audit"),
+        ];
+        if self.role == Some(Role::Admin) {
+            links.push(("/admin/staff", self.t("Staff accounts", "職員アカウント"), path == "/admin/staff"));
+        }
+        links
     }
 
     /// The same page in the other language: the path with `lang=` replaced.

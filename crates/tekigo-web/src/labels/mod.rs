@@ -198,6 +198,8 @@ struct AnnouncementRow {
 struct AnnouncementsPage {
     chrome: Chrome,
     rows: Vec<AnnouncementRow>,
+    /// The years, this one and the last, whose surveillance plan is published, newest first.
+    plans: Vec<i16>,
 }
 
 /// The revocations the certification body announced (SCHEME §5.4: malicious cases and cases
@@ -208,6 +210,14 @@ async fn announcements(
     uri: Uri,
 ) -> Result<Html<String>, WebError> {
     let announced = state.registry.announcements(200).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+    // The surveillance plans are announced too: the page links the ones of this year and the last.
+    let year = state.clock.today().year();
+    let mut plans = Vec::new();
+    for year in [year, year - 1] {
+        if state.registry.surveillance_plan(year).await.map_err(|e| WebError::from(e).in_lang(lang))?.is_some() {
+            plans.push(year);
+        }
+    }
     let page = AnnouncementsPage {
         chrome: chrome(&state, lang, &uri),
         rows: announced
@@ -221,6 +231,7 @@ async fn announcements(
                 on: a.on,
             })
             .collect(),
+        plans,
     };
     render(&page, lang)
 }
