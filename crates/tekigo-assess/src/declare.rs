@@ -3,8 +3,8 @@
 use tekigo_base::Text;
 
 use crate::declaration::{
-    Declarant, Declaration, DeclarationKind, Deemed, EvidenceRecord, FORMAT, Outcome, Product, RequirementResult, SchemeRef,
-    VulnerabilityResult,
+    Declarant, Declaration, DeclarationKind, Deemed, EvidenceRecord, FORMAT, Outcome, Product, RequirementResult,
+    SchemeRef, VulnerabilityResult,
 };
 use crate::evaluate::{count, overall};
 use crate::folder::Evaluation;

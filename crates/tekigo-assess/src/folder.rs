@@ -479,7 +479,13 @@ impl Assessment {
     /// Records a compliance statement under a recognised scheme (a file copied into the folder,
     /// or a URL): the requirements the catalog deems met by it are decided with it. Refused when
     /// the catalog has no deemed mapping from that scheme to this one.
-    pub fn deem(&mut self, catalog: &Catalog, scheme: &str, source: &EvidenceSource, now: &str) -> Result<Deemed, FolderError> {
+    pub fn deem(
+        &mut self,
+        catalog: &Catalog,
+        scheme: &str,
+        source: &EvidenceSource,
+        now: &str,
+    ) -> Result<Deemed, FolderError> {
         let requirements = deemed_requirements(catalog, scheme, &self.file.scheme);
         if requirements.is_empty() {
             return Err(invalid(
@@ -496,12 +502,8 @@ impl Assessment {
                 format!("the {scheme} compliance statement must be a file or an http(s) URL, not {words:?}"),
             ));
         }
-        let evidence = self.add_evidence(
-            EvidenceKind::File,
-            source,
-            Some(format!("{scheme} statement of compliance")),
-            now,
-        )?;
+        let evidence =
+            self.add_evidence(EvidenceKind::File, source, Some(format!("{scheme} statement of compliance")), now)?;
         self.file.deemed.retain(|d| d.scheme != scheme);
         self.file.deemed.push(DeemedBy { scheme: scheme.to_owned(), evidence: evidence.clone() });
         self.save_facts()?;

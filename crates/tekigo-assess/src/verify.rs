@@ -176,7 +176,11 @@ pub fn content_problems(declaration: &Declaration, catalog: &Catalog) -> Vec<Tex
             let list = beyond.join(", ");
             problem(
                 format!("deemed met by {}: {list} (the catalog deems only: {})", deemed.scheme, recognised.join(", ")),
-                format!("{} によるみなし適合: {list}（カタログがみなすのは {} のみ）", deemed.scheme, recognised.join("、")),
+                format!(
+                    "{} によるみなし適合: {list}（カタログがみなすのは {} のみ）",
+                    deemed.scheme,
+                    recognised.join("、")
+                ),
             );
         }
         if !evidence_ids.contains(deemed.evidence.as_str()) {
@@ -188,13 +192,20 @@ pub fn content_problems(declaration: &Declaration, catalog: &Catalog) -> Vec<Tex
     }
     for result in &declaration.requirements {
         for item in result.items.iter().filter(|item| item.decided_by == DecidedBy::Recognition) {
-            let backed = declaration.deemed.iter().any(|deemed| {
-                deemed.requirements.contains(&result.id) && item.evidence.contains(&deemed.evidence)
-            });
+            let backed = declaration
+                .deemed
+                .iter()
+                .any(|deemed| deemed.requirements.contains(&result.id) && item.evidence.contains(&deemed.evidence));
             if !backed {
                 problem(
-                    format!("{} item {}: deemed met, but no recognised statement in `deemed` covers it", result.id, item.id),
-                    format!("{} 評価項目 {}: みなし適合ですが、`deemed` の適合宣言が対象としていません", result.id, item.id),
+                    format!(
+                        "{} item {}: deemed met, but no recognised statement in `deemed` covers it",
+                        result.id, item.id
+                    ),
+                    format!(
+                        "{} 評価項目 {}: みなし適合ですが、`deemed` の適合宣言が対象としていません",
+                        result.id, item.id
+                    ),
                 );
             }
         }

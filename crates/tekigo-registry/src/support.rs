@@ -148,8 +148,15 @@ impl Registry {
         .fetch_one(&mut *tx)
         .await?;
         let detail = serde_json::json!({ "from": current.to_string(), "to": new_end.to_string(), "reason": reason });
-        Self::audit(&mut tx, now, &user.email, "support-shortening-requested", &format!("product:{product_id}"), detail)
-            .await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &user.email,
+            "support-shortening-requested",
+            &format!("product:{product_id}"),
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         self.support_change(id).await.map(SupportOutcome::Requested)
     }
@@ -205,7 +212,8 @@ impl Registry {
             Self::apply_support_end(&mut tx, change.product_id, previous, new_end, "support-shortened", today, now)
                 .await?;
         }
-        let detail = serde_json::json!({ "change": id, "from": change.previous_end, "to": change.new_end, "comment": comment });
+        let detail =
+            serde_json::json!({ "change": id, "from": change.previous_end, "to": change.new_end, "comment": comment });
         let action = if approve { "support-shortening-approved" } else { "support-shortening-refused" };
         Self::audit(&mut tx, now, &staff.email, action, &format!("product:{}", change.product_id), detail).await?;
         tx.commit().await?;
@@ -243,7 +251,12 @@ impl Registry {
     }
 
     /// The vendor's product and its current support end, refused once support is over.
-    async fn support_running(&self, user: &User, product_id: i64, today: Date) -> Result<(Product, Date), RegistryError> {
+    async fn support_running(
+        &self,
+        user: &User,
+        product_id: i64,
+        today: Date,
+    ) -> Result<(Product, Date), RegistryError> {
         if user.role != Role::Vendor {
             return Err(RegistryError::Forbidden("only the vendor changes its support period".into()));
         }
@@ -301,8 +314,7 @@ impl Registry {
             .execute(&mut **tx)
             .await?;
         let status = rules::status_on(state, today, expires, new_end);
-        let event =
-            serde_json::json!({ "from": previous.to_string(), "to": new_end.to_string(), "expires": expires.to_string() });
+        let event = serde_json::json!({ "from": previous.to_string(), "to": new_end.to_string(), "expires": expires.to_string() });
         Self::event(tx, &number, kind, status, now, Some(event.to_string())).await
     }
 }

@@ -93,7 +93,13 @@ async fn a_vulnerable_sbom_is_refused_by_the_registrys_own_check(registry: &Regi
     assert_eq!(count(&registry, "applications").await, 0, "a refused application stores nothing");
 
     // The vendor answers with VEX: the check applies it and the application goes to review.
-    let upload = Upload { declaration: &declaration, sbom: &sbom, vex: Some(&not_affected(BUSYBOX_CVE)), files: &[], agent: None };
+    let upload = Upload {
+        declaration: &declaration,
+        sbom: &sbom,
+        vex: Some(&not_affected(BUSYBOX_CVE)),
+        files: &[],
+        agent: None,
+    };
     let application = registry.submit_upload(&vendor, product.id, upload, TODAY, NOW).await.unwrap();
     let check = application.registry_check.as_ref().unwrap();
     assert_eq!(check.outcome, Outcome::Passed, "{check:?}");

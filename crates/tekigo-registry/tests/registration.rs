@@ -92,16 +92,26 @@ async fn an_agent_files_and_the_fee_comes_before_the_label(registry: &Registry) 
     assert!(fee.detail.contains("INV-2026-0042"), "{}", fee.detail);
 
     // After issue: the support period is shortened only with the staff's approval.
-    let extended = registry.change_support_end(&vendor, product, jiff::civil::date(2031, 3, 31), "", TODAY, NOW + 20).await;
+    let extended =
+        registry.change_support_end(&vendor, product, jiff::civil::date(2031, 3, 31), "", TODAY, NOW + 20).await;
     assert!(matches!(extended, Ok(tekigo_registry::support::SupportOutcome::Extended(_))), "{extended:?}");
-    let no_reason =
-        refusal(registry.change_support_end(&vendor, product, jiff::civil::date(2027, 6, 30), " ", TODAY, NOW + 30).await);
+    let no_reason = refusal(
+        registry.change_support_end(&vendor, product, jiff::civil::date(2027, 6, 30), " ", TODAY, NOW + 30).await,
+    );
     assert!(no_reason.contains("reason for shortening the support period: required"), "{no_reason}");
-    let past =
-        refusal(registry.change_support_end(&vendor, product, jiff::civil::date(2026, 1, 1), "x", TODAY, NOW + 30).await);
+    let past = refusal(
+        registry.change_support_end(&vendor, product, jiff::civil::date(2026, 1, 1), "x", TODAY, NOW + 30).await,
+    );
     assert!(past.contains("is in the past"), "{past}");
     let requested = registry
-        .change_support_end(&vendor, product, jiff::civil::date(2027, 6, 30), "the SoC vendor ends its SDK", TODAY, NOW + 30)
+        .change_support_end(
+            &vendor,
+            product,
+            jiff::civil::date(2027, 6, 30),
+            "the SoC vendor ends its SDK",
+            TODAY,
+            NOW + 30,
+        )
         .await
         .unwrap();
     let tekigo_registry::support::SupportOutcome::Requested(change) = requested else { panic!("a request") };
@@ -109,7 +119,8 @@ async fn an_agent_files_and_the_fee_comes_before_the_label(registry: &Registry) 
     assert_eq!(unchanged.support_end, "2031-03-31", "nothing changes before the decision");
     let pending = registry.pending_support_changes(&reviewer).await.unwrap();
     assert_eq!(pending.len(), 1);
-    let refuse_silently = refusal(registry.decide_support_change(&reviewer, change.id, false, "", TODAY, NOW + 40).await);
+    let refuse_silently =
+        refusal(registry.decide_support_change(&reviewer, change.id, false, "", TODAY, NOW + 40).await);
     assert!(refuse_silently.contains("say why"), "{refuse_silently}");
     let approved =
         registry.decide_support_change(&reviewer, change.id, true, "SDK end confirmed", TODAY, NOW + 40).await.unwrap();
@@ -120,7 +131,10 @@ async fn an_agent_files_and_the_fee_comes_before_the_label(registry: &Registry) 
     let kinds: Vec<(&str, bool)> = changes.iter().map(|c| (c.status.as_str(), c.is_shortening())).collect();
     assert_eq!(kinds, [("applied", false), ("approved", true)]);
     let events: Vec<String> = registry.label_events(&label.number).await.unwrap().into_iter().map(|e| e.kind).collect();
-    assert!(events.contains(&"support-extended".to_owned()) && events.contains(&"support-shortened".to_owned()), "{events:?}");
+    assert!(
+        events.contains(&"support-extended".to_owned()) && events.contains(&"support-shortened".to_owned()),
+        "{events:?}"
+    );
 }
 on_both!(an_agent_files_and_the_fee_comes_before_the_label);
 
@@ -162,21 +176,31 @@ async fn the_uk_psti_route_both_ways(registry: &Registry) {
         }
     };
     let http = refusal(
-        registry.request_psti_listing(&vendor, &label.number, "http://example.com/en", "security@example.com", TODAY, NOW).await,
+        registry
+            .request_psti_listing(&vendor, &label.number, "http://example.com/en", "security@example.com", TODAY, NOW)
+            .await,
     );
     assert!(http.contains("give the https:// address"), "{http}");
     registry
-        .request_psti_listing(&vendor, &label.number, "https://example.com/en/exc-100", "security@example.com", TODAY, NOW + 20)
+        .request_psti_listing(
+            &vendor,
+            &label.number,
+            "https://example.com/en/exc-100",
+            "security@example.com",
+            TODAY,
+            NOW + 20,
+        )
         .await
         .unwrap();
     assert!(listed(registry).await.is_empty(), "not listed before staff confirm");
     assert_eq!(registry.psti_requests(&reviewer).await.unwrap().len(), 1);
-    let listing =
-        registry.decide_psti_listing(&reviewer, &label.number, true, "", TODAY, NOW + 30).await.unwrap();
+    let listing = registry.decide_psti_listing(&reviewer, &label.number, true, "", TODAY, NOW + 30).await.unwrap();
     assert_eq!(listing.status, "listed");
-    assert_eq!(listed(registry).await, [label.number.clone()]);
+    assert_eq!(listed(registry).await, std::slice::from_ref(&label.number));
     let again = refusal(
-        registry.request_psti_listing(&vendor, &label.number, "https://example.com/en", "security@example.com", TODAY, NOW).await,
+        registry
+            .request_psti_listing(&vendor, &label.number, "https://example.com/en", "security@example.com", TODAY, NOW)
+            .await,
     );
     assert!(again.contains("listed already"), "{again}");
     let events: Vec<String> = registry.label_events(&label.number).await.unwrap().into_iter().map(|e| e.kind).collect();

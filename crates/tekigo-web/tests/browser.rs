@@ -230,7 +230,7 @@ async fn vendor_signs_up_submits_reviewer_approves_and_the_label_expires() {
             client.find(Locator::Css("a[href^='/review/applications/']")).await.expect("the queue lists it"),
         )
         .await;
-        submit(&client, "form[action$='/approve']").await;
+        approve_in_browser(&client).await;
 
         // The label's page: valid, and its QR code leads back to it.
         let url = wait_for_path(&client, "/labels/").await;
@@ -538,6 +538,7 @@ async fn each_role_reaches_its_pages_by_following_links() {
         let (declaration, sbom) = signed_sample_as(&key, Some(organisation), "2.4.1");
         applications.push(registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap());
     }
+    registry.record_fee(reviewer, applications[0].id, None, "INV-1", NOW).await.unwrap();
     let number = registry.approve(reviewer, applications[0].id, TODAY, NOW).await.unwrap().number;
 
     // Two incidents (A-2 opens a case on the label, B-2 is an item of the committee's agenda), a
@@ -588,6 +589,7 @@ async fn each_role_reaches_its_pages_by_following_links() {
         "/review",
         "/review/applications/{id}",
         "/review/audit",
+        "/review/registrations",
         "/review/cases",
         "/review/labels/{number}",
         "/review/incidents",
@@ -648,7 +650,10 @@ async fn each_role_reaches_its_pages_by_following_links() {
 /// asks for it, then approves.
 async fn approve_in_browser(client: &Client) {
     if client.find(Locator::Css("form[action$='/fee']")).await.is_ok() {
+        fill(client, "form[action$='/fee'] [name='reference']", "INV-2026-0001").await;
         submit(client, "form[action$='/fee']").await;
+        let text = page_text(client).await;
+        assert!(text.contains("¥198,000 received"), "the fee is recorded: {text}");
     }
     submit(client, "form[action$='/approve']").await;
 }
@@ -674,7 +679,7 @@ async fn release_in_browser(client: &Client, base: &str, number: &str, version: 
 
 /// The status of each case in the vendor's label page's table of cases.
 async fn case_statuses(client: &Client) -> Vec<String> {
-    let cells = client.find_all(Locator::Css("main table:nth-of-type(2) tbody tr td:nth-child(2)")).await.unwrap();
+    let cells = client.find_all(Locator::Css("#cases tbody tr td:nth-child(2)")).await.unwrap();
     let mut statuses = Vec::new();
     for cell in cells {
         statuses.push(cell.text().await.unwrap());

@@ -163,7 +163,8 @@ async fn serve(
     let registry = match &args.fees {
         None => registry,
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading the fee schedule {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the fee schedule {}", path.display()))?;
             let fees = tekigo_registry::applications::FeeSchedule::parse(&text)
                 .with_context(|| format!("the fee schedule {}", path.display()))?;
             registry.with_fees(fees)

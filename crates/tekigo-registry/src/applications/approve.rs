@@ -56,7 +56,10 @@ impl Registry {
         // The fee is paid before issuance (docs/scheme.md, "Registration").
         if application.fee_received.is_none() {
             return Err(invalid(
-                format!("the fee for application {} is not recorded as received: record it before approving", application.number),
+                format!(
+                    "the fee for application {} is not recorded as received: record it before approving",
+                    application.number
+                ),
                 format!("申請 {} の手数料の入金が記録されていません。承認の前に記録してください", application.number),
             ));
         }

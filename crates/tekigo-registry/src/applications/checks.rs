@@ -79,7 +79,10 @@ pub fn recognised_statements(declaration: &Declaration, files: &[NamedFile<'_>])
         let scheme = &deemed.scheme;
         let Some(record) = declaration.evidence.iter().find(|e| e.id == deemed.evidence) else {
             failures.push(Text::new(
-                format!("the {scheme} statement of compliance (evidence {}) is not in the declaration", deemed.evidence),
+                format!(
+                    "the {scheme} statement of compliance (evidence {}) is not in the declaration",
+                    deemed.evidence
+                ),
                 format!("{scheme} の適合宣言（証跡 {}）が宣言書にありません", deemed.evidence),
             ));
             continue;
@@ -103,7 +106,10 @@ pub fn recognised_statements(declaration: &Declaration, files: &[NamedFile<'_>])
             }
             (None, _) => {
                 failures.push(Text::new(
-                    format!("the {scheme} statement of compliance `{}` is neither a file nor a web address", record.location),
+                    format!(
+                        "the {scheme} statement of compliance `{}` is neither a file nor a web address",
+                        record.location
+                    ),
                     format!("{scheme} の適合宣言 `{}` はファイルでも URL でもありません", record.location),
                 ));
                 None

@@ -36,7 +36,9 @@ impl Registry {
         crate::validate::name(("payment reference", "入金の照合番号"), reference)
             .map_err(|problem| RegistryError::Rejected(vec![problem]))?;
         let yen = match (yen, &application.fee_due) {
-            (Some(0), _) => return Err(invalid("the fee received must be more than ¥0", "入金額は 0 円より大きくしてください")),
+            (Some(0), _) => {
+                return Err(invalid("the fee received must be more than ¥0", "入金額は 0 円より大きくしてください"));
+            }
             (Some(yen), _) => yen,
             (None, Some(due)) => due.yen,
             (None, None) => {

@@ -82,15 +82,24 @@ impl FeeSchedule {
                 return Err(FeeScheduleError::Level(fee.level.clone()));
             }
             if fee.yen == 0 {
-                return Err(FeeScheduleError::Zero { route: fee.route.name(), level: fee.level.clone(), from: fee.from });
+                return Err(FeeScheduleError::Zero {
+                    route: fee.route.name(),
+                    level: fee.level.clone(),
+                    from: fee.from,
+                });
             }
         }
         fees.sort_by(|a, b| (a.route.name(), &a.level, a.from).cmp(&(b.route.name(), &b.level, b.from)));
-        if let Some(pair) =
-            fees.windows(2).find(|pair| (pair[0].route, &pair[0].level, pair[0].from) == (pair[1].route, &pair[1].level, pair[1].from))
+        if let Some(pair) = fees
+            .windows(2)
+            .find(|pair| (pair[0].route, &pair[0].level, pair[0].from) == (pair[1].route, &pair[1].level, pair[1].from))
         {
             let fee = &pair[0];
-            return Err(FeeScheduleError::Duplicate { route: fee.route.name(), level: fee.level.clone(), from: fee.from });
+            return Err(FeeScheduleError::Duplicate {
+                route: fee.route.name(),
+                level: fee.level.clone(),
+                from: fee.from,
+            });
         }
         Ok(FeeSchedule { fees })
     }
@@ -101,7 +110,10 @@ impl FeeSchedule {
 
     /// The fee in force for an application received on `day`, if the schedule has one.
     pub fn fee(&self, route: Route, level: &str, day: Date) -> Option<&Fee> {
-        self.fees.iter().filter(|fee| fee.route == route && fee.level == level && fee.from <= day).max_by_key(|fee| fee.from)
+        self.fees
+            .iter()
+            .filter(|fee| fee.route == route && fee.level == level && fee.from <= day)
+            .max_by_key(|fee| fee.from)
     }
 
     pub fn fees(&self) -> &[Fee] {
@@ -129,7 +141,8 @@ mod tests {
 
     #[test]
     fn a_bad_schedule_names_what_is_wrong() {
-        let twice = "[[fee]]\nroute = \"standard\"\nlevel = \"1\"\nyen = 1\nfrom = \"2026-01-01\"\nsource = \"a\"\n".repeat(2);
+        let twice =
+            "[[fee]]\nroute = \"standard\"\nlevel = \"1\"\nyen = 1\nfrom = \"2026-01-01\"\nsource = \"a\"\n".repeat(2);
         assert!(matches!(FeeSchedule::parse(&twice), Err(FeeScheduleError::Duplicate { .. })));
         let zero = "[[fee]]\nroute = \"standard\"\nlevel = \"1\"\nyen = 0\nfrom = \"2026-01-01\"\nsource = \"a\"\n";
         assert!(matches!(FeeSchedule::parse(zero), Err(FeeScheduleError::Zero { .. })));

@@ -118,8 +118,14 @@ impl Registry {
         today: Date,
         now: i64,
     ) -> Result<Application, RegistryError> {
-        self.submit_upload(user, product_id, Upload { declaration, sbom, vex: None, files: &[], agent: None }, today, now)
-            .await
+        self.submit_upload(
+            user,
+            product_id,
+            Upload { declaration, sbom, vex: None, files: &[], agent: None },
+            today,
+            now,
+        )
+        .await
     }
 
     /// [`Registry::submit`] with everything a vendor may upload: a VEX document, which the
@@ -231,7 +237,11 @@ impl Registry {
         // The number follows the id: unique without a counter, and the same rule as for the
         // applications numbered by the migration.
         let number = application_number(today, id);
-        sqlx::query("UPDATE applications SET number = $1 WHERE id = $2").bind(&number).bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE applications SET number = $1 WHERE id = $2")
+            .bind(&number)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         for file in &files {
             sqlx::query(
                 "INSERT INTO application_files (application_id, sha256, name, content) VALUES ($1, $2, $3, $4)",
@@ -278,7 +288,8 @@ impl Registry {
         let checks: String = row.try_get("checks")?;
         let id: i64 = row.try_get("id")?;
         let route: String = row.try_get("route")?;
-        let route = Route::parse(&route).ok_or_else(|| crate::db::corrupt(format!("application {id}'s route"), &route))?;
+        let route =
+            Route::parse(&route).ok_or_else(|| crate::db::corrupt(format!("application {id}'s route"), &route))?;
         let yen = |value: Option<i64>| value.map(i64::unsigned_abs);
         let fee_due = match (yen(row.try_get("fee_yen")?), row.try_get::<Option<String>, _>("fee_source")?) {
             (Some(yen), source) => Some(FeeDue { yen, source: source.unwrap_or_default() }),

@@ -248,9 +248,7 @@ impl Registry {
             conditions.push(Self::identifier_condition(identifier, &mut |value| bind(value, &mut binds)));
         }
         if search.psti_listed {
-            conditions.push(
-                "number IN (SELECT label_number FROM psti_listings WHERE status = 'listed')".to_owned(),
-            );
+            conditions.push("number IN (SELECT label_number FROM psti_listings WHERE status = 'listed')".to_owned());
         }
         if let Some(product_type) = &search.product_type {
             conditions.push(format!("product_type = {}", bind(product_type.clone(), &mut binds)));

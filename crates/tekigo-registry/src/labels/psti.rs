@@ -44,7 +44,8 @@ impl Registry {
         if vendor.role != Role::Vendor {
             return Err(RegistryError::Forbidden("only the label's vendor asks for the PSTI listing".into()));
         }
-        let label = self.label(number, today).await?.ok_or_else(|| RegistryError::NotFound(format!("label {number}")))?;
+        let label =
+            self.label(number, today).await?.ok_or_else(|| RegistryError::NotFound(format!("label {number}")))?;
         let product = self.product(vendor, label.product_id).await?;
         if !PSTI_LEVELS.contains(&label.level.as_str()) {
             return Err(invalid(
@@ -70,11 +71,10 @@ impl Registry {
         let contact = english_contact.trim();
         crate::validate::vulnerability_contact(contact).map_err(|problem| RegistryError::Rejected(vec![problem]))?;
         let mut tx = self.begin_write().await?;
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT status FROM psti_listings WHERE label_number = $1")
-                .bind(number)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing: Option<String> = sqlx::query_scalar("SELECT status FROM psti_listings WHERE label_number = $1")
+            .bind(number)
+            .fetch_optional(&mut *tx)
+            .await?;
         match existing.as_deref() {
             Some("listed") => {
                 return Err(invalid(
@@ -131,7 +131,8 @@ impl Registry {
         if !confirm && comment.is_empty() {
             return Err(invalid("say why the listing is refused", "掲載を認めない理由を記入してください"));
         }
-        let label = self.label(number, today).await?.ok_or_else(|| RegistryError::NotFound(format!("label {number}")))?;
+        let label =
+            self.label(number, today).await?.ok_or_else(|| RegistryError::NotFound(format!("label {number}")))?;
         let status = if confirm { "listed" } else { "refused" };
         let mut tx = self.begin_write().await?;
         let changed = sqlx::query(

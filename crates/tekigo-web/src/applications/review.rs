@@ -245,8 +245,7 @@ async fn authorisation_file(
 ) -> Result<Response, WebError> {
     staff_only(&current, lang)?;
     let id = path_id(&id, lang)?;
-    let (name, bytes) =
-        state.registry.agent_authorisation(&current.user, id).await.map_err(registry_error(lang))?;
+    let (name, bytes) = state.registry.agent_authorisation(&current.user, id).await.map_err(registry_error(lang))?;
     let safe: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
     Ok(download(bytes, "application/octet-stream", safe))
@@ -289,8 +288,16 @@ async fn record_fee(
                     format!("金額 `{}` は円単位の整数ではありません", form.yen),
                 );
                 let error = Some(Message::new(&text, lang));
-                return render_application(&state, &current, lang, id, StatusCode::UNPROCESSABLE_ENTITY, error, String::new())
-                    .await;
+                return render_application(
+                    &state,
+                    &current,
+                    lang,
+                    id,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    error,
+                    String::new(),
+                )
+                .await;
             }
         },
     };

@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use tekigo_base::{Lang, Text};
 use tekigo_registry::RegistryError;
-use tekigo_registry::applications::checks::{MAX_DECLARATION_BYTES, MAX_EVIDENCE_BYTES, MAX_SBOM_BYTES};
 use tekigo_registry::applications::AgentUpload;
+use tekigo_registry::applications::checks::{MAX_DECLARATION_BYTES, MAX_EVIDENCE_BYTES, MAX_SBOM_BYTES};
 use tekigo_registry::{Application, Upload};
 
 /// An agent's organisation or contact: a name, not a document.
@@ -163,7 +163,11 @@ async fn upload(
                 Capped::Data(data) => String::from_utf8_lossy(&data).trim().to_owned(),
                 Capped::TooLarge => return Err(too_large("agent's details", "代理人の情報", AGENT_TEXT_BYTES, lang)),
             };
-            if name == "agent_organisation" { agent_organisation = text } else { agent_contact = text }
+            if name == "agent_organisation" {
+                agent_organisation = text
+            } else {
+                agent_contact = text
+            }
             continue;
         }
         if name == "agent_authorisation" {
@@ -171,7 +175,9 @@ async fn upload(
             match read_capped(field, MAX_EVIDENCE_BYTES).await.map_err(|e| unreadable_upload(&e, lang))? {
                 Capped::Data(data) if !data.is_empty() => agent_authorisation = Some((file_name, data)),
                 Capped::Data(_) => {}
-                Capped::TooLarge => return Err(too_large("authorisation document", "委任状", MAX_EVIDENCE_BYTES, lang)),
+                Capped::TooLarge => {
+                    return Err(too_large("authorisation document", "委任状", MAX_EVIDENCE_BYTES, lang));
+                }
             }
             continue;
         }
@@ -216,13 +222,15 @@ async fn upload(
     }
     // Any of the agent's fields makes it an agent's application; the registry names what is
     // missing.
-    let agent = (!agent_organisation.is_empty() || !agent_contact.is_empty() || agent_authorisation.is_some())
-        .then(|| AgentUpload {
-            organisation: &agent_organisation,
-            contact: &agent_contact,
-            authorisation: agent_authorisation
-                .as_ref()
-                .map_or(("", &[][..]), |(name, bytes)| (name.as_str(), bytes.as_slice())),
+    let agent =
+        (!agent_organisation.is_empty() || !agent_contact.is_empty() || agent_authorisation.is_some()).then(|| {
+            AgentUpload {
+                organisation: &agent_organisation,
+                contact: &agent_contact,
+                authorisation: agent_authorisation
+                    .as_ref()
+                    .map_or(("", &[][..]), |(name, bytes)| (name.as_str(), bytes.as_slice())),
+            }
         });
     let submitted = state
         .registry

@@ -86,6 +86,7 @@ impl Chrome {
         let mut links = vec![
             ("/review", self.t("Applications", "申請"), path == "/review" || path.starts_with("/review/applications/")),
             ("/review/cases", self.t("Cases", "案件"), path == "/review/cases" || path.starts_with("/review/labels/")),
+            ("/review/registrations", self.t("After issue", "発行後の変更"), path.starts_with("/review/registrations")),
             ("/review/incidents", self.t("Incidents", "インシデント"), path.starts_with("/review/incidents")),
             ("/committee/agenda", self.t("Committee agenda", "委員会の議題"), path.starts_with("/committee/")),
             ("/review/reports", self.t("Reports", "報告"), path.starts_with("/review/reports")),

@@ -189,7 +189,7 @@ pub(crate) fn yen(amount: u64) -> String {
     let digits = amount.to_string();
     let mut grouped = String::new();
     for (position, digit) in digits.chars().enumerate() {
-        if position > 0 && (digits.len() - position) % 3 == 0 {
+        if position > 0 && (digits.len() - position).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
@@ -236,8 +236,18 @@ impl ApplicationRow {
             },
             fee_received: application.fee_received.as_ref().map(|received| {
                 let text = Text::new(
-                    format!("{} received, recorded {} (reference {})", yen(received.yen), view::datetime(received.at), received.reference),
-                    format!("{} 入金済み（{} 記録、照合番号 {}）", yen(received.yen), view::datetime(received.at), received.reference),
+                    format!(
+                        "{} received, recorded {} (reference {})",
+                        yen(received.yen),
+                        view::datetime(received.at),
+                        received.reference
+                    ),
+                    format!(
+                        "{} 入金済み（{} 記録、照合番号 {}）",
+                        yen(received.yen),
+                        view::datetime(received.at),
+                        received.reference
+                    ),
                 );
                 text.get(lang).to_owned()
             }),
