@@ -556,3 +556,48 @@ fn the_sample_camera_declares_as_it_stands() {
         &format!("{}.pub", key.display()),
     ]));
 }
+
+/// The UK PSTI route: a PSTI statement of compliance decides the requirements the catalog deems
+/// met by it (IPA's recognition: S1.1-02, S1.1-05, S1.1-16), as a file or a URL; anything else
+/// is refused with the reason.
+#[test]
+fn a_psti_statement_deems_three_requirements_met() {
+    let work = tempfile::tempdir().unwrap();
+    let statement = work.path().join("psti-statement.pdf");
+    std::fs::write(&statement, "%PDF-1.4 UK PSTI statement of compliance").unwrap();
+    let dir = work.path().join("psti");
+    let deemed = format!("uk-psti={}", statement.display());
+    let output = tekigo(&["assess", "init", "--product", "EXC-100", "--deemed", &deemed, s(&dir), "--lang", "en"]);
+    ok(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("uk-psti (S1.1-02, S1.1-05, S1.1-16 E1)"), "{stdout}");
+    let (_, status) = status_json(&dir);
+    for id in ["S1.1-02", "S1.1-05", "S1.1-16"] {
+        let result = requirement(&status, id);
+        assert_eq!(result["verdict"], "conformant", "{id}: {result}");
+        assert!(result["items"].as_array().unwrap().iter().all(|i| i["decided_by"] == "recognition"), "{result}");
+    }
+    assert_eq!(requirement(&status, "S1.1-01")["verdict"], "pending");
+
+    let by_url = work.path().join("by-url");
+    ok(&tekigo(&["assess", "init", "--product", "X", "--deemed", "uk-psti=https://example.com/psti", s(&by_url)]));
+    let missing =
+        tekigo(&["assess", "init", "--product", "X", "--deemed", "uk-psti=nowhere.pdf", s(&work.path().join("m"))]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("must be a file or an http(s) URL"), "{missing:?}");
+    let other = tekigo(&[
+        "assess",
+        "init",
+        "--product",
+        "X",
+        "--deemed",
+        "sg-cls=https://x.example",
+        s(&work.path().join("o")),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&other.stderr).contains("the catalog deems nothing of jc-star met by sg-cls"),
+        "{other:?}"
+    );
+    let shape = tekigo(&["assess", "init", "--product", "X", "--deemed", "uk-psti", s(&work.path().join("p"))]);
+    assert!(String::from_utf8_lossy(&shape.stderr).contains("write SCHEME=FILE or SCHEME=URL"), "{shape:?}");
+}
