@@ -2,7 +2,9 @@
 //! label, publishes two firmware releases with an API token (one bringing in a known exploitable
 //! vulnerability, which opens a case, one fixing it, which closes the case), and the label's one
 //! page shows all of it; a seller finds the label by a GTIN through the API and sees the releases
-//! in the changes feed; the vendor extends the support period. On SQLite and PostgreSQL.
+//! in the changes feed; the vendor extends the support period and, with the staff's approval,
+//! shortens it; the reviewer records the fee before approval; a UK PSTI listing is asked for,
+//! confirmed and found by the public filter. On SQLite and PostgreSQL.
 
 use axum::http::StatusCode;
 use ed25519_dalek::SigningKey;
@@ -74,7 +76,20 @@ async fn a_series_gets_its_label_and_its_updates_keep_it(registry: &Registry) {
         .await
         .unwrap();
     let application = registry.applications(&reviewer, None).await.unwrap().remove(0);
-    registry.record_fee(&reviewer, application.id, None, "INV-1", NOW).await.unwrap();
+    // The reviewer records the fee on the application's page; approval waits for it.
+    let mut staff = Browser::new(&app);
+    let csrf = staff.get("/login").await.csrf();
+    staff
+        .post("/login", &[("csrf", &csrf), ("email", "review@ipa.example"), ("password", "reviewer password 1")])
+        .await;
+    let page = format!("/review/applications/{}", application.id);
+    let csrf = staff.get(&page).await.contains(&application.number).contains("¥198,000").csrf();
+    let early = staff.post(&format!("{page}/approve"), &[("csrf", &csrf)]).await;
+    early.assert(StatusCode::UNPROCESSABLE_ENTITY).contains("is not recorded as received");
+    let fee =
+        staff.post(&format!("{page}/fee"), &[("csrf", &csrf), ("yen", "198,000"), ("reference", "INV-2026-7")]).await;
+    fee.assert_redirect(&format!("{page}#decide"));
+    staff.get(&page).await.contains("¥198,000 received").contains("INV-2026-7");
     let label = registry.approve(&reviewer, application.id, TODAY, NOW + 10).await.unwrap();
     let number = label.number.clone();
 
@@ -104,11 +119,56 @@ async fn a_series_gets_its_label_and_its_updates_keep_it(registry: &Registry) {
     let csrf = vendor.get(&format!("/vendor/products/{product}")).await.contains(r#"name="support_end""#).csrf();
     let support = format!("/vendor/products/{product}/support");
     let shorter = vendor.post(&support, &[("csrf", &csrf), ("support_end", "2029-01-31")]).await;
-    shorter.assert(StatusCode::UNPROCESSABLE_ENTITY).contains("certification body");
+    shorter.assert(StatusCode::UNPROCESSABLE_ENTITY).contains("reason for shortening the support period: required");
     vendor
         .post(&support, &[("csrf", &csrf), ("support_end", "2031-03-31")])
         .await
-        .assert_redirect(&format!("/vendor/products/{product}"));
+        .assert_redirect(&format!("/vendor/products/{product}#support"));
+    // Shortening is a request; staff approve it and the label page announces it.
+    let reason = "the SoC vendor ends its SDK";
+    vendor
+        .post(&support, &[("csrf", &csrf), ("support_end", "2030-12-31"), ("reason", reason)])
+        .await
+        .assert_redirect(&format!("/vendor/products/{product}#support"));
+    assert!(
+        !Browser::new(&app).get(&format!("/labels/{number}")).await.body.contains("2030-12-31"),
+        "not before approval"
+    );
+    let csrf = staff.get("/review").await.contains(r#"href="/review/registrations""#).csrf();
+    let queue = staff.get("/review/registrations").await;
+    queue.assert(StatusCode::OK).contains(reason);
+    let change =
+        queue.body.split("/review/registrations/support/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let decide = format!("/review/registrations/support/{change}");
+    let silent = staff.post(&decide, &[("csrf", &csrf), ("decision", "refuse")]).await;
+    silent.assert(StatusCode::UNPROCESSABLE_ENTITY).contains("say why");
+    staff.post(&decide, &[("csrf", &csrf), ("decision", "approve")]).await.assert_redirect("/review/registrations");
+
+    // The vendor asks to list the ★1 label as deemed to meet UK PSTI; staff confirm; the public
+    // list, the API and the label page show it.
+    let csrf = vendor.get(&format!("/vendor/labels/{number}")).await.contains(r#"name="english_information""#).csrf();
+    let psti = format!("/vendor/labels/{number}/psti");
+    let http = [
+        ("csrf", csrf.as_str()),
+        ("english_information", "http://example.com/en"),
+        ("english_contact", "security@example.com"),
+    ];
+    vendor.post(&psti, &http).await.assert(StatusCode::UNPROCESSABLE_ENTITY).contains("https://");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("english_information", "https://example.com/en/exc-100"),
+        ("english_contact", "security@example.com"),
+    ];
+    vendor.post(&psti, &fields).await.assert_redirect(&format!("/vendor/labels/{number}#psti"));
+    let csrf = staff.get("/review/registrations").await.contains("https://example.com/en/exc-100").csrf();
+    let confirm = format!("/review/registrations/psti/{number}");
+    staff.post(&confirm, &[("csrf", &csrf), ("decision", "confirm")]).await.assert_redirect("/review/registrations");
+    let mut public = Browser::new(&app);
+    public.get("/labels?psti=listed").await.assert(StatusCode::OK).contains(&number);
+    public.get("/labels?psti=maybe").await.assert(StatusCode::BAD_REQUEST).contains("psti");
+    let listed: serde_json::Value = serde_json::from_str(&public.get("/api/v1/labels?psti=listed").await.body).unwrap();
+    assert_eq!(listed["total"], 1, "{listed}");
+    public.get(&format!("/labels/{number}")).await.contains("psti-listed").contains("2030-12-31").contains(reason);
 
     // The same QR code's page shows the series, the current firmware and the history.
     let mut consumer = Browser::new(&app);
@@ -125,6 +185,8 @@ async fn a_series_gets_its_label_and_its_updates_keep_it(registry: &Registry) {
     let feed: serde_json::Value = serde_json::from_str(&consumer.get("/api/v1/changes").await.body).unwrap();
     let kinds: Vec<&str> = feed["events"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "firmware-released").count(), 2, "{kinds:?}");
-    assert!(kinds.contains(&"support-extended"), "{kinds:?}");
+    for kind in ["support-extended", "support-shortened", "psti-listed"] {
+        assert!(kinds.contains(&kind), "{kind}: {kinds:?}");
+    }
 }
 on_both!(a_series_gets_its_label_and_its_updates_keep_it);
