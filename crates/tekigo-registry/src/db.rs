@@ -73,7 +73,7 @@ pub struct Registry {
     /// The registry's own vulnerability database, which applications are checked against.
     pub(crate) vulndb: Option<Arc<Path>>,
     /// The application fees by route and level (applications/fees.rs).
-    pub(crate) fees: Arc<crate::applications::FeeSchedule>,
+    pub(crate) fees: Arc<crate::fees::FeeSchedule>,
 }
 
 /// A stored value that does not read as what it must be: logged, and refused (fail closed).
@@ -176,7 +176,7 @@ impl Registry {
             backend,
             catalog,
             vulndb: None,
-            fees: Arc::new(crate::applications::FeeSchedule::builtin()),
+            fees: Arc::new(crate::fees::FeeSchedule::builtin()),
         };
         // Data steps a migration's SQL cannot do, each once.
         registry.refresh_model_keys().await?;
@@ -201,12 +201,12 @@ impl Registry {
     }
 
     /// Replaces the built-in fee schedule (IPA's published fees) with an operator's own.
-    pub fn with_fees(mut self, fees: crate::applications::FeeSchedule) -> Registry {
+    pub fn with_fees(mut self, fees: crate::fees::FeeSchedule) -> Registry {
         self.fees = Arc::new(fees);
         self
     }
 
-    pub fn fees(&self) -> &crate::applications::FeeSchedule {
+    pub fn fees(&self) -> &crate::fees::FeeSchedule {
         &self.fees
     }
 

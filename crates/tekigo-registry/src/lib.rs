@@ -42,6 +42,7 @@ pub mod advisories;
 pub mod applications;
 pub mod cases;
 pub mod db;
+pub mod fees;
 pub mod demo;
 pub mod incidents;
 pub mod labels;

@@ -6,11 +6,10 @@
 mod approve;
 pub mod checks;
 mod fee_record;
-pub mod fees;
 pub mod vulnerability_check;
 
 pub use checks::{CheckResult, Expected};
-pub use fees::{Fee, FeeSchedule, FeeScheduleError, Route};
+pub use crate::fees::{Fee, FeeSchedule, FeeScheduleError, Route};
 pub use vulnerability_check::RegistryCheck;
 
 use std::sync::Arc;

@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// The schedule built into the registry: IPA's published fees.
-pub const BUILTIN: &str = include_str!("../../data/fees.toml");
+pub const BUILTIN: &str = include_str!("../data/fees.toml");
 
 /// How an application reaches the certification body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
