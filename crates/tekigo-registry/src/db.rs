@@ -171,13 +171,8 @@ impl Registry {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let registry = Registry {
-            pool,
-            backend,
-            catalog,
-            vulndb: None,
-            fees: Arc::new(crate::fees::FeeSchedule::builtin()),
-        };
+        let registry =
+            Registry { pool, backend, catalog, vulndb: None, fees: Arc::new(crate::fees::FeeSchedule::builtin()) };
         // Data steps a migration's SQL cannot do, each once.
         registry.refresh_model_keys().await?;
         Ok(registry)

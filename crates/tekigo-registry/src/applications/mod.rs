@@ -8,8 +8,8 @@ pub mod checks;
 mod fee_record;
 pub mod vulnerability_check;
 
-pub use checks::{CheckResult, Expected};
 pub use crate::fees::{Fee, FeeSchedule, FeeScheduleError, Route};
+pub use checks::{CheckResult, Expected};
 pub use vulnerability_check::RegistryCheck;
 
 use std::sync::Arc;
