@@ -189,6 +189,9 @@ async fn a_vendor_applies_and_a_reviewer_issues_the_label(registry: &Registry) {
     let download = reviewer.get("/review/applications/1/sbom").await;
     assert_eq!((download.status, download.bytes.as_ref()), (StatusCode::OK, sbom.as_slice()));
     let csrf = review.csrf();
+    // The fee is recorded (the schedule's amount) before the label can be issued.
+    let fee = [("csrf", csrf.as_str()), ("yen", ""), ("reference", "INV-2026-0001")];
+    reviewer.post("/review/applications/1/fee", &fee).await.assert_redirect("/review/applications/1#decide");
     let approved = reviewer.post("/review/applications/1/approve", &[("csrf", &csrf)]).await;
     approved.assert_redirect("/labels/JC1-2026-000001");
     let label = registry.label("JC1-2026-000001", TODAY).await.unwrap().unwrap();
@@ -735,6 +738,8 @@ async fn pages_in_both_languages(registry: &Registry) {
         insta::assert_snapshot!(format!("review_application_{lang}"), stable(&page));
     }
     let csrf = reviewer.csrf_of("/review/applications/1").await;
+    let fee = [("csrf", csrf.as_str()), ("yen", "198000"), ("reference", "INV-2026-0001")];
+    reviewer.post("/review/applications/1/fee", &fee).await.assert_redirect("/review/applications/1#decide");
     reviewer
         .post("/review/applications/1/approve", &[("csrf", &csrf)])
         .await
