@@ -212,17 +212,7 @@ impl Registry {
         tx.commit().await?;
 
         // A failing release opens a case, and a fixing one closes it, by monitoring itself.
-        if let Some(dir) = self.vulndb.clone() {
-            let mut db = tekigo_vuln::VulnDb::open(&dir).map_err(|error| {
-                invalid(format!("vulnerability database: {error}"), format!("脆弱性データベース: {error}"))
-            })?;
-            self.monitor(&mut db, crate::monitoring::Scope::Journal, today, now).await?;
-        }
-        self.releases_of(product_id)
-            .await?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| RegistryError::NotFound(format!("release {id}")))
+        self.monitor_then_release(product_id, id, today, now).await
     }
 
     /// Monitoring follows every model's current release and every older release the vendor
@@ -305,6 +295,18 @@ impl Registry {
         let detail = serde_json::json!({ "version": version.trim(), "still_supported": supported });
         Self::audit(&mut tx, now, &user.email, "release-support", &format!("label:{number}"), detail).await?;
         tx.commit().await?;
+        self.monitor_then_release(product_id, release_id, today, now).await
+    }
+
+    /// Runs monitoring over what the change touched (with a vulnerability database), so a case
+    /// opens or closes at once, then reads the release back.
+    async fn monitor_then_release(
+        &self,
+        product_id: i64,
+        release_id: i64,
+        today: Date,
+        now: i64,
+    ) -> Result<Release, RegistryError> {
         if let Some(dir) = self.vulndb.clone() {
             let mut db = tekigo_vuln::VulnDb::open(&dir).map_err(|error| {
                 invalid(format!("vulnerability database: {error}"), format!("脆弱性データベース: {error}"))
