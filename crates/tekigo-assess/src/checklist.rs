@@ -16,6 +16,10 @@ fn method_label(method: Method, lang: Lang) -> &'static str {
         (Method::Document, Lang::Ja) => "文書",
         (Method::Device, Lang::En) => "device test",
         (Method::Device, Lang::Ja) => "実機",
+        (Method::BinaryAnalysis, Lang::En) => "binary analysis",
+        (Method::BinaryAnalysis, Lang::Ja) => "バイナリ解析",
+        (Method::PenetrationTest, Lang::En) => "penetration test",
+        (Method::PenetrationTest, Lang::Ja) => "ペネトレーションテスト",
     }
 }
 
@@ -88,6 +92,14 @@ pub fn checklist_markdown(scope: &Scope<'_>, lang: Lang) -> String {
         if ja { "レベル" } else { "level" },
         scope.selector(),
     );
+    if scope.is_provisional() {
+        let _ = writeln!(
+            out,
+            "**{}: {}.**\n",
+            if ja { "注意" } else { "Note" },
+            tekigo_criteria::provisional_notice().get(lang)
+        );
+    }
     let _ = writeln!(
         out,
         "{}\n",
@@ -157,7 +169,7 @@ mod tests {
     #[test]
     fn the_star_one_checklist_reads_the_same_in_both_languages() {
         let catalog = tekigo_criteria::builtin().unwrap();
-        let scope = crate::scope::scope(&catalog, "jc-star", "1").unwrap();
+        let scope = crate::scope::scope(&catalog, "jc-star", "1", None).unwrap();
         insta::assert_snapshot!("checklist_jc_star_1_en", checklist_markdown(&scope, Lang::En));
         insta::assert_snapshot!("checklist_jc_star_1_ja", checklist_markdown(&scope, Lang::Ja));
     }
@@ -167,7 +179,7 @@ mod tests {
         let catalog = tekigo_criteria::builtin().unwrap();
         for (scheme, level) in [("jc-star", "1"), ("uk-psti", "all"), ("sg-cls", "1"), ("etsi-en-303-645", "mandatory")]
         {
-            let scope = crate::scope::scope(&catalog, scheme, level).unwrap();
+            let scope = crate::scope::scope(&catalog, scheme, level, None).unwrap();
             let text = answers_template(&scope);
             let answers: crate::evaluate::Answers = toml::from_str(&text).unwrap_or_else(|e| panic!("{scheme}: {e}"));
             assert_eq!(answers.requirements.len(), scope.requirements.len(), "{scheme}");

@@ -35,8 +35,16 @@ pub fn derive(
     results: &[RequirementResult],
     target: &Scope<'_>,
 ) -> Result<Vec<RequirementResult>, LookupError> {
-    let have = LevelSelector { scheme: source.scheme.id.clone(), level: Some(source.level.id.clone()) };
-    let want = LevelSelector { scheme: target.scheme.id.clone(), level: Some(target.level.id.clone()) };
+    let have = LevelSelector {
+        scheme: source.scheme.id.clone(),
+        level: Some(source.level.id.clone()),
+        product_type: source.level.product_type.clone(),
+    };
+    let want = LevelSelector {
+        scheme: target.scheme.id.clone(),
+        level: Some(target.level.id.clone()),
+        product_type: target.level.product_type.clone(),
+    };
     let gap = catalog.gap(&[have], &want)?;
     let find = |entries: &[GapEntry], id: &ReqRef| -> Option<Vec<Basis>> {
         entries.iter().find(|e| e.scheme == id.scheme && e.id == id.id).map(|e| e.by.clone())

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use tekigo_base::{ModelEntry, Text};
-use tekigo_criteria::{ItemsRule, Method};
+use tekigo_criteria::{ItemsRule, LevelStatus, Method};
 
 /// The value of `format`; a reader refuses any other.
 pub const FORMAT: &str = "tekigo-declaration/1";
@@ -62,12 +62,28 @@ pub struct SchemeRef {
     pub level: String,
     pub title: Text,
     pub level_name: Text,
+    /// The product type a level set per type (JC-STAR ★2-★4) was resolved for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_type: Option<String>,
+    /// Present only when the criteria are not the scheme's published text (`provisional`): a
+    /// declaration against them says so wherever it is read. Absent for published criteria, so
+    /// earlier declarations read and verify unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criteria_status: Option<LevelStatus>,
 }
 
 impl SchemeRef {
-    /// `SCHEME:LEVEL`, as the command line writes it.
+    /// `SCHEME:LEVEL` (with `/PRODUCT-TYPE` for a level set per type), as the command line
+    /// writes it.
     pub fn selector(&self) -> String {
-        format!("{}:{}", self.id, self.level)
+        match &self.product_type {
+            Some(product_type) => format!("{}:{}/{product_type}", self.id, self.level),
+            None => format!("{}:{}", self.id, self.level),
+        }
+    }
+
+    pub fn is_provisional(&self) -> bool {
+        self.criteria_status == Some(LevelStatus::Provisional)
     }
 }
 

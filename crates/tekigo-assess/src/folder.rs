@@ -212,7 +212,7 @@ pub fn init(
     product: Product,
     now: &str,
 ) -> Result<Assessment, FolderError> {
-    let scope = scope(catalog, scheme_id, level_id)?;
+    let scope = scope(catalog, scheme_id, level_id, product.product_type.as_deref())?;
     if let Some(product_type) = &product.product_type
         && !catalog.schemes.iter().any(|s| s.product_types.iter().any(|t| &t.id == product_type))
     {
@@ -259,7 +259,7 @@ impl Assessment {
         if file.format != FORMAT {
             return Err(invalid(&assessment_path, format!("format `{}`; this tekigo reads `{FORMAT}`", file.format)));
         }
-        let scope = scope(catalog, &file.scheme, &file.level)?;
+        let scope = scope(catalog, &file.scheme, &file.level, file.product.product_type.as_deref())?;
         if scope.scheme.version != file.scheme_version {
             return Err(invalid(
                 &assessment_path,
@@ -285,7 +285,7 @@ impl Assessment {
     }
 
     pub fn scope<'c>(&self, catalog: &'c Catalog) -> Result<Scope<'c>, FolderError> {
-        Ok(scope(catalog, &self.file.scheme, &self.file.level)?)
+        Ok(scope(catalog, &self.file.scheme, &self.file.level, self.file.product.product_type.as_deref())?)
     }
 
     fn check_answers(&self, scope: &Scope<'_>, path: &Path, text: &str, answers: &Answers) -> Result<(), FolderError> {

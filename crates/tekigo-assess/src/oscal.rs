@@ -83,7 +83,10 @@ pub fn criteria_documents(declaration: &Declaration, catalog: &Catalog, lang: La
     let level = if scheme.levels.is_empty() {
         (declaration.scheme.level == tekigo_criteria::ALL_LEVEL).then(|| scheme.implicit_level())
     } else {
-        scheme.level(&declaration.scheme.level).ok().cloned()
+        scheme
+            .level_for(&declaration.scheme.level, declaration.product.product_type.as_deref())
+            .ok()
+            .map(std::borrow::Cow::into_owned)
     };
     let Some(profile) = level.and_then(|level| criteria_oscal::export_profile(scheme, &level, lang)) else {
         return Vec::new();
@@ -734,10 +737,13 @@ impl<'a> Writer<'a> {
 
     fn item_observation(&self, requirement: &RequirementResult, item: &ItemResult) -> Value {
         let lang = self.lang;
-        let (method, oscal_method) = match item.method {
-            Method::Document => ("document", "EXAMINE"),
-            Method::Device => ("device", "TEST"),
+        let method = match item.method {
+            Method::Document => "document",
+            Method::Device => "device",
+            Method::BinaryAnalysis => "binary-analysis",
+            Method::PenetrationTest => "penetration-test",
         };
+        let oscal_method = criteria_oscal::oscal_method(item.method);
         let title = match lang {
             Lang::En => format!("{} item {}: {}", requirement.id, item.id, item.answer.label().en),
             Lang::Ja => format!("{} 評価項目 {}：{}", requirement.id, item.id, item.answer.label().ja),
@@ -996,7 +1002,7 @@ impl<'a> Writer<'a> {
                 prop("level", &scheme.level),
             ]),
             "rlinks": [{
-                "href": file_href(&profile_file_name(&scheme.id, &scheme.level)),
+                "href": file_href(&profile_file_name(&scheme.id, &scheme.level, scheme.product_type.as_deref())),
                 "media-type": "application/oscal.profile+json",
             }],
         })

@@ -25,7 +25,7 @@ pub enum ScopeError {
     #[error(transparent)]
     Lookup(#[from] tekigo_criteria::LookupError),
     #[error(
-        "`{0}` is a draft level: its product-type criteria are not published, so there is nothing to assess against yet"
+        "`{0}` is a draft level: its product-type criteria are not written, so there is nothing to assess against yet"
     )]
     Draft(String),
     #[error("`{scheme}` has no levels; assess it as `{scheme}` (level `{ALL_LEVEL}`)")]
@@ -33,8 +33,14 @@ pub enum ScopeError {
 }
 
 /// A scheme without levels is assessed at its implicit level `all`; it is given a level record
-/// here so that every assessment has one.
-pub fn scope<'c>(catalog: &'c Catalog, scheme_id: &str, level_id: &str) -> Result<Scope<'c>, ScopeError> {
+/// here so that every assessment has one. A level set per product type (JC-STAR ★2-★4) is
+/// resolved for the product's type, which it needs.
+pub fn scope<'c>(
+    catalog: &'c Catalog,
+    scheme_id: &str,
+    level_id: &str,
+    product_type: Option<&str>,
+) -> Result<Scope<'c>, ScopeError> {
     let scheme = catalog.scheme(scheme_id)?;
     let level = if scheme.levels.is_empty() {
         if level_id != ALL_LEVEL {
@@ -42,10 +48,13 @@ pub fn scope<'c>(catalog: &'c Catalog, scheme_id: &str, level_id: &str) -> Resul
         }
         Cow::Owned(implicit_level(scheme))
     } else {
-        Cow::Borrowed(scheme.level(level_id)?)
+        scheme.level_for(level_id, product_type)?
     };
     if level.status == LevelStatus::Draft {
-        return Err(ScopeError::Draft(format!("{scheme_id}:{level_id}")));
+        return Err(ScopeError::Draft(match &level.product_type {
+            Some(product_type) => format!("{scheme_id}:{level_id}/{product_type}"),
+            None => format!("{scheme_id}:{level_id}"),
+        }));
     }
     let requirements = level
         .requirements
@@ -60,9 +69,18 @@ pub(crate) fn implicit_level(scheme: &Scheme) -> Level {
 }
 
 impl Scope<'_> {
-    /// `SCHEME:LEVEL`.
+    /// `SCHEME:LEVEL`, or `SCHEME:LEVEL/PRODUCT-TYPE` for a level set per product type.
     pub fn selector(&self) -> String {
-        format!("{}:{}", self.scheme.id, self.level.id)
+        match &self.level.product_type {
+            Some(product_type) => format!("{}:{}/{product_type}", self.scheme.id, self.level.id),
+            None => format!("{}:{}", self.scheme.id, self.level.id),
+        }
+    }
+
+    /// Whether the criteria are provisional: tekigo's own, not the scheme's published text. Every
+    /// output made from the scope says so.
+    pub fn is_provisional(&self) -> bool {
+        self.level.status == LevelStatus::Provisional
     }
 
     pub fn scheme_ref(&self) -> SchemeRef {
@@ -72,6 +90,8 @@ impl Scope<'_> {
             level: self.level.id.clone(),
             title: self.scheme.title.clone(),
             level_name: self.level.name.clone(),
+            product_type: self.level.product_type.clone(),
+            criteria_status: self.is_provisional().then_some(LevelStatus::Provisional),
         }
     }
 

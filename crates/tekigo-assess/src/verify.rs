@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 use tekigo_base::Text;
-use tekigo_criteria::{ALL_LEVEL, Catalog, LevelStatus};
+use tekigo_criteria::{ALL_LEVEL, Catalog, LevelStatus, LookupError};
 
 use crate::declaration::{DecidedBy, Declaration, DeclarationKind, FORMAT, Verdict};
 use crate::evaluate::{combine, count, items_of, overall};
@@ -72,11 +72,23 @@ pub fn content_problems(declaration: &Declaration, catalog: &Catalog) -> Vec<Tex
         );
     }
     let implicit;
-    let level = match scheme.level(&declaration.scheme.level) {
-        Ok(level) => level,
+    let resolved;
+    let level = match scheme.level_for(&declaration.scheme.level, declaration.product.product_type.as_deref()) {
+        Ok(level) => {
+            resolved = level;
+            &*resolved
+        }
         Err(_) if scheme.levels.is_empty() && declaration.scheme.level == ALL_LEVEL => {
             implicit = implicit_level(scheme);
             &implicit
+        }
+        Err(
+            error @ (LookupError::ProductTypeNeeded { .. }
+            | LookupError::NoProductTypeCriteria { .. }
+            | LookupError::UnknownProductType { .. }),
+        ) => {
+            problem(error.to_string(), format!("`{selector}`: 製品類型の基準を特定できません（{error}）"));
+            return problems;
         }
         Err(_) => {
             problem(format!("`{selector}`: no such level"), format!("`{selector}`: そのレベルはありません"));
@@ -87,6 +99,14 @@ pub fn content_problems(declaration: &Declaration, catalog: &Catalog) -> Vec<Tex
         problem(
             format!("`{selector}` is a draft level: nobody can declare conformity to it yet"),
             format!("`{selector}` は草案のレベルで、まだ適合を宣言できません"),
+        );
+    }
+
+    // Provisional criteria are said to be so on every output: a declaration that hides it does not verify.
+    if level.status == LevelStatus::Provisional && !declaration.scheme.is_provisional() {
+        problem(
+            format!("`{selector}` has provisional criteria, but the declaration does not say so"),
+            format!("`{selector}` の基準は暫定ですが、宣言にその旨がありません"),
         );
     }
 

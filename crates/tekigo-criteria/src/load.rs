@@ -129,6 +129,8 @@ struct RawRequirement {
     #[serde(default)]
     assets: Vec<S<String>>,
     provenance: Provenance,
+    #[serde(default)]
+    derived_from: Vec<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +164,8 @@ struct RawLevel {
     evaluation: Option<Text>,
     #[serde(default)]
     abroad: Vec<RawEquivalent>,
+    #[serde(default)]
+    per_product_type: bool,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +212,15 @@ struct RawProfile {
     title: Text,
     note: Text,
     provenance: Provenance,
+    #[serde(default)]
+    criteria: Vec<RawProfileLevel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfileLevel {
+    level: S<String>,
+    adds: Vec<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -566,7 +579,35 @@ fn resolve_scheme(
                 format!("requirement `{id}`: items_rule = \"any\" needs at least two evaluation items to choose from"),
             );
         }
+        let mut derived_from = Vec::new();
+        for source in &requirement.derived_from {
+            let text = source.get_ref();
+            match text.split_once('/') {
+                Some((scheme, source_id)) if requirement_ids.get(scheme).is_some_and(|ids| ids.contains(source_id)) => {
+                    derived_from.push(ReqRef::new(scheme, source_id));
+                }
+                Some(_) if problems.incomplete => {}
+                Some(_) => problems.at(
+                    file,
+                    source.span(),
+                    format!("requirement `{id}`: derived from `{text}`, which is not in the catalog"),
+                ),
+                None => problems.at(
+                    file,
+                    source.span(),
+                    format!("requirement `{id}`: write what it derives from as SCHEME/ID, not `{text}`"),
+                ),
+            }
+        }
+        if !derived_from.is_empty() && requirement.provenance.is_confirmed() {
+            problems.at(
+                file,
+                requirement.derived_from[0].span(),
+                format!("requirement `{id}` is confirmed: `derived_from` is for provisional requirements tekigo wrote"),
+            );
+        }
         requirements.push(Requirement {
+            derived_from,
             scheme: scheme_id.to_owned(),
             id: id.clone(),
             category: requirement.category.get_ref().clone(),
@@ -631,6 +672,7 @@ fn resolve_scheme(
 
     let mut profile_ids = HashSet::new();
     let mut profiles = Vec::new();
+    let mut criteria_owner: HashMap<(String, String), String> = HashMap::new();
     for profile in &raw.profiles {
         if !profile_ids.insert(profile.id.get_ref().as_str()) {
             problems.at(file, profile.id.span(), format!("profile `{}` is defined twice", profile.id.get_ref()));
@@ -653,7 +695,27 @@ fn resolve_scheme(
                 );
             }
         }
+        let criteria = resolve_profile_criteria(parsed, profile, &levels, by_id, requirement_ids, problems);
+        // A product type is assessed against one profile per level, never a choice of two.
+        for product_type in &profile.product_types {
+            for entry in &profile.criteria {
+                let key = (product_type.get_ref().clone(), entry.level.get_ref().clone());
+                if let Some(other) = criteria_owner.insert(key, profile.id.get_ref().clone()) {
+                    problems.at(
+                        file,
+                        product_type.span(),
+                        format!(
+                            "product type `{}` has criteria at level `{}` in profiles `{other}` and `{}`",
+                            product_type.get_ref(),
+                            entry.level.get_ref(),
+                            profile.id.get_ref()
+                        ),
+                    );
+                }
+            }
+        }
         profiles.push(Profile {
+            criteria,
             id: profile.id.get_ref().clone(),
             product_types: profile.product_types.iter().map(|p| p.get_ref().clone()).collect(),
             levels: profile.levels.iter().map(|l| l.get_ref().clone()).collect(),
@@ -851,16 +913,10 @@ fn resolve_levels(
                     threat.span(),
                     format!("level `{}`: unknown threat `{}`", level.id.get_ref(), threat.get_ref()),
                 );
-            } else if level.status == LevelStatus::Published {
-                // DESIGN "Criteria are data": a published level whose threat nothing counters is a hole in the criteria.
-                let countered = members.iter().any(|member| {
-                    by_id.get(member.scheme.as_str()).is_some_and(|scheme| {
-                        scheme.raw.requirements.iter().any(|r| {
-                            r.id.get_ref() == &member.id && r.threats.iter().any(|t| t.get_ref() == threat.get_ref())
-                        })
-                    })
-                });
-                if !countered {
+            } else if level.status != LevelStatus::Draft && !level.per_product_type {
+                // DESIGN "Criteria are data": an assessable level whose threat nothing counters is
+                // a hole in the criteria. A level set per product type is checked per profile.
+                if !counters_threat(by_id, &members, threat.get_ref()) {
                     problems.at(
                         file,
                         threat.span(),
@@ -924,9 +980,127 @@ fn resolve_levels(
             vulnerability_cvss_min: level.vulnerability_cvss_min.as_ref().map(|c| *c.get_ref()),
             evaluation: level.evaluation.clone(),
             abroad,
+            per_product_type: level.per_product_type,
+            product_type: None,
         });
     }
     levels
+}
+
+/// Whether some member of a level lists the threat among those it counters.
+fn counters_threat(by_id: &HashMap<&str, &ParsedScheme>, members: &[ReqRef], threat: &str) -> bool {
+    members.iter().any(|member| {
+        by_id.get(member.scheme.as_str()).is_some_and(|scheme| {
+            scheme
+                .raw
+                .requirements
+                .iter()
+                .any(|r| r.id.get_ref() == &member.id && r.threats.iter().any(|t| t.get_ref() == threat))
+        })
+    })
+}
+
+/// Resolves what a profile adds at each level into the level's whole membership for its product
+/// types (levels nest: ★2 ⊂ ★3 ⊂ ★4, so a level has what the profile adds at every level it
+/// inherits), and checks that every threat of each level is countered by that membership.
+fn resolve_profile_criteria(
+    parsed: &ParsedScheme,
+    profile: &RawProfile,
+    levels: &[Level],
+    by_id: &HashMap<&str, &ParsedScheme>,
+    requirement_ids: &HashMap<&str, HashSet<&str>>,
+    problems: &mut Problems<'_>,
+) -> Vec<ProfileLevel> {
+    let file = parsed.file.as_str();
+    let raw = &parsed.raw;
+    let scheme_id = raw.scheme.id.get_ref().as_str();
+    let profile_id = profile.id.get_ref();
+    let mut adds_by_level: HashMap<&str, Vec<ReqRef>> = HashMap::new();
+    for entry in &profile.criteria {
+        let level_id = entry.level.get_ref().as_str();
+        let Some(level) = levels.iter().find(|l| l.id == level_id) else {
+            problems.at(file, entry.level.span(), format!("profile `{profile_id}`: unknown level `{level_id}`"));
+            continue;
+        };
+        if !level.per_product_type {
+            problems.at(
+                file,
+                entry.level.span(),
+                format!("profile `{profile_id}`: level `{level_id}` is common to every product type; mark it `per_product_type = true` to add criteria per type"),
+            );
+        }
+        if !profile.levels.iter().any(|l| l.get_ref() == level_id) {
+            problems.at(
+                file,
+                entry.level.span(),
+                format!("profile `{profile_id}`: criteria for level `{level_id}`, which is not in its `levels`"),
+            );
+        }
+        if adds_by_level.contains_key(level_id) {
+            problems.at(file, entry.level.span(), format!("profile `{profile_id}`: level `{level_id}` is given twice"));
+        }
+        let mut adds = Vec::new();
+        for reference in &entry.adds {
+            let text = reference.get_ref();
+            let (scheme, id) = text.split_once('/').unwrap_or((scheme_id, text));
+            if requirement_ids.get(scheme).is_some_and(|ids| ids.contains(id)) {
+                adds.push(ReqRef::new(scheme, id));
+            } else if !problems.incomplete || scheme == scheme_id {
+                problems.at(file, reference.span(), format!("profile `{profile_id}`: unknown requirement `{text}`"));
+            }
+        }
+        adds_by_level.insert(level_id, adds);
+    }
+    if profile.status != LevelStatus::Draft && profile.criteria.is_empty() {
+        problems.at(
+            file,
+            profile.id.span(),
+            format!("profile `{profile_id}` is {} but lists no criteria", profile.status.name()),
+        );
+    }
+
+    let mut resolved = Vec::new();
+    for entry in &profile.criteria {
+        let Some(level) = levels.iter().find(|l| l.id == *entry.level.get_ref()) else { continue };
+        // The level and the levels it inherits, lowest first, by following `inherits`.
+        let mut chain = vec![level.id.as_str()];
+        let mut current = raw.levels.iter().find(|l| l.id.get_ref() == &level.id);
+        while let Some(parent) = current.and_then(|l| l.inherits.as_ref()) {
+            if chain.contains(&parent.get_ref().as_str()) {
+                break;
+            }
+            chain.push(parent.get_ref());
+            current = raw.levels.iter().find(|l| l.id.get_ref() == parent.get_ref());
+        }
+        let mut members = level.requirements.clone();
+        for level_id in chain.iter().rev() {
+            for reference in adds_by_level.get(level_id).into_iter().flatten() {
+                if !members.contains(reference) {
+                    members.push(reference.clone());
+                }
+            }
+        }
+        if profile.status != LevelStatus::Draft {
+            for threat in &level.threats {
+                if !counters_threat(by_id, &members, threat) {
+                    problems.at(
+                        file,
+                        entry.level.span(),
+                        format!(
+                            "profile `{profile_id}` at level `{scheme_id}:{}`: no requirement counters threat `{threat}`",
+                            level.id
+                        ),
+                    );
+                }
+            }
+        }
+        resolved.push(ProfileLevel {
+            level: level.id.clone(),
+            adds: adds_by_level.get(level.id.as_str()).cloned().unwrap_or_default(),
+            requirements: members,
+        });
+    }
+    resolved
 }
 
 fn resolve_mapping(

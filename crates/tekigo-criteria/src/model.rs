@@ -1,5 +1,6 @@
 //! The resolved catalog: plain data, every reference checked by the loader.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,10 @@ pub struct Requirement {
     pub threats: Vec<String>,
     pub assets: Vec<String>,
     pub provenance: Provenance,
+    /// The provisions of other schemes a provisional requirement was derived from, each resolved
+    /// by the loader (tekigo's product-type criteria cite ETSI EN 303 645, EN 18031-1, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub derived_from: Vec<ReqRef>,
 }
 
 impl Requirement {
@@ -92,6 +97,8 @@ impl Requirement {
         let method = match self.evaluation {
             Evaluation::Device => Method::Device,
             Evaluation::Document | Evaluation::Both => Method::Document,
+            Evaluation::BinaryAnalysis => Method::BinaryAnalysis,
+            Evaluation::PenetrationTest => Method::PenetrationTest,
         };
         vec![EvaluationItem { id: "1".to_owned(), method, text: self.summary.clone() }]
     }
@@ -99,13 +106,18 @@ impl Requirement {
 
 /// How a requirement is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Evaluation {
     /// Review of documents (the checklist, manuals, published policies).
     Document,
     /// A test of the real device.
     Device,
     Both,
+    /// Analysis of the firmware image (Singapore CLS level 3 and above): components, hard-coded
+    /// secrets, unsafe functions.
+    BinaryAnalysis,
+    /// A penetration test of the device by a lab (Singapore CLS level 4).
+    PenetrationTest,
 }
 
 /// How the evaluation items of a requirement combine.
@@ -121,10 +133,20 @@ pub enum ItemsRule {
 
 /// How one evaluation item is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Method {
     Document,
     Device,
+    BinaryAnalysis,
+    PenetrationTest,
+}
+
+impl Method {
+    /// Whether the item needs the real device or its firmware, not only documents: evidence from
+    /// a test (the probe's report, a lab's analysis) is what answers it.
+    pub fn is_test(self) -> bool {
+        !matches!(self, Method::Document)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -167,16 +189,46 @@ pub struct Level {
     pub evaluation: Option<Text>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub abroad: Vec<Equivalent>,
+    /// The level's criteria are set per product type (JC-STAR ★2-★4, SCHEME §2, §9): its own
+    /// members are only the common part, and it is selected together with a product type.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub per_product_type: bool,
+    /// The product type this level record was resolved for ([`Scheme::level_for`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_type: Option<String>,
 }
 
 /// Whether a level's criteria are published. A draft level may name threats that no requirement
-/// counters yet; a published one may not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// counters yet; a provisional or published one may not. Ordered from least to most settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum LevelStatus {
+    /// Placed, not assessable: the criteria are not written.
+    Draft,
+    /// Assessable criteria that are not the scheme owner's published text (tekigo's own reading
+    /// of the standards the scheme harmonises with, until official texts replace them). Every
+    /// output that uses them says so ([`PROVISIONAL_NOTICE`]).
+    Provisional,
     #[default]
     Published,
-    Draft,
+}
+
+impl LevelStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            LevelStatus::Draft => "draft",
+            LevelStatus::Provisional => "provisional",
+            LevelStatus::Published => "published",
+        }
+    }
+}
+
+/// What every output made from provisional criteria says, in both languages.
+pub fn provisional_notice() -> Text {
+    Text::new(
+        "provisional criteria, not the scheme's published text",
+        "暫定基準であり、制度の公表された基準文書ではありません",
+    )
 }
 
 /// A foreign scheme (level) that a level is designed to correspond to (SCHEME §2, §8).
@@ -236,6 +288,19 @@ pub struct Profile {
     pub title: Text,
     pub note: Text,
     pub provenance: Provenance,
+    /// What the profile adds at each of its levels, and the level's whole membership for the
+    /// profile's product types. Empty for a draft profile.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<ProfileLevel>,
+}
+
+/// One level of a profile. Levels nest (★2 ⊂ ★3 ⊂ ★4): `requirements` is the level's common
+/// members, then what the profile adds at this level and every level it inherits.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileLevel {
+    pub level: String,
+    pub adds: Vec<ReqRef>,
+    pub requirements: Vec<ReqRef>,
 }
 
 /// A kind of procurement and the level it should require (SCHEME §2, §8).
@@ -343,12 +408,15 @@ impl fmt::Display for ReqRef {
     }
 }
 
-/// A scheme, or one level of it: written `SCHEME` or `SCHEME:LEVEL` (`jc-star:1`, `sg-cls:2`).
+/// A scheme, or one level of it: written `SCHEME` or `SCHEME:LEVEL` (`jc-star:1`, `sg-cls:2`),
+/// or a level for one product type, `SCHEME:LEVEL/PRODUCT-TYPE` (`jc-star:3/network-camera`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct LevelSelector {
     pub scheme: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_type: Option<String>,
 }
 
 impl LevelSelector {
@@ -361,20 +429,33 @@ impl LevelSelector {
         if scheme.is_empty() {
             return Err(format!("`{text}`: the scheme is missing (write SCHEME or SCHEME:LEVEL, e.g. jc-star:1)"));
         }
+        let (level, product_type) = match level.map(|level| level.split_once('/')) {
+            Some(Some((level, product_type))) => (Some(level), Some(product_type)),
+            Some(None) => (level, None),
+            None => (None, None),
+        };
         if level.is_some_and(str::is_empty) {
             return Err(format!("`{text}`: the level after `:` is missing (e.g. jc-star:1)"));
         }
+        if product_type.is_some_and(str::is_empty) {
+            return Err(format!("`{text}`: the product type after `/` is missing (e.g. jc-star:3/network-camera)"));
+        }
         // ★ is how people write levels; accept `jc-star:★1` as `jc-star:1`.
         let level = level.map(|level| level.trim_start_matches('★').to_owned());
-        Ok(LevelSelector { scheme: scheme.to_owned(), level })
+        Ok(LevelSelector { scheme: scheme.to_owned(), level, product_type: product_type.map(str::to_owned) })
+    }
+
+    pub fn level(scheme: impl Into<String>, level: impl Into<String>) -> Self {
+        LevelSelector { scheme: scheme.into(), level: Some(level.into()), product_type: None }
     }
 }
 
 impl fmt::Display for LevelSelector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.level {
-            Some(level) => write!(f, "{}:{level}", self.scheme),
-            None => write!(f, "{}", self.scheme),
+        match (&self.level, &self.product_type) {
+            (Some(level), Some(product_type)) => write!(f, "{}:{level}/{product_type}", self.scheme),
+            (Some(level), None) => write!(f, "{}:{level}", self.scheme),
+            (None, _) => write!(f, "{}", self.scheme),
         }
     }
 }
@@ -390,6 +471,16 @@ pub enum LookupError {
     UnknownRequirement(String),
     #[error("`{id}` is ambiguous: it names {candidates}; write SCHEME/ID")]
     AmbiguousRequirement { id: String, candidates: String },
+    #[error("scheme `{scheme}` has no product type `{product_type}` (product types: {known})")]
+    UnknownProductType { scheme: String, product_type: String, known: String },
+    #[error(
+        "`{level}` has criteria per product type: name one (`{level}/PRODUCT-TYPE` or --product-type); product types with criteria at it: {known}"
+    )]
+    ProductTypeNeeded { level: String, known: String },
+    #[error(
+        "`{level}` has no criteria for product type `{product_type}` yet (product types with criteria at it: {known})"
+    )]
+    NoProductTypeCriteria { level: String, product_type: String, known: String },
 }
 
 impl Catalog {
@@ -431,7 +522,7 @@ impl Catalog {
             Some(level) if scheme.levels.is_empty() && level == ALL_LEVEL => {
                 Ok(scheme.requirements.iter().map(Requirement::reference).collect())
             }
-            Some(level) => Ok(scheme.level(level)?.requirements.clone()),
+            Some(level) => Ok(scheme.level_for(level, selector.product_type.as_deref())?.requirements.clone()),
         }
     }
 
@@ -444,8 +535,40 @@ impl Catalog {
                     .levels
                     .iter()
                     .filter(|level| level.requirements.contains(reference))
-                    .map(|level| LevelSelector { scheme: scheme.id.clone(), level: Some(level.id.clone()) })
+                    .map(|level| LevelSelector::level(&scheme.id, &level.id))
+                    .chain(scheme.profiles.iter().flat_map(|profile| {
+                        // Profile members beyond the level's common part, on the levels that add or inherit them.
+                        let common =
+                            |level: &str| scheme.level(level).is_ok_and(|l| l.requirements.contains(reference));
+                        profile
+                            .criteria
+                            .iter()
+                            .filter(move |c| c.requirements.contains(reference) && !common(&c.level))
+                            .flat_map(|c| {
+                                profile.product_types.iter().map(|t| LevelSelector {
+                                    scheme: scheme.id.clone(),
+                                    level: Some(c.level.clone()),
+                                    product_type: Some(t.clone()),
+                                })
+                            })
+                    }))
             })
+            .collect()
+    }
+
+    /// The threats of a level (resolved for its product type) that some member counters.
+    pub fn countered_threats(&self, level: &Level) -> Vec<String> {
+        level
+            .threats
+            .iter()
+            .filter(|threat| {
+                level
+                    .requirements
+                    .iter()
+                    .filter_map(|reference| self.requirement(reference))
+                    .any(|requirement| requirement.threats.contains(threat))
+            })
+            .cloned()
             .collect()
     }
 
@@ -472,7 +595,97 @@ impl Scheme {
             vulnerability_cvss_min: None,
             evaluation: None,
             abroad: Vec::new(),
+            per_product_type: false,
+            product_type: None,
         }
+    }
+
+    /// The level as a product of `product_type` is assessed at. A level set per product type
+    /// (★2-★4) needs one that has criteria at it: its record then holds the profile's whole
+    /// membership, the product type, and the less settled of the level's and the profile's
+    /// status. A level common to every product (★1, and every level of a scheme without product
+    /// types) ignores the product type.
+    ///
+    /// # Errors
+    /// An unknown level or product type, a per-product-type level without a product type, or a
+    /// product type without criteria at the level.
+    pub fn level_for(&self, id: &str, product_type: Option<&str>) -> Result<Cow<'_, Level>, LookupError> {
+        let level = self.level(id)?;
+        // Product types are JC-STAR's (SCHEME §9): a product's type means nothing to a level
+        // common to every product, nor to a foreign scheme assessed beside it.
+        if !level.per_product_type {
+            return Ok(Cow::Borrowed(level));
+        }
+        let with_criteria = || {
+            let mut types: Vec<&str> = self
+                .profiles
+                .iter()
+                .filter(|p| p.criteria.iter().any(|c| c.level == level.id))
+                .flat_map(|p| p.product_types.iter().map(String::as_str))
+                .collect();
+            types.dedup();
+            if types.is_empty() { "none yet".to_owned() } else { types.join(", ") }
+        };
+        let Some(wanted) = product_type else {
+            return Err(LookupError::ProductTypeNeeded {
+                level: format!("{}:{}", self.id, level.id),
+                known: with_criteria(),
+            });
+        };
+        if !self.product_types.iter().any(|t| t.id == wanted) {
+            return Err(self.unknown_product_type(wanted));
+        }
+        let found = self.profiles.iter().find_map(|profile| {
+            profile
+                .product_types
+                .iter()
+                .any(|t| t == wanted)
+                .then(|| profile.criteria.iter().find(|c| c.level == level.id).map(|c| (profile, c)))
+                .flatten()
+        });
+        let Some((profile, criteria)) = found else {
+            return Err(LookupError::NoProductTypeCriteria {
+                level: format!("{}:{}", self.id, level.id),
+                product_type: wanted.to_owned(),
+                known: with_criteria(),
+            });
+        };
+        let mut resolved = level.clone();
+        resolved.requirements.clone_from(&criteria.requirements);
+        resolved.status = level.status.min(profile.status);
+        resolved.product_type = Some(wanted.to_owned());
+        Ok(Cow::Owned(resolved))
+    }
+
+    fn unknown_product_type(&self, wanted: &str) -> LookupError {
+        LookupError::UnknownProductType {
+            scheme: self.id.clone(),
+            product_type: wanted.to_owned(),
+            known: self.product_types.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", "),
+        }
+    }
+
+    /// Every level as it is assessed: a common level as it is, a level set per product type once
+    /// for each product type with criteria at it (never its common part alone).
+    pub fn assessable_levels(&self) -> Vec<Cow<'_, Level>> {
+        let mut levels = Vec::new();
+        for level in &self.levels {
+            if !level.per_product_type {
+                levels.push(Cow::Borrowed(level));
+                continue;
+            }
+            for profile in self.profiles.iter().filter(|p| p.criteria.iter().any(|c| c.level == level.id)) {
+                for product_type in &profile.product_types {
+                    levels.extend(self.level_for(&level.id, Some(product_type)).ok());
+                }
+            }
+        }
+        levels
+    }
+
+    /// The profile whose criteria cover a product type, if any.
+    pub fn profile_for(&self, product_type: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.product_types.iter().any(|t| t == product_type))
     }
 
     pub fn requirement(&self, id: &str) -> Option<&Requirement> {

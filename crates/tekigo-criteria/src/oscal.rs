@@ -100,7 +100,27 @@ pub fn export_all(catalog: &Catalog, lang: Lang) -> Vec<Document> {
     let mut documents = Vec::new();
     for scheme in &catalog.schemes {
         documents.push(export_catalog(scheme, lang));
-        documents.extend(scheme.levels.iter().filter_map(|level| export_profile(scheme, level, lang)));
+        // A level set per product type is assessable only with one: a profile per product type
+        // that has criteria at it, never the common part alone.
+        documents.extend(
+            scheme
+                .levels
+                .iter()
+                .filter(|level| !level.per_product_type)
+                .filter_map(|level| export_profile(scheme, level, lang)),
+        );
+        for level in scheme.levels.iter().filter(|level| level.per_product_type) {
+            for profile in &scheme.profiles {
+                if !profile.criteria.iter().any(|c| c.level == level.id) {
+                    continue;
+                }
+                for product_type in &profile.product_types {
+                    if let Ok(resolved) = scheme.level_for(&level.id, Some(product_type)) {
+                        documents.extend(export_profile(scheme, &resolved, lang));
+                    }
+                }
+            }
+        }
         // A scheme without levels is assessed at its implicit level, so that level has a profile.
         if scheme.levels.is_empty() {
             documents.extend(export_profile(scheme, &scheme.implicit_level(), lang));
@@ -174,6 +194,8 @@ fn control(requirement: &Requirement, lang: Lang) -> Value {
             Evaluation::Document => "document",
             Evaluation::Device => "device",
             Evaluation::Both => "both",
+            Evaluation::BinaryAnalysis => "binary-analysis",
+            Evaluation::PenetrationTest => "penetration-test",
         },
     ));
     for threat in &requirement.threats {
@@ -192,6 +214,9 @@ fn control(requirement: &Requirement, lang: Lang) -> Value {
     };
     provenance["class"] = json!("tekigo");
     props.push(provenance);
+    for source in &requirement.derived_from {
+        props.push(prop("derived-from", &source.to_string()));
+    }
 
     let mut parts =
         vec![json!({ "id": format!("{id}_smt"), "name": "statement", "prose": requirement.summary.get(lang) })];
@@ -209,7 +234,7 @@ fn control(requirement: &Requirement, lang: Lang) -> Value {
             json!({
                 "id": item_objective_id(&id, &item.id),
                 "name": "assessment-objective",
-                "props": [{ "name": "label", "value": item.id }, { "name": "method", "value": oscal_method(item.method) }],
+                "props": item_props(item),
                 "prose": item.text.get(lang),
             })
         })
@@ -217,7 +242,7 @@ fn control(requirement: &Requirement, lang: Lang) -> Value {
     parts.push(json!({ "id": objective_id(&id), "name": "assessment-objective", "parts": objectives }));
     let methods: Vec<&str> = match requirement.evaluation {
         Evaluation::Document => vec!["EXAMINE"],
-        Evaluation::Device => vec!["TEST"],
+        Evaluation::Device | Evaluation::BinaryAnalysis | Evaluation::PenetrationTest => vec!["TEST"],
         Evaluation::Both => vec!["EXAMINE", "TEST"],
     };
     for method in methods {
@@ -278,15 +303,41 @@ fn vulnerability_rule_group(lang: Lang) -> Value {
     })
 }
 
-fn oscal_method(method: Method) -> &'static str {
+/// The label and OSCAL method of an objective; binary analysis and penetration tests, both
+/// `TEST` to OSCAL, say which in tekigo's namespace.
+fn item_props(item: &EvaluationItem) -> Value {
+    let mut props = vec![
+        json!({ "name": "label", "value": item.id }),
+        json!({ "name": "method", "value": oscal_method(item.method) }),
+    ];
+    match item.method {
+        Method::BinaryAnalysis => props.push(prop("evaluation-method", "binary-analysis")),
+        Method::PenetrationTest => props.push(prop("evaluation-method", "penetration-test")),
+        Method::Document | Method::Device => {}
+    }
+    json!(props)
+}
+
+/// OSCAL's assessment methods (SP 800-53A): a document review examines; device tests, binary
+/// analysis and penetration tests all test.
+pub fn oscal_method(method: Method) -> &'static str {
     match method {
         Method::Document => "EXAMINE",
-        Method::Device => "TEST",
+        Method::Device | Method::BinaryAnalysis | Method::PenetrationTest => "TEST",
     }
 }
 
-pub fn profile_file_name(scheme: &str, level: &str) -> String {
-    format!("{scheme}.profile.{}.json", control_id(level).trim_start_matches("req-"))
+/// `jc-star.profile.1.json`; a level resolved for a product type adds it:
+/// `jc-star.profile.3.network-camera.json`.
+pub fn profile_file_name(scheme: &str, level: &str, product_type: Option<&str>) -> String {
+    let level = control_id(level);
+    let level = level.trim_start_matches("req-");
+    match product_type {
+        Some(product_type) => {
+            format!("{scheme}.profile.{level}.{}.json", control_id(product_type).trim_start_matches("req-"))
+        }
+        None => format!("{scheme}.profile.{level}.json"),
+    }
 }
 
 /// A profile selecting the level's requirements from their catalogs; None for a level that has
@@ -314,18 +365,18 @@ pub fn export_profile(scheme: &Scheme, level: &Level, lang: Lang) -> Option<Docu
         .into_iter()
         .map(|(scheme, ids)| json!({ "href": format!("./{}", catalog_file_name(&scheme)), "include-controls": [{ "with-ids": ids }] }))
         .collect();
-    let title = format!("{} {}", scheme.title.get(lang), level.name.get(lang));
-    let mut props = vec![
-        prop("scheme", &scheme.id),
-        prop("level", &level.id),
-        prop(
-            "level-status",
-            match level.status {
-                LevelStatus::Published => "published",
-                LevelStatus::Draft => "draft",
-            },
-        ),
-    ];
+    let product_type = level.product_type.as_deref().map(|id| {
+        scheme.product_types.iter().find(|t| t.id == id).map_or_else(|| id.to_owned(), |t| t.title.get(lang).to_owned())
+    });
+    let title = match &product_type {
+        Some(product_type) => format!("{} {} ({product_type})", scheme.title.get(lang), level.name.get(lang)),
+        None => format!("{} {}", scheme.title.get(lang), level.name.get(lang)),
+    };
+    let mut props =
+        vec![prop("scheme", &scheme.id), prop("level", &level.id), prop("level-status", level.status.name())];
+    if let Some(product_type) = &level.product_type {
+        props.push(prop("product-type", product_type));
+    }
     if let Some(cvss) = level.vulnerability_cvss_min {
         props.push(prop("vulnerability-cvss-min", &format!("{cvss:.1}")));
     }
@@ -333,7 +384,10 @@ pub fn export_profile(scheme: &Scheme, level: &Level, lang: Lang) -> Option<Docu
         props.push(prop("threat", threat));
     }
     let mut profile = json!({
-        "uuid": stable_uuid(&format!("profile:{}:{}:{}:{}", scheme.id, scheme.version, level.id, lang.code())),
+        "uuid": stable_uuid(&match &level.product_type {
+            Some(product_type) => format!("profile:{}:{}:{}:{product_type}:{}", scheme.id, scheme.version, level.id, lang.code()),
+            None => format!("profile:{}:{}:{}:{}", scheme.id, scheme.version, level.id, lang.code()),
+        }),
         "metadata": {
             "title": title,
             "last-modified": timestamp(&scheme.published),
@@ -343,8 +397,13 @@ pub fn export_profile(scheme: &Scheme, level: &Level, lang: Lang) -> Option<Docu
         },
         "merge": { "as-is": true },
     });
-    if let Some(summary) = &level.summary {
-        profile["metadata"]["remarks"] = json!(summary.get(lang));
+    let mut remarks: Vec<&str> = level.summary.iter().map(|summary| summary.get(lang)).collect();
+    let notice = provisional_notice();
+    if level.status == LevelStatus::Provisional {
+        remarks.push(notice.get(lang));
+    }
+    if !remarks.is_empty() {
+        profile["metadata"]["remarks"] = json!(remarks.join("\n\n"));
     }
     if let Some(cvss) = level.vulnerability_cvss_min {
         profile["modify"] = json!({
@@ -353,7 +412,7 @@ pub fn export_profile(scheme: &Scheme, level: &Level, lang: Lang) -> Option<Docu
     }
     profile["imports"] = json!(imports);
     Some(Document {
-        file_name: profile_file_name(&scheme.id, &level.id),
+        file_name: profile_file_name(&scheme.id, &level.id, level.product_type.as_deref()),
         kind: DocumentKind::Profile,
         json: json!({ "profile": profile }),
     })

@@ -28,8 +28,14 @@ pub struct ProductTypeAdvice {
     /// Whether published criteria exist for this product type at the recommended level. When they
     /// do not, a procurer can require the highest level that has them now (★1 for every type).
     pub criteria_published: bool,
-    /// The level whose criteria a product of this type can be labelled under today.
+    /// How settled this type's criteria at the recommended level are: draft (none to assess
+    /// against), provisional (tekigo's own, not the scheme's text) or published.
+    pub criteria_status: LevelStatus,
+    /// The level whose published criteria a product of this type can be labelled under today.
     pub available_now: LevelSelector,
+    /// The highest level, up to the recommended one, that a product of this type can be assessed
+    /// against today, counting provisional criteria.
+    pub assessable_now: LevelSelector,
 }
 
 /// Why a recommendation could not be made.
@@ -63,37 +69,50 @@ impl Catalog {
                 };
                 let profiles: Vec<Profile> =
                     scheme.profiles.iter().filter(|p| p.product_types.contains(&found.id)).cloned().collect();
-                // A level is available for the type when it is published and either common to all
-                // types (★1, SCHEME §2) or set by a published profile of the type.
-                let available = |candidate: &Level| {
-                    candidate.status == LevelStatus::Published
-                        || profiles
-                            .iter()
-                            .any(|p| p.status == LevelStatus::Published && p.levels.contains(&candidate.id))
+                // A level's status for the type: common levels (★1, SCHEME §2) have their own, a
+                // level set per product type the one `level_for` resolves, draft when the type has
+                // no criteria at it.
+                let status_for = |candidate: &Level| {
+                    scheme.level_for(&candidate.id, Some(&found.id)).map_or(LevelStatus::Draft, |level| level.status)
                 };
                 let rank = scheme.level_rank(&level.id).unwrap_or(0);
-                let available_now = scheme.levels[..=rank]
-                    .iter()
-                    .rev()
-                    .find(|candidate| available(candidate))
-                    .map_or_else(|| level.id.clone(), |l| l.id.clone());
-                let criteria_published = available(level);
+                let highest = |wanted: LevelStatus| {
+                    let id = scheme.levels[..=rank]
+                        .iter()
+                        .rev()
+                        .find(|candidate| status_for(candidate) >= wanted)
+                        .map_or_else(|| level.id.clone(), |l| l.id.clone());
+                    LevelSelector::level(&scheme.id, id)
+                };
+                let criteria_status = status_for(level);
                 Some(ProductTypeAdvice {
                     id: found.id.clone(),
                     title: found.title.clone(),
                     profiles,
-                    criteria_published,
-                    available_now: LevelSelector { scheme: scheme.id.clone(), level: Some(available_now) },
+                    criteria_published: criteria_status == LevelStatus::Published,
+                    criteria_status,
+                    available_now: highest(LevelStatus::Published),
+                    assessable_now: highest(LevelStatus::Provisional),
                 })
             }
+        };
+        // With a product type, the level as that type is assessed at it.
+        let resolved = product_type.as_ref().and_then(|advice| scheme.level_for(&level.id, Some(&advice.id)).ok());
+        let (level_status, requirement_count) = match &resolved {
+            Some(resolved) => (resolved.status, resolved.requirements.len()),
+            None => (level.status, level.requirements.len()),
         };
 
         Ok(Recommendation {
             use_case: use_case.clone(),
-            level: LevelSelector { scheme: scheme.id.clone(), level: Some(level.id.clone()) },
+            level: LevelSelector {
+                scheme: scheme.id.clone(),
+                level: Some(level.id.clone()),
+                product_type: resolved.as_ref().and_then(|r| r.product_type.clone()),
+            },
             level_name: level.name.clone(),
-            level_status: level.status,
-            requirement_count: level.requirements.len(),
+            level_status,
+            requirement_count,
             abroad: level.abroad.clone(),
             product_type,
         })

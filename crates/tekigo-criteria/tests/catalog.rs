@@ -100,13 +100,15 @@ fn holding_more_never_covers_less() {
 fn every_wanted_requirement_lands_in_exactly_one_list() {
     let catalog = catalog();
     for scheme in &catalog.schemes {
-        let mut wants = vec![LevelSelector { scheme: scheme.id.clone(), level: None }];
-        wants.extend(
-            scheme.levels.iter().map(|l| LevelSelector { scheme: scheme.id.clone(), level: Some(l.id.clone()) }),
-        );
+        let mut wants = vec![LevelSelector { scheme: scheme.id.clone(), level: None, product_type: None }];
+        wants.extend(scheme.assessable_levels().iter().map(|l| LevelSelector {
+            scheme: scheme.id.clone(),
+            level: Some(l.id.clone()),
+            product_type: l.product_type.clone(),
+        }));
         for want in wants {
             for other in &catalog.schemes {
-                let have = [LevelSelector { scheme: other.id.clone(), level: None }];
+                let have = [LevelSelector { scheme: other.id.clone(), level: None, product_type: None }];
                 let report = catalog.gap(&have, &want).unwrap();
                 let total = report.covered.len() + report.partial.len() + report.remaining.len();
                 assert_eq!(total, catalog.select(&want).unwrap().len(), "{want} from {}", other.id);

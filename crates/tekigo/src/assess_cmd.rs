@@ -160,6 +160,19 @@ fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Writ
     } else {
         args.level.trim_start_matches('★').to_owned()
     };
+    // `--level 3/network-camera` names the product type with the level, as selectors do.
+    let (level, type_in_level) = match level.split_once('/') {
+        Some((level, product_type)) => (level.to_owned(), Some(product_type.to_owned())),
+        None => (level, None),
+    };
+    if let (Some(in_level), Some(given)) = (&type_in_level, &args.product_type)
+        && in_level != given
+    {
+        return Err(localized(
+            format!("--level names product type `{in_level}` but --product-type says `{given}`"),
+            format!("--level の製品類型 `{in_level}` と --product-type の `{given}` が異なります"),
+        ));
+    }
     let source = args.from.as_ref().map(|dir| Assessment::load(dir, catalog)).transpose()?;
     let mut product = source.as_ref().map(|s| s.file.product.clone()).unwrap_or_default();
     product.name.clone_from(&args.product);
@@ -176,8 +189,8 @@ fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Writ
     set(&mut product.firmware_version, &args.firmware);
     set(&mut product.support_end, &args.support_end);
     set(&mut product.vulnerability_contact, &args.contact);
-    if args.product_type.is_some() {
-        product.product_type.clone_from(&args.product_type);
+    if let Some(product_type) = args.product_type.as_ref().or(type_in_level.as_ref()) {
+        product.product_type = Some(product_type.clone());
     }
     let mut assessment = folder::init(&args.dir, catalog, &args.scheme, &level, product, &now())?;
     if args.declarant.is_some() || args.role.is_some() {
@@ -469,9 +482,13 @@ fn declare_command(
             let level = selector.level.clone().unwrap_or_else(|| {
                 target_scheme.levels.first().map_or(tekigo_criteria::ALL_LEVEL.to_owned(), |l| l.id.clone())
             });
-            let target_scope = scope(catalog, &selector.scheme, &level)?;
+            let product_type = selector.product_type.as_deref().or(assessment.file.product.product_type.as_deref());
+            let target_scope = scope(catalog, &selector.scheme, &level, product_type)?;
             let requirements = crosswalk::derive(catalog, &source_scope, &evaluation.requirements, &target_scope)?;
-            let vulnerabilities = target_scope.level.vulnerability_cvss_min.and(evaluation.vulnerabilities.clone());
+            let vulnerabilities = target_scope
+                .level
+                .vulnerability_cvss_min
+                .and_then(|target_min| carried_vulnerabilities(evaluation.vulnerabilities.as_ref()?, target_min));
             (
                 Parts {
                     kind: DeclarationKind::DerivedStatement,
@@ -693,6 +710,8 @@ fn questionnaire(
             let method = match item.method {
                 tekigo_criteria::Method::Document => tr(lang, "document", "文書"),
                 tekigo_criteria::Method::Device => tr(lang, "device test", "実機"),
+                tekigo_criteria::Method::BinaryAnalysis => tr(lang, "binary analysis", "バイナリ解析"),
+                tekigo_criteria::Method::PenetrationTest => tr(lang, "penetration test", "ペネトレーションテスト"),
             };
             writeln!(out, "  {} {} ({method}): {}", tr(lang, "Item", "評価項目"), item.id, item.text.get(lang))?;
             if item.answer != Answer::Pending {
@@ -791,4 +810,34 @@ fn current_item(
         .find(|r| r.id == requirement)
         .and_then(|r| r.items.into_iter().find(|i| i.id == item))
         .context("answered item")
+}
+
+/// The known-vulnerability result a derived statement carries: the source's when it was checked
+/// at the target level's threshold or a stricter one; pending when the target is stricter (a
+/// check from 7.0 says nothing about findings from 4.0 up), with the reason.
+fn carried_vulnerabilities(
+    source: &tekigo_assess::declaration::VulnerabilityResult,
+    target_min: f64,
+) -> Option<tekigo_assess::declaration::VulnerabilityResult> {
+    if source.cvss_min <= target_min {
+        return Some(source.clone());
+    }
+    Some(tekigo_assess::declaration::VulnerabilityResult {
+        cvss_min: target_min,
+        verdict: tekigo_assess::declaration::Verdict::Pending,
+        decided_by: source.decided_by,
+        evidence: source.evidence.clone(),
+        components: source.components,
+        failing: Vec::new(),
+        reason: Some(tekigo_base::Text::new(
+            format!(
+                "The SBOM was checked from CVSS {:.1}; this level fails known exploitable vulnerabilities from {target_min:.1}: check it again at this level.",
+                source.cvss_min
+            ),
+            format!(
+                "SBOM は CVSS {:.1} 以上で検査されています。この水準は {target_min:.1} 以上の悪用可能な既知の脆弱性を不適合とするため、この水準で検査し直してください。",
+                source.cvss_min
+            ),
+        )),
+    })
 }

@@ -860,6 +860,9 @@ pub(crate) enum CriteriaCommand {
         /// Level of the scheme (jc-star: 1-4; sg-cls: 1-4; etsi-en-303-645: mandatory, all)
         #[arg(long, requires = "scheme")]
         level: Option<String>,
+        /// Product type, for a level whose criteria are set per type (jc-star ★2-★4: network-camera, router, ...)
+        #[arg(long, requires = "level")]
+        product_type: Option<String>,
         #[command(flatten)]
         format: FormatArg,
     },

@@ -35,9 +35,15 @@ pub(crate) fn run(
 ) -> anyhow::Result<Answer> {
     let catalog = load_catalog(criteria_dir)?;
     match command {
-        CriteriaCommand::List { scheme, level, format } => {
-            list(&catalog, scheme.as_deref(), level.as_deref(), table_or_json(format.format)?, lang, out)?
-        }
+        CriteriaCommand::List { scheme, level, product_type, format } => list(
+            &catalog,
+            scheme.as_deref(),
+            level.as_deref(),
+            product_type.as_deref(),
+            table_or_json(format.format)?,
+            lang,
+            out,
+        )?,
         CriteriaCommand::Show { id, format } => show(&catalog, id, table_or_json(format.format)?, lang, out)?,
         CriteriaCommand::Map { from, to, format } => map(&catalog, from, to, table_or_json(format.format)?, lang, out)?,
         CriteriaCommand::Gap { have, want, format } => {
@@ -65,7 +71,31 @@ fn evaluation_name(evaluation: Evaluation, lang: Lang) -> &'static str {
         Evaluation::Document => tr(lang, "document", "文書"),
         Evaluation::Device => tr(lang, "device test", "実機"),
         Evaluation::Both => tr(lang, "document + device", "文書＋実機"),
+        Evaluation::BinaryAnalysis => tr(lang, "binary analysis", "バイナリ解析"),
+        Evaluation::PenetrationTest => tr(lang, "penetration test", "ペネトレーションテスト"),
     }
+}
+
+fn method_name(method: Method, lang: Lang) -> &'static str {
+    match method {
+        Method::Document => tr(lang, "document", "文書"),
+        Method::Device => tr(lang, "device", "実機"),
+        Method::BinaryAnalysis => tr(lang, "binary analysis", "バイナリ解析"),
+        Method::PenetrationTest => tr(lang, "penetration test", "ペネトレーションテスト"),
+    }
+}
+
+fn status_name(status: LevelStatus, lang: Lang) -> &'static str {
+    match status {
+        LevelStatus::Draft => tr(lang, "draft", "案"),
+        LevelStatus::Provisional => tr(lang, "provisional", "暫定"),
+        LevelStatus::Published => tr(lang, "published", "公表済み"),
+    }
+}
+
+/// The line every table made from provisional criteria ends with.
+fn write_provisional_notice(out: &mut dyn Write, lang: Lang) -> std::io::Result<()> {
+    writeln!(out, "{}: {}", tr(lang, "Note", "注意"), tekigo_criteria::provisional_notice().get(lang))
 }
 
 fn provenance_name(provenance: &Provenance, lang: Lang) -> &'static str {
@@ -114,7 +144,12 @@ struct ListJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     level: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    product_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     level_status: Option<LevelStatus>,
+    /// Present when the listed criteria are provisional: what every output of them says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<tekigo_base::Text>,
     count: usize,
     requirements: Vec<RequirementView<'a>>,
 }
@@ -123,6 +158,7 @@ fn list(
     catalog: &Catalog,
     scheme: Option<&str>,
     level: Option<&str>,
+    product_type: Option<&str>,
     format: Format,
     lang: Lang,
     out: &mut dyn Write,
@@ -133,27 +169,34 @@ fn list(
             None,
         ),
         Some(scheme_id) => {
-            let selector = LevelSelector {
-                scheme: scheme_id.to_owned(),
-                level: level.map(|l| l.trim_start_matches('★').to_owned()),
-            };
-            let status = match &selector.level {
-                Some(level_id) => {
-                    catalog.scheme(scheme_id)?.levels.iter().find(|l| &l.id == level_id).map(|l| l.status)
+            let scheme = catalog.scheme(scheme_id)?;
+            match level.map(|l| l.trim_start_matches('★')) {
+                Some(level_id) if !scheme.levels.is_empty() => {
+                    let resolved = scheme.level_for(level_id, product_type)?;
+                    (resolved.requirements.clone(), Some(resolved.status))
                 }
-                None => None,
-            };
-            (catalog.select(&selector)?, status)
+                level => {
+                    let selector = LevelSelector {
+                        scheme: scheme_id.to_owned(),
+                        level: level.map(str::to_owned),
+                        product_type: None,
+                    };
+                    (catalog.select(&selector)?, None)
+                }
+            }
         }
     };
     let requirements: Vec<&Requirement> = references.iter().filter_map(|r| catalog.requirement(r)).collect();
+    let provisional = level_status == Some(LevelStatus::Provisional);
     match format {
         Format::Json => write_json(
             out,
             &ListJson {
                 scheme,
                 level,
+                product_type,
                 level_status,
+                notice: provisional.then(tekigo_criteria::provisional_notice),
                 count: requirements.len(),
                 requirements: requirements.iter().map(|r| view(catalog, r)).collect(),
             },
@@ -194,16 +237,8 @@ fn list(
                 Lang::En => writeln!(out, "{} requirement(s)", requirements.len())?,
                 Lang::Ja => writeln!(out, "要件 {} 件", requirements.len())?,
             }
-            if level_status == Some(LevelStatus::Draft) {
-                writeln!(
-                    out,
-                    "{}",
-                    tr(
-                        lang,
-                        "This level's criteria are drafts set per product type; listed are the requirements it inherits.",
-                        "この水準の基準は製品類型ごとの案の段階です。表示しているのは継承する要件です。"
-                    )
-                )?;
+            if provisional {
+                write_provisional_notice(out, lang)?;
             }
             Ok(())
         }
@@ -283,10 +318,7 @@ fn show(catalog: &Catalog, id: &str, format: Format, lang: Lang, out: &mut dyn W
             .items
             .iter()
             .map(|item| {
-                let method = match item.method {
-                    Method::Document => tr(lang, "document", "文書"),
-                    Method::Device => tr(lang, "device", "実機"),
-                };
+                let method = method_name(item.method, lang);
                 format!("{} [{method}] {}", item.id, item.text.get(lang))
             })
             .collect();
@@ -484,21 +516,23 @@ fn recommend(
         recommendation.use_case.rationale.get(lang),
         recommendation.use_case.references.join(", ")
     )?;
-    if recommendation.level_status == LevelStatus::Draft {
-        writeln!(
+    match recommendation.level_status {
+        LevelStatus::Draft => writeln!(
             out,
             "{}",
             tr(lang, "Note: the criteria of this level are still drafts.", "注意: この水準の基準はまだ案の段階です。")
-        )?;
+        )?,
+        LevelStatus::Provisional => write_provisional_notice(out, lang)?,
+        LevelStatus::Published => {}
+    }
+    if recommendation.level.product_type.is_some() {
+        writeln!(out, "{}: {}", tr(lang, "Requirements", "要件数"), recommendation.requirement_count)?;
     }
     if let Some(advice) = &recommendation.product_type {
         writeln!(out, "{}: {}", tr(lang, "Product type", "製品類型"), advice.title.get(lang))?;
         for profile in &advice.profiles {
             let levels: Vec<String> = profile.levels.iter().map(|l| format!("★{l}")).collect();
-            let status = match profile.status {
-                LevelStatus::Draft => tr(lang, "draft", "案"),
-                LevelStatus::Published => tr(lang, "published", "公表済み"),
-            };
+            let status = status_name(profile.status, lang);
             writeln!(
                 out,
                 "  {} ({}, {status}): {}",
@@ -507,7 +541,20 @@ fn recommend(
                 profile.note.get(lang)
             )?;
         }
-        if !advice.criteria_published {
+        if !advice.criteria_published && advice.assessable_now != advice.available_now {
+            match lang {
+                Lang::En => writeln!(
+                    out,
+                    "  The scheme has not published criteria for this product type at {}: tekigo's provisional criteria let a product be assessed at {} today, and a label under the scheme's published criteria is available at {}.",
+                    recommendation.level, advice.assessable_now, advice.available_now
+                )?,
+                Lang::Ja => writeln!(
+                    out,
+                    "  この製品類型の {} の基準は制度としてまだ公表されていません。tekigoの暫定基準で {} までは評価できますが、制度の公表済み基準によるラベルは {} までです。",
+                    recommendation.level, advice.assessable_now, advice.available_now
+                )?,
+            }
+        } else if !advice.criteria_published {
             match lang {
                 Lang::En => writeln!(
                     out,
@@ -579,7 +626,19 @@ fn export(catalog: &Catalog, dir: &Path, lang: Lang, out: &mut dyn Write) -> any
 #[derive(Serialize)]
 struct CheckJson {
     schemes: Vec<SchemeSummary>,
+    levels: Vec<LevelSummary>,
     mappings: Vec<MappingSummary>,
+}
+
+/// One level as it is assessed (per product type where the level is set per type).
+#[derive(Serialize)]
+struct LevelSummary {
+    level: String,
+    status: LevelStatus,
+    requirements: usize,
+    provisional: usize,
+    threats: usize,
+    countered: usize,
 }
 
 #[derive(Serialize)]
@@ -621,6 +680,32 @@ fn check(catalog: &Catalog, format: Format, lang: Lang, out: &mut dyn Write) -> 
                 }
             })
             .collect(),
+        levels: catalog
+            .schemes
+            .iter()
+            .flat_map(|scheme| {
+                scheme.assessable_levels().into_iter().map(move |level| {
+                    let selector = LevelSelector {
+                        scheme: scheme.id.clone(),
+                        level: Some(level.id.clone()),
+                        product_type: level.product_type.clone(),
+                    };
+                    LevelSummary {
+                        level: selector.to_string(),
+                        status: level.status,
+                        requirements: level.requirements.len(),
+                        provisional: level
+                            .requirements
+                            .iter()
+                            .filter_map(|r| catalog.requirement(r))
+                            .filter(|r| !r.provenance.is_confirmed())
+                            .count(),
+                        threats: level.threats.len(),
+                        countered: catalog.countered_threats(&level).len(),
+                    }
+                })
+            })
+            .collect(),
         mappings: catalog
             .mappings
             .iter()
@@ -659,6 +744,23 @@ fn check(catalog: &Catalog, format: Format, lang: Lang, out: &mut dyn Write) -> 
         ]);
     }
     writeln!(out, "{schemes}")?;
+    let mut levels = table(vec![
+        tr(lang, "Level (product type)", "水準（製品類型）"),
+        tr(lang, "Status", "状態"),
+        tr(lang, "Requirements", "要件数"),
+        tr(lang, "Provisional", "暫定"),
+        tr(lang, "Threats countered", "対応する脅威"),
+    ]);
+    for level in &summary.levels {
+        levels.add_row(vec![
+            level.level.clone(),
+            status_name(level.status, lang).to_owned(),
+            level.requirements.to_string(),
+            level.provisional.to_string(),
+            format!("{}/{}", level.countered, level.threats),
+        ]);
+    }
+    writeln!(out, "{levels}")?;
     let mut mappings = table(vec![
         tr(lang, "Mapping", "対応表"),
         tr(lang, "Entries", "件数"),

@@ -58,7 +58,7 @@ pub(crate) fn run(
             let selector = if level.contains(':') {
                 LevelSelector::parse(level).map_err(anyhow::Error::msg)?
             } else {
-                LevelSelector { scheme: "jc-star".into(), level: Some(level.trim_start_matches('★').to_owned()) }
+                LevelSelector::level("jc-star", level.trim_start_matches('★'))
             };
             let scheme = catalog.scheme(&selector.scheme)?;
             let level_id = selector.level.clone().context_tr(

@@ -441,8 +441,22 @@ fn bad_input_is_named_and_changes_nothing() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("exists and is not empty"));
 
+    // ★2 is set per product type: without one, or for a type without criteria, nothing to assess.
     let output = tekigo(&["assess", "init", "--level", "2", "--product", "X", s(&work.path().join("b"))]);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("draft level"), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("criteria per product type"), "{output:?}");
+    let output = tekigo(&[
+        "assess",
+        "init",
+        "--level",
+        "2",
+        "--product-type",
+        "drone",
+        "--product",
+        "X",
+        s(&work.path().join("b")),
+    ]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no criteria for product type `drone`"), "{output:?}");
+    assert!(!work.path().join("b").exists(), "a refused init leaves no folder");
 
     // An evidence file changed after it was registered is caught on the next read.
     let doc = work.path().join("policy.txt");

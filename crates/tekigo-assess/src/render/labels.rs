@@ -24,6 +24,7 @@ pub(crate) struct Labels {
 
     pub(crate) scheme: &'static str,
     pub(crate) criteria_version: &'static str,
+    pub(crate) criteria_status: &'static str,
     pub(crate) level: &'static str,
 
     pub(crate) product_name: &'static str,
@@ -86,6 +87,8 @@ pub(crate) struct Labels {
 
     method_document: &'static str,
     method_device: &'static str,
+    method_binary_analysis: &'static str,
+    method_penetration_test: &'static str,
     decided_by_person: &'static str,
     decided_by_probe: &'static str,
     decided_by_sbom_check: &'static str,
@@ -111,6 +114,8 @@ impl Labels {
         match method {
             Method::Document => self.method_document,
             Method::Device => self.method_device,
+            Method::BinaryAnalysis => self.method_binary_analysis,
+            Method::PenetrationTest => self.method_penetration_test,
         }
     }
 
@@ -154,6 +159,7 @@ static EN: Labels = Labels {
 
     scheme: "Scheme",
     criteria_version: "Criteria version",
+    criteria_status: "Criteria status",
     level: "Level",
 
     product_name: "Product name",
@@ -219,6 +225,8 @@ static EN: Labels = Labels {
 
     method_document: "document",
     method_device: "device",
+    method_binary_analysis: "binary analysis",
+    method_penetration_test: "penetration test",
     decided_by_person: "applicant",
     decided_by_probe: "probe",
     decided_by_sbom_check: "SBOM check",
@@ -250,6 +258,7 @@ static JA: Labels = Labels {
 
     scheme: "制度",
     criteria_version: "適合基準の版",
+    criteria_status: "基準の状態",
     level: "レベル",
 
     product_name: "製品名",
@@ -313,6 +322,8 @@ static JA: Labels = Labels {
 
     method_document: "文書",
     method_device: "実機",
+    method_binary_analysis: "バイナリ解析",
+    method_penetration_test: "ペネトレーションテスト",
     decided_by_person: "申請者",
     decided_by_probe: "プローブ",
     decided_by_sbom_check: "SBOM検査",

@@ -54,10 +54,17 @@ fn scheme_facts(declaration: &Declaration, lang: Lang) -> Vec<Fact> {
         Fact::new(l.criteria_version, &scheme.version, l),
         Fact::new(l.level, scheme.level_name.get(lang), l),
     ];
+    facts.extend(criteria_status_fact(scheme, lang));
     if let Some(against) = &declaration.assessed_against {
         facts.push(Fact::new(l.assessed_against, &scheme_line(against, lang), l));
     }
     facts
+}
+
+/// Criteria that are not the scheme's published text say so on every rendering.
+fn criteria_status_fact(scheme: &SchemeRef, lang: Lang) -> Option<Fact> {
+    let l = labels(lang);
+    scheme.is_provisional().then(|| Fact::new(l.criteria_status, tekigo_criteria::provisional_notice().get(lang), l))
 }
 
 /// A scheme and level as one line: `ETSI EN 303 645 mandatory (3.1.3)`.

@@ -149,6 +149,7 @@ fn declaration_facts(declaration: &Declaration, lang: Lang) -> Vec<Fact> {
     let scheme = &declaration.scheme;
     let mut facts =
         vec![Fact::new(l.criteria_version, &scheme.version, l), Fact::new(l.level, scheme.level_name.get(lang), l)];
+    facts.extend(super::criteria_status_fact(scheme, lang));
     if let Some(against) = &declaration.assessed_against {
         facts.push(Fact::new(l.assessed_against, &super::scheme_line(against, lang), l));
     }

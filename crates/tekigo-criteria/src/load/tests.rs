@@ -228,11 +228,169 @@ fn jc_star_level_1_is_s1_1_01_to_16() {
     let members = catalog.select(&LevelSelector::parse("jc-star:1").unwrap()).unwrap();
     let expected: Vec<ReqRef> = (1..=16).map(|n| ReqRef::new("jc-star", format!("S1.1-{n:02}"))).collect();
     assert_eq!(members, expected);
-    // ★1 is common to every level (SCHEME §2).
-    for level in ["2", "3", "4"] {
-        let higher = catalog.select(&LevelSelector::parse(&format!("jc-star:{level}")).unwrap()).unwrap();
-        assert!(expected.iter().all(|r| higher.contains(r)));
+    // ★1 is common to every level and product type (SCHEME §2), and levels nest: ★2 ⊂ ★3 ⊂ ★4.
+    for product_type in ["network-camera", "industrial-camera", "router", "industrial-router-firewall"] {
+        let mut lower = expected.clone();
+        for level in ["2", "3", "4"] {
+            let selector = LevelSelector::parse(&format!("jc-star:{level}/{product_type}")).unwrap();
+            let higher = catalog.select(&selector).unwrap();
+            assert!(lower.iter().all(|r| higher.contains(r)), "{selector} does not contain the level below");
+            assert!(higher.len() > lower.len(), "{selector} adds nothing");
+            lower = higher;
+        }
     }
+}
+
+#[test]
+fn a_level_set_per_product_type_needs_one_with_criteria() {
+    let catalog = builtin();
+    let scheme = catalog.scheme("jc-star").unwrap();
+    let needed = scheme.level_for("3", None).unwrap_err();
+    assert!(matches!(needed, LookupError::ProductTypeNeeded { .. }), "{needed}");
+    assert!(needed.to_string().contains("network-camera"), "{needed}");
+    let none = scheme.level_for("3", Some("drone")).unwrap_err();
+    assert!(matches!(none, LookupError::NoProductTypeCriteria { .. }), "{none}");
+    let unknown = scheme.level_for("3", Some("toaster")).unwrap_err();
+    assert!(matches!(unknown, LookupError::UnknownProductType { .. }), "{unknown}");
+    // ★1 is common: a product type changes nothing.
+    assert_eq!(scheme.level_for("1", Some("drone")).unwrap().requirements.len(), 16);
+    let etsi = catalog.scheme("etsi-en-303-645").unwrap();
+    assert!(etsi.level_for("mandatory", Some("network-camera")).is_ok());
+    let camera = scheme.level_for("3", Some("network-camera")).unwrap();
+    assert_eq!(camera.status, LevelStatus::Provisional);
+    assert_eq!(camera.product_type.as_deref(), Some("network-camera"));
+    assert_eq!(catalog.countered_threats(&camera).len(), camera.threats.len());
+}
+
+/// A scheme with a common level and a level set per product type, for the profile checks.
+const PER_TYPE: &str = r#"
+[scheme]
+id = "alpha"
+version = "1"
+published = "2024-12"
+title = { en = "Alpha", ja = "アルファ" }
+publisher = { en = "P", ja = "P" }
+source = "test"
+
+[[threats]]
+id = "T1"
+title = { en = "t", ja = "t" }
+summary = { en = "s", ja = "s" }
+
+[[threats]]
+id = "T2"
+title = { en = "t", ja = "t" }
+summary = { en = "s", ja = "s" }
+
+[[categories]]
+id = "auth"
+title = { en = "Auth", ja = "認証" }
+
+[[requirements]]
+id = "A-01"
+category = "auth"
+title = { en = "One", ja = "一" }
+summary = { en = "s", ja = "s" }
+evaluation = "document"
+threats = ["T1"]
+provenance = { status = "confirmed", source = "test" }
+
+[[requirements]]
+id = "CAM-01"
+category = "auth"
+title = { en = "Cam", ja = "カメラ" }
+summary = { en = "s", ja = "s" }
+evaluation = "penetration-test"
+threats = ["T2"]
+derived_from = ["beta/B-1"]
+provenance = { status = "provisional", note = "ours" }
+
+[[requirements.items]]
+id = "1"
+method = "binary-analysis"
+text = { en = "x", ja = "x" }
+
+[[levels]]
+id = "1"
+name = { en = "L1", ja = "L1" }
+requirements = ["A-01"]
+threats = ["T1"]
+
+[[levels]]
+id = "2"
+name = { en = "L2", ja = "L2" }
+status = "provisional"
+per_product_type = true
+inherits = "1"
+threats = ["T1", "T2"]
+
+[[product_types]]
+id = "camera"
+sector = "consumer"
+title = { en = "Camera", ja = "カメラ" }
+
+[[product_types]]
+id = "drone"
+sector = "consumer"
+title = { en = "Drone", ja = "ドローン" }
+
+[[profiles]]
+id = "camera"
+product_types = ["camera"]
+levels = ["2"]
+status = "provisional"
+title = { en = "Camera", ja = "カメラ" }
+note = { en = "n", ja = "n" }
+provenance = { status = "provisional", note = "n" }
+
+[[profiles.criteria]]
+level = "2"
+adds = ["CAM-01"]
+"#;
+
+#[test]
+fn a_profile_resolves_its_levels_and_derivations() {
+    let catalog = load_with(PER_TYPE, SCHEME_B, MAPPING).expect("valid");
+    let alpha = catalog.scheme("alpha").unwrap();
+    let camera = alpha.level_for("2", Some("camera")).unwrap();
+    assert_eq!(camera.requirements, vec![ReqRef::new("alpha", "A-01"), ReqRef::new("alpha", "CAM-01")]);
+    assert_eq!(alpha.requirement("CAM-01").unwrap().derived_from, vec![ReqRef::new("beta", "B-1")]);
+    assert_eq!(alpha.requirement("CAM-01").unwrap().assessed_items()[0].method, Method::BinaryAnalysis);
+    // The level's common part alone is not assessable, and is never exported as a profile.
+    assert_eq!(alpha.assessable_levels().len(), 2);
+}
+
+#[test]
+fn a_profile_level_whose_threat_nothing_counters_is_an_error() {
+    let broken = PER_TYPE.replace("threats = [\"T2\"]\nderived_from", "threats = [\"T1\"]\nderived_from");
+    let error = single_error(&broken, SCHEME_B, MAPPING);
+    assert!(error.message.contains("profile `camera`") && error.message.contains("threat `T2`"), "{error}");
+    assert_eq!(error.line, line_of(&broken, "level = \"2\""));
+}
+
+#[test]
+fn a_derivation_from_something_not_in_the_catalog_is_an_error() {
+    let broken = PER_TYPE.replace("beta/B-1", "beta/B-9");
+    let error = single_error(&broken, SCHEME_B, MAPPING);
+    assert!(error.message.contains("derived from `beta/B-9`"), "{error}");
+    let bare = PER_TYPE.replace("\"beta/B-1\"", "\"B-1\"");
+    let error = single_error(&bare, SCHEME_B, MAPPING);
+    assert!(error.message.contains("SCHEME/ID"), "{error}");
+}
+
+#[test]
+fn criteria_for_a_common_level_or_a_type_in_two_profiles_are_errors() {
+    let common = PER_TYPE.replace("per_product_type = true\n", "");
+    let errors = load_with(&common, SCHEME_B, MAPPING).unwrap_err().0;
+    assert!(errors.iter().any(|e| e.message.contains("per_product_type = true")), "{errors:#?}");
+    let twice = format!(
+        "{PER_TYPE}\n[[profiles]]\nid = \"camera-2\"\nproduct_types = [\"camera\"]\nlevels = [\"2\"]\nstatus = \"provisional\"\ntitle = {{ en = \"c\", ja = \"c\" }}\nnote = {{ en = \"n\", ja = \"n\" }}\nprovenance = {{ status = \"provisional\", note = \"n\" }}\n\n[[profiles.criteria]]\nlevel = \"2\"\nadds = [\"CAM-01\"]\n"
+    );
+    let errors = load_with(&twice, SCHEME_B, MAPPING).unwrap_err().0;
+    assert!(errors.iter().any(|e| e.message.contains("in profiles `camera` and `camera-2`")), "{errors:#?}");
+    let empty = PER_TYPE.replace("[[profiles.criteria]]\nlevel = \"2\"\nadds = [\"CAM-01\"]\n", "");
+    let errors = load_with(&empty, SCHEME_B, MAPPING).unwrap_err().0;
+    assert!(errors.iter().any(|e| e.message.contains("lists no criteria")), "{errors:#?}");
 }
 
 #[test]
