@@ -69,6 +69,19 @@ fn gap_from_jc_star_1_to_uk_psti_is_the_uks_deemed_compliance() {
 }
 
 #[test]
+fn gap_from_en_18031_1_to_jc_star_1_leaves_the_manufacturers_processes() {
+    let report = gap(&["en-18031-1"], "jc-star:1");
+    // No universal default password (AUM-5) and verified updates (SUM-2) contain the ★1 rules.
+    assert_eq!(ids(&report.covered), ["S1.1-02", "S1.1-08"]);
+    assert_eq!(
+        ids(&report.partial),
+        ["S1.1-01", "S1.1-03", "S1.1-04", "S1.1-06", "S1.1-07", "S1.1-09", "S1.1-11", "S1.1-12", "S1.1-13", "S1.1-14"]
+    );
+    // Disclosure policy, model designation, user data deletion, product information: not in EN 18031-1.
+    assert_eq!(ids(&report.remaining), ["S1.1-05", "S1.1-10", "S1.1-15", "S1.1-16"]);
+}
+
+#[test]
 fn holding_more_never_covers_less() {
     let catalog = catalog();
     let wants = ["jc-star:1", "uk-psti", "etsi-en-303-645:mandatory", "sg-cls:1"];
@@ -77,6 +90,7 @@ fn holding_more_never_covers_less() {
         vec!["uk-psti", "sg-cls:1"],
         vec!["uk-psti", "sg-cls:2"],
         vec!["uk-psti", "sg-cls:2", "nistir-8425", "eu-cra"],
+        vec!["uk-psti", "sg-cls:2", "nistir-8425", "eu-cra", "en-18031-1"],
     ];
     for want in wants {
         let want = LevelSelector::parse(want).unwrap();

@@ -854,7 +854,7 @@ pub(crate) enum CriteriaCommand {
     /// List requirements of a scheme or level (all schemes when none is named).
     /// 要件の一覧
     List {
-        /// Scheme ID: jc-star, etsi-en-303-645, sg-cls, uk-psti, nistir-8425, eu-cra
+        /// Scheme ID: jc-star, etsi-en-303-645, sg-cls, uk-psti, nistir-8425, eu-cra, en-18031-1
         #[arg(long)]
         scheme: Option<String>,
         /// Level of the scheme (jc-star: 1-4; sg-cls: 1-4; etsi-en-303-645: mandatory, all)

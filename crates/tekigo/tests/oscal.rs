@@ -389,7 +389,7 @@ fn every_oscal_reference_of_a_declaration_resolves_against_the_exported_criteria
         .iter()
         .map(|f| read_json(&f.join("declaration.json"))["scheme"]["id"].as_str().unwrap().to_owned())
         .collect();
-    for scheme in ["jc-star", "etsi-en-303-645", "uk-psti", "sg-cls", "eu-cra", "nistir-8425"] {
+    for scheme in ["jc-star", "etsi-en-303-645", "uk-psti", "sg-cls", "eu-cra", "nistir-8425", "en-18031-1"] {
         assert!(schemes.contains(scheme), "no declaration for {scheme}: {schemes:?}");
     }
     // Provisional criteria (★2-★4 per product type) were stated against, and say so.
