@@ -40,8 +40,24 @@ pub struct Declaration {
     pub deemed: Vec<Deemed>,
     /// The files issued with this document, fixed by their hashes.
     pub attachments: Vec<Attachment>,
+    /// The skilled evaluator who evaluated the product with the vendor (JC-STAR ★2, SCHEME §2)
+    /// and co-signs: `evaluator_signature` is theirs, over the same content as `signature`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluator: Option<EvaluatorRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<Signature>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluator_signature: Option<Signature>,
+}
+
+/// The evaluator a ★2 declaration names, as registered with the certification body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluatorRef {
+    pub name: String,
+    pub organisation: String,
+    /// The evaluator's key (`sha256:...`), which the certification body's register holds.
+    pub key_id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,9 +2,11 @@
 
 use tekigo_base::Text;
 
+use tekigo_criteria::Assurance;
+
 use crate::declaration::{
-    Declarant, Declaration, DeclarationKind, Deemed, EvidenceRecord, FORMAT, Outcome, Product, RequirementResult,
-    SchemeRef, VulnerabilityResult,
+    Answer, DecidedBy, Declarant, Declaration, DeclarationKind, Deemed, EvaluatorRef, EvidenceKind, EvidenceRecord,
+    FORMAT, Outcome, Product, RequirementResult, SchemeRef, VulnerabilityResult,
 };
 use crate::evaluate::{count, overall};
 use crate::folder::Evaluation;
@@ -53,6 +55,58 @@ pub fn blockers(evaluation: &Evaluation, declarant: &Declarant) -> Vec<Text> {
         ));
     }
     blockers
+}
+
+/// What the level's assurance (SCHEME §2) asks of a declaration of conformity, in one place: the
+/// registry, `assess declare` and offline verification all apply it.
+///
+/// - ★1 (self-declaration): nothing more.
+/// - ★2 (skilled evaluator): the declaration names a skilled evaluator who co-signs, and every
+///   device-test item answered yes rests on the probe's report (decided by it, or citing it).
+/// - ★3/★4 (third party): no self-declaration at all; an accredited lab's evaluation report is
+///   what the certification body decides on.
+pub fn assurance_problems(
+    assurance: Assurance,
+    selector: &str,
+    evaluator: Option<&EvaluatorRef>,
+    requirements: &[RequirementResult],
+    evidence: &[EvidenceRecord],
+) -> Vec<Text> {
+    match assurance {
+        Assurance::SelfDeclaration => Vec::new(),
+        Assurance::ThirdParty => vec![Text::new(
+            format!(
+                "`{selector}` is evaluated by an accredited lab (SCHEME §2): a self-declaration cannot claim it; the lab's evaluation report is submitted instead"
+            ),
+            format!(
+                "`{selector}` は認定された評価機関が評価します（SCHEME §2）。自己宣言では取得できず、評価機関の評価報告書を提出します"
+            ),
+        )],
+        Assurance::SkilledEvaluator => {
+            let mut problems = Vec::new();
+            if evaluator.is_none() {
+                problems.push(Text::new(
+                    format!("`{selector}` needs a skilled evaluator who co-signs (SCHEME §2): give --evaluator, --evaluator-org and --evaluator-key"),
+                    format!("`{selector}` にはスキル要件を満たす評価者の連署が必要です（SCHEME §2）: --evaluator、--evaluator-org、--evaluator-key を指定してください"),
+                ));
+            }
+            let probe_evidence: std::collections::HashSet<&str> =
+                evidence.iter().filter(|e| e.kind == EvidenceKind::Probe).map(|e| e.id.as_str()).collect();
+            for requirement in requirements {
+                for item in &requirement.items {
+                    let on_probe = item.decided_by == DecidedBy::Probe
+                        || item.evidence.iter().any(|id| probe_evidence.contains(id.as_str()));
+                    if item.method == tekigo_criteria::Method::Device && item.answer == Answer::Yes && !on_probe {
+                        problems.push(Text::new(
+                            format!("{} item {}: a device test at this level needs the probe's report as evidence (tekigo assess import)", requirement.id, item.id),
+                            format!("{} 評価項目 {}: この水準の実機試験にはプローブの結果を証跡として付けてください（tekigo assess import）", requirement.id, item.id),
+                        ));
+                    }
+                }
+            }
+            problems
+        }
+    }
 }
 
 /// The declaration's ID: the same product, scope and issue time give the same ID.
@@ -152,6 +206,8 @@ pub struct Parts<'a> {
     pub evidence: &'a [EvidenceRecord],
     /// Requirements decided by a recognised scheme's compliance statement.
     pub deemed: Vec<Deemed>,
+    /// The skilled evaluator who co-signs (★2).
+    pub evaluator: Option<EvaluatorRef>,
     pub issued: &'a str,
 }
 
@@ -186,6 +242,8 @@ pub fn build(parts: Parts<'_>) -> Declaration {
         evidence: parts.evidence.iter().filter(|e| named.contains(&e.id)).cloned().collect(),
         deemed,
         attachments: Vec::new(),
+        evaluator: parts.evaluator,
         signature: None,
+        evaluator_signature: None,
     }
 }

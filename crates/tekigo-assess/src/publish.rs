@@ -83,6 +83,7 @@ pub fn publish(
     mut declaration: Declaration,
     catalog: &Catalog,
     key: &SigningKey,
+    evaluator_key: Option<&SigningKey>,
     out: &Path,
     assessment_dir: &Path,
 ) -> Result<(Declaration, Vec<PathBuf>), PublishError> {
@@ -123,6 +124,10 @@ pub fn publish(
                 sha256: sha256_hex(bytes),
                 size: bytes.len() as u64,
             });
+        }
+        // The evaluator co-signs the same content as the vendor (see `sign::signed_bytes`).
+        if let Some(evaluator_key) = evaluator_key {
+            sign::sign_as_evaluator(&mut declaration, evaluator_key)?;
         }
         sign::sign(&mut declaration, key)?;
         let mut json = serde_json::to_vec_pretty(&declaration).unwrap_or_default();

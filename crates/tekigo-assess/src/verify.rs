@@ -35,10 +35,51 @@ pub fn verify_bytes(
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|error| VerifyError::NotJson { source_name: source_name.to_owned(), error })?;
     sign::verify(&value, key).map_err(|error| VerifyError::Signature { source_name: source_name.to_owned(), error })?;
-    let declaration: Declaration = serde_json::from_value(value)
+    let declaration: Declaration = serde_json::from_value(value.clone())
         .map_err(|error| VerifyError::Shape { source_name: source_name.to_owned(), error })?;
-    let problems = content_problems(&declaration, catalog);
+    let mut problems = content_problems(&declaration, catalog);
+    problems.extend(evaluator_signature_problems(&declaration, &value));
     Ok((declaration, problems))
+}
+
+/// A declaration that names an evaluator carries their signature, by the key it names, over the
+/// same content as the vendor's. Offline this is checked against the key the document names; the
+/// registry checks that key against its register of evaluators.
+pub fn evaluator_signature_problems(declaration: &Declaration, document: &Value) -> Vec<Text> {
+    let mut problems = Vec::new();
+    match (&declaration.evaluator, &declaration.evaluator_signature) {
+        (None, None) => {}
+        (None, Some(_)) => problems.push(Text::new(
+            "an evaluator signature without the evaluator it belongs to (`evaluator`)",
+            "評価者（`evaluator`）の記載がない評価者署名があります",
+        )),
+        (Some(evaluator), None) => problems.push(Text::new(
+            format!("the evaluator {} has not signed (no `evaluator_signature`)", evaluator.name),
+            format!("評価者 {} の署名（`evaluator_signature`）がありません", evaluator.name),
+        )),
+        (Some(evaluator), Some(signature)) => {
+            if signature.key_id != evaluator.key_id {
+                problems.push(Text::new(
+                    format!(
+                        "the evaluator signature is by key {}, not the evaluator's {}",
+                        signature.key_id, evaluator.key_id
+                    ),
+                    format!("評価者署名の鍵 {} が評価者の鍵 {} と一致しません", signature.key_id, evaluator.key_id),
+                ));
+            } else if let Some(key) = sign::embedded_key(document, sign::Signer::Evaluator) {
+                if let Err(error) = sign::verify_signer(document, sign::Signer::Evaluator, &key) {
+                    problems.push(Text::new(
+                        format!("evaluator signature: {error}"),
+                        format!("評価者署名が検証できません: {error}"),
+                    ));
+                }
+            } else {
+                problems
+                    .push(Text::new("the evaluator signature names no readable key", "評価者署名の公開鍵が読めません"));
+            }
+        }
+    }
+    problems
 }
 
 /// Everything that does not hold together, in both languages.
@@ -102,6 +143,17 @@ pub fn content_problems(declaration: &Declaration, catalog: &Catalog) -> Vec<Tex
         );
     }
 
+    if declaration.kind == DeclarationKind::SelfDeclaration {
+        for found in crate::declare::assurance_problems(
+            level.assurance,
+            &selector,
+            declaration.evaluator.as_ref(),
+            &declaration.requirements,
+            &declaration.evidence,
+        ) {
+            problem(found.en, found.ja);
+        }
+    }
     // Provisional criteria are said to be so on every output: a declaration that hides it does not verify.
     if level.status == LevelStatus::Provisional && !declaration.scheme.is_provisional() {
         problem(

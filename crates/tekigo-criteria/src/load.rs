@@ -166,6 +166,8 @@ struct RawLevel {
     abroad: Vec<RawEquivalent>,
     #[serde(default)]
     per_product_type: bool,
+    #[serde(default)]
+    assurance: Assurance,
 }
 
 #[derive(Deserialize)]
@@ -980,6 +982,7 @@ fn resolve_levels(
             vulnerability_cvss_min: level.vulnerability_cvss_min.as_ref().map(|c| *c.get_ref()),
             evaluation: level.evaluation.clone(),
             abroad,
+            assurance: level.assurance,
             per_product_type: level.per_product_type,
             product_type: None,
         });

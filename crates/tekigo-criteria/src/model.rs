@@ -189,6 +189,8 @@ pub struct Level {
     pub evaluation: Option<Text>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub abroad: Vec<Equivalent>,
+    /// Who vouches for conformity at this level (SCHEME §2).
+    pub assurance: Assurance,
     /// The level's criteria are set per product type (JC-STAR ★2-★4, SCHEME §2, §9): its own
     /// members are only the common part, and it is selected together with a product type.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -229,6 +231,18 @@ pub fn provisional_notice() -> Text {
         "provisional criteria, not the scheme's published text",
         "暫定基準であり、制度の公表された基準文書ではありません",
     )
+}
+
+/// Who vouches for a level's conformity (SCHEME §2): the vendor alone (★1), the vendor with a
+/// skilled evaluator who co-signs (★2), or an accredited lab whose report the certification body
+/// decides on (★3, ★4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assurance {
+    #[default]
+    SelfDeclaration,
+    SkilledEvaluator,
+    ThirdParty,
 }
 
 /// A foreign scheme (level) that a level is designed to correspond to (SCHEME §2, §8).
@@ -595,6 +609,7 @@ impl Scheme {
             vulnerability_cvss_min: None,
             evaluation: None,
             abroad: Vec::new(),
+            assurance: Assurance::SelfDeclaration,
             per_product_type: false,
             product_type: None,
         }

@@ -186,10 +186,11 @@ fn signed_sample_files_with(
         evidence: &assessment.evidence,
         deemed: evaluation.deemed,
         // Different firmware, different second: two declarations never share an issue time.
+        evaluator: None,
         issued: &format!("2026-11-26T0{}:00:00Z", firmware.len() % 10),
     });
     let folder = dir.join("declaration");
-    let (declaration, _) = tekigo_assess::publish::publish(declaration, &catalog, key, &folder, &assessment.dir)
+    let (declaration, _) = tekigo_assess::publish::publish(declaration, &catalog, key, None, &folder, &assessment.dir)
         .expect("the sample's declaration is published");
     let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
     (folder.join("declaration.json"), folder.join(&sbom.name))
@@ -227,10 +228,11 @@ pub fn signed_psti_sample(key: &SigningKey, firmware: &str, statement: Option<&[
         vulnerabilities: evaluation.vulnerabilities,
         evidence: &assessment.evidence,
         deemed: evaluation.deemed,
+        evaluator: None,
         issued: "2026-11-26T09:30:00Z",
     });
     let folder = out.path().join("declaration");
-    let (declaration, _) = tekigo_assess::publish::publish(declaration, &catalog, key, &folder, &assessment.dir)
+    let (declaration, _) = tekigo_assess::publish::publish(declaration, &catalog, key, None, &folder, &assessment.dir)
         .expect("the PSTI declaration is published");
     let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
     (

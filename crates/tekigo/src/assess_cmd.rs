@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use tekigo_assess::automated::SbomOutcome;
-use tekigo_assess::declaration::{Answer, DeclarationKind, EvidenceKind, Verdict};
+use tekigo_assess::declaration::{Answer, DeclarationKind, EvaluatorRef, EvidenceKind, Verdict};
 use tekigo_assess::declare::{self, Parts};
 use tekigo_assess::folder::{self, Assessment, Evaluation, EvidenceSource};
 use tekigo_assess::scope::scope;
@@ -430,6 +430,21 @@ fn declare_command(
 ) -> anyhow::Result<exit::Answer> {
     let assessment = Assessment::load(&args.dir, catalog)?;
     let key = keys::read_private(&args.key)?;
+    let evaluator_key = args.evaluator_key.as_deref().map(keys::read_private).transpose()?;
+    let evaluator = match (&evaluator_key, &args.evaluator, &args.evaluator_org) {
+        (None, None, None) => None,
+        (Some(evaluator_key), Some(name), Some(organisation)) => Some(EvaluatorRef {
+            name: name.trim().to_owned(),
+            organisation: organisation.trim().to_owned(),
+            key_id: keys::key_id(&evaluator_key.verifying_key()),
+        }),
+        _ => {
+            return Err(localized(
+                "a co-signing evaluator needs all three: --evaluator NAME, --evaluator-org ORGANISATION and --evaluator-key KEY",
+                "連署する評価者には --evaluator（氏名）、--evaluator-org（所属）、--evaluator-key（鍵）の三つが必要です",
+            ));
+        }
+    };
     let evaluation = assessment.evaluate(catalog, today())?;
     let mut declarant = assessment.file.declarant.clone();
     if let Some(name) = &args.declarant {
@@ -456,7 +471,14 @@ fn declare_command(
     let source_scope = assessment.scope(catalog)?;
     let (parts, default_out) = match &args.as_scheme {
         None => {
-            let blockers = declare::blockers(&evaluation, &declarant);
+            let mut blockers = declare::blockers(&evaluation, &declarant);
+            blockers.extend(declare::assurance_problems(
+                source_scope.level.assurance,
+                &source_scope.selector(),
+                evaluator.as_ref(),
+                &evaluation.requirements,
+                &assessment.evidence,
+            ));
             if !blockers.is_empty() {
                 return Err(declare::DeclareError::NotReady(blockers).into());
             }
@@ -471,6 +493,7 @@ fn declare_command(
                     vulnerabilities: evaluation.vulnerabilities.clone(),
                     evidence: &assessment.evidence,
                     deemed: evaluation.deemed.clone(),
+                    evaluator: evaluator.clone(),
                     issued: &issued,
                 },
                 args.dir.join("declaration"),
@@ -500,6 +523,7 @@ fn declare_command(
                     vulnerabilities,
                     evidence: &assessment.evidence,
                     deemed: Vec::new(),
+                    evaluator: None,
                     issued: &issued,
                 },
                 args.dir.join(format!("declaration-{}-{}", selector.scheme, level)),
@@ -508,7 +532,14 @@ fn declare_command(
     };
     let declaration = declare::build(parts);
     let out_dir = args.out.clone().unwrap_or(default_out);
-    let (declaration, files) = publish::publish(declaration, catalog, &key, &out_dir, &args.dir)?;
+    let (declaration, files) = publish::publish(
+        declaration,
+        catalog,
+        &key,
+        evaluator.is_some().then_some(evaluator_key.as_ref()).flatten(),
+        &out_dir,
+        &args.dir,
+    )?;
     let c = declaration.outcome.counts;
     match declaration.kind {
         DeclarationKind::SelfDeclaration => writeln!(
@@ -592,6 +623,7 @@ pub(crate) fn declaration(
                 "valid": valid,
                 "signature": "valid",
                 "key_id": keys::key_id(&key),
+                "evaluator": declaration.evaluator,
                 "declaration": declaration.id,
                 "kind": declaration.kind,
                 "scheme": declaration.scheme.selector(),
@@ -604,16 +636,29 @@ pub(crate) fn declaration(
         _ => {
             writeln!(out, "{}: {}", tr(lang, "signature", "署名"), tr(lang, "valid", "有効"))?;
             writeln!(out, "{}: {}", tr(lang, "key", "鍵"), keys::key_id(&key))?;
+            if let Some(evaluator) = &declaration.evaluator {
+                writeln!(
+                    out,
+                    "{}: {} ({}), {} {}",
+                    tr(lang, "co-signed by evaluator", "連署した評価者"),
+                    evaluator.name,
+                    evaluator.organisation,
+                    tr(lang, "key", "鍵"),
+                    evaluator.key_id
+                )?;
+            }
             writeln!(
                 out,
-                "{}: {} {} — {}:{} ({})",
+                "{}: {} {} — {} ({})",
                 tr(lang, "declaration", "宣言書"),
                 declaration.product.name,
                 declaration.product.model,
-                declaration.scheme.id,
-                declaration.scheme.level,
+                declaration.scheme.selector(),
                 declaration.issued
             )?;
+            if declaration.scheme.is_provisional() {
+                writeln!(out, "{}: {}", tr(lang, "Note", "注意"), tekigo_criteria::provisional_notice().get(lang))?;
+            }
             for problem in &problems {
                 writeln!(out, "  ✗ {}", problem.get(lang))?;
             }

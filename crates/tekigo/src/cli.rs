@@ -590,6 +590,16 @@ pub(crate) struct AssessDeclareArgs {
     /// Issue date-time, RFC 3339 [default: now] / 発行日時
     #[arg(long, value_name = "RFC3339")]
     pub date: Option<String>,
+    /// The skilled evaluator's private key: they co-sign (JC-STAR ★2, where a registered evaluator
+    /// evaluates with the vendor) / 連署する評価者の秘密鍵（★2）
+    #[arg(long, value_name = "KEY", requires_all = ["evaluator", "evaluator_org"])]
+    pub evaluator_key: Option<PathBuf>,
+    /// The evaluator's name, as registered with the certification body / 評価者の氏名
+    #[arg(long, value_name = "NAME")]
+    pub evaluator: Option<String>,
+    /// The evaluator's organisation / 評価者の所属
+    #[arg(long, value_name = "ORGANISATION")]
+    pub evaluator_org: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -571,6 +571,148 @@ fn the_sample_camera_declares_as_it_stands() {
     ]));
 }
 
+/// Copies a folder (files and one level of subfolders), as the example assessment is laid out.
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_folder(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// ★2 (SCHEME §2): the example camera taken to ★2 with tekigo's provisional network-camera
+/// criteria. A self-declaration without a co-signing evaluator is refused; with one, both
+/// signatures verify offline, the document says its criteria are provisional, and changing the
+/// evaluator's name breaks it. ★3 cannot be self-declared at all.
+#[test]
+fn a_star_two_declaration_is_co_signed_by_a_skilled_evaluator() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("camera-2");
+    copy_folder(&repo("examples/sample-camera"), &dir);
+    let facts = std::fs::read_to_string(dir.join("assessment.toml")).unwrap().replace("level = \"1\"", "level = \"2\"");
+    std::fs::write(dir.join("assessment.toml"), facts).unwrap();
+    // Answer what ★2 adds: documents cite the design notes, device tests the probe's report.
+    let evidence = std::fs::read_to_string(dir.join("evidence.toml")).unwrap();
+    let probe = evidence
+        .split("[[evidence]]")
+        .find(|entry| entry.contains("kind = \"probe\""))
+        .and_then(|entry| entry.lines().find_map(|line| line.strip_prefix("id = ")))
+        .map(|id| id.trim_matches('"').to_owned())
+        .expect("the example imported a probe report");
+    let listed: Value = serde_json::from_str(&ok(&tekigo(&[
+        "criteria",
+        "list",
+        "--scheme",
+        "jc-star",
+        "--level",
+        "2",
+        "--product-type",
+        "network-camera",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(listed["notice"]["en"], "provisional criteria, not the scheme's published text");
+    // ★1's device test was answered from the vendor's own final tests; at ★2 it rests on the probe.
+    let mut answers = std::fs::read_to_string(dir.join("answers.toml"))
+        .unwrap()
+        .replace("evidence = [\"E3\", \"E1\"]", &format!("evidence = [\"E3\", \"E1\", \"{probe}\"]"));
+    for requirement in listed["requirements"].as_array().unwrap().iter().filter(|r| r["scheme"] == "tekigo-pt") {
+        let id = format!("tekigo-pt/{}", requirement["id"].as_str().unwrap());
+        for item in requirement["items"].as_array().unwrap() {
+            let evidence = if item["method"] == "document" { "E2".to_owned() } else { probe.clone() };
+            answers.push_str(&format!(
+                "\n[requirements.\"{id}\".items.\"{}\"]\nanswer = \"yes\"\nevidence = [\"{evidence}\"]\n",
+                item["id"].as_str().unwrap()
+            ));
+        }
+    }
+    std::fs::write(dir.join("answers.toml"), answers).unwrap();
+    let (code, status) = status_json(&dir);
+    assert_eq!(code, Some(0), "everything answered: {status:#}");
+
+    let vendor = work.path().join("vendor.key");
+    let evaluator = work.path().join("evaluator.key");
+    ok(&tekigo(&["keys", "generate", "--out", s(&vendor)]));
+    ok(&tekigo(&["keys", "generate", "--out", s(&evaluator)]));
+    let out = work.path().join("declaration");
+    let refused = tekigo(&["assess", "declare", s(&dir), "--key", s(&vendor), "--out", s(&out)]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("needs a skilled evaluator who co-signs"), "{stderr}");
+    assert!(!out.exists(), "nothing is issued");
+
+    ok(&tekigo(&[
+        "assess",
+        "declare",
+        s(&dir),
+        "--key",
+        s(&vendor),
+        "--out",
+        s(&out),
+        "--evaluator",
+        "Hanako Sato",
+        "--evaluator-org",
+        "Example Evaluation Co.",
+        "--evaluator-key",
+        s(&evaluator),
+    ]));
+    let declaration_path = out.join("declaration.json");
+    let pubkey = format!("{}.pub", vendor.display());
+    let verified = ok(&tekigo(&["declaration", "verify", s(&declaration_path), "--pubkey", &pubkey]));
+    assert!(verified.contains("co-signed by evaluator: Hanako Sato (Example Evaluation Co.)"), "{verified}");
+    assert!(verified.contains("provisional criteria, not the scheme's published text"), "{verified}");
+    let declaration: Value = serde_json::from_slice(&std::fs::read(&declaration_path).unwrap()).unwrap();
+    assert_eq!(declaration["scheme"]["product_type"], "network-camera");
+    assert_eq!(declaration["scheme"]["criteria_status"], "provisional");
+    assert!(declaration["evaluator_signature"]["value"].as_str().is_some_and(|v| !v.is_empty()));
+    let validator = schema_validator(&repo("schemas/declaration-1.schema.json"));
+    let errors: Vec<String> = validator.iter_errors(&declaration).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let html = std::fs::read_to_string(out.join("declaration.ja.html")).unwrap();
+    assert!(html.contains("暫定基準であり、制度の公表された基準文書ではありません"), "the Japanese page says so");
+
+    // Another evaluator's name in the signed document breaks both signatures.
+    let mut forged = declaration.clone();
+    forged["evaluator"]["name"] = Value::from("Someone Else");
+    let forged_path = work.path().join("forged.json");
+    std::fs::write(&forged_path, serde_json::to_vec(&forged).unwrap()).unwrap();
+    let output = tekigo(&["declaration", "verify", s(&forged_path), "--pubkey", &pubkey]);
+    assert!(!output.status.success(), "a changed evaluator does not verify");
+    // Without the evaluator's signature, the declaration does not hold.
+    let mut unsigned = declaration.clone();
+    unsigned.as_object_mut().unwrap().remove("evaluator_signature");
+    std::fs::write(&forged_path, serde_json::to_vec(&unsigned).unwrap()).unwrap();
+    let output = tekigo(&["declaration", "verify", s(&forged_path), "--pubkey", &pubkey]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success() && stdout.contains("has not signed"), "{stdout}");
+
+    // ★3 is a lab's to evaluate: a self-declaration is refused whatever its answers.
+    let facts = std::fs::read_to_string(dir.join("assessment.toml")).unwrap().replace("level = \"2\"", "level = \"3\"");
+    std::fs::write(dir.join("assessment.toml"), facts).unwrap();
+    let refused = tekigo(&[
+        "assess",
+        "declare",
+        s(&dir),
+        "--key",
+        s(&vendor),
+        "--out",
+        s(&work.path().join("three")),
+        "--evaluator",
+        "H",
+        "--evaluator-org",
+        "O",
+        "--evaluator-key",
+        s(&evaluator),
+    ]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("evaluated by an accredited lab"), "{stderr}");
+}
+
 /// The UK PSTI route: a PSTI statement of compliance decides the requirements the catalog deems
 /// met by it (IPA's recognition: S1.1-02, S1.1-05, S1.1-16), as a file or a URL; anything else
 /// is refused with the reason.
