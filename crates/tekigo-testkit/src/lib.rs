@@ -185,8 +185,8 @@ fn signed_sample_files_with(
         vulnerabilities: evaluation.vulnerabilities,
         evidence: &assessment.evidence,
         deemed: evaluation.deemed,
-        // Different firmware, different second: two declarations never share an issue time.
         evaluator: None,
+        // Different firmware, different second: two declarations never share an issue time.
         issued: &format!("2026-11-26T0{}:00:00Z", firmware.len() % 10),
     });
     let folder = dir.join("declaration");
@@ -234,6 +234,79 @@ pub fn signed_psti_sample(key: &SigningKey, firmware: &str, statement: Option<&[
     let folder = out.path().join("declaration");
     let (declaration, _) = tekigo_assess::publish::publish(declaration, &catalog, key, None, &folder, &assessment.dir)
         .expect("the PSTI declaration is published");
+    let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
+    (
+        std::fs::read(folder.join("declaration.json")).expect("declaration.json"),
+        std::fs::read(folder.join(&sbom.name)).expect("the SBOM"),
+    )
+}
+
+/// The sample camera declared at ★2 with tekigo's provisional network-camera criteria: its
+/// assessment copied, taken to level 2, every added item answered yes (documents citing the
+/// design notes, device tests the probe's report), signed with `key` and co-signed by
+/// `evaluator` (key and name) when given. Returns the declaration and the SBOM.
+pub fn signed_star_two_sample(key: &SigningKey, evaluator: Option<(&SigningKey, &str)>) -> (Vec<u8>, Vec<u8>) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let copy = out.path().join("assessment");
+    copy_dir(&repo("examples/sample-camera"), &copy);
+    let facts = std::fs::read_to_string(copy.join("assessment.toml")).expect("assessment.toml");
+    std::fs::write(copy.join("assessment.toml"), facts.replace("level = \"1\"", "level = \"2\""))
+        .expect("assessment.toml is written");
+    let catalog = tekigo_criteria::builtin().expect("the built-in catalog loads");
+    let scheme = catalog.scheme("jc-star").expect("jc-star");
+    let level = scheme.level_for("2", Some("network-camera")).expect("★2 for network cameras");
+    let evidence = std::fs::read_to_string(copy.join("evidence.toml")).expect("evidence.toml");
+    let probe = evidence
+        .split("[[evidence]]")
+        .find(|entry| entry.contains("kind = \"probe\""))
+        .and_then(|entry| entry.lines().find_map(|line| line.strip_prefix("id = ")))
+        .map(|id| id.trim_matches('"').to_owned())
+        .expect("the sample imported a probe report");
+    let mut answers = std::fs::read_to_string(copy.join("answers.toml"))
+        .expect("answers.toml")
+        .replace("evidence = [\"E3\", \"E1\"]", &format!("evidence = [\"E3\", \"E1\", \"{probe}\"]"));
+    for reference in level.requirements.iter().filter(|r| r.scheme != "jc-star") {
+        let requirement = catalog.requirement(reference).expect("a member of the level");
+        for item in requirement.assessed_items() {
+            let cited = if item.method.is_test() { probe.as_str() } else { "E2" };
+            answers.push_str(&format!(
+                "\n[requirements.\"{reference}\".items.\"{}\"]\nanswer = \"yes\"\nevidence = [\"{cited}\"]\n",
+                item.id
+            ));
+        }
+    }
+    std::fs::write(copy.join("answers.toml"), answers).expect("answers.toml is written");
+    let assessment = Assessment::load(&copy, &catalog).expect("the ★2 copy loads");
+    let evaluation = assessment.evaluate(&catalog, TODAY).expect("the ★2 copy evaluates");
+    let scope = assessment.scope(&catalog).expect("the ★2 scope");
+    let evaluator_ref = evaluator.map(|(evaluator_key, name)| tekigo_assess::declaration::EvaluatorRef {
+        name: name.to_owned(),
+        organisation: "Example Evaluation Co.".to_owned(),
+        key_id: tekigo_assess::keys::key_id(&evaluator_key.verifying_key()),
+    });
+    let declaration = declare::build(Parts {
+        kind: DeclarationKind::SelfDeclaration,
+        scheme: scope.scheme_ref(),
+        assessed_against: None,
+        product: &assessment.file.product,
+        declarant: &assessment.file.declarant,
+        requirements: evaluation.requirements,
+        vulnerabilities: evaluation.vulnerabilities,
+        evidence: &assessment.evidence,
+        deemed: evaluation.deemed,
+        evaluator: evaluator_ref,
+        issued: "2026-11-26T10:00:00Z",
+    });
+    let folder = out.path().join("declaration");
+    let (declaration, _) = tekigo_assess::publish::publish(
+        declaration,
+        &catalog,
+        key,
+        evaluator.map(|(evaluator_key, _)| evaluator_key),
+        &folder,
+        &assessment.dir,
+    )
+    .expect("the ★2 declaration is published");
     let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
     (
         std::fs::read(folder.join("declaration.json")).expect("declaration.json"),

@@ -14,6 +14,7 @@ use tekigo_base::Text;
 use tekigo_base::identifiers::{self, Gtin, ModelEntry, model_key};
 use tekigo_criteria::Catalog;
 
+use crate::evaluators::{Evaluator, Standing};
 use crate::validate;
 
 /// At most this much declaration; a real one is tens of kilobytes.
@@ -188,6 +189,69 @@ pub struct Expected<'a> {
     pub firmware_version: &'a str,
     pub support_end: Date,
     pub today: Date,
+    /// The register of skilled evaluators (★2 declarations are co-signed by one).
+    pub evaluators: &'a [Evaluator],
+}
+
+/// The evaluator a declaration names is on the certification body's register, signed with the
+/// key registered for them, and was in good standing on the day the declaration was issued.
+/// `Ok(None)` for a declaration without an evaluator (whether the level needs one is the
+/// assurance rule `verify` applies).
+fn registered_evaluator(declaration: &Declaration, bytes: &[u8], register: &[Evaluator]) -> Result<Option<Text>, Text> {
+    let Some(named) = &declaration.evaluator else { return Ok(None) };
+    let Some(evaluator) = register.iter().find(|e| e.key_id == named.key_id) else {
+        return Err(Text::new(
+            format!(
+                "the evaluator {} ({}, key {}) is not registered with the certification body",
+                named.name, named.organisation, named.key_id
+            ),
+            format!(
+                "評価者 {}（{}、鍵 {}）は認証機関に登録されていません",
+                named.name, named.organisation, named.key_id
+            ),
+        ));
+    };
+    let document: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+    let signed = evaluator
+        .key
+        .as_ref()
+        .map(|key| tekigo_assess::sign::verify_signer(&document, tekigo_assess::sign::Signer::Evaluator, key));
+    if !matches!(signed, Some(Ok(()))) {
+        return Err(Text::new(
+            format!("the evaluator signature does not verify with {}'s registered key", evaluator.name),
+            format!("評価者署名が {} の登録済みの鍵で検証できません", evaluator.name),
+        ));
+    }
+    let issued: Date = declaration.issued.get(..10).and_then(|day| day.parse().ok()).ok_or_else(|| {
+        Text::new(
+            format!("the declaration's issue time `{}` is not a date-time", declaration.issued),
+            format!("宣言書の発行日時 `{}` が日時ではありません", declaration.issued),
+        )
+    })?;
+    match evaluator.standing_on(issued) {
+        Some(Standing::Active) => Ok(Some(Text::new(
+            format!(
+                "co-signed by {} ({}), a registered evaluator in good standing on {issued}",
+                evaluator.name, evaluator.organisation
+            ),
+            format!("{}（{}）が連署: {issued} 時点で有効な登録評価者です", evaluator.name, evaluator.organisation),
+        ))),
+        Some(standing) => Err(Text::new(
+            format!(
+                "the evaluator {} was {} on {issued}, the day the declaration was issued",
+                evaluator.name,
+                standing.label().en
+            ),
+            format!("評価者 {} は宣言書の発行日 {issued} に{}でした", evaluator.name, standing.label().ja),
+        )),
+        None => Err(Text::new(
+            format!(
+                "the evaluator {} was not yet registered on {issued}, the day the declaration was issued",
+                evaluator.name
+            ),
+            format!("評価者 {} は宣言書の発行日 {issued} にはまだ登録されていませんでした", evaluator.name),
+        )),
+    }
 }
 
 /// All checks; `Err` lists every failure (an application that fails any is not stored).
@@ -265,6 +329,11 @@ pub fn check_application(
         ));
     }
     failures.extend(problems);
+    match registered_evaluator(&declaration, declaration_bytes, expected.evaluators) {
+        Ok(Some(detail)) => results.push(CheckResult { check: "evaluator".into(), passed: true, detail }),
+        Ok(None) => {}
+        Err(problem) => failures.push(problem),
+    }
 
     let product = &declaration.product;
     let mismatch = |field: &str, declared: &str, registered: &str| {

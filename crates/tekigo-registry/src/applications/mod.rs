@@ -143,6 +143,7 @@ impl Registry {
         }
         let product = self.product(user, product_id).await?;
         let keys = self.signing_keys(product.organisation_id).await?;
+        let evaluators = self.evaluators().await?;
         let expected = Expected {
             vendor: &product.vendor,
             name: &product.name,
@@ -151,6 +152,7 @@ impl Registry {
             firmware_version: &product.firmware_version,
             support_end: day(&product.support_end)?,
             today,
+            evaluators: &evaluators,
         };
         let (declared, results) = checks::check_application(&self.catalog, declaration, sbom, &keys, &expected)
             .map_err(RegistryError::Rejected)?;
