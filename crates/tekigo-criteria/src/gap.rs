@@ -5,7 +5,9 @@
 //! - a wanted requirement that is itself held is covered;
 //! - else it is covered when some held requirement maps to it as `equal` or `superset`, or by an
 //!   official deemed conformity;
-//! - else it is partly covered when some held requirement maps to it as `subset` or `intersect`;
+//! - else it is partly covered when some held requirement maps to it as `subset` or `intersect`,
+//!   or is a provision the wanted one was derived from (tekigo's provisional criteria name them
+//!   in `derived_from`: written from it, not the same);
 //! - else it remains to be evaluated.
 //!
 //! Only direct mappings count. Chaining mappings through a third scheme would compound two
@@ -53,6 +55,8 @@ pub enum BasisKind {
     SameRequirement,
     Official,
     Derived,
+    /// The wanted requirement was written from the held one (its `derived_from`).
+    DerivedFrom,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +158,25 @@ impl Catalog {
                     entry.by = relevant.iter().filter(|l| coverage(l) == Coverage::Partial).map(|l| basis(l)).collect();
                     report.partial.push(entry);
                 }
-                _ => report.remaining.push(entry),
+                _ => {
+                    entry.by = requirement
+                        .derived_from
+                        .iter()
+                        .filter(|source| held.contains(source))
+                        .map(|source| Basis {
+                            id: source.id.clone(),
+                            scheme: source.scheme.clone(),
+                            relationship: Relationship::Intersect,
+                            basis: BasisKind::DerivedFrom,
+                            deemed: false,
+                        })
+                        .collect();
+                    if entry.by.is_empty() {
+                        report.remaining.push(entry);
+                    } else {
+                        report.partial.push(entry);
+                    }
+                }
             }
         }
         Ok(report)

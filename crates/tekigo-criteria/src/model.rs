@@ -1,4 +1,8 @@
 //! The resolved catalog: plain data, every reference checked by the loader.
+//!
+//! Why this file is long: it is the whole public model of the catalog (schemes, requirements,
+//! levels, product-type profiles, mappings) with the lookups every tool shares, such as resolving
+//! a level for a product type; splitting it would scatter one vocabulary over several files.
 
 use std::borrow::Cow;
 use std::fmt;

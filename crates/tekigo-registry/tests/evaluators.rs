@@ -120,5 +120,11 @@ async fn a_star_two_declaration_needs_a_registered_evaluator_in_good_standing(re
     let application = registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await.unwrap();
     let check = application.checks.iter().find(|r| r.check == "evaluator").expect("the evaluator check is recorded");
     assert!(check.passed && check.detail.en.contains("Hanako Sato"), "{check:?}");
+
+    // ★2 fees are not in the published schedule: staff record what was invoiced, then approve.
+    registry.record_fee(&staff, application.id, Some(250_000), "INV-2", NOW).await.unwrap();
+    let label = registry.approve(&staff, application.id, TODAY, NOW + 60).await.unwrap();
+    assert!(label.number.starts_with("JC2-"), "{}", label.number);
+    assert_eq!(label.level, "2");
 }
 on_both!(a_star_two_declaration_needs_a_registered_evaluator_in_good_standing);

@@ -466,6 +466,7 @@ fn gap(
                         BasisKind::SameRequirement => tr(lang, "same requirement", "同一要件"),
                         BasisKind::Official => tr(lang, "official", "公式"),
                         BasisKind::Derived => tr(lang, "derived (tekigo)", "tekigoの判断"),
+                        BasisKind::DerivedFrom => tr(lang, "written from it (tekigo)", "tekigoが基にした規定"),
                     };
                     let deemed = if basis.deemed { tr(lang, ", deemed", "、みなし適合") } else { "" };
                     format!(
