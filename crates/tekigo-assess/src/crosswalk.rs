@@ -7,7 +7,7 @@ use tekigo_base::Text;
 use tekigo_criteria::gap::{Basis, GapEntry};
 use tekigo_criteria::{Catalog, LevelSelector, LookupError, ReqRef};
 
-use crate::declaration::{Answer, DecidedBy, ItemResult, RequirementResult, Verdict};
+use crate::declaration::{Answer, DecidedBy, ItemResult, RequirementResult, Verdict, VulnerabilityResult};
 use crate::evaluate::items_of;
 use crate::scope::Scope;
 use crate::scope::result_id;
@@ -142,4 +142,31 @@ fn decide_covered(bases: &[(&RequirementResult, String)]) -> (Verdict, Answer, O
             names,
         )
     }
+}
+
+/// The known-vulnerability result a derived statement carries: the source's when it was checked
+/// at the target level's threshold or a stricter one; pending when the target is stricter (a
+/// check from 7.0 says nothing about findings from 4.0 up), with the reason.
+pub fn carried_vulnerabilities(source: &VulnerabilityResult, target_min: f64) -> Option<VulnerabilityResult> {
+    if source.cvss_min <= target_min {
+        return Some(source.clone());
+    }
+    Some(VulnerabilityResult {
+        cvss_min: target_min,
+        verdict: Verdict::Pending,
+        decided_by: source.decided_by,
+        evidence: source.evidence.clone(),
+        components: source.components,
+        failing: Vec::new(),
+        reason: Some(Text::new(
+            format!(
+                "The SBOM was checked from CVSS {:.1}; this level fails known exploitable vulnerabilities from {target_min:.1}: check it again at this level.",
+                source.cvss_min
+            ),
+            format!(
+                "SBOM は CVSS {:.1} 以上で検査されています。この水準は {target_min:.1} 以上の悪用可能な既知の脆弱性を不適合とするため、この水準で検査し直してください。",
+                source.cvss_min
+            ),
+        )),
+    })
 }

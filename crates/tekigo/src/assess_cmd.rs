@@ -508,10 +508,9 @@ fn declare_command(
             let product_type = selector.product_type.as_deref().or(assessment.file.product.product_type.as_deref());
             let target_scope = scope(catalog, &selector.scheme, &level, product_type)?;
             let requirements = crosswalk::derive(catalog, &source_scope, &evaluation.requirements, &target_scope)?;
-            let vulnerabilities = target_scope
-                .level
-                .vulnerability_cvss_min
-                .and_then(|target_min| carried_vulnerabilities(evaluation.vulnerabilities.as_ref()?, target_min));
+            let vulnerabilities = target_scope.level.vulnerability_cvss_min.and_then(|target_min| {
+                crosswalk::carried_vulnerabilities(evaluation.vulnerabilities.as_ref()?, target_min)
+            });
             (
                 Parts {
                     kind: DeclarationKind::DerivedStatement,
@@ -855,34 +854,4 @@ fn current_item(
         .find(|r| r.id == requirement)
         .and_then(|r| r.items.into_iter().find(|i| i.id == item))
         .context("answered item")
-}
-
-/// The known-vulnerability result a derived statement carries: the source's when it was checked
-/// at the target level's threshold or a stricter one; pending when the target is stricter (a
-/// check from 7.0 says nothing about findings from 4.0 up), with the reason.
-fn carried_vulnerabilities(
-    source: &tekigo_assess::declaration::VulnerabilityResult,
-    target_min: f64,
-) -> Option<tekigo_assess::declaration::VulnerabilityResult> {
-    if source.cvss_min <= target_min {
-        return Some(source.clone());
-    }
-    Some(tekigo_assess::declaration::VulnerabilityResult {
-        cvss_min: target_min,
-        verdict: tekigo_assess::declaration::Verdict::Pending,
-        decided_by: source.decided_by,
-        evidence: source.evidence.clone(),
-        components: source.components,
-        failing: Vec::new(),
-        reason: Some(tekigo_base::Text::new(
-            format!(
-                "The SBOM was checked from CVSS {:.1}; this level fails known exploitable vulnerabilities from {target_min:.1}: check it again at this level.",
-                source.cvss_min
-            ),
-            format!(
-                "SBOM は CVSS {:.1} 以上で検査されています。この水準は {target_min:.1} 以上の悪用可能な既知の脆弱性を不適合とするため、この水準で検査し直してください。",
-                source.cvss_min
-            ),
-        )),
-    })
 }

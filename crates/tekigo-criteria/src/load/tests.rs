@@ -262,38 +262,12 @@ fn a_level_set_per_product_type_needs_one_with_criteria() {
     assert_eq!(catalog.countered_threats(&camera).len(), camera.threats.len());
 }
 
-/// A scheme with a common level and a level set per product type, for the profile checks.
-const PER_TYPE: &str = r#"
-[scheme]
-id = "alpha"
-version = "1"
-published = "2024-12"
-title = { en = "Alpha", ja = "アルファ" }
-publisher = { en = "P", ja = "P" }
-source = "test"
-
-[[threats]]
-id = "T1"
-title = { en = "t", ja = "t" }
-summary = { en = "s", ja = "s" }
-
+/// What `SCHEME_A` gains to have a level set per product type, for the profile checks.
+const PER_TYPE_ADDITIONS: &str = r#"
 [[threats]]
 id = "T2"
 title = { en = "t", ja = "t" }
 summary = { en = "s", ja = "s" }
-
-[[categories]]
-id = "auth"
-title = { en = "Auth", ja = "認証" }
-
-[[requirements]]
-id = "A-01"
-category = "auth"
-title = { en = "One", ja = "一" }
-summary = { en = "s", ja = "s" }
-evaluation = "document"
-threats = ["T1"]
-provenance = { status = "confirmed", source = "test" }
 
 [[requirements]]
 id = "CAM-01"
@@ -309,12 +283,6 @@ provenance = { status = "provisional", note = "ours" }
 id = "1"
 method = "binary-analysis"
 text = { en = "x", ja = "x" }
-
-[[levels]]
-id = "1"
-name = { en = "L1", ja = "L1" }
-requirements = ["A-01"]
-threats = ["T1"]
 
 [[levels]]
 id = "2"
@@ -348,9 +316,14 @@ level = "2"
 adds = ["CAM-01"]
 "#;
 
+/// `SCHEME_A` with a second level whose criteria are set per product type.
+fn per_type() -> String {
+    format!("{SCHEME_A}{PER_TYPE_ADDITIONS}")
+}
+
 #[test]
 fn a_profile_resolves_its_levels_and_derivations() {
-    let catalog = load_with(PER_TYPE, SCHEME_B, MAPPING).expect("valid");
+    let catalog = load_with(&per_type(), SCHEME_B, MAPPING).expect("valid");
     let alpha = catalog.scheme("alpha").unwrap();
     let camera = alpha.level_for("2", Some("camera")).unwrap();
     assert_eq!(camera.requirements, vec![ReqRef::new("alpha", "A-01"), ReqRef::new("alpha", "CAM-01")]);
@@ -362,7 +335,7 @@ fn a_profile_resolves_its_levels_and_derivations() {
 
 #[test]
 fn a_profile_level_whose_threat_nothing_counters_is_an_error() {
-    let broken = PER_TYPE.replace("threats = [\"T2\"]\nderived_from", "threats = [\"T1\"]\nderived_from");
+    let broken = per_type().replace("threats = [\"T2\"]\nderived_from", "threats = [\"T1\"]\nderived_from");
     let error = single_error(&broken, SCHEME_B, MAPPING);
     assert!(error.message.contains("profile `camera`") && error.message.contains("threat `T2`"), "{error}");
     assert_eq!(error.line, line_of(&broken, "level = \"2\""));
@@ -370,25 +343,26 @@ fn a_profile_level_whose_threat_nothing_counters_is_an_error() {
 
 #[test]
 fn a_derivation_from_something_not_in_the_catalog_is_an_error() {
-    let broken = PER_TYPE.replace("beta/B-1", "beta/B-9");
+    let broken = per_type().replace("beta/B-1", "beta/B-9");
     let error = single_error(&broken, SCHEME_B, MAPPING);
     assert!(error.message.contains("derived from `beta/B-9`"), "{error}");
-    let bare = PER_TYPE.replace("\"beta/B-1\"", "\"B-1\"");
+    let bare = per_type().replace("\"beta/B-1\"", "\"B-1\"");
     let error = single_error(&bare, SCHEME_B, MAPPING);
     assert!(error.message.contains("SCHEME/ID"), "{error}");
 }
 
 #[test]
 fn criteria_for_a_common_level_or_a_type_in_two_profiles_are_errors() {
-    let common = PER_TYPE.replace("per_product_type = true\n", "");
+    let common = per_type().replace("per_product_type = true\n", "");
     let errors = load_with(&common, SCHEME_B, MAPPING).unwrap_err().0;
     assert!(errors.iter().any(|e| e.message.contains("per_product_type = true")), "{errors:#?}");
     let twice = format!(
-        "{PER_TYPE}\n[[profiles]]\nid = \"camera-2\"\nproduct_types = [\"camera\"]\nlevels = [\"2\"]\nstatus = \"provisional\"\ntitle = {{ en = \"c\", ja = \"c\" }}\nnote = {{ en = \"n\", ja = \"n\" }}\nprovenance = {{ status = \"provisional\", note = \"n\" }}\n\n[[profiles.criteria]]\nlevel = \"2\"\nadds = [\"CAM-01\"]\n"
+        "{}\n[[profiles]]\nid = \"camera-2\"\nproduct_types = [\"camera\"]\nlevels = [\"2\"]\nstatus = \"provisional\"\ntitle = {{ en = \"c\", ja = \"c\" }}\nnote = {{ en = \"n\", ja = \"n\" }}\nprovenance = {{ status = \"provisional\", note = \"n\" }}\n\n[[profiles.criteria]]\nlevel = \"2\"\nadds = [\"CAM-01\"]\n",
+        per_type()
     );
     let errors = load_with(&twice, SCHEME_B, MAPPING).unwrap_err().0;
     assert!(errors.iter().any(|e| e.message.contains("in profiles `camera` and `camera-2`")), "{errors:#?}");
-    let empty = PER_TYPE.replace("[[profiles.criteria]]\nlevel = \"2\"\nadds = [\"CAM-01\"]\n", "");
+    let empty = per_type().replace("[[profiles.criteria]]\nlevel = \"2\"\nadds = [\"CAM-01\"]\n", "");
     let errors = load_with(&empty, SCHEME_B, MAPPING).unwrap_err().0;
     assert!(errors.iter().any(|e| e.message.contains("lists no criteria")), "{errors:#?}");
 }
