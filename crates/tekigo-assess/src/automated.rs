@@ -181,12 +181,16 @@ pub fn check_probe_level(path: &str, report: &ProbeReport, scheme: &str, level: 
     Ok(())
 }
 
+/// An SBOM check carries one level's known-vulnerability rule. The rule is the level's, not the
+/// product type's (SCHEME §2), so a check made for `jc-star:3` decides an assessment of
+/// `jc-star:3/network-camera`.
 pub fn check_sbom_level(path: &str, report: &SbomCheckReport, selector: &str) -> Result<(), ReportError> {
-    if report.level != selector {
+    let level = selector.split_once('/').map_or(selector, |(level, _)| level);
+    if report.level != level {
         return Err(ReportError::WrongLevel {
             path: path.to_owned(),
             made_for: report.level.clone(),
-            assessed: selector.to_owned(),
+            assessed: level.to_owned(),
         });
     }
     Ok(())

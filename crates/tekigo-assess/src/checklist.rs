@@ -11,16 +11,7 @@ use crate::evaluate::items_of;
 use crate::scope::Scope;
 
 fn method_label(method: Method, lang: Lang) -> &'static str {
-    match (method, lang) {
-        (Method::Document, Lang::En) => "document",
-        (Method::Document, Lang::Ja) => "文書",
-        (Method::Device, Lang::En) => "device test",
-        (Method::Device, Lang::Ja) => "実機",
-        (Method::BinaryAnalysis, Lang::En) => "binary analysis",
-        (Method::BinaryAnalysis, Lang::Ja) => "バイナリ解析",
-        (Method::PenetrationTest, Lang::En) => "penetration test",
-        (Method::PenetrationTest, Lang::Ja) => "ペネトレーションテスト",
-    }
+    method.label_in(lang)
 }
 
 /// Quotes a string as a TOML basic string.

@@ -40,8 +40,9 @@ pub struct Declaration {
     pub deemed: Vec<Deemed>,
     /// The files issued with this document, fixed by their hashes.
     pub attachments: Vec<Attachment>,
-    /// The skilled evaluator who evaluated the product with the vendor (JC-STAR ★2, SCHEME §2)
-    /// and co-signs: `evaluator_signature` is theirs, over the same content as `signature`.
+    /// Who evaluated the product and signs beside the vendor: a skilled evaluator (JC-STAR ★2) or
+    /// an accredited lab (★3/★4, with its `accreditation`); SCHEME §2. `evaluator_signature` is
+    /// theirs, over the same content as `signature`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluator: Option<EvaluatorRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,7 +51,9 @@ pub struct Declaration {
     pub evaluator_signature: Option<Signature>,
 }
 
-/// The evaluator a ★2 declaration names, as registered with the certification body.
+/// The evaluator a declaration names, as registered with the certification body: a skilled
+/// evaluator (★2), or the lead evaluator of an accredited lab (★3/★4), whose `organisation` is
+/// the lab and whose key is the lab's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluatorRef {
@@ -58,6 +61,20 @@ pub struct EvaluatorRef {
     pub organisation: String,
     /// The evaluator's key (`sha256:...`), which the certification body's register holds.
     pub key_id: String,
+    /// Present when the evaluator is a lab accredited to ISO/IEC 17025: a third-party
+    /// evaluation names the lab's accreditation, which the registry checks on the report's day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accreditation: Option<Accreditation>,
+}
+
+/// A lab's accreditation to ISO/IEC 17025, as its accreditation body records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accreditation {
+    /// The accreditation body (IAJapan, JAB, UKAS, ...).
+    pub body: String,
+    /// The accreditation number that body gave the lab.
+    pub number: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +85,29 @@ pub enum DeclarationKind {
     /// A statement for another scheme, derived from the answers through the mappings; it says
     /// what the answers cover and what is still missing.
     DerivedStatement,
+    /// An accredited lab's evaluation report (JC-STAR ★3/★4, SCHEME §2): the lab evaluated the
+    /// product, recorded a result and evidence per item and signs it (`evaluator_signature`);
+    /// the vendor, who applies for the label with it, signs too (`signature`).
+    ThirdPartyEvaluation,
+}
+
+impl DeclarationKind {
+    /// The kind's name in the JSON format.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeclarationKind::SelfDeclaration => "self-declaration",
+            DeclarationKind::DerivedStatement => "derived-statement",
+            DeclarationKind::ThirdPartyEvaluation => "third-party-evaluation",
+        }
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            DeclarationKind::SelfDeclaration => Text::new("self-declaration of conformity", "適合自己宣言"),
+            DeclarationKind::DerivedStatement => Text::new("derived statement", "対応関係による声明"),
+            DeclarationKind::ThirdPartyEvaluation => Text::new("third-party evaluation report", "第三者評価報告書"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -307,12 +347,24 @@ pub enum EvidenceKind {
     SbomCheck,
     /// The product's SBOM.
     Sbom,
+    /// A binary-analysis report of the firmware (a lab's, ★3/★4).
+    BinaryAnalysis,
+    /// A penetration-test report (a lab's, ★4).
+    PenetrationTest,
 }
 
 impl EvidenceKind {
     /// Whether the evidence is a file whose bytes are fixed by a hash.
     pub fn is_file(self) -> bool {
-        matches!(self, EvidenceKind::File | EvidenceKind::Probe | EvidenceKind::SbomCheck | EvidenceKind::Sbom)
+        matches!(
+            self,
+            EvidenceKind::File
+                | EvidenceKind::Probe
+                | EvidenceKind::SbomCheck
+                | EvidenceKind::Sbom
+                | EvidenceKind::BinaryAnalysis
+                | EvidenceKind::PenetrationTest
+        )
     }
 }
 

@@ -57,56 +57,86 @@ pub fn blockers(evaluation: &Evaluation, declarant: &Declarant) -> Vec<Text> {
     blockers
 }
 
-/// What the level's assurance (SCHEME §2) asks of a declaration of conformity, in one place: the
-/// registry, `assess declare` and offline verification all apply it.
+/// Who must vouch for a level (SCHEME §2), stated once for `assess declare`, `evaluate
+/// report`, `declaration verify` and the registry:
 ///
-/// - ★1 (self-declaration): nothing more.
-/// - ★2 (skilled evaluator): the declaration names a skilled evaluator who co-signs, and every
-///   device-test item answered yes rests on the probe's report (decided by it, or citing it).
-/// - ★3/★4 (third party): no self-declaration at all; an accredited lab's evaluation report is
-///   what the certification body decides on.
+/// - self-declaration (★1): the vendor alone;
+/// - skilled evaluator (★2): a self-declaration co-signed by an evaluator (`evaluator`), or a
+///   lab's evaluation;
+/// - third party (★3/★4): only an accredited lab's evaluation report, naming the lab's
+///   accreditation.
+///
+/// At ★2 and above a device test answered "yes" rests on the probe's report, and a binary
+/// analysis or penetration test answered "yes" on that report, each kept as hashed evidence.
 pub fn assurance_problems(
     assurance: Assurance,
+    kind: DeclarationKind,
     selector: &str,
     evaluator: Option<&EvaluatorRef>,
     requirements: &[RequirementResult],
     evidence: &[EvidenceRecord],
 ) -> Vec<Text> {
-    match assurance {
-        Assurance::SelfDeclaration => Vec::new(),
-        Assurance::ThirdParty => vec![Text::new(
-            format!(
-                "`{selector}` is evaluated by an accredited lab (SCHEME §2): a self-declaration cannot claim it; the lab's evaluation report is submitted instead"
-            ),
-            format!(
-                "`{selector}` は認定された評価機関が評価します（SCHEME §2）。自己宣言では取得できず、評価機関の評価報告書を提出します"
-            ),
-        )],
-        Assurance::SkilledEvaluator => {
-            let mut problems = Vec::new();
-            if evaluator.is_none() {
+    let mut problems = Vec::new();
+    let lab = evaluator.filter(|e| e.accreditation.is_some());
+    match (assurance, kind) {
+        (_, DeclarationKind::DerivedStatement) | (Assurance::SelfDeclaration, DeclarationKind::SelfDeclaration) => {
+            return problems;
+        }
+        (Assurance::ThirdParty, DeclarationKind::SelfDeclaration) => {
+            problems.push(Text::new(
+                format!(
+                    "`{selector}` is evaluated by an accredited lab (SCHEME §2): a self-declaration cannot claim it; the lab's evaluation report (tekigo evaluate report) is submitted instead"
+                ),
+                format!(
+                    "`{selector}` は認定された評価機関が評価します（SCHEME §2）。自己宣言では取得できず、評価機関の評価報告書（tekigo evaluate report）を提出します"
+                ),
+            ));
+            return problems;
+        }
+        (Assurance::SkilledEvaluator, DeclarationKind::SelfDeclaration) if evaluator.is_none() => problems.push(Text::new(
+            format!("`{selector}` needs a skilled evaluator who co-signs (SCHEME §2): give --evaluator, --evaluator-org and --evaluator-key"),
+            format!("`{selector}` にはスキル要件を満たす評価者の連署が必要です（SCHEME §2）: --evaluator、--evaluator-org、--evaluator-key を指定してください"),
+        )),
+        (_, DeclarationKind::ThirdPartyEvaluation) if lab.is_none() => problems.push(Text::new(
+            "a third-party evaluation report names the lab that evaluated, with its ISO/IEC 17025 accreditation (body and number)",
+            "第三者評価報告書には、評価した評価機関とその ISO/IEC 17025 の認定（認定機関と認定番号）を記載してください",
+        )),
+        _ => {}
+    }
+    let kinds_of = |ids: &[String]| -> Vec<EvidenceKind> {
+        ids.iter().filter_map(|id| evidence.iter().find(|e| &e.id == id)).map(|e| e.kind).collect()
+    };
+    for requirement in requirements {
+        for item in requirement.items.iter().filter(|i| i.answer == Answer::Yes) {
+            let kinds = kinds_of(&item.evidence);
+            let (needed, en, ja) = match item.method {
+                tekigo_criteria::Method::Device => (
+                    EvidenceKind::Probe,
+                    "a device test at this level needs the probe's report as evidence (tekigo assess import / tekigo evaluate record --probe)",
+                    "この水準の実機試験にはプローブの結果を証跡として付けてください（tekigo assess import / tekigo evaluate record --probe）",
+                ),
+                tekigo_criteria::Method::BinaryAnalysis => (
+                    EvidenceKind::BinaryAnalysis,
+                    "a binary analysis needs its report as evidence (tekigo evaluate record --binary-analysis FILE)",
+                    "バイナリ解析には、その報告書を証跡として付けてください（tekigo evaluate record --binary-analysis FILE）",
+                ),
+                tekigo_criteria::Method::PenetrationTest => (
+                    EvidenceKind::PenetrationTest,
+                    "a penetration test needs its report as evidence (tekigo evaluate record --penetration-test FILE)",
+                    "ペネトレーションテストには、その報告書を証跡として付けてください（tekigo evaluate record --penetration-test FILE）",
+                ),
+                _ => continue,
+            };
+            let on_probe = needed == EvidenceKind::Probe && item.decided_by == DecidedBy::Probe;
+            if !on_probe && !kinds.contains(&needed) {
                 problems.push(Text::new(
-                    format!("`{selector}` needs a skilled evaluator who co-signs (SCHEME §2): give --evaluator, --evaluator-org and --evaluator-key"),
-                    format!("`{selector}` にはスキル要件を満たす評価者の連署が必要です（SCHEME §2）: --evaluator、--evaluator-org、--evaluator-key を指定してください"),
+                    format!("{} item {}: {en}", requirement.id, item.id),
+                    format!("{} 評価項目 {}: {ja}", requirement.id, item.id),
                 ));
             }
-            let probe_evidence: std::collections::HashSet<&str> =
-                evidence.iter().filter(|e| e.kind == EvidenceKind::Probe).map(|e| e.id.as_str()).collect();
-            for requirement in requirements {
-                for item in &requirement.items {
-                    let on_probe = item.decided_by == DecidedBy::Probe
-                        || item.evidence.iter().any(|id| probe_evidence.contains(id.as_str()));
-                    if item.method == tekigo_criteria::Method::Device && item.answer == Answer::Yes && !on_probe {
-                        problems.push(Text::new(
-                            format!("{} item {}: a device test at this level needs the probe's report as evidence (tekigo assess import)", requirement.id, item.id),
-                            format!("{} 評価項目 {}: この水準の実機試験にはプローブの結果を証跡として付けてください（tekigo assess import）", requirement.id, item.id),
-                        ));
-                    }
-                }
-            }
-            problems
         }
     }
+    problems
 }
 
 /// The declaration's ID: the same product, scope and issue time give the same ID.
@@ -123,7 +153,13 @@ fn declaration_id(product: &Product, scheme: &SchemeRef, issued: &str) -> String
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()).to_string()
 }
 
-fn statement(product: &Product, scheme: &SchemeRef, kind: DeclarationKind, from: Option<&SchemeRef>) -> Text {
+fn statement(
+    product: &Product,
+    scheme: &SchemeRef,
+    kind: DeclarationKind,
+    from: Option<&SchemeRef>,
+    evaluator: Option<&EvaluatorRef>,
+) -> Text {
     let (what_en, what_ja) = if product.models.len() > 1 {
         let models: Vec<&str> = product.models.iter().map(|m| m.model.trim()).collect();
         (
@@ -161,6 +197,25 @@ fn statement(product: &Product, scheme: &SchemeRef, kind: DeclarationKind, from:
                 product.support_end
             ),
         ),
+        (DeclarationKind::ThirdPartyEvaluation, _) => {
+            let (lab, accreditation) = match evaluator {
+                Some(e) => (
+                    e.organisation.as_str(),
+                    e.accreditation.as_ref().map(|a| format!("{} {}", a.body, a.number)).unwrap_or_default(),
+                ),
+                None => ("", String::new()),
+            };
+            Text::new(
+                format!(
+                    "{lab} (accreditation {accreditation}) evaluated {what_en} against {} {} (criteria version {}) and records below its result and evidence for every evaluation item. {} provides security updates for the product until {}.",
+                    scheme.title.en, scheme.level_name.en, scheme.version, product.vendor, product.support_end
+                ),
+                format!(
+                    "{lab}（認定 {accreditation}）は、{what_ja}を {} {}（適合基準 {} 版）に照らして評価し、すべての評価項目の結果と証跡を以下に記録します。{}は {} まで本製品のセキュリティアップデートを提供します。",
+                    scheme.title.ja, scheme.level_name.ja, scheme.version, product.vendor, product.support_end
+                ),
+            )
+        }
         _ => Text::new(
             format!(
                 "{} declares that {what_en} meets every requirement of {} {} (criteria version {}) that applies to it, as recorded in this document, and that it provides security updates for the product until {}.",
@@ -206,7 +261,7 @@ pub struct Parts<'a> {
     pub evidence: &'a [EvidenceRecord],
     /// Requirements decided by a recognised scheme's compliance statement.
     pub deemed: Vec<Deemed>,
-    /// The skilled evaluator who co-signs (★2).
+    /// The skilled evaluator (★2) or accredited lab (★3/★4) who co-signs.
     pub evaluator: Option<EvaluatorRef>,
     pub issued: &'a str,
 }
@@ -229,7 +284,13 @@ pub fn build(parts: Parts<'_>) -> Declaration {
         id: declaration_id(parts.product, &parts.scheme, parts.issued),
         issued: parts.issued.to_owned(),
         statement: with_deemed(
-            statement(parts.product, &parts.scheme, parts.kind, parts.assessed_against.as_ref()),
+            statement(
+                parts.product,
+                &parts.scheme,
+                parts.kind,
+                parts.assessed_against.as_ref(),
+                parts.evaluator.as_ref(),
+            ),
             &deemed,
         ),
         scheme: parts.scheme,

@@ -89,6 +89,21 @@ pub struct AssessmentFile {
     /// requirements the catalog deems met by them are decided with that evidence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deemed: Vec<DeemedBy>,
+    /// Set by `tekigo evaluate init`: the folder is an accredited lab's evaluation of the
+    /// product (★3/★4), and its report names this lab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<LabEngagement>,
+}
+
+/// The lab that evaluates the product, as its report will name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabEngagement {
+    /// The lab's name, as the certification body's register holds it.
+    pub lab: String,
+    /// The lab's evaluator in charge, who signs for the lab.
+    pub lead_evaluator: String,
+    pub accreditation: crate::declaration::Accreditation,
 }
 
 /// A compliance statement under a recognised scheme (`assess init --deemed uk-psti=FILE|URL`).
@@ -233,6 +248,7 @@ pub fn init(
         product,
         declarant: Declarant::default(),
         deemed: Vec::new(),
+        evaluation: None,
     };
     let assessment = Assessment { dir: dir.to_owned(), file, answers: Answers::default(), evidence: Vec::new() };
     assessment.write_assessment_file()?;

@@ -205,6 +205,15 @@ fn decided_by_name(decided_by: DecidedBy) -> &'static str {
     }
 }
 
+fn method_key(method: Method) -> &'static str {
+    match method {
+        Method::Document => "document",
+        Method::Device => "device",
+        Method::BinaryAnalysis => "binary-analysis",
+        Method::PenetrationTest => "penetration-test",
+    }
+}
+
 fn evidence_kind_name(kind: EvidenceKind) -> &'static str {
     match kind {
         EvidenceKind::File => "file",
@@ -213,6 +222,8 @@ fn evidence_kind_name(kind: EvidenceKind) -> &'static str {
         EvidenceKind::Probe => "probe",
         EvidenceKind::SbomCheck => "sbom-check",
         EvidenceKind::Sbom => "sbom",
+        EvidenceKind::BinaryAnalysis => "binary-analysis",
+        EvidenceKind::PenetrationTest => "penetration-test",
     }
 }
 
@@ -302,7 +313,19 @@ impl<'a> Writer<'a> {
                 "他制度に対する自己評価から導出する。各要件は、その評価の判定からカタログの対応付けによって決まる。\
                  対応付けのない要件は評価待ちのまま残る。",
             ),
+            DeclarationKind::ThirdPartyEvaluation => tr(
+                lang,
+                "Evaluation by an accredited lab (the assessor): the lab records a result for every evaluation item \
+                 with its evidence, each file fixed by its SHA-256: documents it examined, tekigo probe reports of \
+                 the real device, tekigo sbom check reports of the SBOM, its binary-analysis and penetration-test \
+                 reports. The activities and tasks below say which controls each method covers.",
+                "認定を受けた評価機関（評価者）による評価。評価機関はすべての評価項目の結果を証拠とともに記録し、\
+                 各ファイルを SHA-256 で固定する（確認した文書、実機に対する tekigo probe のレポート、SBOM に対する \
+                 tekigo sbom check のレポート、バイナリ解析とペネトレーションテストの報告書）。以下の活動と作業が、\
+                 各評価方法の対象となる管理策を示す。",
+            ),
         };
+        let (activities, tasks) = self.activities_and_tasks();
         json!({
             "assessment-plan": {
                 "uuid": self.uuid(&format!("assessment-plan:{}", lang.code())),
@@ -317,6 +340,7 @@ impl<'a> Writer<'a> {
                 },
                 "local-definitions": {
                     "components": [self.product_component()],
+                    "activities": activities,
                 },
                 "terms-and-conditions": {
                     "parts": [{
@@ -336,9 +360,114 @@ impl<'a> Writer<'a> {
                     "include-subjects": [{ "subject-uuid": self.product_uuid(), "type": "component" }],
                 }],
                 "assessment-assets": self.assessment_assets(),
+                "tasks": tasks,
                 "back-matter": { "resources": [self.system_resource(), self.profile_resource()] },
             }
         })
+    }
+
+    /// For a lab's evaluation, what will be done, how and with which tools: one activity per
+    /// evaluation method the level's items use (and the SBOM check for the known-vulnerability
+    /// rule), each naming the controls it covers, and one task per activity for the assessor on
+    /// the product. Empty for a self-declaration, whose method is the declarant's answers.
+    fn activities_and_tasks(&self) -> (Vec<Value>, Vec<Value>) {
+        if self.declaration.kind != DeclarationKind::ThirdPartyEvaluation {
+            return (Vec::new(), Vec::new());
+        }
+        let lang = self.lang;
+        let methods = [
+            (
+                Method::Document,
+                tr(lang, "Document review", "文書の確認"),
+                tr(
+                    lang,
+                    "Examine the vendor's documents and published pages for each document item.",
+                    "文書による評価項目ごとに、製造事業者等の文書と公開ページを確認する。",
+                ),
+            ),
+            (
+                Method::Device,
+                tr(lang, "Device test", "実機試験"),
+                tr(
+                    lang,
+                    "Test the real device over the network with tekigo probe (bounded rate and attempts) and keep its JSON report.",
+                    "tekigo probe（速度と試行回数に上限あり）で実機をネットワーク越しに試験し、JSON レポートを保存する。",
+                ),
+            ),
+            (
+                Method::BinaryAnalysis,
+                tr(lang, "Binary analysis", "バイナリ解析"),
+                tr(
+                    lang,
+                    "Analyse the firmware image (components, versions, hard-coded secrets, hardening) and keep the report.",
+                    "ファームウェアイメージを解析し（構成要素、バージョン、埋め込まれた秘密情報、堅牢化）、報告書を保存する。",
+                ),
+            ),
+            (
+                Method::PenetrationTest,
+                tr(lang, "Penetration test", "ペネトレーションテスト"),
+                tr(
+                    lang,
+                    "Attack the device's interfaces as a skilled attacker would, within the agreed scope, and keep the report.",
+                    "合意した範囲で、熟練した攻撃者と同様に機器のインターフェースを攻撃し、報告書を保存する。",
+                ),
+            ),
+        ];
+        let mut activities = Vec::new();
+        let mut tasks = Vec::new();
+        let mut add = |key: &str, title: &str, description: &str, controls: Vec<String>| {
+            let activity_uuid = self.uuid(&format!("activity:{key}"));
+            activities.push(json!({
+                "uuid": activity_uuid,
+                "title": title,
+                "description": description,
+                "props": present([prop("evaluation-method", key)]),
+                "related-controls": {
+                    "control-selections": [{
+                        "include-controls": controls.iter().map(|id| json!({ "control-id": id })).collect::<Vec<_>>(),
+                    }],
+                },
+                "responsible-roles": [{ "role-id": "assessor" }],
+            }));
+            tasks.push(json!({
+                "uuid": self.uuid(&format!("task:{key}")),
+                "type": "action",
+                "title": title,
+                "associated-activities": [{
+                    "activity-uuid": activity_uuid,
+                    "subjects": [{
+                        "type": "component",
+                        "include-subjects": [{ "subject-uuid": self.product_uuid(), "type": "component" }],
+                    }],
+                }],
+                "responsible-roles": [{ "role-id": "assessor" }],
+            }));
+        };
+        for (method, title, description) in methods {
+            let controls: Vec<String> = self
+                .declaration
+                .requirements
+                .iter()
+                .filter(|r| r.items.iter().any(|i| i.method == method))
+                .map(|r| control_id(&r.id))
+                .collect();
+            if !controls.is_empty() {
+                add(method_key(method), title, description, controls);
+            }
+        }
+        if self.declaration.vulnerabilities.is_some() {
+            add(
+                "sbom-check",
+                tr(lang, "Known-vulnerability check", "既知の脆弱性の検査"),
+                tr(
+                    lang,
+                    "Check the product's SBOM with tekigo sbom check at the level's CVSS threshold and keep its JSON report.",
+                    "レベルの CVSS しきい値で製品の SBOM を tekigo sbom check により検査し、JSON レポートを保存する。",
+                ),
+                vec![VULNERABILITY_RULE_CONTROL.to_owned()],
+            );
+        }
+        (activities, tasks)
     }
 
     /// What the plan's `import-ssp` points at: the declaration, which describes the product.
@@ -369,6 +498,7 @@ impl<'a> Writer<'a> {
         match self.declaration.kind {
             DeclarationKind::SelfDeclaration => tr(self.lang, "Self-declaration of conformity", "適合自己宣言"),
             DeclarationKind::DerivedStatement => tr(self.lang, "Derived statement", "導出ステートメント"),
+            DeclarationKind::ThirdPartyEvaluation => tr(self.lang, "Third-party evaluation report", "第三者評価報告書"),
         }
     }
 
@@ -390,10 +520,7 @@ impl<'a> Writer<'a> {
     fn metadata_titled(&self, title: &str) -> Value {
         let declaration = self.declaration;
         let scheme = &declaration.scheme;
-        let kind = match declaration.kind {
-            DeclarationKind::SelfDeclaration => "self-declaration",
-            DeclarationKind::DerivedStatement => "derived-statement",
-        };
+        let kind = declaration.kind.name();
         let against = declaration.assessed_against.as_ref();
         json!({
             "title": line(title),
@@ -418,6 +545,7 @@ impl<'a> Writer<'a> {
             "responsible-parties": [
                 self.vendor_name().map(|_| json!({ "role-id": "vendor", "party-uuids": [self.vendor_uuid()] })),
                 Some(json!({ "role-id": "declarant", "party-uuids": [self.declarant_uuid()] })),
+                self.declaration.evaluator.as_ref().map(|_| json!({ "role-id": "assessor", "party-uuids": [self.assessor_uuid()] })),
             ],
         })
     }
@@ -464,6 +592,15 @@ impl<'a> Writer<'a> {
                     "The person who gave or checked the answers and signs the declaration.",
                     "回答を行いまたは確認し、宣言に署名する者。"),
             })),
+            self.declaration.evaluator.as_ref().map(|_| {
+                json!({
+                    "id": "assessor",
+                    "title": tr(lang, "Assessor", "評価者"),
+                    "description": tr(lang,
+                        "The skilled evaluator or accredited lab that evaluated the product and co-signs.",
+                        "製品を評価し連署する、スキル要件を満たす評価者または認定を受けた評価機関。"),
+                })
+            }),
         ])
     }
 
@@ -494,7 +631,32 @@ impl<'a> Writer<'a> {
             "props": [line(&declarant.role).map(|role| json!({ "name": "job-title", "value": role }))],
             "member-of-organizations": [member_of],
         });
-        present([vendor, other, Some(person)])
+        let (lab, evaluator) = match &self.declaration.evaluator {
+            Some(evaluator) => (
+                Some(json!({
+                    "uuid": self.uuid("party:assessor-organisation"),
+                    "type": "organization",
+                    "name": line(&evaluator.organisation),
+                    "props": present([
+                        evaluator.accreditation.as_ref().and_then(|a| prop("accreditation-body", &a.body)),
+                        evaluator.accreditation.as_ref().and_then(|a| prop("accreditation-number", &a.number)),
+                    ]),
+                })),
+                Some(json!({
+                    "uuid": self.assessor_uuid(),
+                    "type": "person",
+                    "name": line(&evaluator.name),
+                    "props": present([prop("key-id", &evaluator.key_id)]),
+                    "member-of-organizations": [self.uuid("party:assessor-organisation")],
+                })),
+            ),
+            None => (None, None),
+        };
+        present([vendor, other, Some(person), lab, evaluator])
+    }
+
+    fn assessor_uuid(&self) -> String {
+        self.uuid("party:assessor")
     }
 
     // -----------------------------------------------------------------------------------------
@@ -711,6 +873,9 @@ impl<'a> Writer<'a> {
     /// through a mapping.
     fn origin(&self, decided_by: DecidedBy) -> Value {
         let actor = match decided_by {
+            DecidedBy::Person if self.declaration.kind == DeclarationKind::ThirdPartyEvaluation => {
+                json!({ "type": "party", "actor-uuid": self.assessor_uuid(), "role-id": "assessor" })
+            }
             DecidedBy::Person => {
                 json!({ "type": "party", "actor-uuid": self.declarant_uuid(), "role-id": "declarant" })
             }
@@ -737,12 +902,7 @@ impl<'a> Writer<'a> {
 
     fn item_observation(&self, requirement: &RequirementResult, item: &ItemResult) -> Value {
         let lang = self.lang;
-        let method = match item.method {
-            Method::Document => "document",
-            Method::Device => "device",
-            Method::BinaryAnalysis => "binary-analysis",
-            Method::PenetrationTest => "penetration-test",
-        };
+        let method = method_key(item.method);
         let oscal_method = criteria_oscal::oscal_method(item.method);
         let title = match lang {
             Lang::En => format!("{} item {}: {}", requirement.id, item.id, item.answer.label().en),
@@ -882,6 +1042,8 @@ impl<'a> Writer<'a> {
             EvidenceKind::Probe => tr(lang, "tekigo probe report", "tekigo probe のレポート"),
             EvidenceKind::SbomCheck => tr(lang, "tekigo sbom check report", "tekigo sbom check のレポート"),
             EvidenceKind::Sbom => "SBOM",
+            EvidenceKind::BinaryAnalysis => tr(lang, "binary-analysis report", "バイナリ解析の報告書"),
+            EvidenceKind::PenetrationTest => tr(lang, "penetration-test report", "ペネトレーションテストの報告書"),
         };
         let description = match record.description.as_deref().and_then(line) {
             Some(description) => format!("{description} ({kind}: {})", record.location),

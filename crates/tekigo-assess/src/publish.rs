@@ -25,6 +25,10 @@ pub enum PublishError {
     Render(#[from] crate::render::RenderError),
     #[error(transparent)]
     Signature(#[from] SignatureError),
+    #[error("nothing to sign with: a declaration is signed by the vendor, the evaluator, or both")]
+    NoKey,
+    #[error("{path}: {message}")]
+    Countersign { path: PathBuf, message: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
@@ -78,15 +82,18 @@ fn rendered(declaration: &Declaration, catalog: &Catalog) -> Result<Vec<IssuedFi
 /// Renders, fixes every file by its hash, signs, and moves the finished folder into place.
 /// `assessment_dir` is where the SBOM named as evidence is copied from, so that the registry
 /// receives exactly the SBOM the declaration names. `catalog` is the one the declaration was
-/// evaluated against: its OSCAL profile and catalogs are issued with it.
+/// evaluated against: its OSCAL profile and catalogs are issued with it. `key` is the vendor's;
+/// a lab issues its evaluation report with `evaluator_key` alone, and the vendor adds theirs
+/// with [`countersign`].
 pub fn publish(
     mut declaration: Declaration,
     catalog: &Catalog,
-    key: &SigningKey,
+    key: Option<&SigningKey>,
     evaluator_key: Option<&SigningKey>,
     out: &Path,
     assessment_dir: &Path,
 ) -> Result<(Declaration, Vec<PathBuf>), PublishError> {
+    let Some(first_key) = key.or(evaluator_key) else { return Err(PublishError::NoKey) };
     if out.join(DECLARATION_FILE).exists() || (out.exists() && fs::read_dir(out).map_err(io(out))?.next().is_some()) {
         return Err(PublishError::Exists(out.to_owned()));
     }
@@ -104,7 +111,7 @@ pub fn publish(
         declaration.signature = Some(Signature {
             algorithm: ALGORITHM.to_owned(),
             canonicalization: CANONICALIZATION.to_owned(),
-            key_id: key_id(&key.verifying_key()),
+            key_id: key_id(&first_key.verifying_key()),
             public_key: String::new(),
             value: String::new(),
         });
@@ -129,7 +136,10 @@ pub fn publish(
         if let Some(evaluator_key) = evaluator_key {
             sign::sign_as_evaluator(&mut declaration, evaluator_key)?;
         }
-        sign::sign(&mut declaration, key)?;
+        match key {
+            Some(key) => sign::sign(&mut declaration, key)?,
+            None => declaration.signature = None,
+        }
         let mut json = serde_json::to_vec_pretty(&declaration).unwrap_or_default();
         json.push(b'\n');
         let path = staging.join(DECLARATION_FILE);
@@ -146,6 +156,40 @@ pub fn publish(
         let _ = fs::remove_dir_all(&staging);
     }
     result.map(|written| (declaration, written))
+}
+
+/// The vendor signs a lab's evaluation report issued without their signature: the document is
+/// read as issued (the lab's signature must verify and the vendor must not have signed yet),
+/// signed over the same content, and written back by rename, so a crash leaves the report as it
+/// was. Returns the signed declaration.
+pub fn countersign(dir: &Path, key: &SigningKey) -> Result<Declaration, PublishError> {
+    let path = dir.join(DECLARATION_FILE);
+    let refuse = |message: String| PublishError::Countersign { path: path.clone(), message };
+    let bytes = crate::input::read_regular(&path, crate::input::MAX_DECLARATION_BYTES, tekigo_input::Links::Refuse)
+        .map_err(|error| refuse(error.text().en.clone()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|error| refuse(format!("not JSON: {error}")))?;
+    let mut declaration: Declaration =
+        serde_json::from_value(value.clone()).map_err(|error| refuse(format!("not a tekigo declaration: {error}")))?;
+    if declaration.signature.is_some() {
+        return Err(refuse("the vendor has signed this declaration already".to_owned()));
+    }
+    if declaration.evaluator.is_none() {
+        return Err(refuse(
+            "only an evaluator's or lab's report is countersigned; this one names no evaluator".to_owned(),
+        ));
+    }
+    let lab_key = sign::embedded_key(&value, sign::Signer::Evaluator)
+        .ok_or_else(|| refuse("the evaluator's signature is missing or names no readable key".to_owned()))?;
+    sign::verify_signer(&value, sign::Signer::Evaluator, &lab_key)
+        .map_err(|error| refuse(format!("the evaluator's signature does not verify: {error}")))?;
+    sign::sign(&mut declaration, key)?;
+    let mut json = serde_json::to_vec_pretty(&declaration).unwrap_or_default();
+    json.push(b'\n');
+    let staging = dir.join(format!(".{DECLARATION_FILE}.countersigned-{}", std::process::id()));
+    fs::write(&staging, &json).map_err(io(&staging))?;
+    fs::rename(&staging, &path).map_err(io(&path))?;
+    Ok(declaration)
 }
 
 /// The issued files next to a declaration: changed ones are problems; missing ones are listed

@@ -172,6 +172,7 @@ mod tests {
             name: "E".into(),
             organisation: "O".into(),
             key_id: key_id(&evaluator.verifying_key()),
+            accreditation: None,
         });
         sign_as_evaluator(&mut declaration, &evaluator).unwrap();
         sign(&mut declaration, &vendor).unwrap();

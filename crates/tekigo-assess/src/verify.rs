@@ -25,7 +25,8 @@ pub enum VerifyError {
 }
 
 /// Parses and checks the signature, then the content. `Ok` carries the declaration and any
-/// content problems (an empty list means it holds together).
+/// content problems (an empty list means it holds together). `key` checks the vendor's
+/// signature; a lab's report the vendor has not countersigned yet is checked against the lab's.
 pub fn verify_bytes(
     source_name: &str,
     bytes: &[u8],
@@ -34,7 +35,13 @@ pub fn verify_bytes(
 ) -> Result<(Declaration, Vec<Text>), VerifyError> {
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|error| VerifyError::NotJson { source_name: source_name.to_owned(), error })?;
-    sign::verify(&value, key).map_err(|error| VerifyError::Signature { source_name: source_name.to_owned(), error })?;
+    let signer = if value.get("signature").is_none() && value.get("evaluator_signature").is_some() {
+        sign::Signer::Evaluator
+    } else {
+        sign::Signer::Vendor
+    };
+    sign::verify_signer(&value, signer, key)
+        .map_err(|error| VerifyError::Signature { source_name: source_name.to_owned(), error })?;
     let declaration: Declaration = serde_json::from_value(value.clone())
         .map_err(|error| VerifyError::Shape { source_name: source_name.to_owned(), error })?;
     let mut problems = content_problems(&declaration, catalog);
@@ -143,16 +150,15 @@ pub fn content_problems(declaration: &Declaration, catalog: &Catalog) -> Vec<Tex
         );
     }
 
-    if declaration.kind == DeclarationKind::SelfDeclaration {
-        for found in crate::declare::assurance_problems(
-            level.assurance,
-            &selector,
-            declaration.evaluator.as_ref(),
-            &declaration.requirements,
-            &declaration.evidence,
-        ) {
-            problem(found.en, found.ja);
-        }
+    for found in crate::declare::assurance_problems(
+        level.assurance,
+        declaration.kind,
+        &selector,
+        declaration.evaluator.as_ref(),
+        &declaration.requirements,
+        &declaration.evidence,
+    ) {
+        problem(found.en, found.ja);
     }
     // Provisional criteria are said to be so on every output: a declaration that hides it does not verify.
     if level.status == LevelStatus::Provisional && !declaration.scheme.is_provisional() {

@@ -151,6 +151,25 @@ impl Method {
     pub fn is_test(self) -> bool {
         !matches!(self, Method::Document)
     }
+
+    /// The method's name for people, in one language.
+    pub fn label_in(self, lang: tekigo_base::Lang) -> &'static str {
+        let (en, ja) = match self {
+            Method::Document => ("document", "文書"),
+            Method::Device => ("device test", "実機"),
+            Method::BinaryAnalysis => ("binary analysis", "バイナリ解析"),
+            Method::PenetrationTest => ("penetration test", "ペネトレーションテスト"),
+        };
+        match lang {
+            tekigo_base::Lang::En => en,
+            tekigo_base::Lang::Ja => ja,
+        }
+    }
+
+    /// The method's name for people, in both languages.
+    pub fn label(self) -> Text {
+        Text::new(self.label_in(tekigo_base::Lang::En), self.label_in(tekigo_base::Lang::Ja))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -47,6 +47,7 @@ pub mod evaluators;
 pub mod fees;
 pub mod incidents;
 pub mod labels;
+pub mod labs;
 pub mod monitoring;
 pub mod products;
 pub mod releases;

@@ -190,8 +190,9 @@ fn signed_sample_files_with(
         issued: &format!("2026-11-26T0{}:00:00Z", firmware.len() % 10),
     });
     let folder = dir.join("declaration");
-    let (declaration, _) = tekigo_assess::publish::publish(declaration, &catalog, key, None, &folder, &assessment.dir)
-        .expect("the sample's declaration is published");
+    let (declaration, _) =
+        tekigo_assess::publish::publish(declaration, &catalog, Some(key), None, &folder, &assessment.dir)
+            .expect("the sample's declaration is published");
     let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
     (folder.join("declaration.json"), folder.join(&sbom.name))
 }
@@ -232,8 +233,9 @@ pub fn signed_psti_sample(key: &SigningKey, firmware: &str, statement: Option<&[
         issued: "2026-11-26T09:30:00Z",
     });
     let folder = out.path().join("declaration");
-    let (declaration, _) = tekigo_assess::publish::publish(declaration, &catalog, key, None, &folder, &assessment.dir)
-        .expect("the PSTI declaration is published");
+    let (declaration, _) =
+        tekigo_assess::publish::publish(declaration, &catalog, Some(key), None, &folder, &assessment.dir)
+            .expect("the PSTI declaration is published");
     let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
     (
         std::fs::read(folder.join("declaration.json")).expect("declaration.json"),
@@ -241,20 +243,53 @@ pub fn signed_psti_sample(key: &SigningKey, firmware: &str, statement: Option<&[
     )
 }
 
-/// The sample camera declared at ★2 with tekigo's provisional network-camera criteria: its
-/// assessment copied, taken to level 2, every added item answered yes (documents citing the
-/// design notes, device tests the probe's report), signed with `key` and co-signed by
-/// `evaluator` (key and name) when given. Returns the declaration and the SBOM.
+/// The sample camera declared at ★2 with tekigo's provisional network-camera criteria, signed
+/// with `key` and co-signed by `evaluator` (key and name) when given. Returns the declaration and
+/// the SBOM. See [`signed_upper_level_sample`].
 pub fn signed_star_two_sample(key: &SigningKey, evaluator: Option<(&SigningKey, &str)>) -> (Vec<u8>, Vec<u8>) {
+    signed_upper_level_sample(
+        "2",
+        Some(key),
+        evaluator.map(|(evaluator_key, name)| Cosigner {
+            key: evaluator_key,
+            name,
+            organisation: "Example Evaluation Co.",
+            accreditation: None,
+        }),
+    )
+}
+
+/// Who co-signs an upper-level sample: a skilled evaluator, or a lab with its accreditation.
+pub struct Cosigner<'a> {
+    pub key: &'a SigningKey,
+    pub name: &'a str,
+    pub organisation: &'a str,
+    pub accreditation: Option<tekigo_assess::declaration::Accreditation>,
+}
+
+/// The sample camera evaluated at `level` (2, 3 or 4) against tekigo's provisional
+/// network-camera criteria: its assessment copied and taken to the level, every added item
+/// answered yes (documents citing the design notes, device tests the probe's report, binary
+/// analysis and penetration tests a report of that kind kept by its hash). A cosigner with an
+/// accreditation makes it a lab's third-party evaluation report; `key` (the vendor's) may be
+/// absent, as when the lab issues it before the vendor countersigns. Returns the declaration and
+/// the SBOM.
+pub fn signed_upper_level_sample(
+    level: &str,
+    key: Option<&SigningKey>,
+    cosigner: Option<Cosigner<'_>>,
+) -> (Vec<u8>, Vec<u8>) {
+    use tekigo_assess::declaration::{Answer, EvidenceKind};
+    use tekigo_assess::folder::EvidenceSource;
     let out = tempfile::tempdir().expect("a temporary folder");
     let copy = out.path().join("assessment");
     copy_dir(&repo("examples/sample-camera"), &copy);
     let facts = std::fs::read_to_string(copy.join("assessment.toml")).expect("assessment.toml");
-    std::fs::write(copy.join("assessment.toml"), facts.replace("level = \"1\"", "level = \"2\""))
+    std::fs::write(copy.join("assessment.toml"), facts.replace("level = \"1\"", &format!("level = \"{level}\"")))
         .expect("assessment.toml is written");
     let catalog = tekigo_criteria::builtin().expect("the built-in catalog loads");
     let scheme = catalog.scheme("jc-star").expect("jc-star");
-    let level = scheme.level_for("2", Some("network-camera")).expect("★2 for network cameras");
+    let resolved = scheme.level_for(level, Some("network-camera")).expect("the level for network cameras");
     let evidence = std::fs::read_to_string(copy.join("evidence.toml")).expect("evidence.toml");
     let probe = evidence
         .split("[[evidence]]")
@@ -262,30 +297,59 @@ pub fn signed_star_two_sample(key: &SigningKey, evaluator: Option<(&SigningKey, 
         .and_then(|entry| entry.lines().find_map(|line| line.strip_prefix("id = ")))
         .map(|id| id.trim_matches('"').to_owned())
         .expect("the sample imported a probe report");
-    let mut answers = std::fs::read_to_string(copy.join("answers.toml"))
+    let answers = std::fs::read_to_string(copy.join("answers.toml"))
         .expect("answers.toml")
         .replace("evidence = [\"E3\", \"E1\"]", &format!("evidence = [\"E3\", \"E1\", \"{probe}\"]"));
-    for reference in level.requirements.iter().filter(|r| r.scheme != "jc-star") {
+    std::fs::write(copy.join("answers.toml"), answers).expect("answers.toml is written");
+    let mut assessment = Assessment::load(&copy, &catalog).expect("the copy loads");
+    let report = |name: &str, text: &str| {
+        let path = out.path().join(name);
+        std::fs::write(&path, text).expect("a lab report is written");
+        EvidenceSource::File(path)
+    };
+    let binary_analysis = assessment
+        .add_evidence(
+            EvidenceKind::BinaryAnalysis,
+            &report("binary-analysis.txt", "Firmware CX-1 1.0: no hard-coded credentials; stack protection on.\n"),
+            Some("binary analysis of the firmware".into()),
+            "2026-11-20T09:00:00Z",
+        )
+        .expect("the binary-analysis report is kept");
+    let penetration_test = assessment
+        .add_evidence(
+            EvidenceKind::PenetrationTest,
+            &report("penetration-test.txt", "Web, RTSP and ONVIF interfaces attacked for three days: no finding.\n"),
+            Some("penetration test".into()),
+            "2026-11-21T09:00:00Z",
+        )
+        .expect("the penetration-test report is kept");
+    for reference in resolved.requirements.iter().filter(|r| r.scheme != "jc-star") {
         let requirement = catalog.requirement(reference).expect("a member of the level");
+        let id = reference.to_string();
         for item in requirement.assessed_items() {
-            let cited = if item.method.is_test() { probe.as_str() } else { "E2" };
-            answers.push_str(&format!(
-                "\n[requirements.\"{reference}\".items.\"{}\"]\nanswer = \"yes\"\nevidence = [\"{cited}\"]\n",
-                item.id
-            ));
+            let cited = match item.method {
+                tekigo_criteria::Method::Document => "E2",
+                tekigo_criteria::Method::Device => probe.as_str(),
+                tekigo_criteria::Method::BinaryAnalysis => binary_analysis.as_str(),
+                tekigo_criteria::Method::PenetrationTest => penetration_test.as_str(),
+            };
+            assessment.set_answer(&id, &item.id, Answer::Yes, None);
+            assessment.link_evidence(&id, &item.id, cited);
         }
     }
-    std::fs::write(copy.join("answers.toml"), answers).expect("answers.toml is written");
-    let assessment = Assessment::load(&copy, &catalog).expect("the ★2 copy loads");
-    let evaluation = assessment.evaluate(&catalog, TODAY).expect("the ★2 copy evaluates");
-    let scope = assessment.scope(&catalog).expect("the ★2 scope");
-    let evaluator_ref = evaluator.map(|(evaluator_key, name)| tekigo_assess::declaration::EvaluatorRef {
-        name: name.to_owned(),
-        organisation: "Example Evaluation Co.".to_owned(),
-        key_id: tekigo_assess::keys::key_id(&evaluator_key.verifying_key()),
+    assessment.save_answers().expect("the answers are saved");
+    let assessment = Assessment::load(&copy, &catalog).expect("the copy loads again");
+    let evaluation = assessment.evaluate(&catalog, TODAY).expect("the copy evaluates");
+    let scope = assessment.scope(&catalog).expect("the scope");
+    let third_party = cosigner.as_ref().is_some_and(|c| c.accreditation.is_some());
+    let evaluator_ref = cosigner.as_ref().map(|c| tekigo_assess::declaration::EvaluatorRef {
+        name: c.name.to_owned(),
+        organisation: c.organisation.to_owned(),
+        key_id: tekigo_assess::keys::key_id(&c.key.verifying_key()),
+        accreditation: c.accreditation.clone(),
     });
     let declaration = declare::build(Parts {
-        kind: DeclarationKind::SelfDeclaration,
+        kind: if third_party { DeclarationKind::ThirdPartyEvaluation } else { DeclarationKind::SelfDeclaration },
         scheme: scope.scheme_ref(),
         assessed_against: None,
         product: &assessment.file.product,
@@ -302,11 +366,11 @@ pub fn signed_star_two_sample(key: &SigningKey, evaluator: Option<(&SigningKey, 
         declaration,
         &catalog,
         key,
-        evaluator.map(|(evaluator_key, _)| evaluator_key),
+        cosigner.as_ref().map(|c| c.key),
         &folder,
         &assessment.dir,
     )
-    .expect("the ★2 declaration is published");
+    .expect("the declaration is published");
     let sbom = declaration.attachments.iter().find(|a| a.name.starts_with("sbom-")).expect("an SBOM attachment");
     (
         std::fs::read(folder.join("declaration.json")).expect("declaration.json"),

@@ -21,12 +21,12 @@ use crate::criteria_cmd::load_catalog;
 use crate::exit;
 use crate::output::{LocalizedContext, localized, table, table_or_json, tr, write_json};
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     jiff::Timestamp::now().round(jiff::Unit::Second).unwrap_or_else(|_| jiff::Timestamp::now()).to_string()
 }
 
 /// The assessment's date: the scheme's day (Japan time), as the registry counts it.
-fn today() -> jiff::civil::Date {
+pub(crate) fn today() -> jiff::civil::Date {
     tekigo_base::Clock::system().today()
 }
 
@@ -91,38 +91,15 @@ pub(crate) fn run(
                     "取り込むものがありません: --probe REPORT か --sbom-check REPORT [--sbom SBOM] を指定してください",
                 ));
             }
-            if let Some(path) = &args.probe {
-                let (id, report) = assessment.import_probe(path, &catalog, &now())?;
-                writeln!(
-                    out,
-                    "{id}: {} {} ({} {})",
-                    tr(lang, "probe of", "プローブ:"),
-                    report.target,
-                    report.findings.len(),
-                    tr(lang, "findings", "件の検出"),
-                )?;
-            }
-            if let Some(path) = &args.sbom_check {
-                let (ids, report) = assessment.import_sbom_check(path, args.sbom.as_deref(), &catalog, &now())?;
-                writeln!(
-                    out,
-                    "{}: {} {} ({})",
-                    ids.join(", "),
-                    tr(lang, "SBOM check at", "SBOM 検査:"),
-                    report.level,
-                    match report.outcome() {
-                        SbomOutcome::Conformant => tr(lang, "conformant", "適合"),
-                        SbomOutcome::NotConformant => tr(lang, "NOT conformant", "不適合"),
-                        SbomOutcome::Undecided => tr(lang, "cannot be decided", "判定不能"),
-                    }
-                )?;
-                if let Some(database) = report.database_summary() {
-                    writeln!(out, "  {} {database}", tr(lang, "database", "データベース"))?;
-                }
-                for warning in &report.warnings {
-                    writeln!(out, "  {}: {}", tr(lang, "warning", "警告"), warning.message.get(lang))?;
-                }
-            }
+            import_reports(
+                &mut assessment,
+                &catalog,
+                args.probe.as_deref(),
+                args.sbom_check.as_deref(),
+                args.sbom.as_deref(),
+                lang,
+                out,
+            )?;
             print_summary(&assessment.evaluate(&catalog, today())?, lang, out)?;
             Ok(exit::Answer::Yes)
         }
@@ -154,7 +131,73 @@ pub(crate) fn run(
     }
 }
 
+/// Imports the probe's and the SBOM check's JSON reports as evidence, saying what each found.
+pub(crate) fn import_reports(
+    assessment: &mut Assessment,
+    catalog: &Catalog,
+    probe: Option<&Path>,
+    sbom_check: Option<&Path>,
+    sbom: Option<&Path>,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if let Some(path) = probe {
+        let (id, report) = assessment.import_probe(path, catalog, &now())?;
+        writeln!(
+            out,
+            "{id}: {} {} ({} {})",
+            tr(lang, "probe of", "プローブ:"),
+            report.target,
+            report.findings.len(),
+            tr(lang, "findings", "件の検出"),
+        )?;
+    }
+    if let Some(path) = sbom_check {
+        let (ids, report) = assessment.import_sbom_check(path, sbom, catalog, &now())?;
+        writeln!(
+            out,
+            "{}: {} {} ({})",
+            ids.join(", "),
+            tr(lang, "SBOM check at", "SBOM 検査:"),
+            report.level,
+            match report.outcome() {
+                SbomOutcome::Conformant => tr(lang, "conformant", "適合"),
+                SbomOutcome::NotConformant => tr(lang, "NOT conformant", "不適合"),
+                SbomOutcome::Undecided => tr(lang, "cannot be decided", "判定不能"),
+            }
+        )?;
+        if let Some(database) = report.database_summary() {
+            writeln!(out, "  {} {database}", tr(lang, "database", "データベース"))?;
+        }
+        for warning in &report.warnings {
+            writeln!(out, "  {}: {}", tr(lang, "warning", "警告"), warning.message.get(lang))?;
+        }
+    }
+    Ok(())
+}
+
 fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Write) -> anyhow::Result<exit::Answer> {
+    create(args, catalog, lang, out)?;
+    writeln!(
+        out,
+        "{}\n  tekigo assess answer {dir}\n  tekigo assess status {dir}",
+        tr(
+            lang,
+            "Read checklist.en.md for the guidance, then answer:",
+            "checklist.ja.md の手引きを読んでから回答してください:"
+        ),
+        dir = args.dir.display()
+    )?;
+    Ok(exit::Answer::Yes)
+}
+
+/// Creates the assessment folder `assess init` and `evaluate init` start from.
+pub(crate) fn create(
+    args: &AssessInitArgs,
+    catalog: &Catalog,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> anyhow::Result<Assessment> {
     let level = if catalog.scheme(&args.scheme)?.levels.is_empty() && args.level == "1" {
         tekigo_criteria::ALL_LEVEL.to_owned()
     } else {
@@ -234,17 +277,7 @@ fn init(args: &AssessInitArgs, catalog: &Catalog, lang: Lang, out: &mut dyn Writ
         scope.requirements.len(),
         tr(lang, "requirements", "要件"),
     )?;
-    writeln!(
-        out,
-        "{}\n  tekigo assess answer {dir}\n  tekigo assess status {dir}",
-        tr(
-            lang,
-            "Read checklist.en.md for the guidance, then answer:",
-            "checklist.ja.md の手引きを読んでから回答してください:"
-        ),
-        dir = args.dir.display()
-    )?;
-    Ok(exit::Answer::Yes)
+    Ok(assessment)
 }
 
 /// Carries the source assessment's verdicts over through the mappings: a covered requirement is
@@ -300,7 +333,7 @@ fn basis_ref(scheme: &str, id: &str) -> String {
     if id.contains('/') { format!("{id} ") } else { format!("{scheme}/{id} ") }
 }
 
-fn resolve_item(assessment: &Assessment, catalog: &Catalog, text: &str) -> anyhow::Result<(String, String)> {
+pub(crate) fn resolve_item(assessment: &Assessment, catalog: &Catalog, text: &str) -> anyhow::Result<(String, String)> {
     let scope = assessment.scope(catalog)?;
     // `S1.1-05/2` names item 2; a base-scheme ID (`etsi-en-303-645/5.1-1`) also contains a slash.
     let (requirement, item) = match scope.requirement(text) {
@@ -328,7 +361,7 @@ fn resolve_item(assessment: &Assessment, catalog: &Catalog, text: &str) -> anyho
     Ok((requirement, item))
 }
 
-fn print_summary(evaluation: &Evaluation, lang: Lang, out: &mut dyn Write) -> anyhow::Result<()> {
+pub(crate) fn print_summary(evaluation: &Evaluation, lang: Lang, out: &mut dyn Write) -> anyhow::Result<()> {
     let c = evaluation.counts;
     let total = c.conformant + c.not_conformant + c.not_applicable + c.pending;
     writeln!(
@@ -347,7 +380,7 @@ fn print_summary(evaluation: &Evaluation, lang: Lang, out: &mut dyn Write) -> an
     Ok(())
 }
 
-fn status_table(
+pub(crate) fn status_table(
     assessment: &Assessment,
     evaluation: &Evaluation,
     lang: Lang,
@@ -437,6 +470,7 @@ fn declare_command(
             name: name.trim().to_owned(),
             organisation: organisation.trim().to_owned(),
             key_id: keys::key_id(&evaluator_key.verifying_key()),
+            accreditation: None,
         }),
         _ => {
             return Err(localized(
@@ -474,6 +508,7 @@ fn declare_command(
             let mut blockers = declare::blockers(&evaluation, &declarant);
             blockers.extend(declare::assurance_problems(
                 source_scope.level.assurance,
+                DeclarationKind::SelfDeclaration,
                 &source_scope.selector(),
                 evaluator.as_ref(),
                 &evaluation.requirements,
@@ -534,14 +569,14 @@ fn declare_command(
     let (declaration, files) = publish::publish(
         declaration,
         catalog,
-        &key,
+        Some(&key),
         evaluator.is_some().then_some(evaluator_key.as_ref()).flatten(),
         &out_dir,
         &args.dir,
     )?;
     let c = declaration.outcome.counts;
     match declaration.kind {
-        DeclarationKind::SelfDeclaration => writeln!(
+        DeclarationKind::SelfDeclaration | DeclarationKind::ThirdPartyEvaluation => writeln!(
             out,
             "{} {}:{} — {} {}",
             tr(lang, "Signed self-declaration for", "自己宣言書に署名しました:"),
@@ -600,7 +635,24 @@ pub(crate) fn declaration(
     lang: Lang,
     out: &mut dyn Write,
 ) -> anyhow::Result<exit::Answer> {
-    let DeclarationCommand::Verify { file, pubkey, format } = command;
+    let (file, pubkey, format) = match command {
+        DeclarationCommand::Verify { file, pubkey, format } => (file, pubkey, format),
+        DeclarationCommand::Countersign { dir, key } => {
+            let key = keys::read_private(key)?;
+            let declaration = publish::countersign(dir, &key)?;
+            writeln!(
+                out,
+                "{} {} — {} {} ({} {})",
+                tr(lang, "Countersigned", "署名しました:"),
+                dir.join(publish::DECLARATION_FILE).display(),
+                declaration.product.name,
+                declaration.scheme.selector(),
+                tr(lang, "key", "鍵"),
+                keys::key_id(&key.verifying_key())
+            )?;
+            return Ok(exit::Answer::Yes);
+        }
+    };
     let catalog = load_catalog(criteria_dir)?;
     let key = keys::read_public(pubkey)?;
     // A link, FIFO or device handed over as the declaration is refused before it is read.
@@ -623,6 +675,7 @@ pub(crate) fn declaration(
                 "signature": "valid",
                 "key_id": keys::key_id(&key),
                 "evaluator": declaration.evaluator,
+                "vendor_signed": declaration.signature.is_some(),
                 "declaration": declaration.id,
                 "kind": declaration.kind,
                 "scheme": declaration.scheme.selector(),
@@ -645,6 +698,27 @@ pub(crate) fn declaration(
                     tr(lang, "key", "鍵"),
                     evaluator.key_id
                 )?;
+                if let Some(accreditation) = &evaluator.accreditation {
+                    writeln!(
+                        out,
+                        "{}: {} {}",
+                        tr(lang, "accreditation (ISO/IEC 17025)", "認定（ISO/IEC 17025）"),
+                        accreditation.body,
+                        accreditation.number
+                    )?;
+                }
+                if declaration.signature.is_none() {
+                    writeln!(
+                        out,
+                        "{}: {}",
+                        tr(lang, "vendor's signature", "製造事業者等の署名"),
+                        tr(
+                            lang,
+                            "not yet (tekigo declaration countersign)",
+                            "未署名（tekigo declaration countersign）"
+                        )
+                    )?;
+                }
             }
             writeln!(
                 out,

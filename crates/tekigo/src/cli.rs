@@ -93,6 +93,10 @@ pub(crate) enum Command {
     /// 自己評価: チェックリストに証跡とともに回答し、自己宣言書に署名する
     #[command(subcommand)]
     Assess(AssessCommand),
+    /// Third-party evaluation by an accredited lab (JC-STAR ★3/★4): plan, record results with
+    /// evidence, sign the evaluation report. / 認定評価機関による第三者評価（計画、結果の記録、報告書への署名）
+    #[command(subcommand)]
+    Evaluate(EvaluateCommand),
     /// Signing keys (Ed25519) for declarations / 宣言書の署名鍵（Ed25519）
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -603,6 +607,115 @@ pub(crate) struct AssessDeclareArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub(crate) enum EvaluateCommand {
+    /// Start a lab's evaluation of a product in a new folder: the level and product type's
+    /// requirements, the product's facts, and the lab that evaluates.
+    /// 評価機関による評価を新しいフォルダで始める
+    Init(Box<EvaluateInitArgs>),
+    /// Write the OSCAL assessment plan: which controls, by which method and tool, on what.
+    /// OSCAL の評価計画を書き出す
+    Plan(EvaluatePlanArgs),
+    /// Record the lab's result for an evaluation item with its evidence, or import the probe's
+    /// and the SBOM check's reports. / 評価項目の結果と証跡を記録する
+    Record(EvaluateRecordArgs),
+    /// What is recorded and what is left, per requirement. Exit 0 when the report can be signed.
+    /// 記録済みの結果と残りの作業
+    Status(AssessStatusArgs),
+    /// Sign the evaluation report with the lab's key: JSON, OSCAL assessment plan and results,
+    /// HTML in Japanese and English. The vendor countersigns it (`tekigo declaration
+    /// countersign`) and applies for the label with it. / 評価報告書に評価機関の鍵で署名する
+    Report(EvaluateReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvaluateInitArgs {
+    #[command(flatten)]
+    pub product: AssessInitArgs,
+    /// The lab, as the certification body's register names it / 評価機関の名称
+    #[arg(long, value_name = "NAME")]
+    pub lab: String,
+    /// The lab's evaluator in charge / 評価責任者
+    #[arg(long, value_name = "NAME")]
+    pub lead_evaluator: String,
+    /// The body that accredited the lab to ISO/IEC 17025 (e.g. IAJapan, JAB) / 認定機関
+    #[arg(long, value_name = "BODY")]
+    pub accreditation_body: String,
+    /// The lab's accreditation number / 認定番号
+    #[arg(long, value_name = "NUMBER")]
+    pub accreditation: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvaluatePlanArgs {
+    /// The evaluation folder / 評価フォルダ
+    pub dir: PathBuf,
+    /// Where to write the plan [default: DIR/assessment-plan.json] / 出力先
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ItemResultArg {
+    /// The item is met / 適合
+    Pass,
+    /// The item is not met / 不適合
+    Fail,
+    /// The item does not apply (give --note with the reason) / 該当なし（--note に理由）
+    NotApplicable,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvaluateRecordArgs {
+    /// The evaluation folder / 評価フォルダ
+    pub dir: PathBuf,
+    /// Requirement and item: ID or ID/ITEM (item 1 if left out) / 対象の要件と評価項目
+    #[arg(long = "for", value_name = "ID[/ITEM]", requires = "result")]
+    pub for_item: Option<String>,
+    #[arg(long, value_enum, requires = "for_item")]
+    pub result: Option<ItemResultArg>,
+    /// A document examined, kept by its hash (repeatable) / 確認した文書（複数可）
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Vec<PathBuf>,
+    /// Evidence already in the folder, by ID (E3: an imported probe report for a device test)
+    /// (repeatable) / 記録済みの証跡の ID（複数可）
+    #[arg(long, value_name = "ID")]
+    pub cite: Vec<String>,
+    /// The binary-analysis report / バイナリ解析の報告書
+    #[arg(long, value_name = "FILE")]
+    pub binary_analysis: Option<PathBuf>,
+    /// The penetration-test report / ペネトレーションテストの報告書
+    #[arg(long, value_name = "FILE")]
+    pub penetration_test: Option<PathBuf>,
+    /// What the lab observed, or why the item does not apply / 所見、または該当しない理由
+    #[arg(long)]
+    pub note: Option<String>,
+    /// A `tekigo probe --format json` report of the device / プローブの結果
+    #[arg(long, value_name = "REPORT")]
+    pub probe: Option<PathBuf>,
+    /// A `tekigo sbom check --format json` report / SBOM 検査の結果
+    #[arg(long, value_name = "REPORT")]
+    pub sbom_check: Option<PathBuf>,
+    /// The SBOM that was checked / 検査した SBOM
+    #[arg(long, value_name = "FILE", requires = "sbom_check")]
+    pub sbom: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvaluateReportArgs {
+    /// The evaluation folder / 評価フォルダ
+    pub dir: PathBuf,
+    /// The lab's private key, as registered with the certification body / 評価機関の秘密鍵
+    #[arg(long, value_name = "KEY")]
+    pub lab_key: PathBuf,
+    /// Output folder [default: DIR/report] / 出力フォルダ
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Issue date-time, RFC 3339 [default: now] / 発行日時
+    #[arg(long, value_name = "RFC3339")]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
 pub(crate) enum KeysCommand {
     /// Write a new Ed25519 key pair: KEY (private, mode 0600) and KEY.pub; never overwrites.
     /// 新しい鍵ペアを作る（KEY と KEY.pub、上書きしない）
@@ -624,6 +737,15 @@ pub(crate) enum DeclarationCommand {
         pubkey: PathBuf,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+    },
+    /// The vendor signs a lab's evaluation report (or an evaluator's declaration) issued without
+    /// their signature; the content stays as the lab signed it. / 評価機関の報告書に製造事業者等が署名する
+    Countersign {
+        /// The report folder (holding declaration.json) / 報告書のフォルダ
+        dir: PathBuf,
+        /// The vendor's private key / 製造事業者等の秘密鍵
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
     },
 }
 

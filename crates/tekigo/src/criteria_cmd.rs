@@ -77,12 +77,7 @@ fn evaluation_name(evaluation: Evaluation, lang: Lang) -> &'static str {
 }
 
 fn method_name(method: Method, lang: Lang) -> &'static str {
-    match method {
-        Method::Document => tr(lang, "document", "文書"),
-        Method::Device => tr(lang, "device", "実機"),
-        Method::BinaryAnalysis => tr(lang, "binary analysis", "バイナリ解析"),
-        Method::PenetrationTest => tr(lang, "penetration test", "ペネトレーションテスト"),
-    }
+    method.label_in(lang)
 }
 
 fn status_name(status: LevelStatus, lang: Lang) -> &'static str {

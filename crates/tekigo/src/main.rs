@@ -3,6 +3,7 @@
 mod assess_cmd;
 mod cli;
 mod criteria_cmd;
+mod evaluate_cmd;
 mod exit;
 mod incident_cmd;
 mod log_cmd;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
             assess_cmd::run(&command, criteria, lang, &mut stdin, &mut stdout)
         }
         cli::Command::Keys(command) => assess_cmd::keys(&command, lang, &mut stdout),
+        cli::Command::Evaluate(command) => evaluate_cmd::run(&command, criteria, lang, &mut stdout),
         cli::Command::Declaration(command) => assess_cmd::declaration(&command, criteria, lang, &mut stdout),
         cli::Command::Registry(command) => registry_cmd::run_registry(&command, criteria, lang, &mut stdout),
         cli::Command::Csaf(command) => registry_cmd::run_csaf(&command, criteria, lang, &mut stdout),

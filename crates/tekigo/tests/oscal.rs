@@ -410,3 +410,158 @@ fn every_oscal_reference_of_a_declaration_resolves_against_the_exported_criteria
         ]));
     }
 }
+
+/// A lab's ★3 evaluation through `tekigo evaluate`: the plan written before any result and the
+/// signed report's plan and results are valid OSCAL and every reference in them resolves; the
+/// report verifies with the lab's key before the vendor countersigns and with the vendor's after.
+#[test]
+fn a_labs_evaluation_plan_and_report_are_valid_oscal_whose_references_resolve() {
+    let schemas = Schemas::load();
+    let work = tempfile::tempdir().unwrap();
+    let export = work.path().join("export");
+    ok(&tekigo(&["criteria", "export", "--format", "oscal", "--out", s(&export)]));
+    let lab_key = work.path().join("lab.key");
+    let vendor_key = work.path().join("vendor.key");
+    ok(&tekigo(&["keys", "generate", "--out", s(&lab_key)]));
+    ok(&tekigo(&["keys", "generate", "--out", s(&vendor_key)]));
+    let dir = work.path().join("evaluation");
+    ok(&tekigo(&[
+        "evaluate",
+        "init",
+        s(&dir),
+        "--level",
+        "3/network-camera",
+        "--product",
+        "EXC-100 network camera",
+        "--vendor",
+        "Example Devices K.K.",
+        "--model",
+        "EXC-100",
+        "--firmware",
+        "2.4.1",
+        "--support-end",
+        "2030-03-31",
+        "--contact",
+        "https://example.com/security",
+        "--lab",
+        "Example Security Lab K.K.",
+        "--lead-evaluator",
+        "Kenji Mori",
+        "--accreditation-body",
+        "IAJapan",
+        "--accreditation",
+        "RTL-04211",
+    ]));
+    // The plan before any result: which controls by which method, on the product, by the lab.
+    let summary = ok(&tekigo(&["evaluate", "plan", s(&dir)]));
+    assert!(summary.contains("binary analysis"), "{summary}");
+    let plan = schemas.assert_valid(&dir.join("assessment-plan.json"));
+    let ap = &plan["assessment-plan"];
+    let activities = ap["local-definitions"]["activities"].as_array().unwrap();
+    let tasks = ap["tasks"].as_array().unwrap();
+    assert_eq!(activities.len(), tasks.len());
+    assert!(activities.iter().any(|a| a["title"] == "Binary analysis"), "{activities:?}");
+    let activity_ids: BTreeSet<&str> = activities.iter().map(|a| a["uuid"].as_str().unwrap()).collect();
+    for task in tasks {
+        let id = task["associated-activities"][0]["activity-uuid"].as_str().unwrap();
+        assert!(activity_ids.contains(id), "task names activity {id}, which the plan does not define");
+    }
+    let profile = export.join("jc-star.profile.3.network-camera.json");
+    assert_ids_resolve(&plan, &resolve_profile(&profile), "the plan before results");
+
+    // Results: a real probe at ★3 of a device on loopback (an HTTP service standing in for the
+    // camera's web UI) and a real SBOM check at ★3's threshold, then every item.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buffer = [0u8; 2048];
+            let _ = std::io::Read::read(&mut stream, &mut buffer);
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: 16\r\n\r\n<h1>EXC-100</h1>",
+            );
+        }
+    });
+    let probe_report = work.path().join("probe.json");
+    let probed = tekigo(&["probe", "127.0.0.1", "--ports", &port, "--level", "3", "--format", "json"]);
+    std::fs::write(&probe_report, &probed.stdout).unwrap();
+    let vulndb = work.path().join("vulndb");
+    let fixtures = repo("crates/tekigo-vuln/tests/fixtures");
+    ok(&tekigo(&[
+        "vulndb",
+        "import",
+        "--db",
+        s(&vulndb),
+        s(&fixtures.join("nvd-firmware.json")),
+        s(&fixtures.join("epss.csv")),
+        s(&fixtures.join("kev-subset.json")),
+    ]));
+    let sbom = repo("examples/sample-camera/source/camera.cdx.json");
+    let sbom_check = work.path().join("sbom-check.json");
+    let checked_sbom = tekigo(&["sbom", "check", s(&sbom), "--level", "3", "--db", s(&vulndb), "--format", "json"]);
+    std::fs::write(&sbom_check, &checked_sbom.stdout).unwrap();
+    ok(&tekigo(&[
+        "evaluate",
+        "record",
+        s(&dir),
+        "--probe",
+        s(&probe_report),
+        "--sbom-check",
+        s(&sbom_check),
+        "--sbom",
+        s(&sbom),
+    ]));
+    let documents = work.path().join("design-review.md");
+    std::fs::write(&documents, "Design documents examined on 2026-11-20.\n").unwrap();
+    let analysis = work.path().join("binary-analysis.txt");
+    std::fs::write(&analysis, "Firmware 2.4.1: no hard-coded credentials.\n").unwrap();
+    let status: Value =
+        serde_json::from_str(&tekigo_out(&["evaluate", "status", s(&dir), "--format", "json"])).unwrap();
+    let probe = status["evidence"].as_array().unwrap().iter().find(|e| e["kind"] == "probe").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for requirement in status["requirements"].as_array().unwrap() {
+        for item in requirement["items"].as_array().unwrap().iter().filter(|i| i["answer"] == "pending") {
+            let target = format!("{}/{}", requirement["id"].as_str().unwrap(), item["id"].as_str().unwrap());
+            let mut args = vec!["evaluate", "record", s(&dir), "--for", &target, "--result", "pass"];
+            match item["method"].as_str().unwrap() {
+                "device" => args.extend(["--cite", &probe]),
+                "binary-analysis" => args.extend(["--binary-analysis", s(&analysis)]),
+                _ => args.extend(["--evidence", s(&documents)]),
+            }
+            ok(&tekigo(&args));
+        }
+    }
+    ok(&tekigo(&["evaluate", "status", s(&dir)]));
+
+    // The lab signs; the report verifies with the lab's key; the vendor countersigns.
+    let report = work.path().join("report");
+    ok(&tekigo(&["evaluate", "report", s(&dir), "--lab-key", s(&lab_key), "--out", s(&report)]));
+    let declaration = report.join("declaration.json");
+    let verified =
+        ok(&tekigo(&["declaration", "verify", s(&declaration), "--pubkey", &format!("{}.pub", lab_key.display())]));
+    assert!(
+        verified.contains("not yet (tekigo declaration countersign)") && verified.contains("IAJapan RTL-04211"),
+        "{verified}"
+    );
+    ok(&tekigo(&["declaration", "countersign", s(&report), "--key", s(&vendor_key)]));
+    let refused = tekigo(&["declaration", "countersign", s(&report), "--key", s(&vendor_key)]);
+    assert!(!refused.status.success(), "a report is countersigned once");
+    ok(&tekigo(&["declaration", "verify", s(&declaration), "--pubkey", &format!("{}.pub", vendor_key.display())]));
+    let document = read_json(&declaration);
+    assert_eq!(document["kind"], "third-party-evaluation");
+    assert_eq!(document["evaluator"]["accreditation"]["number"], "RTL-04211");
+    let checked = check_folder(&report, &export, &schemas);
+    assert!(checked >= 4, "{checked} OSCAL documents");
+    let results = read_json(&report.join("declaration.oscal-ar.json"));
+    let parties = results["assessment-results"]["metadata"]["parties"].as_array().unwrap();
+    assert!(parties.iter().any(|p| p["name"] == "Example Security Lab K.K."), "the lab is a party: {parties:?}");
+}
+
+/// Stdout of a command that may exit 1 (a status that is not ready yet).
+fn tekigo_out(args: &[&str]) -> String {
+    String::from_utf8_lossy(&tekigo(args).stdout).into_owned()
+}

@@ -33,6 +33,7 @@ struct Page<'a> {
     scheme: Vec<Fact>,
     product: Vec<Fact>,
     declarant: Vec<Fact>,
+    evaluator: Vec<Fact>,
     statement: &'a str,
     outcome: OutcomeView,
     requirements: Vec<RequirementView<'a>>,
@@ -97,6 +98,7 @@ impl<'a> Page<'a> {
             title: match declaration.kind {
                 DeclarationKind::SelfDeclaration => l.title_self_declaration,
                 DeclarationKind::DerivedStatement => l.title_derived_statement,
+                DeclarationKind::ThirdPartyEvaluation => l.title_third_party_evaluation,
             },
             product_name: &declaration.product.name,
             declaration_id: &declaration.id,
@@ -104,6 +106,7 @@ impl<'a> Page<'a> {
             scheme: super::scheme_facts(declaration, lang),
             product: super::product_facts(declaration, lang),
             declarant: declarant_facts(declaration, l),
+            evaluator: evaluator_facts(declaration, l),
             statement: declaration.statement.get(lang),
             outcome: outcome_view(declaration, lang),
             requirements: declaration.requirements.iter().map(|r| requirement_view(r, lang)).collect(),
@@ -112,6 +115,24 @@ impl<'a> Page<'a> {
             key_id: declaration.signature.as_ref().map(|s| s.key_id.as_str()),
         }
     }
+}
+
+/// Who evaluated and co-signs (★2-★4); empty for a self-declaration without an evaluator.
+fn evaluator_facts(declaration: &Declaration, l: &Labels) -> Vec<Fact> {
+    let Some(evaluator) = &declaration.evaluator else { return Vec::new() };
+    let mut facts = vec![
+        Fact::new(l.evaluator_name, &evaluator.name, l),
+        Fact::new(l.evaluator_organisation, &evaluator.organisation, l),
+    ];
+    if let Some(accreditation) = &evaluator.accreditation {
+        facts.push(Fact::new(
+            l.evaluator_accreditation,
+            &format!("{} {}", accreditation.body, accreditation.number),
+            l,
+        ));
+    }
+    facts.push(Fact::new(l.evaluator_key, &evaluator.key_id, l));
+    facts
 }
 
 fn declarant_facts(declaration: &Declaration, l: &Labels) -> Vec<Fact> {

@@ -9,11 +9,17 @@ use crate::declaration::{DecidedBy, EvidenceKind};
 pub(crate) struct Labels {
     pub(crate) title_self_declaration: &'static str,
     pub(crate) title_derived_statement: &'static str,
+    pub(crate) title_third_party_evaluation: &'static str,
     pub(crate) assessed_against: &'static str,
 
     pub(crate) section_scheme: &'static str,
     pub(crate) section_product: &'static str,
     pub(crate) section_declarant: &'static str,
+    pub(crate) section_evaluator: &'static str,
+    pub(crate) evaluator_name: &'static str,
+    pub(crate) evaluator_organisation: &'static str,
+    pub(crate) evaluator_accreditation: &'static str,
+    pub(crate) evaluator_key: &'static str,
     pub(crate) section_statement: &'static str,
     pub(crate) section_outcome: &'static str,
     pub(crate) section_requirements: &'static str,
@@ -100,6 +106,8 @@ pub(crate) struct Labels {
     kind_probe: &'static str,
     kind_sbom_check: &'static str,
     kind_sbom: &'static str,
+    kind_binary_analysis: &'static str,
+    kind_penetration_test: &'static str,
 }
 
 pub(crate) fn labels(lang: Lang) -> &'static Labels {
@@ -137,6 +145,8 @@ impl Labels {
             EvidenceKind::Probe => self.kind_probe,
             EvidenceKind::SbomCheck => self.kind_sbom_check,
             EvidenceKind::Sbom => self.kind_sbom,
+            EvidenceKind::BinaryAnalysis => self.kind_binary_analysis,
+            EvidenceKind::PenetrationTest => self.kind_penetration_test,
         }
     }
 }
@@ -144,11 +154,17 @@ impl Labels {
 static EN: Labels = Labels {
     title_self_declaration: "Self-declaration of conformity",
     title_derived_statement: "Statement derived from another scheme's assessment",
+    title_third_party_evaluation: "Third-party evaluation report",
     assessed_against: "Assessed against",
 
     section_scheme: "Scheme and level",
     section_product: "Product",
     section_declarant: "Declarant",
+    section_evaluator: "Evaluator",
+    evaluator_name: "Evaluator",
+    evaluator_organisation: "Organisation (lab)",
+    evaluator_accreditation: "Accreditation (ISO/IEC 17025)",
+    evaluator_key: "Evaluator's key",
     section_statement: "Statement",
     section_outcome: "Outcome",
     section_requirements: "Requirements",
@@ -238,16 +254,24 @@ static EN: Labels = Labels {
     kind_probe: "probe report",
     kind_sbom_check: "SBOM check report",
     kind_sbom: "SBOM",
+    kind_binary_analysis: "Binary-analysis report",
+    kind_penetration_test: "Penetration-test report",
 };
 
 static JA: Labels = Labels {
     title_self_declaration: "適合自己宣言書",
     title_derived_statement: "他制度の評価から導いた適合状況の表明",
+    title_third_party_evaluation: "第三者評価報告書",
     assessed_against: "評価を行った制度",
 
     section_scheme: "制度とレベル",
     section_product: "製品",
     section_declarant: "宣言者",
+    section_evaluator: "評価者",
+    evaluator_name: "評価者",
+    evaluator_organisation: "所属（評価機関）",
+    evaluator_accreditation: "認定（ISO/IEC 17025）",
+    evaluator_key: "評価者の鍵",
     section_statement: "宣言",
     section_outcome: "結果",
     section_requirements: "要件ごとの結果",
@@ -335,4 +359,6 @@ static JA: Labels = Labels {
     kind_probe: "プローブ結果",
     kind_sbom_check: "SBOM検査結果",
     kind_sbom: "SBOM",
+    kind_binary_analysis: "バイナリ解析報告書",
+    kind_penetration_test: "ペネトレーションテスト報告書",
 };

@@ -81,13 +81,14 @@ impl Registry {
             .map_err(|error| invalid(error.to_string(), "有効期間を計算できません（SCHEME §5.1）"))?;
         let terms = Terms { assurance, issued: today, first_evaluated, expires, support_end };
         Self::upsert_label(&mut tx, &number, &application, &product, &declaration.scheme.version, &terms, now).await?;
+        let evaluated_by = Self::record_evaluator(&mut tx, &number, &declaration).await?;
         if let Some(held) = &held {
             let how = correction(&declaration, &product);
             Self::correct_lifecycle(&mut tx, held, how, &reviewer.email, id, today, now).await?;
         }
         Self::index_approved_sbom(&mut tx, &number, &application, &sbom_bytes).await?;
         Self::record_first_release(&mut tx, &application, &product, &sbom_bytes, today, now).await?;
-        Self::record_approval(&mut tx, reviewer, id, &number, event, expires, now).await?;
+        Self::record_approval(&mut tx, reviewer, id, &number, event, expires, evaluated_by.as_deref(), now).await?;
         tx.commit().await?;
         self.label(&number, today).await?.ok_or_else(|| RegistryError::NotFound(number))
     }
@@ -176,6 +177,46 @@ impl Registry {
         Ok(())
     }
 
+    /// Who evaluated, from the register the application's checks matched them in: the lab of a
+    /// third-party report, or the evaluator who co-signed. Returns how the log names them.
+    async fn record_evaluator(
+        tx: &mut Tx<'_>,
+        number: &str,
+        declaration: &tekigo_assess::Declaration,
+    ) -> Result<Option<String>, RegistryError> {
+        let Some(evaluator) = &declaration.evaluator else {
+            sqlx::query("UPDATE labels SET lab_id = NULL, evaluator_id = NULL WHERE number = $1")
+                .bind(number)
+                .execute(&mut **tx)
+                .await?;
+            return Ok(None);
+        };
+        let lab = evaluator.accreditation.is_some();
+        let table = if lab { "labs" } else { "evaluators" };
+        let id: Option<i64> = sqlx::query_scalar(safe!("SELECT id FROM {table} WHERE key_id = $1"))
+            .bind(&evaluator.key_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let Some(id) = id else {
+            return Err(invalid(
+                format!("{} is no longer on the register; the application cannot be approved", evaluator.organisation),
+                format!("{} は登録簿にありません。この申請は承認できません", evaluator.organisation),
+            ));
+        };
+        sqlx::query("UPDATE labels SET lab_id = $1, evaluator_id = $2 WHERE number = $3")
+            .bind(lab.then_some(id))
+            .bind((!lab).then_some(id))
+            .bind(number)
+            .execute(&mut **tx)
+            .await?;
+        Ok(Some(match &evaluator.accreditation {
+            Some(accreditation) => {
+                format!("evaluated by lab {} ({} {})", evaluator.organisation, accreditation.body, accreditation.number)
+            }
+            None => format!("co-signed by evaluator {} ({})", evaluator.name, evaluator.organisation),
+        }))
+    }
+
     /// A new declaration approved by a reviewer answers an open case; monitoring opens a new one
     /// at its next run if the new SBOM still fails (lifecycle.rs).
     async fn correct_lifecycle(
@@ -250,6 +291,7 @@ impl Registry {
     }
 
     /// Marks the application approved, and records the label's event and the audit.
+    #[allow(clippy::too_many_arguments)]
     async fn record_approval(
         tx: &mut Tx<'_>,
         reviewer: &User,
@@ -257,6 +299,7 @@ impl Registry {
         number: &str,
         event: &str,
         expires: Date,
+        evaluated_by: Option<&str>,
         now: i64,
     ) -> Result<(), RegistryError> {
         sqlx::query("UPDATE applications SET status = 'approved', decided = $1, decided_by = $2, label_number = $3 WHERE id = $4")
@@ -266,7 +309,12 @@ impl Registry {
             .bind(application)
             .execute(&mut **tx)
             .await?;
-        Self::event(tx, number, event, Status::Valid, now, Some(format!("expires {expires}"))).await?;
+        // The transparency log records who evaluated a label above ★1 with its issuance.
+        let detail = match evaluated_by {
+            Some(by) => format!("expires {expires}; {by}"),
+            None => format!("expires {expires}"),
+        };
+        Self::event(tx, number, event, Status::Valid, now, Some(detail)).await?;
         Self::audit(
             tx,
             now,

@@ -15,6 +15,7 @@ use tekigo_base::identifiers::{self, Gtin, ModelEntry, model_key};
 use tekigo_criteria::Catalog;
 
 use crate::evaluators::{Evaluator, Standing};
+use crate::labs::Lab;
 use crate::validate;
 
 /// At most this much declaration; a real one is tens of kilobytes.
@@ -191,6 +192,78 @@ pub struct Expected<'a> {
     pub today: Date,
     /// The register of skilled evaluators (★2 declarations are co-signed by one).
     pub evaluators: &'a [Evaluator],
+    /// The register of labs (★3/★4 evaluation reports are signed by one).
+    pub labs: &'a [Lab],
+}
+
+/// The day a declaration or report was issued.
+fn issue_day(declaration: &Declaration) -> Result<Date, Text> {
+    declaration.issued.get(..10).and_then(|day| day.parse().ok()).ok_or_else(|| {
+        Text::new(
+            format!("the declaration's issue time `{}` is not a date-time", declaration.issued),
+            format!("宣言書の発行日時 `{}` が日時ではありません", declaration.issued),
+        )
+    })
+}
+
+/// The lab a third-party evaluation report names is on the register under the accreditation
+/// number the report gives, signed the report with its registered key, and was accredited for
+/// the product type and level on the day the report was issued.
+fn registered_lab(declaration: &Declaration, bytes: &[u8], register: &[Lab]) -> Result<Option<Text>, Text> {
+    let Some(named) = &declaration.evaluator else { return Ok(None) };
+    let Some(accreditation) = &named.accreditation else { return Ok(None) };
+    let Some(lab) = register.iter().find(|lab| lab.key_id == named.key_id) else {
+        return Err(Text::new(
+            format!(
+                "the lab {} (key {}) is not registered with the certification body",
+                named.organisation, named.key_id
+            ),
+            format!("評価機関 {}（鍵 {}）は認証機関に登録されていません", named.organisation, named.key_id),
+        ));
+    };
+    if lab.accreditation_number != accreditation.number || lab.accreditation_body != accreditation.body {
+        return Err(Text::new(
+            format!(
+                "the report gives accreditation {} {}, the register holds {} {} for {}",
+                accreditation.body, accreditation.number, lab.accreditation_body, lab.accreditation_number, lab.name
+            ),
+            format!(
+                "報告書の認定 {} {} が、登録簿の {} の認定 {} {} と一致しません",
+                accreditation.body, accreditation.number, lab.name, lab.accreditation_body, lab.accreditation_number
+            ),
+        ));
+    }
+    let document: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+    let signed = lab
+        .key
+        .as_ref()
+        .map(|key| tekigo_assess::sign::verify_signer(&document, tekigo_assess::sign::Signer::Evaluator, key));
+    if !matches!(signed, Some(Ok(()))) {
+        return Err(Text::new(
+            format!("the report's lab signature does not verify with {}'s registered key", lab.name),
+            format!("報告書の評価機関の署名が {} の登録済みの鍵で検証できません", lab.name),
+        ));
+    }
+    let issued = issue_day(declaration)?;
+    lab.accredited_for(issued, declaration.scheme.product_type.as_deref(), &declaration.scheme.level)?;
+    Ok(Some(Text::new(
+        format!(
+            "evaluated by {} ({} {}), accredited for {} at level {} on {issued}",
+            lab.name,
+            lab.accreditation_body,
+            lab.accreditation_number,
+            declaration.scheme.product_type.as_deref().unwrap_or("-"),
+            declaration.scheme.level
+        ),
+        format!(
+            "{}（{} {}）が評価: {issued} 時点で {} のレベル {} について認定されています",
+            lab.name,
+            lab.accreditation_body,
+            lab.accreditation_number,
+            declaration.scheme.product_type.as_deref().unwrap_or("-"),
+            declaration.scheme.level
+        ),
+    )))
 }
 
 /// The evaluator a declaration names is on the certification body's register, signed with the
@@ -198,7 +271,7 @@ pub struct Expected<'a> {
 /// `Ok(None)` for a declaration without an evaluator (whether the level needs one is the
 /// assurance rule `verify` applies).
 fn registered_evaluator(declaration: &Declaration, bytes: &[u8], register: &[Evaluator]) -> Result<Option<Text>, Text> {
-    let Some(named) = &declaration.evaluator else { return Ok(None) };
+    let Some(named) = declaration.evaluator.as_ref().filter(|e| e.accreditation.is_none()) else { return Ok(None) };
     let Some(evaluator) = register.iter().find(|e| e.key_id == named.key_id) else {
         return Err(Text::new(
             format!(
@@ -222,12 +295,7 @@ fn registered_evaluator(declaration: &Declaration, bytes: &[u8], register: &[Eva
             format!("評価者署名が {} の登録済みの鍵で検証できません", evaluator.name),
         ));
     }
-    let issued: Date = declaration.issued.get(..10).and_then(|day| day.parse().ok()).ok_or_else(|| {
-        Text::new(
-            format!("the declaration's issue time `{}` is not a date-time", declaration.issued),
-            format!("宣言書の発行日時 `{}` が日時ではありません", declaration.issued),
-        )
-    })?;
+    let issued = issue_day(declaration)?;
     match evaluator.standing_on(issued) {
         Some(Standing::Active) => Ok(Some(Text::new(
             format!(
@@ -315,7 +383,7 @@ pub fn check_application(
         ),
     });
 
-    if declaration.scheme.id != "jc-star" || declaration.kind != DeclarationKind::SelfDeclaration {
+    if declaration.scheme.id != "jc-star" || declaration.kind == DeclarationKind::DerivedStatement {
         failures.push(Text::new(
             format!(
                 "a JC-STAR label needs a JC-STAR self-declaration, not a {} for {}",
@@ -331,6 +399,11 @@ pub fn check_application(
     failures.extend(problems);
     match registered_evaluator(&declaration, declaration_bytes, expected.evaluators) {
         Ok(Some(detail)) => results.push(CheckResult { check: "evaluator".into(), passed: true, detail }),
+        Ok(None) => {}
+        Err(problem) => failures.push(problem),
+    }
+    match registered_lab(&declaration, declaration_bytes, expected.labs) {
+        Ok(Some(detail)) => results.push(CheckResult { check: "lab".into(), passed: true, detail }),
         Ok(None) => {}
         Err(problem) => failures.push(problem),
     }
@@ -447,6 +520,7 @@ fn kind_name(kind: DeclarationKind) -> &'static str {
     match kind {
         DeclarationKind::SelfDeclaration => "self-declaration",
         DeclarationKind::DerivedStatement => "derived statement",
+        DeclarationKind::ThirdPartyEvaluation => "third-party evaluation report",
     }
 }
 

@@ -144,6 +144,7 @@ impl Registry {
         let product = self.product(user, product_id).await?;
         let keys = self.signing_keys(product.organisation_id).await?;
         let evaluators = self.evaluators().await?;
+        let labs = self.labs().await?;
         let expected = Expected {
             vendor: &product.vendor,
             name: &product.name,
@@ -153,6 +154,7 @@ impl Registry {
             support_end: day(&product.support_end)?,
             today,
             evaluators: &evaluators,
+            labs: &labs,
         };
         let (declared, results) = checks::check_application(&self.catalog, declaration, sbom, &keys, &expected)
             .map_err(RegistryError::Rejected)?;

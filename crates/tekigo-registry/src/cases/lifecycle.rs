@@ -91,6 +91,8 @@ pub enum Source {
     Report,
     /// An incident investigation (SCHEME §6, cases A-2 and B-1).
     Incident,
+    /// Oversight of the evaluation: the lab that evaluated the product lost its accreditation.
+    Oversight,
 }
 
 impl Source {
@@ -100,6 +102,7 @@ impl Source {
             Source::Surveillance => "surveillance",
             Source::Report => "report",
             Source::Incident => "incident",
+            Source::Oversight => "oversight",
         }
     }
 }

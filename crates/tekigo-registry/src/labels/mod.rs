@@ -43,6 +43,10 @@ pub struct Label {
     pub updated: i64,
     #[serde(skip)]
     pub product_id: i64,
+    /// The lab whose evaluation report the label was issued on (★3/★4; the lab register).
+    pub lab_id: Option<i64>,
+    /// The skilled evaluator who co-signed the declaration (★2; the evaluator register).
+    pub evaluator_id: Option<i64>,
     /// A renewal application for the product, submitted on or before the expiry day, is still
     /// under review: what IPA's reading of an expired label turns on ([`tekigo_base::IpaStatus`]).
     #[serde(skip)]
@@ -71,7 +75,7 @@ pub struct Search {
 
 impl Registry {
     const LABEL_COLUMNS: &'static str = "number, level, scheme_version, assurance, state, issued, first_evaluated, expires, support_end, \
-         vendor, product_name, model, firmware_version, product_type, vulnerability_contact, updated, product_id FROM labels";
+         vendor, product_name, model, firmware_version, product_type, vulnerability_contact, updated, product_id, lab_id, evaluator_id FROM labels";
 
     fn label_from(row: &AnyRow, today: Date) -> Result<Label, RegistryError> {
         let state: String = row.try_get("state")?;
@@ -105,6 +109,8 @@ impl Registry {
             vulnerability_contact: row.try_get("vulnerability_contact")?,
             updated: row.try_get("updated")?,
             product_id: row.try_get("product_id")?,
+            lab_id: row.try_get("lab_id")?,
+            evaluator_id: row.try_get("evaluator_id")?,
             renewal_pending: false,
         })
     }

@@ -3,7 +3,7 @@
 //! the registry's own check.
 
 use tekigo_assess::Declaration;
-use tekigo_assess::declaration::{Answer, DecidedBy, DeclarationKind, EvidenceKind, Verdict};
+use tekigo_assess::declaration::{Answer, DecidedBy, EvidenceKind, Verdict};
 use tekigo_base::{Lang, Text};
 use tekigo_criteria::ItemsRule;
 use tekigo_registry::applications::vulnerability_check::{FindingSummary, Outcome, RegistryCheck};
@@ -118,6 +118,8 @@ pub(super) fn evidence_kind(kind: EvidenceKind) -> Text {
         EvidenceKind::Probe => Text::new("probe report", "probe の報告"),
         EvidenceKind::SbomCheck => Text::new("SBOM check report", "SBOM チェックの報告"),
         EvidenceKind::Sbom => Text::new("SBOM", "SBOM"),
+        EvidenceKind::BinaryAnalysis => Text::new("binary-analysis report", "バイナリ解析の報告書"),
+        EvidenceKind::PenetrationTest => Text::new("penetration-test report", "ペネトレーションテストの報告書"),
     }
 }
 
@@ -296,10 +298,7 @@ pub(super) fn summary(declaration: &Declaration, files: &StoredFiles<'_>, lang: 
         scheme_title: declaration.scheme.title.get(lang).to_owned(),
         level_name: declaration.scheme.level_name.get(lang).to_owned(),
         criteria_version: declaration.scheme.version.clone(),
-        kind: match declaration.kind {
-            DeclarationKind::SelfDeclaration => t("self-declaration of conformity", "適合自己宣言"),
-            DeclarationKind::DerivedStatement => t("derived statement", "対応関係による声明"),
-        },
+        kind: declaration.kind.label().get(lang).to_owned(),
         issued: declaration.issued.clone(),
         declarant: [declarant.name.as_str(), declarant.role.as_str(), declarant.organisation.as_str()]
             .iter()

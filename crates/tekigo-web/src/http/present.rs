@@ -62,6 +62,7 @@ pub(crate) fn source_text(source: &str) -> Text {
         "surveillance" => Text::new("surveillance (SCHEME §5.3)", "サーベイランス（SCHEME §5.3）"),
         "report" => Text::new("a report to the certification body", "認証機関への報告"),
         "incident" => Text::new("an incident investigation", "インシデントの調査"),
+        "oversight" => Text::new("oversight of the lab that evaluated", "評価機関の監督"),
         other => Text::new(other, other),
     }
 }

@@ -1,0 +1,178 @@
+//! ★3 through the registry: an accredited lab on the certification body's register evaluates the
+//! product and signs its report; the vendor countersigns and applies. The registry accepts the
+//! report only from a registered lab, signed with its registered key, accredited for the product
+//! type and level on the report's day; the label is issued as third-party and names the lab; when
+//! the lab's accreditation lapses, every label it evaluated gets a case.
+
+use ed25519_dalek::SigningKey;
+use jiff::civil::date;
+use tekigo_assess::declaration::Accreditation;
+use tekigo_registry::labs::{AccreditationStatus, NewLab, ScopeEntry};
+use tekigo_registry::{Assurance, NewProduct, Registry, RegistryError, Role, User};
+use tekigo_testkit::{Cosigner, NOW, TODAY, on_both, public_pem, signed_upper_level_sample};
+
+fn camera() -> NewProduct {
+    NewProduct {
+        name: "EXC-100 network camera".into(),
+        model: "EXC-100".into(),
+        models: Vec::new(),
+        firmware_version: "2.4.1".into(),
+        product_type: Some("network-camera".into()),
+        support_end: "2030-03-31".into(),
+        vulnerability_contact: "https://example.com/security".into(),
+    }
+}
+
+fn refusal(result: Result<impl std::fmt::Debug, RegistryError>) -> String {
+    match result {
+        Err(RegistryError::Invalid(text)) => text.en,
+        Err(RegistryError::Rejected(texts)) => texts.into_iter().map(|t| t.en).collect::<Vec<_>>().join("; "),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn example_lab(key: &SigningKey, levels: &[&str]) -> NewLab {
+    NewLab {
+        name: "Example Security Lab K.K.".into(),
+        accreditation_body: "IAJapan".into(),
+        accreditation_number: "RTL-04211".into(),
+        public_key_pem: public_pem(key),
+        contact: "lab@example.jp".into(),
+        scope: vec![ScopeEntry {
+            product_type: "network-camera".into(),
+            levels: levels.iter().map(|l| (*l).to_owned()).collect(),
+        }],
+        from: date(2026, 4, 1),
+        valid_until: date(2028, 3, 31),
+    }
+}
+
+fn lab_report(vendor_key: &SigningKey, lab_key: &SigningKey, number: &str) -> (Vec<u8>, Vec<u8>) {
+    signed_upper_level_sample(
+        "3",
+        Some(vendor_key),
+        Some(Cosigner {
+            key: lab_key,
+            name: "Kenji Mori",
+            organisation: "Example Security Lab K.K.",
+            accreditation: Some(Accreditation { body: "IAJapan".into(), number: number.into() }),
+        }),
+    )
+}
+
+async fn vendor(registry: &Registry, key: &SigningKey) -> User {
+    let user = registry
+        .sign_up_vendor("Example Devices K.K.", "sato@example.com", "Taro Sato", "correct horse battery", NOW)
+        .await
+        .unwrap();
+    registry.add_signing_key(&user, &public_pem(key), NOW).await.unwrap();
+    user
+}
+
+async fn a_star_three_label_rests_on_an_accredited_labs_report(registry: &Registry) {
+    let vendor_key = SigningKey::from_bytes(&[31; 32]);
+    let lab_key = SigningKey::from_bytes(&[32; 32]);
+    let stranger_key = SigningKey::from_bytes(&[33; 32]);
+    let vendor = vendor(registry, &vendor_key).await;
+    let staff = registry
+        .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW)
+        .await
+        .unwrap();
+    let product = registry.create_product(&vendor, camera(), TODAY, NOW).await.unwrap();
+
+    // A self-declaration cannot claim ★3.
+    let (declaration, sbom) = signed_upper_level_sample("3", Some(&vendor_key), None);
+    let refused = refusal(registry.submit(&vendor, product.id, &declaration, &sbom, TODAY, NOW).await);
+    assert!(refused.contains("a self-declaration cannot claim it"), "{refused}");
+
+    // Only staff keep the register; a bad entry is refused whole.
+    assert!(matches!(
+        registry.register_lab(&vendor, example_lab(&lab_key, &["3"]), NOW).await,
+        Err(RegistryError::Forbidden(_))
+    ));
+    let mut bad = example_lab(&lab_key, &["5"]);
+    bad.scope[0].product_type = "toaster".into();
+    bad.public_key_pem = "not a key".into();
+    let refused = refusal(registry.register_lab(&staff, bad, NOW).await);
+    assert!(
+        refused.contains("unknown product type `toaster`")
+            && refused.contains("levels are 2, 3 or 4")
+            && refused.contains("not an Ed25519 public key"),
+        "{refused}"
+    );
+    assert!(registry.labs().await.unwrap().is_empty(), "nothing half-stored");
+
+    // A report by a lab not on the register is refused, naming it.
+    let (report, sbom) = lab_report(&vendor_key, &stranger_key, "RTL-04211");
+    let refused = refusal(registry.submit(&vendor, product.id, &report, &sbom, TODAY, NOW).await);
+    assert!(refused.contains("Example Security Lab K.K.") && refused.contains("is not registered"), "{refused}");
+
+    // Registered, but accredited for ★4 only: refused with the scope.
+    let lab = registry.register_lab(&staff, example_lab(&lab_key, &["4"]), NOW).await.unwrap();
+    let (report, sbom) = lab_report(&vendor_key, &lab_key, "RTL-04211");
+    let refused = refusal(registry.submit(&vendor, product.id, &report, &sbom, TODAY, NOW).await);
+    assert!(refused.contains("does not cover network-camera at level 3"), "{refused}");
+
+    // A report giving another accreditation number than the register's: refused.
+    let (forged, forged_sbom) = lab_report(&vendor_key, &lab_key, "RTL-99999");
+    let refused = refusal(registry.submit(&vendor, product.id, &forged, &forged_sbom, TODAY, NOW).await);
+    assert!(refused.contains("the register holds IAJapan RTL-04211"), "{refused}");
+    assert!(registry.applications(&vendor, None).await.unwrap().is_empty(), "no refused application is stored");
+
+    // The scope widened: accepted, the lab check recorded.
+    let (lab, cases) = registry
+        .change_lab_accreditation(
+            &staff,
+            lab.id,
+            AccreditationStatus::Active,
+            date(2026, 10, 1),
+            None,
+            Some(vec![ScopeEntry { product_type: "network-camera".into(), levels: vec!["3".into(), "4".into()] }]),
+            "scope extended to ★3",
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(cases.is_empty());
+    let application = registry.submit(&vendor, product.id, &report, &sbom, TODAY, NOW).await.unwrap();
+    let check = application.checks.iter().find(|r| r.check == "lab").expect("the lab check is recorded");
+    assert!(check.passed && check.detail.en.contains("accredited for network-camera at level 3"), "{check:?}");
+
+    registry.record_fee(&staff, application.id, Some(900_000), "INV-3", NOW).await.unwrap();
+    let label = registry.approve(&staff, application.id, TODAY, NOW + 60).await.unwrap();
+    assert!(label.number.starts_with("JC3-"), "{}", label.number);
+    assert_eq!(label.assurance, Assurance::ThirdParty);
+    assert_eq!(label.lab_id, Some(lab.id), "the label names the lab that evaluated");
+    let log = registry.label_log_entries(&label.number).await.unwrap();
+    assert!(
+        log.iter().any(|entry| entry
+            .event
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("evaluated by lab Example Security Lab K.K."))),
+        "the transparency log records who evaluated: {log:?}"
+    );
+
+    // The accreditation lapses: a case opens on the label the lab evaluated.
+    let (lab, cases) = registry
+        .change_lab_accreditation(
+            &staff,
+            lab.id,
+            AccreditationStatus::Lapsed,
+            date(2026, 12, 1),
+            None,
+            None,
+            "not renewed by IAJapan",
+            NOW + 120,
+        )
+        .await
+        .unwrap();
+    assert_eq!(cases.len(), 1);
+    assert!(lab.accredited_for(date(2026, 12, 2), Some("network-camera"), "3").is_err());
+    let opened = registry.label_cases(&label.number).await.unwrap();
+    assert!(
+        opened.iter().any(|case| case.source == "oversight" && case.summary.en.contains("no longer accredited")),
+        "{opened:?}"
+    );
+}
+on_both!(a_star_three_label_rests_on_an_accredited_labs_report);
