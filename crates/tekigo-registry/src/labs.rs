@@ -265,7 +265,7 @@ impl Registry {
     /// lapse, renewal or a new scope; `valid_until` and `scope` stay as they were when not
     /// given). When the lab is no longer accredited, every active label it evaluated gets a
     /// case (SCHEME §5.3: the label rests on an evaluation whose basis is gone); returns the
-    /// lab and the cases opened.
+    /// lab and the cases opened, each with its label's number.
     #[allow(clippy::too_many_arguments)]
     pub async fn change_lab_accreditation(
         &self,
@@ -277,7 +277,7 @@ impl Registry {
         scope: Option<Vec<ScopeEntry>>,
         reason: &str,
         now: i64,
-    ) -> Result<(Lab, Vec<i64>), RegistryError> {
+    ) -> Result<(Lab, Vec<(String, i64)>), RegistryError> {
         staff_only(staff)?;
         crate::validate::name(("reason", "理由"), reason).map_err(|problem| RegistryError::Rejected(vec![problem]))?;
         if let Some(scope) = &scope {
@@ -334,7 +334,7 @@ impl Registry {
                     now,
                 )
                 .await?;
-                cases.push(case);
+                cases.push((number, case));
             }
         }
         tx.commit().await?;
@@ -371,6 +371,17 @@ impl Registry {
             "reason": change.reason,
         });
         Self::audit(tx, now, &staff.email, "lab-accreditation", &format!("lab:{id}"), detail).await
+    }
+
+    /// The labels issued on the lab's evaluations: number, level and product name.
+    pub async fn labels_evaluated_by_lab(&self, id: i64) -> Result<Vec<(String, String, String)>, RegistryError> {
+        let rows = sqlx::query("SELECT number, level, product_name FROM labels WHERE lab_id = $1 ORDER BY number")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("number")?, row.try_get("level")?, row.try_get("product_name")?)))
+            .collect()
     }
 
     pub async fn lab(&self, id: i64) -> Result<Lab, RegistryError> {

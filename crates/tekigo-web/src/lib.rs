@@ -4,7 +4,7 @@
 //!
 //! One module per domain, each with its pages, its API endpoints and their OpenAPI operations
 //! (`pub fn routes()`): `accounts`, `applications`, `labels`, `cases`, `incidents`, `reports`,
-//! `surveillance`, `monitoring`, `transparency`, `advisories`, `operator` (who runs the registry:
+//! `surveillance`, `labs` (who evaluates above ★1), `monitoring`, `transparency`, `advisories`, `operator` (who runs the registry:
 //! `/privacy`, `/terms`, the logo). They stand on the shared `http` module (state, errors,
 //! authentication, uploads, limits, language, layout, the operator, metrics), which reaches no domain; no domain reaches another (`tekigo-testkit`'s architecture test checks it).
 //! This root assembles the router and the OpenAPI document.
@@ -16,6 +16,7 @@ pub mod cases;
 pub mod http;
 pub mod incidents;
 pub mod labels;
+pub mod labs;
 pub mod monitoring;
 pub mod operator;
 pub mod releases;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(incidents::routes())
         .merge(reports::routes())
         .merge(surveillance::routes())
+        .merge(labs::routes())
         .merge(transparency::routes())
         .merge(advisories::routes())
         .merge(operator::routes())

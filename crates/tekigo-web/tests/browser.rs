@@ -858,3 +858,165 @@ async fn a_series_with_two_releases_in_the_browser() {
     client.close().await.ok();
     result
 }
+
+// ---------------------------------------------------------------------------------------------
+// ★3: a lab on the register evaluates, the vendor applies with its report, staff issue the label
+
+/// The whole ★3 path in the browser, on each database: staff register a lab; the lab's signed
+/// report (the sample camera's real probe report and SBOM check, with the lab's binary analysis)
+/// is countersigned and uploaded by the vendor; the registry checks the lab; the reviewer issues a
+/// third-party ★3 label whose page names the lab; the lab's accreditation lapses and a case opens.
+async fn star_three_in_the_browser(registry: &Registry) {
+    use tekigo_assess::declaration::Accreditation;
+    use tekigo_testkit::{Cosigner, TODAY, public_pem, signed_upper_level_sample};
+
+    let Some((_driver, driver_port)) = start_chromedriver() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let clock = Clock::system();
+    clock.set_today(TODAY);
+    registry
+        .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", clock.now())
+        .await
+        .unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    tokio::spawn(tekigo_web::serve(listener, AppState::new(registry.clone(), clock.clone(), &base)));
+
+    let vendor_key = SigningKey::from_bytes(&[41; 32]);
+    let lab_key = SigningKey::from_bytes(&[42; 32]);
+    let (report, sbom) = signed_upper_level_sample(
+        "3",
+        Some(&vendor_key),
+        Some(Cosigner {
+            key: &lab_key,
+            name: "Kenji Mori",
+            organisation: "Example Security Lab K.K.",
+            accreditation: Some(Accreditation { body: "IAJapan".into(), number: "RTL-04211".into() }),
+        }),
+    );
+    let report_path = work.path().join("declaration.json");
+    std::fs::write(&report_path, &report).unwrap();
+    let sbom_path = work.path().join("sbom.cdx.json");
+    std::fs::write(&sbom_path, &sbom).unwrap();
+
+    let client = browser(driver_port).await;
+    let result = async {
+        // Staff register the lab.
+        log_in(&client, &base, "review@ipa.example", "reviewer password 1").await;
+        client.goto(&format!("{base}/review/labs?lang=en")).await.unwrap();
+        let form = "form[action='/review/labs']";
+        fill(&client, &format!("{form} [name='name']"), "Example Security Lab K.K.").await;
+        fill(&client, &format!("{form} [name='accreditation_body']"), "IAJapan").await;
+        fill(&client, &format!("{form} [name='accreditation_number']"), "RTL-04211").await;
+        fill(&client, &format!("{form} [name='contact']"), "lab@example.jp").await;
+        fill(&client, &format!("{form} [name='scope']"), "network-camera:3,4").await;
+        fill(&client, &format!("{form} [name='from']"), "2026-04-01").await;
+        fill(&client, &format!("{form} [name='valid_until']"), "2028-03-31").await;
+        fill(&client, &format!("{form} [name='public_key_pem']"), &public_pem(&lab_key)).await;
+        submit(&client, form).await;
+        let lab_url = wait_for_path(&client, "/labs/").await;
+        let text = page_text(&client).await;
+        assert!(text.contains("IAJapan RTL-04211") && text.contains("network-camera ★3 ★4"), "{text}");
+        // The lab's page is public (no session chrome): log out from a staff page.
+        client.goto(&format!("{base}/review/labs?lang=en")).await.unwrap();
+        submit(&client, "form[action='/logout']").await;
+
+        // The vendor signs up, registers its key and the camera, and applies with the lab's report.
+        client.goto(&format!("{base}/signup?lang=en")).await.unwrap();
+        fill(&client, "[name='organisation']", "Example Devices K.K.").await;
+        fill(&client, "[name='name']", "Taro Sato").await;
+        fill(&client, "[name='email']", "sato@example.com").await;
+        fill(&client, "[name='password']", "correct horse battery").await;
+        submit(&client, "form[action='/signup']").await;
+        client.goto(&format!("{base}/vendor?lang=en")).await.unwrap();
+        fill(&client, "form[action='/vendor/keys'] [name='pem']", &public_pem(&vendor_key)).await;
+        submit(&client, "form[action='/vendor/keys']").await;
+        client.goto(&format!("{base}/vendor?lang=en")).await.unwrap();
+        let product = "form[action='/vendor/products']";
+        fill(&client, &format!("{product} [name='name']"), "EXC-100 network camera").await;
+        fill(&client, &format!("{product} [name='model']"), "EXC-100").await;
+        fill(&client, &format!("{product} [name='firmware_version']"), "2.4.1").await;
+        client
+            .find(Locator::Css(&format!("{product} [name='product_type'] option[value='network-camera']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        fill(&client, &format!("{product} [name='support_end']"), "03312030").await;
+        fill(&client, &format!("{product} [name='vulnerability_contact']"), "https://example.com/security").await;
+        submit(&client, product).await;
+        let form = client.find(Locator::Css("form[enctype='multipart/form-data']")).await.expect("the upload form");
+        form.find(Locator::Css("[name='declaration']"))
+            .await
+            .unwrap()
+            .send_keys(report_path.to_str().unwrap())
+            .await
+            .unwrap();
+        form.find(Locator::Css("[name='sbom']")).await.unwrap().send_keys(sbom_path.to_str().unwrap()).await.unwrap();
+        click_and_wait(form.find(Locator::Css("[type='submit']")).await.unwrap()).await;
+        let text = page_text(&client).await;
+        assert!(text.to_lowercase().contains("submitted"), "the application is submitted: {text}");
+        submit(&client, "form[action='/logout']").await;
+
+        // The reviewer sees the lab check, records the fee and issues the label.
+        log_in(&client, &base, "review@ipa.example", "reviewer password 1").await;
+        client.goto(&format!("{base}/review?lang=en")).await.unwrap();
+        click_and_wait(
+            client.find(Locator::Css("a[href^='/review/applications/']")).await.expect("the queue lists it"),
+        )
+        .await;
+        let text = page_text(&client).await;
+        assert!(
+            text.contains(
+                "evaluated by Example Security Lab K.K. (IAJapan RTL-04211), accredited for network-camera at level 3"
+            ),
+            "the lab check on the review page: {text}"
+        );
+        fill(&client, "form[action$='/fee'] [name='yen']", "900000").await;
+        fill(&client, "form[action$='/fee'] [name='reference']", "INV-2026-0300").await;
+        submit(&client, "form[action$='/fee']").await;
+        submit(&client, "form[action$='/approve']").await;
+        let url = wait_for_path(&client, "/labels/").await;
+        assert!(url.path().starts_with("/labels/JC3-"), "approval leads to the ★3 label page: {url}");
+        let number = url.path().trim_start_matches("/labels/").to_owned();
+        client.goto(&format!("{base}/labels/{number}?lang=en")).await.unwrap();
+        let text = page_text(&client).await;
+        assert!(
+            text.contains("certified after a third-party evaluation")
+                && text.contains("Evaluated by")
+                && text.contains("Example Security Lab K.K. (IAJapan RTL-04211)"),
+            "the product page names the lab: {text}"
+        );
+        client.goto(&format!("{base}/labels/{number}?lang=ja")).await.unwrap();
+        assert!(page_text(&client).await.contains("評価機関"), "in Japanese too");
+
+        // The accreditation lapses: staff record it, the lab's page says so, a case opens.
+        client.goto(&format!("{base}/review/labs?lang=en")).await.unwrap();
+        let lab_id = lab_url.path().trim_start_matches("/labs/").to_owned();
+        let form = format!("form[action='/review/labs/{lab_id}']");
+        client
+            .find(Locator::Css(&format!("{form} [name='status'] option[value='lapsed']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        fill(&client, &format!("{form} [name='reason']"), "not renewed by IAJapan").await;
+        submit(&client, &form).await;
+        let url = wait_for_path(&client, "/labs/").await;
+        client.goto(&format!("{base}{}?lang=en", url.path())).await.unwrap();
+        let text = page_text(&client).await;
+        assert!(text.contains("lapsed") && text.contains(&number), "{text}");
+        let cases = registry.label_cases(&number).await.unwrap();
+        assert!(cases.iter().any(|case| case.source == "oversight"), "{cases:?}");
+        client.goto(&format!("{base}/labels/{number}?lang=en")).await.unwrap();
+        let text = page_text(&client).await;
+        assert!(text.contains("oversight of the lab that evaluated"), "the label page shows the case: {text}");
+    }
+    .await;
+    client.close().await.ok();
+    result
+}
+tekigo_testkit::on_both!(star_three_in_the_browser);

@@ -95,6 +95,7 @@ impl Chrome {
                 self.t("Surveillance", "サーベイランス"),
                 path.starts_with("/review/surveillance"),
             ),
+            ("/review/labs", self.t("Labs and evaluators", "評価機関と評価者"), path.starts_with("/review/labs")),
             ("/review/audit", self.t("Audit trail", "監査証跡"), path == "/review/audit"),
         ];
         if self.role == Some(Role::Admin) {

@@ -164,6 +164,9 @@ struct LabelPage {
     level_summary: Option<String>,
     scheme_version: String,
     self_declared: bool,
+    /// Who evaluated (above ★1): the page of the lab or the evaluator's register entry, and
+    /// their name as the register holds it.
+    evaluated_by: Option<(String, String)>,
     status_name: &'static str,
     status_label: String,
     /// The status in the words of IPA's public list, beside ours.
@@ -264,6 +267,20 @@ pub(super) async fn label_page(
             reason: change.reason,
         })
         .collect();
+    let evaluated_by = match (label.lab_id, label.evaluator_id) {
+        (Some(id), _) => {
+            let lab = state.registry.lab(id).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+            Some((
+                format!("/labs/{id}"),
+                format!("{} ({} {})", lab.name, lab.accreditation_body, lab.accreditation_number),
+            ))
+        }
+        (None, Some(id)) => {
+            let evaluator = state.registry.evaluator(id).await.map_err(|e| WebError::from(e).in_lang(lang))?;
+            Some((format!("/labs#evaluator-{id}"), format!("{} ({})", evaluator.name, evaluator.organisation)))
+        }
+        (None, None) => None,
+    };
     let catalog = state.registry.catalog();
     let today = state.clock.today();
     let level_summary = catalog
@@ -285,6 +302,7 @@ pub(super) async fn label_page(
         level_summary,
         scheme_version: label.scheme_version.clone(),
         self_declared: label.assurance == Assurance::SelfDeclared,
+        evaluated_by,
         status_name: label.status.name(),
         status_label: label.status.label().get(lang).to_owned(),
         ipa_status_name: state.ipa_status(&label, today).name(),
