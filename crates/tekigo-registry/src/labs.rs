@@ -373,6 +373,84 @@ impl Registry {
         Self::audit(tx, now, &staff.email, "lab-accreditation", &format!("lab:{id}"), detail).await
     }
 
+    /// Extends a third-party label without a new evaluation (SCHEME §5.1), on the evaluating
+    /// lab's re-confirmation (`reconfirmation`: its reference, as the lab wrote it): the lab must
+    /// be accredited for the label's product type and level today, and the rule
+    /// [`crate::labels::rules::extended_expiry`] must allow it. Logged in the transparency log.
+    pub async fn extend_label(
+        &self,
+        staff: &User,
+        number: &str,
+        reconfirmation: &str,
+        today: Date,
+        now: i64,
+    ) -> Result<crate::Label, RegistryError> {
+        use crate::labels::rules::{self, ReleaseFact};
+        staff_only(staff)?;
+        crate::validate::name(("the lab's re-confirmation", "評価機関の再確認"), reconfirmation)
+            .map_err(|problem| RegistryError::Rejected(vec![problem]))?;
+        let label =
+            self.label(number, today).await?.ok_or_else(|| RegistryError::NotFound(format!("label {number}")))?;
+        if label.state != crate::State::Active {
+            return Err(invalid(
+                format!("label {number} is {}: it cannot be extended", label.state.name()),
+                format!("ラベル {number} は有効な状態ではないため延長できません"),
+            ));
+        }
+        let Some(lab_id) = label.lab_id else {
+            return Err(invalid(
+                format!("label {number} names no lab whose re-confirmation could extend it"),
+                format!("ラベル {number} には再確認を行う評価機関の記録がありません"),
+            ));
+        };
+        let lab = self.lab(lab_id).await?;
+        lab.accredited_for(today, label.product_type.as_deref(), &label.level)
+            .map_err(|problem| RegistryError::Rejected(vec![problem]))?;
+        let releases: Vec<ReleaseFact> = self
+            .releases_of(label.product_id)
+            .await?
+            .into_iter()
+            .map(|release| {
+                Ok(ReleaseFact {
+                    released: crate::db::day(&release.released)?,
+                    version: release.version,
+                    changes_security: release.changes_security,
+                })
+            })
+            .collect::<Result<_, RegistryError>>()?;
+        let current = self.catalog.scheme("jc-star").map(|s| s.version.clone()).unwrap_or_default();
+        let expires = rules::extended_expiry(
+            label.assurance,
+            crate::db::day(&label.first_evaluated)?,
+            today,
+            crate::db::day(&label.support_end)?,
+            &label.scheme_version,
+            &current,
+            &releases,
+        )
+        .map_err(RegistryError::Rejected)?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE labels SET expires = $1, calendar_status = 'valid', updated = $2 WHERE number = $3")
+            .bind(expires.to_string())
+            .bind(now)
+            .bind(number)
+            .execute(&mut *tx)
+            .await?;
+        let detail = format!("expires {expires}; re-confirmed by lab {} ({})", lab.name, reconfirmation.trim());
+        Self::event(&mut tx, number, "extended", crate::Status::Valid, now, Some(detail)).await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &staff.email,
+            "extended",
+            &format!("label:{number}"),
+            serde_json::json!({ "expires": expires.to_string(), "lab": lab_id, "reconfirmation": reconfirmation.trim() }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.label(number, today).await?.ok_or_else(|| RegistryError::NotFound(format!("label {number}")))
+    }
+
     /// The labels issued on the lab's evaluations: number, level and product name.
     pub async fn labels_evaluated_by_lab(&self, id: i64) -> Result<Vec<(String, String, String)>, RegistryError> {
         let rows = sqlx::query("SELECT number, level, product_name FROM labels WHERE lab_id = $1 ORDER BY number")

@@ -153,6 +153,30 @@ async fn a_star_three_label_rests_on_an_accredited_labs_report(registry: &Regist
         "the transparency log records who evaluated: {log:?}"
     );
 
+    // Two years on, the lab re-confirms: refused while its own accreditation has run out, then
+    // extended once renewed (at most five years from the evaluation, SCHEME §5.1).
+    let later = date(2028, 11, 1);
+    let refused = refusal(registry.extend_label(&staff, &label.number, "RTL-04211/RC-2028-10", later, NOW + 80).await);
+    assert!(refused.contains("valid until 2028-03-31"), "{refused}");
+    registry
+        .change_lab_accreditation(
+            &staff,
+            lab.id,
+            AccreditationStatus::Active,
+            date(2028, 4, 1),
+            Some(date(2032, 3, 31)),
+            None,
+            "accreditation renewed by IAJapan",
+            NOW + 85,
+        )
+        .await
+        .unwrap();
+    let extended = registry.extend_label(&staff, &label.number, "RTL-04211/RC-2028-10", later, NOW + 90).await.unwrap();
+    // Two more years would be 2030-11-01; the support period ends first.
+    assert_eq!((extended.expires.as_str(), extended.first_evaluated.as_str()), ("2030-03-31", "2026-11-26"));
+    let log = registry.label_log_entries(&label.number).await.unwrap();
+    assert!(log.iter().any(|entry| entry.event.kind == "extended"), "{log:?}");
+
     // The accreditation lapses: a case opens on the label the lab evaluated.
     let (lab, cases) = registry
         .change_lab_accreditation(

@@ -92,6 +92,9 @@ struct LabelPage {
     can_decide: bool,
     grounds: Vec<(&'static str, String)>,
     reason: String,
+    /// A third-party label a lab evaluated: staff may extend it on the lab's re-confirmation.
+    extendable: bool,
+    expires: String,
 }
 
 async fn render_label(
@@ -129,6 +132,8 @@ async fn render_label(
         can_decide: can_decide(current.user.role),
         grounds: Ground::ALL.into_iter().map(|g| (g.name(), g.text().get(lang).to_owned())).collect(),
         reason,
+        extendable: label.lab_id.is_some() && label.assurance == tekigo_registry::Assurance::ThirdParty,
+        expires: label.expires.clone(),
     };
     view::private_page(status, &page).map_err(|e| e.in_lang(lang))
 }

@@ -5,7 +5,8 @@
 //! - `GET /review/labs`: staff keep both registers: `POST /review/labs` registers a lab,
 //!   `POST /review/labs/{id}` changes its accreditation (a lapse or withdrawal opens a case on
 //!   every label it evaluated), `POST /review/evaluators` registers an evaluator,
-//!   `POST /review/evaluators/{id}` changes their standing.
+//!   `POST /review/evaluators/{id}` changes their standing; `POST /review/extensions/{number}`
+//!   extends a third-party label on its lab's re-confirmation (SCHEME §5.1).
 
 use askama::Template;
 use axum::Router;
@@ -34,6 +35,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/review/labs/{id}", post(change_accreditation))
         .route("/review/evaluators", post(register_evaluator))
         .route("/review/evaluators/{id}", post(change_standing))
+        .route("/review/extensions/{number}", post(extend))
 }
 
 struct LabRow {
@@ -428,4 +430,31 @@ async fn change_standing(
         .await
         .map_err(registry_error(lang))?;
     Ok(Redirect::to("/review/labs").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ExtensionForm {
+    csrf: String,
+    reconfirmation: String,
+}
+
+impl CsrfField for ExtensionForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+async fn extend(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    SessionForm { current, lang, form }: SessionForm<ExtensionForm>,
+) -> Result<Response, WebError> {
+    staff_only(&current, lang)?;
+    let label = state
+        .registry
+        .extend_label(&current.user, &number, &form.reconfirmation, state.clock.today(), state.clock.now())
+        .await
+        .map_err(registry_error(lang))?;
+    state.labels.forget(&label.number);
+    Ok(Redirect::to(&format!("/labels/{}", label.number)).into_response())
 }

@@ -992,6 +992,18 @@ async fn star_three_in_the_browser(registry: &Registry) {
         client.goto(&format!("{base}/labels/{number}?lang=ja")).await.unwrap();
         assert!(page_text(&client).await.contains("評価機関"), "in Japanese too");
 
+        // Fifteen months on, the lab re-confirms and staff extend the label (SCHEME §5.1).
+        clock.set_today(date(2028, 3, 1));
+        // The session from fifteen months ago has expired: log in again.
+        log_in(&client, &base, "review@ipa.example", "reviewer password 1").await;
+        client.goto(&format!("{base}/review/labels/{number}?lang=en")).await.unwrap();
+        fill(&client, "form[action^='/review/extensions/'] [name='reconfirmation']", "RTL-04211/RC-2028-02").await;
+        submit(&client, "form[action^='/review/extensions/']").await;
+        wait_for_path(&client, "/labels/").await;
+        client.goto(&format!("{base}/labels/{number}?lang=en")).await.unwrap();
+        let text = page_text(&client).await;
+        assert!(text.contains("Expires 2030-03-01") && text.contains("re-confirmed by lab"), "{text}");
+
         // The accreditation lapses: staff record it, the lab's page says so, a case opens.
         client.goto(&format!("{base}/review/labs?lang=en")).await.unwrap();
         let lab_id = lab_url.path().trim_start_matches("/labs/").to_owned();

@@ -18,7 +18,6 @@ type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 /// The label the product holds already: approving renews it.
 struct Held {
     number: String,
-    first_evaluated: Date,
     lifecycle: Lifecycle,
 }
 
@@ -72,11 +71,14 @@ impl Registry {
         let support_end = day(&product.support_end)?;
         let mut tx = self.begin_write().await?;
         let held = Self::held_label(&mut tx, product.id).await?;
-        let (number, first_evaluated, event) = match &held {
-            Some(held) => (held.number.clone(), held.first_evaluated, "renewed"),
-            None => (Self::number_label(&mut tx, &application.level, today).await?, today, "issued"),
+        let (number, event) = match &held {
+            Some(held) => (held.number.clone(), "renewed"),
+            None => (Self::number_label(&mut tx, &application.level, today).await?, "issued"),
         };
-        let first_evaluated = if assurance == Assurance::SelfDeclared { today } else { first_evaluated };
+        // An approved application carries a new declaration or a new lab report: a new
+        // evaluation, from which the five years of third-party extensions count (SCHEME §5.1;
+        // extensions without one are `Registry::extend_label`).
+        let first_evaluated = today;
         let expires = rules::expiry(assurance, today, support_end, first_evaluated)
             .map_err(|error| invalid(error.to_string(), "有効期間を計算できません（SCHEME §5.1）"))?;
         let terms = Terms { assurance, issued: today, first_evaluated, expires, support_end };
@@ -95,11 +97,10 @@ impl Registry {
 
     /// The label the product holds, if any; a revoked one cannot be renewed.
     async fn held_label(tx: &mut Tx<'_>, product_id: i64) -> Result<Option<Held>, RegistryError> {
-        let Some(row) =
-            sqlx::query("SELECT number, first_evaluated, state, lifecycle FROM labels WHERE product_id = $1")
-                .bind(product_id)
-                .fetch_optional(&mut **tx)
-                .await?
+        let Some(row) = sqlx::query("SELECT number, state, lifecycle FROM labels WHERE product_id = $1")
+            .bind(product_id)
+            .fetch_optional(&mut **tx)
+            .await?
         else {
             return Ok(None);
         };
@@ -111,10 +112,9 @@ impl Registry {
             ));
         }
         let number: String = row.try_get("number")?;
-        let first: String = row.try_get("first_evaluated")?;
         let stored: String = row.try_get("lifecycle")?;
         let lifecycle = crate::cases::stored_lifecycle(&number, &stored)?;
-        Ok(Some(Held { first_evaluated: day(&first)?, number, lifecycle }))
+        Ok(Some(Held { number, lifecycle }))
     }
 
     /// The next label number of `level` in `today`'s year, from the counter of that level and year.

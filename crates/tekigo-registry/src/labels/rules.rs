@@ -120,9 +120,121 @@ pub fn next_calendar_change(state: State, today: Date, expires: Date, support_en
 /// Label numbers' shape is shared with everyone who reads one (tekigo-base).
 pub use tekigo_base::{is_label_number, label_number};
 
+/// A firmware release of a series, as the extension rule reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseFact {
+    pub version: String,
+    pub released: Date,
+    pub changes_security: bool,
+}
+
+/// The major part of a criteria version (`1` of `1.1`): a new major version is a major update
+/// of the criteria (SCHEME §5.1).
+fn major(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version)
+}
+
+/// The new expiry of a third-party label extended on `today` without a new evaluation (SCHEME
+/// §5.1): allowed only while the criteria had no major update since the evaluation and no
+/// release of the series after it declared a change to security functions (the product's
+/// specification changed); never past five years from the first evaluation or past the support
+/// end. `Err` names every reason a new evaluation is needed instead.
+#[allow(clippy::too_many_arguments)]
+pub fn extended_expiry(
+    assurance: Assurance,
+    first_evaluated: Date,
+    today: Date,
+    support_end: Date,
+    evaluated_criteria: &str,
+    current_criteria: &str,
+    releases: &[ReleaseFact],
+) -> Result<Date, Vec<tekigo_base::Text>> {
+    use tekigo_base::Text;
+    let mut problems = Vec::new();
+    if assurance != Assurance::ThirdParty {
+        problems.push(Text::new(
+            "only a third-party label is extended; a self-declared one is renewed with a new declaration (SCHEME §5.1)",
+            "延長できるのは第三者認証のラベルだけです。自己宣言のラベルは新しい宣言で更新します（SCHEME §5.1）",
+        ));
+    }
+    if major(evaluated_criteria) != major(current_criteria) {
+        problems.push(Text::new(
+            format!(
+                "the criteria had a major update since the evaluation ({evaluated_criteria} → {current_criteria}): a new evaluation is needed (SCHEME §5.1)"
+            ),
+            format!(
+                "評価後に基準の大きな改訂がありました（{evaluated_criteria} → {current_criteria}）。新たな評価が必要です（SCHEME §5.1）"
+            ),
+        ));
+    }
+    for release in releases.iter().filter(|r| r.changes_security && r.released > first_evaluated) {
+        problems.push(Text::new(
+            format!(
+                "release {} ({}) changed security functions after the evaluation: a new evaluation is needed (SCHEME §5.1)",
+                release.version, release.released
+            ),
+            format!(
+                "評価後のリリース {}（{}）でセキュリティ機能が変更されました。新たな評価が必要です（SCHEME §5.1）",
+                release.version, release.released
+            ),
+        ));
+    }
+    match expiry(assurance, today, support_end, first_evaluated) {
+        Ok(end) if problems.is_empty() => Ok(end),
+        Ok(_) => Err(problems),
+        Err(error) => {
+            problems.push(Text::new(error.to_string(), "有効期間を延長できません（SCHEME §5.1）"));
+            Err(problems)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_third_party_label_is_extended_only_while_criteria_and_product_stand() {
+        use jiff::civil::date;
+        let first = date(2026, 11, 26);
+        let support = date(2033, 3, 31);
+        let release = |version: &str, released: Date, changes_security: bool| ReleaseFact {
+            version: version.into(),
+            released,
+            changes_security,
+        };
+        let same_day = [release("2.4.1", first, true)];
+        let today = date(2028, 11, 1);
+        assert_eq!(
+            extended_expiry(Assurance::ThirdParty, first, today, support, "1.1", "1.2", &same_day),
+            Ok(date(2030, 11, 1)),
+            "a minor criteria update and the evaluated release itself allow it"
+        );
+        let later = date(2030, 10, 1);
+        assert_eq!(
+            extended_expiry(Assurance::ThirdParty, first, later, support, "1.1", "1.1", &same_day),
+            Ok(date(2031, 11, 26)),
+            "never past five years from the first evaluation"
+        );
+        let problems = extended_expiry(
+            Assurance::ThirdParty,
+            first,
+            today,
+            support,
+            "1.1",
+            "2.0",
+            &[release("2.5.0", date(2027, 5, 1), true), release("2.5.1", date(2027, 6, 1), false)],
+        )
+        .unwrap_err();
+        let text: Vec<&str> = problems.iter().map(|p| p.en.as_str()).collect();
+        assert_eq!(problems.len(), 2, "{text:?}");
+        assert!(text[0].contains("1.1 → 2.0") && text[1].contains("release 2.5.0"), "{text:?}");
+        assert!(
+            extended_expiry(Assurance::ThirdParty, first, date(2031, 11, 26), support, "1.1", "1.1", &[]).is_err(),
+            "five years on: a new evaluation"
+        );
+        assert!(extended_expiry(Assurance::SelfDeclared, first, today, support, "1.1", "1.1", &[]).is_err());
+    }
     use jiff::civil::date;
 
     #[test]
