@@ -61,6 +61,7 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         Backend::Postgres => format!("lpad(CAST({expr} AS TEXT), 11, '0')"),
     };
     let mut tx = pool.begin().await?;
+    let (labs, evaluators) = demo_assessors(&mut tx, today, now).await?;
     let mut made = 0;
     for vendor in 0..DEMO_VENDORS {
         let n = per_vendor + i64::from(vendor < remainder);
@@ -89,6 +90,15 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // Every hundredth product from the 42nd on is evaluated above ★1 (SCHEME §2): ★2 and ★3
+        // network cameras and ★4 routers, the types the provisional criteria cover.
+        sqlx::query(
+            "UPDATE products SET product_type = CASE id % 100 WHEN 44 THEN 'router' ELSE 'network-camera' END \
+             WHERE organisation_id = $1 AND id % 100 IN (42, 43, 44)",
+        )
+        .bind(organisation)
+        .execute(&mut *tx)
+        .await?;
         let issued = plus_days(&format!("'{start}'"), "id % 900");
         sqlx::query(safe!(
             "UPDATE products SET support_end = {} WHERE organisation_id = $1",
@@ -114,23 +124,35 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
         .bind(organisation)
         .execute(&mut *tx)
         .await?;
-        // Labels: one per product; ★1, self-declared, valid for two years or to support end
-        // (SCHEME §5.1); every 50th suspended and every 97th revoked.
+        // Labels: one per product; ★1 self-declared (★2-★4 as above), valid for two years or to
+        // support end (SCHEME §5.1); every 50th suspended and every 97th revoked.
         let expires_two_years = plus_days("p.issued_day", "730");
         sqlx::query(safe!(
             "INSERT INTO labels (number, product_id, organisation_id, application_id, level, scheme_version, assurance, state, issued, \
              first_evaluated, expires, support_end, calendar_status, vendor, product_name, model, firmware_version, product_type, \
              vulnerability_contact, updated) \
-             SELECT 'JC1-' || substr(p.issued_day, 1, 4) || '-' || {serial}, p.id, p.organisation_id, NULL, '1', '1.1', 'self-declared', \
+             SELECT 'JC' || {level} || '-' || substr(p.issued_day, 1, 4) || '-' || {serial}, p.id, p.organisation_id, NULL, {level}, '1.1', \
+             CASE WHEN {level} IN ('3', '4') THEN 'third-party' ELSE 'self-declared' END, \
              CASE WHEN p.id % 97 = 0 THEN 'revoked' WHEN p.id % 50 = 0 THEN 'suspended' ELSE 'active' END, \
              p.issued_day, p.issued_day, CASE WHEN {expires_two_years} < p.support_end THEN {expires_two_years} ELSE p.support_end END, \
              p.support_end, 'valid', $1, p.name, p.model, p.firmware_version, p.product_type, p.vulnerability_contact, $2 \
              FROM (SELECT id, organisation_id, name, model, firmware_version, product_type, support_end, vulnerability_contact, \
                    {issued} AS issued_day FROM products WHERE organisation_id = $3) p",
             serial = padded(&format!("{DEMO_SERIAL_BASE} + p.id")),
+            level = "(CASE p.id % 100 WHEN 42 THEN '2' WHEN 43 THEN '3' WHEN 44 THEN '4' ELSE '1' END)",
         ))
         .bind(&name)
         .bind(now)
+        .bind(organisation)
+        .execute(&mut *tx)
+        .await?;
+        // Who evaluated: a demo evaluator co-signed the ★2 labels, a demo lab evaluated ★3 and ★4.
+        sqlx::query(safe!(
+            "UPDATE labels SET evaluator_id = CASE WHEN level = '2' THEN {evaluator} END, \
+             lab_id = CASE WHEN level IN ('3', '4') THEN {lab} END WHERE organisation_id = $1 AND level <> '1'",
+            evaluator = pick(&evaluators, "product_id"),
+            lab = pick(&labs, "product_id"),
+        ))
         .bind(organisation)
         .execute(&mut *tx)
         .await?;
@@ -210,6 +232,111 @@ pub async fn fill(registry: &Registry, count: i64, today: Date, now: i64) -> Res
     // The demo's events were written in bulk: they join the transparency log now.
     registry.catch_up_log().await?;
     Ok(made)
+}
+
+/// `CASE column % n WHEN 0 THEN id0 ...`: one of `ids`, spread by `column`.
+fn pick(ids: &[i64], column: &str) -> String {
+    let arms: Vec<String> = ids.iter().enumerate().map(|(i, id)| format!("WHEN {i} THEN {id}")).collect();
+    format!("(CASE {column} % {} {} END)", ids.len().max(1), arms.join(" "))
+}
+
+/// Fictional labs and evaluators for the demo's labels above ★1, with keys derived from fixed
+/// bytes (nobody signs with them): three labs (one whose accreditation lapsed) and two
+/// evaluators.
+async fn demo_assessors(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    today: Date,
+    now: i64,
+) -> Result<(Vec<i64>, Vec<i64>), RegistryError> {
+    use ed25519_dalek::pkcs8::EncodePublicKey;
+    let pem = |seed: u8| {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]).verifying_key();
+        let pem = key.to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF).unwrap_or_default();
+        (tekigo_assess::keys::key_id(&key), pem)
+    };
+    let from = today.checked_sub(jiff::Span::new().days(1000)).unwrap_or(today).to_string();
+    let until = today.checked_add(jiff::Span::new().days(700)).unwrap_or(today).to_string();
+    let lapsed_on = today.checked_sub(jiff::Span::new().days(30)).unwrap_or(today).to_string();
+    let scope =
+        r#"[{"product_type":"network-camera","levels":["3","4"]},{"product_type":"router","levels":["3","4"]}]"#;
+    let mut labs = Vec::new();
+    for (n, name) in ["Demo Lab Alpha (fictional)", "Demo Lab Beta (fictional)", "Demo Lab Gamma (fictional)"]
+        .into_iter()
+        .enumerate()
+    {
+        let (key_id, pem) = pem(200 + n as u8);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO labs (name, accreditation_body, accreditation_number, key_id, public_key_pem, contact, registered_by, at) \
+             VALUES ($1, 'Demo Accreditation Body', $2, $3, $4, $5, NULL, $6) RETURNING id",
+        )
+        .bind(name)
+        .bind(format!("DEMO-{:04}", n + 1))
+        .bind(key_id)
+        .bind(pem)
+        .bind(format!("lab{}@demo.example", n + 1))
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO lab_accreditations (lab_id, status, effective, valid_until, scope, reason, decided_by, at) \
+             VALUES ($1, 'active', $2, $3, $4, 'registered (demo)', NULL, $5)",
+        )
+        .bind(id)
+        .bind(&from)
+        .bind(&until)
+        .bind(scope)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        if n == 2 {
+            sqlx::query(
+                "INSERT INTO lab_accreditations (lab_id, status, effective, valid_until, scope, reason, decided_by, at) \
+                 VALUES ($1, 'lapsed', $2, $3, $4, 'not renewed (demo)', NULL, $5)",
+            )
+            .bind(id)
+            .bind(&lapsed_on)
+            .bind(&until)
+            .bind(scope)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        } else {
+            labs.push(id);
+        }
+    }
+    let mut evaluators = Vec::new();
+    for (n, (name, organisation)) in [
+        ("Demo Evaluator One", "Demo Evaluation Co. (fictional)"),
+        ("Demo Evaluator Two", "Demo Assessors LLP (fictional)"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (key_id, pem) = pem(210 + n as u8);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO evaluators (name, organisation, key_id, public_key_pem, qualifications, independence, registered_by, at) \
+             VALUES ($1, $2, $3, $4, $5, 'Independent of the vendors they evaluate (demo)', NULL, $6) RETURNING id",
+        )
+        .bind(name)
+        .bind(organisation)
+        .bind(key_id)
+        .bind(pem)
+        .bind(r#"[{"name":"Registered Information Security Specialist (demo)","evidence":"DEMO-RISS"}]"#)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO evaluator_standing (evaluator_id, status, effective, reason, decided_by, at) \
+             VALUES ($1, 'active', $2, 'registered (demo)', NULL, $3)",
+        )
+        .bind(id)
+        .bind(&from)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        evaluators.push(id);
+    }
+    Ok((labs, evaluators))
 }
 
 /// Whether the registry holds demo data, so every page can say its labels are not real. The demo's

@@ -200,3 +200,40 @@ async fn a_star_three_label_rests_on_an_accredited_labs_report(registry: &Regist
     );
 }
 on_both!(a_star_three_label_rests_on_an_accredited_labs_report);
+
+/// The demo holds labels at all four levels: ★2 co-signed by a registered evaluator, ★3 and ★4
+/// evaluated by an accredited lab, beside a lab whose accreditation lapsed.
+async fn the_demo_holds_every_level_with_its_evaluators_and_labs(registry: &Registry) {
+    tekigo_registry::demo::fill(registry, 300, TODAY, NOW).await.unwrap();
+    let numbers: Vec<String> =
+        sqlx::query_scalar("SELECT number FROM labels ORDER BY number").fetch_all(registry.pool()).await.unwrap();
+    assert_eq!(numbers.len(), 300);
+    let mut labels = Vec::new();
+    for number in &numbers {
+        labels.push(registry.label(number, TODAY).await.unwrap().expect("the label reads"));
+    }
+    let labs = registry.labs().await.unwrap();
+    let evaluators = registry.evaluators().await.unwrap();
+    assert_eq!((labs.len(), evaluators.len()), (3, 2));
+    for level in ["1", "2", "3", "4"] {
+        let at: Vec<_> = labels.iter().filter(|l| l.level == level).collect();
+        assert!(!at.is_empty(), "no demo label at ★{level}");
+        for label in at {
+            assert!(label.number.starts_with(&format!("JC{level}-")), "{}", label.number);
+            match level {
+                "1" => assert_eq!((label.lab_id, label.evaluator_id), (None, None)),
+                "2" => assert!(label.evaluator_id.is_some_and(|id| evaluators.iter().any(|e| e.id == id))),
+                _ => {
+                    assert_eq!(label.assurance, Assurance::ThirdParty);
+                    let lab = labs.iter().find(|l| Some(l.id) == label.lab_id).expect("a registered lab");
+                    assert!(lab.accredited_for(TODAY, label.product_type.as_deref(), level).is_ok(), "{}", lab.name);
+                }
+            }
+        }
+    }
+    assert!(
+        labs.iter().any(|lab| lab.accredited_for(TODAY, Some("network-camera"), "3").is_err()),
+        "one demo lab's accreditation lapsed"
+    );
+}
+on_both!(the_demo_holds_every_level_with_its_evaluators_and_labs);

@@ -579,6 +579,8 @@ async fn each_role_reaches_its_pages_by_following_links() {
         "/labels/{number}",
         "/announcements",
         "/surveillance/{year}",
+        "/labs",
+        "/labs/{id}",
         "/report",
         "/privacy",
         "/terms",
@@ -598,6 +600,7 @@ async fn each_role_reaches_its_pages_by_following_links() {
         "/review/reports",
         "/review/surveillance",
         "/review/surveillance/cases/{id}",
+        "/review/labs",
     ];
     let vendor_pages = ["/vendor", "/vendor/products/{id}", "/vendor/applications/{id}", "/vendor/labels/{number}"];
     let roles = [
