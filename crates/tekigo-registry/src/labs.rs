@@ -5,6 +5,10 @@
 //! report is judged by the accreditation on the day it was issued ([`accreditation_on`]); when an
 //! accreditation lapses or is withdrawn, every label the lab evaluated gets a case
 //! ([`Registry::change_lab_accreditation`]).
+//!
+//! Why this file is long: the register and everything that turns on a lab's standing (its
+//! staff's accounts, the labels it evaluated, their extensions on its re-confirmation, the
+//! incidents that name it) read the same rows and rule, and are kept together.
 
 use ed25519_dalek::VerifyingKey;
 use ed25519_dalek::pkcs8::DecodePublicKey;
@@ -81,6 +85,9 @@ pub struct AccreditationChange {
 #[derive(Debug, Clone, Serialize)]
 pub struct Lab {
     pub id: i64,
+    /// The organisation whose accounts are the lab's staff.
+    #[serde(skip)]
+    pub organisation_id: Option<i64>,
     pub name: String,
     pub accreditation_body: String,
     pub accreditation_number: String,
@@ -141,6 +148,17 @@ impl Lab {
         }
         Ok(())
     }
+}
+
+/// Who evaluated a labeled product: `kind` is `lab` or `evaluator`, `id` its register entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvaluatedBy {
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    /// A lab's organisation, which its notices go to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<i64>,
 }
 
 /// What staff enter to register a lab.
@@ -235,9 +253,25 @@ impl Registry {
                 format!("鍵 {key_id} はすでに別の評価機関に登録されています"),
             ));
         }
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+            .bind(new.name.trim())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(invalid(
+                format!("an organisation named `{}` is registered already", new.name.trim()),
+                format!("組織 `{}` は登録済みです", new.name.trim()),
+            ));
+        }
+        let organisation: i64 =
+            sqlx::query_scalar("INSERT INTO organisations (name, kind, created) VALUES ($1, 'lab', $2) RETURNING id")
+                .bind(new.name.trim())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO labs (name, accreditation_body, accreditation_number, key_id, public_key_pem, contact, registered_by, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO labs (name, accreditation_body, accreditation_number, key_id, public_key_pem, contact, registered_by, at, organisation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(new.name.trim())
         .bind(new.accreditation_body.trim())
@@ -247,6 +281,7 @@ impl Registry {
         .bind(new.contact.trim())
         .bind(staff.id)
         .bind(now)
+        .bind(organisation)
         .fetch_one(&mut *tx)
         .await?;
         let change = AccreditationChange {
@@ -451,6 +486,88 @@ impl Registry {
         self.label(number, today).await?.ok_or_else(|| RegistryError::NotFound(format!("label {number}")))
     }
 
+    /// Staff open an account for one of the lab's staff (role `evaluator`): they log in to read
+    /// the lab's notices and answer the incidents that name it.
+    pub async fn add_lab_account(
+        &self,
+        staff: &User,
+        lab_id: i64,
+        email: &str,
+        name: &str,
+        password: &str,
+        now: i64,
+    ) -> Result<User, RegistryError> {
+        staff_only(staff)?;
+        let lab = self.lab(lab_id).await?;
+        let Some(organisation) = lab.organisation_id else {
+            return Err(invalid(
+                format!("the lab {} has no organisation for accounts", lab.name),
+                format!("評価機関 {} にはアカウント用の組織がありません", lab.name),
+            ));
+        };
+        let user = self.add_member(organisation, crate::Role::Evaluator, email, name, password, now).await?;
+        let mut tx = self.begin_write().await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &staff.email,
+            "lab-account",
+            &format!("lab:{lab_id}"),
+            serde_json::json!({ "user": user.email }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// The lab a user works for, if they are one of a lab's staff.
+    pub async fn lab_of(&self, user: &User) -> Result<Option<Lab>, RegistryError> {
+        if user.role != crate::Role::Evaluator {
+            return Ok(None);
+        }
+        Ok(self
+            .labs()
+            .await?
+            .into_iter()
+            .find(|lab| lab.organisation_id.is_some() && lab.organisation_id == user.organisation_id))
+    }
+
+    /// Who evaluated a label's product, as an incident names them: the lab (with the
+    /// organisation its notices go to) or the skilled evaluator.
+    pub(crate) async fn evaluated_by_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        number: &str,
+    ) -> Result<Option<EvaluatedBy>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT l.lab_id, b.name AS lab_name, b.organisation_id, l.evaluator_id, e.name AS evaluator_name, \
+             e.organisation AS evaluator_organisation FROM labels l LEFT JOIN labs b ON b.id = l.lab_id \
+             LEFT JOIN evaluators e ON e.id = l.evaluator_id WHERE l.number = $1",
+        )
+        .bind(number)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        if let Some(id) = row.try_get::<Option<i64>, _>("lab_id")? {
+            return Ok(Some(EvaluatedBy {
+                kind: "lab".to_owned(),
+                id,
+                name: row.try_get::<Option<String>, _>("lab_name")?.unwrap_or_default(),
+                organisation_id: row.try_get("organisation_id")?,
+            }));
+        }
+        if let Some(id) = row.try_get::<Option<i64>, _>("evaluator_id")? {
+            let name: Option<String> = row.try_get("evaluator_name")?;
+            let organisation: Option<String> = row.try_get("evaluator_organisation")?;
+            return Ok(Some(EvaluatedBy {
+                kind: "evaluator".to_owned(),
+                id,
+                name: format!("{} ({})", name.unwrap_or_default(), organisation.unwrap_or_default()),
+                organisation_id: None,
+            }));
+        }
+        Ok(None)
+    }
+
     /// The labels issued on the lab's evaluations: number, level and product name.
     pub async fn labels_evaluated_by_lab(&self, id: i64) -> Result<Vec<(String, String, String)>, RegistryError> {
         let rows = sqlx::query("SELECT number, level, product_name FROM labels WHERE lab_id = $1 ORDER BY number")
@@ -474,7 +591,7 @@ impl Registry {
     /// read is an error, never an accredited lab.
     pub async fn labs(&self) -> Result<Vec<Lab>, RegistryError> {
         let rows = sqlx::query(
-            "SELECT id, name, accreditation_body, accreditation_number, key_id, public_key_pem, contact FROM labs ORDER BY id",
+            "SELECT id, name, accreditation_body, accreditation_number, key_id, public_key_pem, contact, organisation_id FROM labs ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -508,6 +625,7 @@ impl Registry {
             }
             labs.push(Lab {
                 id,
+                organisation_id: row.try_get("organisation_id")?,
                 name: row.try_get("name")?,
                 accreditation_body: row.try_get("accreditation_body")?,
                 accreditation_number: row.try_get("accreditation_number")?,
@@ -529,6 +647,7 @@ mod tests {
     fn lab(changes: Vec<AccreditationChange>) -> Lab {
         Lab {
             id: 1,
+            organisation_id: None,
             name: "Lab".into(),
             accreditation_body: "IAJapan".into(),
             accreditation_number: "RTL-1".into(),

@@ -7,6 +7,7 @@
 use ed25519_dalek::SigningKey;
 use jiff::civil::date;
 use tekigo_assess::declaration::Accreditation;
+use tekigo_registry::incidents::{Cause, NewIncident};
 use tekigo_registry::labs::{AccreditationStatus, NewLab, ScopeEntry};
 use tekigo_registry::{Assurance, NewProduct, Registry, RegistryError, Role, User};
 use tekigo_testkit::{Cosigner, NOW, TODAY, on_both, public_pem, signed_upper_level_sample};
@@ -177,6 +178,53 @@ async fn a_star_three_label_rests_on_an_accredited_labs_report(registry: &Regist
     let log = registry.label_log_entries(&label.number).await.unwrap();
     assert!(log.iter().any(|entry| entry.event.kind == "extended"), "{log:?}");
 
+    // An incident of case B-1 names the lab; its staff read the notice and record how they
+    // improve their evaluation (SCHEME §6); nobody else may.
+    let lab_user = registry
+        .add_lab_account(&staff, lab.id, "mori@lab.example.jp", "Kenji Mori", "lab password 12345", NOW + 95)
+        .await
+        .unwrap();
+    assert_eq!(registry.lab_of(&lab_user).await.unwrap().map(|l| l.id), Some(lab.id));
+    let incident = registry
+        .record_incident(
+            &staff,
+            &NewIncident {
+                label_number: label.number.clone(),
+                occurred: "2026-11-26".into(),
+                cause: Cause::ProductSecurity,
+                vendor_gave_information: true,
+                product_met_criteria: false,
+                requirements: vec!["S1.1-01".into()],
+                summary: "Default credentials found on a shipped unit".into(),
+            },
+            TODAY,
+            NOW + 100,
+        )
+        .await
+        .unwrap();
+    let named = incident.incident.evaluated_by.clone().expect("the incident names who evaluated");
+    assert_eq!((named.kind.as_str(), named.id, named.name.as_str()), ("lab", lab.id, "Example Security Lab K.K."));
+    let notices = registry.notices(&lab_user).await.unwrap();
+    assert!(
+        notices.iter().any(|n| n.kind == "incident" && n.subject.en.contains("a product you evaluated")),
+        "{notices:?}"
+    );
+    assert!(matches!(
+        registry.record_improvement(&vendor, incident.incident.id, "not ours to say", NOW + 101).await,
+        Err(RegistryError::Forbidden(_))
+    ));
+    let improved = registry
+        .record_improvement(
+            &lab_user,
+            incident.incident.id,
+            "Credential checks now cover every shipped image",
+            NOW + 102,
+        )
+        .await
+        .unwrap();
+    assert_eq!(improved.incident.improvement.map(|i| i.by), Some("mori@lab.example.jp".to_owned()));
+    assert_eq!(registry.lab_incidents(lab.id).await.unwrap().len(), 1);
+
     // The accreditation lapses: a case opens on the label the lab evaluated.
     let (lab, cases) = registry
         .change_lab_accreditation(
@@ -193,11 +241,11 @@ async fn a_star_three_label_rests_on_an_accredited_labs_report(registry: &Regist
         .unwrap();
     assert_eq!(cases.len(), 1);
     assert!(lab.accredited_for(date(2026, 12, 2), Some("network-camera"), "3").is_err());
+    // The label has a case open already (the incident's): the lapse joins it, and says so.
     let opened = registry.label_cases(&label.number).await.unwrap();
-    assert!(
-        opened.iter().any(|case| case.source == "oversight" && case.summary.en.contains("no longer accredited")),
-        "{opened:?}"
-    );
+    let joined = opened.iter().find(|case| case.id == cases[0].1).expect("the case the lapse went to");
+    assert_eq!(cases[0].0, label.number);
+    assert_eq!(joined.detail["accreditation"], "lapsed", "{joined:?}");
 }
 on_both!(a_star_three_label_rests_on_an_accredited_labs_report);
 

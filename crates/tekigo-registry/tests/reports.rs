@@ -123,13 +123,15 @@ async fn a_report_is_triaged_and_the_plan_includes_it(registry: &Registry) {
 }
 on_both!(a_report_is_triaged_and_the_plan_includes_it);
 
+/// The draw from the demo's labels: the random sample is drawn among the self-declared ★1 labels
+/// only (the demo's ★2-★4 labels are not candidates).
 const PINNED: [&str; 6] = [
     "JC1-2024-900000173",
-    "JC1-2025-900000275",
+    "JC1-2025-900000225",
+    "JC1-2024-900000203",
     "JC1-2025-900000213",
-    "JC1-2025-900000240",
-    "JC1-2024-900000179",
-    "JC1-2025-900000210",
+    "JC1-2024-900000189",
+    "JC1-2024-900000204",
 ];
 
 async fn a_non_conformant_evaluation_opens_a_case(registry: &Registry) {

@@ -995,6 +995,61 @@ async fn star_three_in_the_browser(registry: &Registry) {
         client.goto(&format!("{base}/labels/{number}?lang=ja")).await.unwrap();
         assert!(page_text(&client).await.contains("評価機関"), "in Japanese too");
 
+        // Staff open an account for the lab's staff; an incident of case B-1 names the lab, whose
+        // staff read it on their page and record how they improve their evaluation (SCHEME §6).
+        client.goto(&format!("{base}/review/labs?lang=en")).await.unwrap();
+        let lab_id = lab_url.path().trim_start_matches("/labs/").to_owned();
+        let accounts = format!("form[action='/review/labs/{lab_id}/accounts']");
+        fill(&client, &format!("{accounts} [name='email']"), "mori@lab.example.jp").await;
+        fill(&client, &format!("{accounts} [name='name']"), "Kenji Mori").await;
+        fill(&client, &format!("{accounts} [name='password']"), "lab password 12345").await;
+        submit(&client, &accounts).await;
+        let staff = registry
+            .create_staff(
+                None,
+                "incidents@ipa.example",
+                "Incident desk",
+                Role::Reviewer,
+                "incident desk pw 1",
+                clock.now(),
+            )
+            .await
+            .unwrap();
+        let incident = registry
+            .record_incident(
+                &staff,
+                &tekigo_registry::incidents::NewIncident {
+                    label_number: number.clone(),
+                    occurred: "2026-11-26".into(),
+                    cause: tekigo_registry::incidents::Cause::ProductSecurity,
+                    vendor_gave_information: true,
+                    product_met_criteria: false,
+                    requirements: vec!["S1.1-01".into()],
+                    summary: "Default credentials found on a shipped unit".into(),
+                },
+                TODAY,
+                clock.now(),
+            )
+            .await
+            .unwrap();
+        submit(&client, "form[action='/logout']").await;
+        log_in(&client, &base, "mori@lab.example.jp", "lab password 12345").await;
+        let home = wait_for_path(&client, "/lab").await;
+        assert_eq!(home.path(), "/lab", "a lab's staff land on their lab's page");
+        client.goto(&format!("{base}/lab?lang=en")).await.unwrap();
+        let text = page_text(&client).await;
+        assert!(
+            text.contains("Default credentials found on a shipped unit") && text.contains("a product you evaluated"),
+            "{text}"
+        );
+        let form = format!("form[action='/lab/incidents/{}/improvement']", incident.incident.id);
+        fill(&client, &format!("{form} [name='improvement']"), "Credential checks now cover every shipped image").await;
+        submit(&client, &form).await;
+        client.goto(&format!("{base}/lab?lang=en")).await.unwrap();
+        let text = page_text(&client).await;
+        assert!(text.contains("Improvement recorded: Credential checks now cover every shipped image"), "{text}");
+        submit(&client, "form[action='/logout']").await;
+
         // Fifteen months on, the lab re-confirms and staff extend the label (SCHEME §5.1).
         clock.set_today(date(2028, 3, 1));
         // The session from fifteen months ago has expired: log in again.
@@ -1009,7 +1064,6 @@ async fn star_three_in_the_browser(registry: &Registry) {
 
         // The accreditation lapses: staff record it, the lab's page says so, a case opens.
         client.goto(&format!("{base}/review/labs?lang=en")).await.unwrap();
-        let lab_id = lab_url.path().trim_start_matches("/labs/").to_owned();
         let form = format!("form[action='/review/labs/{lab_id}']");
         client
             .find(Locator::Css(&format!("{form} [name='status'] option[value='lapsed']")))
@@ -1025,10 +1079,11 @@ async fn star_three_in_the_browser(registry: &Registry) {
         let text = page_text(&client).await;
         assert!(text.contains("lapsed") && text.contains(&number), "{text}");
         let cases = registry.label_cases(&number).await.unwrap();
-        assert!(cases.iter().any(|case| case.source == "oversight"), "{cases:?}");
+        // The incident's case is open already: the lapse joins it and records itself there.
+        assert!(cases.iter().any(|case| case.detail["accreditation"] == "lapsed"), "{cases:?}");
         client.goto(&format!("{base}/labels/{number}?lang=en")).await.unwrap();
         let text = page_text(&client).await;
-        assert!(text.contains("oversight of the lab that evaluated"), "the label page shows the case: {text}");
+        assert!(text.contains("an incident investigation"), "the label page shows the case: {text}");
     }
     .await;
     client.close().await.ok();

@@ -516,14 +516,25 @@ async fn api_shapes_and_errors(registry: &Registry) {
         (Some(300), Some(0), Some(50))
     );
     assert_eq!(list["labels"].as_array().unwrap().len(), 50);
-    let one = app.json("/api/v1/labels?offset=176&limit=1", StatusCode::OK).await;
+    // The label's place in the list (ordered by number): found, not assumed.
+    let head = app.json("/api/v1/labels?offset=0&limit=200", StatusCode::OK).await;
+    let rest = app.json("/api/v1/labels?offset=200&limit=200", StatusCode::OK).await;
+    let place = head["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["labels"].as_array().unwrap())
+        .position(|l| l["number"] == LABEL)
+        .expect("the label is listed");
+    let one = app.json(&format!("/api/v1/labels?offset={place}&limit=1"), StatusCode::OK).await;
     // A label reads the same in a list, less what only the single lookup carries.
     let mut single = label.clone();
     single.as_object_mut().unwrap().retain(|key, _| key != "cases" && key != "lifecycle");
     assert_eq!(one["labels"][0], single, "a label reads the same in a list");
     let tail = app.json("/api/v1/labels?offset=250&limit=200", StatusCode::OK).await;
     assert_eq!(tail["labels"].as_array().unwrap().len(), 50);
-    assert_eq!(tail["labels"][49]["number"], "JC1-2025-900000300");
+    // Ordered by number: the demo's ★4 labels come last.
+    assert_eq!(tail["labels"][49]["number"], "JC4-2025-900000244");
     let revoked = app.json("/api/v1/labels?status=revoked&limit=10", StatusCode::OK).await;
     assert_eq!(revoked["total"], 3);
     assert!(revoked["labels"].as_array().unwrap().iter().all(|l| l["status"] == "revoked" && l["valid"] == false));

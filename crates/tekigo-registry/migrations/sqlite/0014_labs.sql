@@ -9,6 +9,8 @@ CREATE TABLE labs (
     key_id TEXT NOT NULL UNIQUE,
     public_key_pem TEXT NOT NULL,
     contact TEXT NOT NULL,
+    -- The lab's organisation, whose accounts (role `evaluator`) are the lab's staff.
+    organisation_id BIGINT REFERENCES organisations(id),
     registered_by BIGINT REFERENCES users(id),
     at BIGINT NOT NULL
 );
@@ -34,3 +36,10 @@ CREATE INDEX lab_accreditations_by_lab ON lab_accreditations(lab_id, effective, 
 ALTER TABLE labels ADD COLUMN lab_id BIGINT REFERENCES labs(id);
 ALTER TABLE labels ADD COLUMN evaluator_id BIGINT REFERENCES evaluators(id);
 CREATE INDEX labels_by_lab ON labels(lab_id);
+
+-- An incident of case A-2 or B-1 (SCHEME §6) names who evaluated the product, so they are told
+-- and record how they improve their evaluation.
+ALTER TABLE incidents ADD COLUMN evaluated_by TEXT;
+ALTER TABLE incidents ADD COLUMN improvement TEXT;
+ALTER TABLE incidents ADD COLUMN improvement_at BIGINT;
+ALTER TABLE incidents ADD COLUMN improvement_by TEXT;

@@ -114,6 +114,50 @@ impl Registry {
         })
     }
 
+    /// Staff add an account to an organisation that is not a vendor's (a lab's staff, role
+    /// `evaluator`); the caller has checked the organisation is the right one.
+    pub(crate) async fn add_member(
+        &self,
+        organisation_id: i64,
+        role: Role,
+        email: &str,
+        name: &str,
+        password: &str,
+        now: i64,
+    ) -> Result<User, RegistryError> {
+        let email = email.trim().to_lowercase();
+        validate::name(("name", "氏名"), name).map_err(RegistryError::Invalid)?;
+        if !email.contains('@') || email.len() > 254 {
+            return Err(invalid(
+                format!("`{email}` is not an e-mail address"),
+                format!("`{email}` はメールアドレスではありません"),
+            ));
+        }
+        let hash = Self::hash_password_off_thread(password).await?;
+        let mut tx = self.begin_write().await?;
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
+        if taken.is_some() {
+            return Err(invalid(
+                format!("`{email}` has an account already"),
+                format!("`{email}` のアカウントは登録済みです"),
+            ));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, name, role, organisation_id, password_hash, created) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&email)
+        .bind(name.trim())
+        .bind(role.name())
+        .bind(organisation_id)
+        .bind(&hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(User { id, email, name: name.trim().to_owned(), role, organisation_id: Some(organisation_id) })
+    }
+
     /// A vendor signs up: a new organisation and its first user.
     pub async fn sign_up_vendor(
         &self,

@@ -203,21 +203,7 @@ impl Registry {
             .await?;
         }
         if let Some((subject, body)) = notice_text(kind, number, &transition.to) {
-            sqlx::query(
-                "INSERT INTO notices (organisation_id, label_number, case_id, at, kind, subject_en, subject_ja, body_en, body_ja) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(organisation)
-            .bind(number)
-            .bind(case)
-            .bind(now)
-            .bind(kind)
-            .bind(&subject.en)
-            .bind(&subject.ja)
-            .bind(&body.en)
-            .bind(&body.ja)
-            .execute(&mut **tx)
-            .await?;
+            Self::notify_in(tx, organisation, Some(number), case, kind, &subject, &body, now).await?;
         }
         let mut audit = serde_json::json!({ "event": event, "from": transition.from, "to": transition.to });
         if !detail.is_null() {
@@ -225,6 +211,36 @@ impl Registry {
         }
         Self::audit(tx, now, actor, kind, &format!("label:{number}"), audit).await?;
         Ok(transition)
+    }
+
+    /// A notice to an organisation (a vendor, or a lab), in `tx`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn notify_in(
+        tx: &mut Tx<'_>,
+        organisation: i64,
+        number: Option<&str>,
+        case: Option<i64>,
+        kind: &str,
+        subject: &Text,
+        body: &Text,
+        now: i64,
+    ) -> Result<(), RegistryError> {
+        sqlx::query(
+            "INSERT INTO notices (organisation_id, label_number, case_id, at, kind, subject_en, subject_ja, body_en, body_ja) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(organisation)
+        .bind(number)
+        .bind(case)
+        .bind(now)
+        .bind(kind)
+        .bind(&subject.en)
+        .bind(&subject.ja)
+        .bind(&body.en)
+        .bind(&body.ja)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
     }
 
     /// Opens a case against `number` (or joins the one open) in `tx`; returns the case's ID.

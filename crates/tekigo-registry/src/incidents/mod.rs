@@ -6,7 +6,7 @@
 
 mod store;
 
-pub use store::{AgendaEntry, Incident, IncidentRecord, NewIncident};
+pub use store::{AgendaEntry, Improvement, Incident, IncidentRecord, NewIncident};
 
 use std::collections::{BTreeMap, BTreeSet};
 

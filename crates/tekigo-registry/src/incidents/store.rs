@@ -44,6 +44,18 @@ pub struct Incident {
     pub recorded_by: String,
     /// The non-conformity case opened against the label (A-2, B-1).
     pub case_id: Option<i64>,
+    /// Who evaluated the product (A-2, B-1 above ★1): told of the incident, they record how
+    /// they improve their evaluation (SCHEME §6).
+    pub evaluated_by: Option<crate::labs::EvaluatedBy>,
+    pub improvement: Option<Improvement>,
+}
+
+/// What the evaluator or lab recorded about improving its evaluation after an incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct Improvement {
+    pub text: String,
+    pub at: i64,
+    pub by: String,
 }
 
 /// An incident with who does what about it (SCHEME §6).
@@ -69,7 +81,7 @@ pub struct AgendaEntry {
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 const INCIDENT_COLUMNS: &str = "id, label_number, occurred, reported, cause, vendor_gave_information, product_met_criteria, \
-     case_code, requirements, summary, recorded_by, case_id FROM incidents";
+     case_code, requirements, summary, recorded_by, case_id, evaluated_by, improvement, improvement_at, improvement_by FROM incidents";
 const AGENDA_COLUMNS: &str = "id, requirement_id, opened, status, incidents, note, closed, closed_by FROM agenda_items";
 
 fn incident_from(row: &AnyRow) -> Result<Incident, RegistryError> {
@@ -90,6 +102,21 @@ fn incident_from(row: &AnyRow) -> Result<Incident, RegistryError> {
         summary: row.try_get("summary")?,
         recorded_by: row.try_get("recorded_by")?,
         case_id: row.try_get("case_id")?,
+        evaluated_by: match row.try_get::<Option<String>, _>("evaluated_by")? {
+            Some(text) => Some(serde_json::from_str(&text).map_err(|_| unreadable("evaluated_by", &text))?),
+            None => None,
+        },
+        improvement: match (
+            row.try_get::<Option<String>, _>("improvement")?,
+            row.try_get::<Option<i64>, _>("improvement_at")?,
+        ) {
+            (Some(text), Some(at)) => Some(Improvement {
+                text,
+                at,
+                by: row.try_get::<Option<String>, _>("improvement_by")?.unwrap_or_default(),
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -215,6 +242,42 @@ impl Registry {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            // SCHEME §6 A-2, B-1: the evaluator finds why conformity was misjudged and improves
+            // its evaluation; a lab is told through its account's notices.
+            if let Some(evaluated_by) = Self::evaluated_by_in(&mut tx, number).await? {
+                sqlx::query("UPDATE incidents SET evaluated_by = $1 WHERE id = $2")
+                    .bind(serde_json::to_string(&evaluated_by).unwrap_or_default())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(organisation) = evaluated_by.organisation_id {
+                    let subject = Text::new(
+                        format!("Incident {id} on label {number} (case {}): a product you evaluated", case.name()),
+                        format!("ラベル {number} のインシデント {id}（{}）: 貴機関が評価した製品", case.name()),
+                    );
+                    let body = Text::new(
+                        format!(
+                            "{} The certification body investigates whether the label stands. As the lab that evaluated the product, find why the non-conformity was not found and record how you improve your evaluation (SCHEME §6).",
+                            case.text().en
+                        ),
+                        format!(
+                            "{}。認証機関がラベルの適否を調査します。製品を評価した評価機関として、不適合を見つけられなかった理由を確認し、評価の改善内容を記録してください（SCHEME §6）。",
+                            case.text().ja
+                        ),
+                    );
+                    Self::notify_in(
+                        &mut tx,
+                        organisation,
+                        Some(number),
+                        Some(case_id),
+                        "incident",
+                        &subject,
+                        &body,
+                        now,
+                    )
+                    .await?;
+                }
+            }
         }
         if case == Case::B2 {
             Self::update_agenda_in(&mut tx, &requirements, &staff.email, now).await?;
@@ -305,6 +368,88 @@ impl Registry {
         let incident = incident_from(&row)?;
         let responsibilities = incidents::responsibilities(incident.case);
         Ok(IncidentRecord { incident, responsibilities })
+    }
+
+    /// The evaluator's or lab's answer to an incident that names it (SCHEME §6: it improves its
+    /// evaluation): by one of the lab's staff, or by certification-body staff for an evaluator
+    /// without an account. Recorded once; audited.
+    pub async fn record_improvement(
+        &self,
+        user: &User,
+        id: i64,
+        text: &str,
+        now: i64,
+    ) -> Result<IncidentRecord, RegistryError> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 4000 {
+            return Err(invalid(
+                "describe the improvement (at most 4,000 characters)",
+                "改善内容を記入してください（4,000 字まで）",
+            ));
+        }
+        let row = sqlx::query(safe!("SELECT {INCIDENT_COLUMNS} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("incident {id}")))?;
+        let incident = incident_from(&row)?;
+        let Some(named) = &incident.evaluated_by else {
+            return Err(invalid(
+                format!("incident {id} names no evaluator or lab"),
+                format!("インシデント {id} には評価者・評価機関の記載がありません"),
+            ));
+        };
+        let allowed = user.role.is_staff()
+            || (named.kind == "lab" && self.lab_of(user).await?.is_some_and(|lab| lab.id == named.id));
+        if !allowed {
+            return Err(RegistryError::Forbidden(
+                "only the lab the incident names, or staff, record its improvement".into(),
+            ));
+        }
+        if incident.improvement.is_some() {
+            return Err(invalid(
+                format!("the improvement for incident {id} is recorded already"),
+                format!("インシデント {id} の改善内容は記録済みです"),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE incidents SET improvement = $1, improvement_at = $2, improvement_by = $3 WHERE id = $4")
+            .bind(text)
+            .bind(now)
+            .bind(&user.email)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Self::audit(
+            &mut tx,
+            now,
+            &user.email,
+            "incident-improvement",
+            &format!("incident:{id}"),
+            serde_json::json!({ "by": named }),
+        )
+        .await?;
+        tx.commit().await?;
+        let incident = incident_from(
+            &sqlx::query(safe!("SELECT {INCIDENT_COLUMNS} WHERE id = $1")).bind(id).fetch_one(self.pool()).await?,
+        )?;
+        let responsibilities = incidents::responsibilities(incident.case);
+        Ok(IncidentRecord { incident, responsibilities })
+    }
+
+    /// The incidents that name a lab (for its staff).
+    pub async fn lab_incidents(&self, lab_id: i64) -> Result<Vec<Incident>, RegistryError> {
+        let rows =
+            sqlx::query(safe!("SELECT {INCIDENT_COLUMNS} WHERE evaluated_by LIKE $1 ORDER BY id DESC LIMIT 200"))
+                .bind(format!("%\"kind\":\"lab\",\"id\":{lab_id},%"))
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(incident_from)
+            .filter(|i| {
+                i.as_ref().map_or(true, |i| i.evaluated_by.as_ref().is_some_and(|e| e.kind == "lab" && e.id == lab_id))
+            })
+            .collect()
     }
 
     /// Incidents, newest first (staff).

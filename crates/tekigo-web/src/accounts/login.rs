@@ -142,7 +142,11 @@ async fn login(
         );
     };
     state.logins.succeeded(&form.email);
-    let home = if user.role.is_staff() { "/review" } else { "/vendor" };
+    let home = match user.role {
+        role if role.is_staff() => "/review",
+        tekigo_registry::Role::Evaluator => "/lab",
+        _ => "/vendor",
+    };
     start_session(&state, &headers, &user, safe_next(&form.next).unwrap_or(home), lang).await
 }
 

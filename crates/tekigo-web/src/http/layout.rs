@@ -45,6 +45,11 @@ impl Chrome {
         self.role.is_some_and(Role::is_staff)
     }
 
+    /// One of a lab's staff (role `evaluator`): their home is the lab's page.
+    pub fn is_lab(&self) -> bool {
+        self.role == Some(Role::Evaluator)
+    }
+
     /// The demo banner's words in the page's language.
     pub fn demo_banner(&self) -> &'static str {
         demo_banner(self.lang)
