@@ -43,6 +43,7 @@ pub mod applications;
 pub mod cases;
 pub mod db;
 pub mod demo;
+pub mod engagements;
 pub mod evaluators;
 pub mod fees;
 pub mod incidents;

@@ -135,6 +135,13 @@ async fn a_star_three_label_rests_on_an_accredited_labs_report(registry: &Regist
         .await
         .unwrap();
     assert!(cases.is_empty());
+    // Not engaged by the vendor: refused. Engaged: accepted, the lab check recorded.
+    let refused = refusal(registry.submit(&vendor, product.id, &report, &sbom, TODAY, NOW).await);
+    assert!(refused.contains("has not engaged Example Security Lab K.K. to evaluate this product at ★3"), "{refused}");
+    let refused = refusal(registry.engage_lab(&vendor, product.id, lab.id, "2", TODAY, NOW).await);
+    assert!(refused.contains("★3 or ★4"), "{refused}");
+    let engagement = registry.engage_lab(&vendor, product.id, lab.id, "3", TODAY, NOW).await.unwrap();
+    assert_eq!(engagement.status, "open");
     let application = registry.submit(&vendor, product.id, &report, &sbom, TODAY, NOW).await.unwrap();
     let check = application.checks.iter().find(|r| r.check == "lab").expect("the lab check is recorded");
     assert!(check.passed && check.detail.en.contains("accredited for network-camera at level 3"), "{check:?}");
@@ -144,6 +151,8 @@ async fn a_star_three_label_rests_on_an_accredited_labs_report(registry: &Regist
     assert!(label.number.starts_with("JC3-"), "{}", label.number);
     assert_eq!(label.assurance, Assurance::ThirdParty);
     assert_eq!(label.lab_id, Some(lab.id), "the label names the lab that evaluated");
+    let engagements = registry.product_engagements(&vendor, product.id).await.unwrap();
+    assert_eq!(engagements[0].status, "completed", "the label closes the engagement");
     let log = registry.label_log_entries(&label.number).await.unwrap();
     assert!(
         log.iter().any(|entry| entry
@@ -285,3 +294,42 @@ async fn the_demo_holds_every_level_with_its_evaluators_and_labs(registry: &Regi
     );
 }
 on_both!(the_demo_holds_every_level_with_its_evaluators_and_labs);
+
+/// The lab the vendor engaged submits the report for the vendor; the application is the vendor's.
+/// Another lab's staff cannot submit under that engagement.
+async fn the_engaged_lab_submits_for_the_vendor(registry: &Registry) {
+    let vendor_key = SigningKey::from_bytes(&[51; 32]);
+    let lab_key = SigningKey::from_bytes(&[52; 32]);
+    let other_key = SigningKey::from_bytes(&[53; 32]);
+    let vendor = vendor(registry, &vendor_key).await;
+    let staff = registry
+        .create_staff(None, "review@ipa.example", "Reviewer", Role::Reviewer, "reviewer password 1", NOW)
+        .await
+        .unwrap();
+    let product = registry.create_product(&vendor, camera(), TODAY, NOW).await.unwrap();
+    let lab = registry.register_lab(&staff, example_lab(&lab_key, &["3", "4"]), NOW).await.unwrap();
+    let mut other = example_lab(&other_key, &["3"]);
+    other.name = "Other Lab K.K.".into();
+    other.accreditation_number = "RTL-00001".into();
+    let other = registry.register_lab(&staff, other, NOW).await.unwrap();
+    let lab_user = registry
+        .add_lab_account(&staff, lab.id, "mori@lab.example.jp", "Kenji Mori", "lab password 12345", NOW)
+        .await
+        .unwrap();
+    let other_user = registry
+        .add_lab_account(&staff, other.id, "ito@other.example.jp", "Aya Ito", "lab password 67890", NOW)
+        .await
+        .unwrap();
+    let engagement = registry.engage_lab(&vendor, product.id, lab.id, "3", TODAY, NOW).await.unwrap();
+    assert_eq!(registry.lab_engagements(&lab_user).await.unwrap().len(), 1);
+    assert!(registry.lab_engagements(&other_user).await.unwrap().is_empty());
+    let (report, sbom) = lab_report(&vendor_key, &lab_key, "RTL-04211");
+    let upload = || tekigo_registry::Upload { declaration: &report, sbom: &sbom, vex: None, files: &[], agent: None };
+    assert!(registry.submit_as_lab(&other_user, engagement.id, upload(), TODAY, NOW).await.is_err());
+    assert!(registry.submit_as_lab(&vendor, engagement.id, upload(), TODAY, NOW).await.is_err());
+    let application = registry.submit_as_lab(&lab_user, engagement.id, upload(), TODAY, NOW).await.unwrap();
+    assert_eq!(application.status, "submitted");
+    let mine = registry.applications(&vendor, None).await.unwrap();
+    assert_eq!(mine.iter().map(|a| a.id).collect::<Vec<_>>(), [application.id], "the application is the vendor's");
+}
+on_both!(the_engaged_lab_submits_for_the_vendor);

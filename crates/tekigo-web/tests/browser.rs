@@ -921,11 +921,18 @@ async fn star_three_in_the_browser(registry: &Registry) {
         let lab_url = wait_for_path(&client, "/labs/").await;
         let text = page_text(&client).await;
         assert!(text.contains("IAJapan RTL-04211") && text.contains("network-camera ★3 ★4"), "{text}");
-        // The lab's page is public (no session chrome): log out from a staff page.
+        // Staff open an account for the lab's staff (from the staff page: the lab's page is
+        // public, without the session's chrome), then log out.
         client.goto(&format!("{base}/review/labs?lang=en")).await.unwrap();
+        let lab_id = lab_url.path().trim_start_matches("/labs/").to_owned();
+        let accounts = format!("form[action='/review/labs/{lab_id}/accounts']");
+        fill(&client, &format!("{accounts} [name='email']"), "mori@lab.example.jp").await;
+        fill(&client, &format!("{accounts} [name='name']"), "Kenji Mori").await;
+        fill(&client, &format!("{accounts} [name='password']"), "lab password 12345").await;
+        submit(&client, &accounts).await;
         submit(&client, "form[action='/logout']").await;
 
-        // The vendor signs up, registers its key and the camera, and applies with the lab's report.
+        // The vendor signs up and registers its key and the camera.
         client.goto(&format!("{base}/signup?lang=en")).await.unwrap();
         fill(&client, "[name='organisation']", "Example Devices K.K.").await;
         fill(&client, "[name='name']", "Taro Sato").await;
@@ -950,7 +957,30 @@ async fn star_three_in_the_browser(registry: &Registry) {
         fill(&client, &format!("{product} [name='support_end']"), "03312030").await;
         fill(&client, &format!("{product} [name='vulnerability_contact']"), "https://example.com/security").await;
         submit(&client, product).await;
-        let form = client.find(Locator::Css("form[enctype='multipart/form-data']")).await.expect("the upload form");
+        // The vendor engages the lab for ★3 on the product's page.
+        let engage = "form[action$='/engagements']";
+        client
+            .find(Locator::Css(&format!("{engage} [name='level'] option[value='3']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        submit(&client, engage).await;
+        let text = page_text(&client).await;
+        assert!(
+            text.contains("Example Security Lab K.K.") && text.contains("open"),
+            "the engagement is listed: {text}"
+        );
+        submit(&client, "form[action='/logout']").await;
+
+        // The lab's staff submit the countersigned report and the SBOM for the vendor.
+        log_in(&client, &base, "mori@lab.example.jp", "lab password 12345").await;
+        client.goto(&format!("{base}/lab?lang=en")).await.unwrap();
+        let form = client
+            .find(Locator::Css("form[action^='/lab/engagements/']"))
+            .await
+            .expect("the engagement's upload form on the lab's page");
         form.find(Locator::Css("[name='declaration']"))
             .await
             .unwrap()
@@ -959,8 +989,8 @@ async fn star_three_in_the_browser(registry: &Registry) {
             .unwrap();
         form.find(Locator::Css("[name='sbom']")).await.unwrap().send_keys(sbom_path.to_str().unwrap()).await.unwrap();
         click_and_wait(form.find(Locator::Css("[type='submit']")).await.unwrap()).await;
-        let text = page_text(&client).await;
-        assert!(text.to_lowercase().contains("submitted"), "the application is submitted: {text}");
+        let url = wait_for_path(&client, "/lab").await;
+        assert_eq!(url.query(), Some("submitted=1"), "the report is submitted: {}", page_text(&client).await);
         submit(&client, "form[action='/logout']").await;
 
         // The reviewer sees the lab check, records the fee and issues the label.
@@ -995,15 +1025,8 @@ async fn star_three_in_the_browser(registry: &Registry) {
         client.goto(&format!("{base}/labels/{number}?lang=ja")).await.unwrap();
         assert!(page_text(&client).await.contains("評価機関"), "in Japanese too");
 
-        // Staff open an account for the lab's staff; an incident of case B-1 names the lab, whose
-        // staff read it on their page and record how they improve their evaluation (SCHEME §6).
-        client.goto(&format!("{base}/review/labs?lang=en")).await.unwrap();
-        let lab_id = lab_url.path().trim_start_matches("/labs/").to_owned();
-        let accounts = format!("form[action='/review/labs/{lab_id}/accounts']");
-        fill(&client, &format!("{accounts} [name='email']"), "mori@lab.example.jp").await;
-        fill(&client, &format!("{accounts} [name='name']"), "Kenji Mori").await;
-        fill(&client, &format!("{accounts} [name='password']"), "lab password 12345").await;
-        submit(&client, &accounts).await;
+        // An incident of case B-1 names the lab, whose staff read it on their page and record
+        // how they improve their evaluation (SCHEME §6).
         let staff = registry
             .create_staff(
                 None,
@@ -1032,6 +1055,7 @@ async fn star_three_in_the_browser(registry: &Registry) {
             )
             .await
             .unwrap();
+        client.goto(&format!("{base}/review?lang=en")).await.unwrap();
         submit(&client, "form[action='/logout']").await;
         log_in(&client, &base, "mori@lab.example.jp", "lab password 12345").await;
         let home = wait_for_path(&client, "/lab").await;

@@ -209,6 +209,13 @@ impl Registry {
             .bind(number)
             .execute(&mut **tx)
             .await?;
+        if lab {
+            let product_id: i64 = sqlx::query_scalar("SELECT product_id FROM labels WHERE number = $1")
+                .bind(number)
+                .fetch_one(&mut **tx)
+                .await?;
+            Self::complete_engagement_in(tx, product_id, id, &declaration.scheme.level).await?;
+        }
         Ok(Some(match &evaluator.accreditation {
             Some(accreditation) => {
                 format!("evaluated by lab {} ({} {})", evaluator.organisation, accreditation.body, accreditation.number)

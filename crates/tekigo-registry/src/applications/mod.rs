@@ -6,6 +6,7 @@
 mod approve;
 pub mod checks;
 mod fee_record;
+mod lab;
 pub mod vulnerability_check;
 
 pub use crate::fees::{Fee, FeeSchedule, FeeScheduleError, Route};
@@ -137,11 +138,26 @@ impl Registry {
         today: Date,
         now: i64,
     ) -> Result<Application, RegistryError> {
-        let Upload { declaration, sbom, vex, files, agent } = upload;
         if user.role != Role::Vendor {
             return Err(RegistryError::Forbidden("only the vendor applies for its product".into()));
         }
         let product = self.product(user, product_id).await?;
+        let id = self.store_application(user, product, upload, today, now).await?;
+        self.application(user, id).await
+    }
+
+    /// The checks and the stored application, for the vendor or for the lab it engaged
+    /// (`lab.rs`); `user` is who submits. Returns the application's id.
+    pub(crate) async fn store_application(
+        &self,
+        user: &User,
+        product: crate::products::Product,
+        upload: Upload<'_>,
+        today: Date,
+        now: i64,
+    ) -> Result<i64, RegistryError> {
+        let product_id = product.id;
+        let Upload { declaration, sbom, vex, files, agent } = upload;
         let keys = self.signing_keys(product.organisation_id).await?;
         let evaluators = self.evaluators().await?;
         let labs = self.labs().await?;
@@ -158,6 +174,16 @@ impl Registry {
         };
         let (declared, results) = checks::check_application(&self.catalog, declaration, sbom, &keys, &expected)
             .map_err(RegistryError::Rejected)?;
+        // A lab's report is accepted only under the vendor's engagement of that lab.
+        if let Some(lab) = declared
+            .evaluator
+            .as_ref()
+            .filter(|e| e.accreditation.is_some())
+            .and_then(|e| labs.iter().find(|lab| lab.key_id == e.key_id))
+            && let Err(problem) = self.engaged(product_id, lab.id, &declared.scheme.level).await?
+        {
+            return Err(RegistryError::Rejected(vec![problem]));
+        }
         let sent_vex = match vex {
             None => Vec::new(),
             Some(bytes) => {
@@ -278,7 +304,7 @@ impl Registry {
         )
         .await?;
         tx.commit().await?;
-        self.application(user, id).await
+        Ok(id)
     }
 
     const APPLICATION_COLUMNS: &'static str = "a.id, a.number, a.route, a.fee_yen, a.fee_source, a.fee_received, \
@@ -392,6 +418,16 @@ impl Registry {
                 ),
             )
         }))
+    }
+
+    /// An application whoever asks (the caller has checked they may see it).
+    pub(crate) async fn application_unchecked(&self, id: i64) -> Result<Application, RegistryError> {
+        let row = sqlx::query(safe!("SELECT {} WHERE a.id = $1", Self::APPLICATION_COLUMNS))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("application {id}")))?;
+        Self::application_from(&row)
     }
 
     pub async fn application(&self, user: &User, id: i64) -> Result<Application, RegistryError> {

@@ -57,6 +57,10 @@ struct ProductPage {
     under_review: bool,
     declaration_mib: usize,
     sbom_mib: usize,
+    /// The labs the vendor engaged for ★3/★4 (lab, level, status).
+    engagements: Vec<(String, String, String)>,
+    /// The labs accredited today for the product's type at ★3 or ★4: (id, name, levels).
+    labs: Vec<(i64, String, String)>,
 }
 
 async fn render_product(
@@ -88,6 +92,29 @@ async fn render_product(
         has_keys: !state.registry.signing_key_ids(&current.user).await.map_err(registry_error(lang))?.is_empty(),
         declaration_mib: MAX_DECLARATION_BYTES / (1024 * 1024),
         sbom_mib: MAX_SBOM_BYTES / (1024 * 1024),
+        engagements: state
+            .registry
+            .product_engagements(&current.user, id)
+            .await
+            .map_err(registry_error(lang))?
+            .into_iter()
+            .map(|e| (e.lab_name, e.level, e.status))
+            .collect(),
+        labs: state
+            .registry
+            .labs()
+            .await
+            .map_err(registry_error(lang))?
+            .into_iter()
+            .filter_map(|lab| {
+                let today = state.clock.today();
+                let levels: Vec<&str> = ["3", "4"]
+                    .into_iter()
+                    .filter(|level| lab.accredited_for(today, product.product_type.as_deref(), level).is_ok())
+                    .collect();
+                (!levels.is_empty()).then(|| (lab.id, lab.name.clone(), levels.join(",")))
+            })
+            .collect(),
     };
     view::private_page(status, &page).map_err(|e| e.in_lang(lang))
 }

@@ -8,8 +8,11 @@
 //!   `POST /review/evaluators/{id}` changes their standing; `POST /review/extensions/{number}`
 //!   extends a third-party label on its lab's re-confirmation (SCHEME §5.1);
 //!   `POST /review/labs/{id}/accounts` opens an account for one of the lab's staff.
-//! - `GET /lab`: a lab's staff see their lab, its notices and the incidents that name it, and
+//! - `GET /lab`: a lab's staff see their lab, the vendors' engagements, its notices and the
+//!   incidents that name it; `POST /lab/engagements/{id}/report` submits an evaluation report for
+//!   the vendor (multipart: `csrf` first, `declaration`, `sbom`), and
 //!   `POST /lab/incidents/{id}/improvement` records how they improve their evaluation (SCHEME §6).
+//! - `POST /vendor/products/{id}/engagements`: the vendor engages a lab for ★3/★4.
 
 use askama::Template;
 use axum::Router;
@@ -30,6 +33,10 @@ use crate::http::layout::Chrome;
 use crate::http::state::AppState;
 use crate::http::view::{self, path_id, registry_error, staff_only};
 
+mod own;
+
+use own::{engage, lab_home, record_improvement, submit_report};
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/labs", get(register_page))
@@ -42,9 +49,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/review/labs/{id}/accounts", post(add_account))
         .route("/lab", get(lab_home))
         .route("/lab/incidents/{id}/improvement", post(record_improvement))
+        .route("/vendor/products/{id}/engagements", post(engage))
+        .route(
+            "/lab/engagements/{id}/report",
+            post(submit_report).layer(axum::extract::DefaultBodyLimit::max(crate::http::uploads::UPLOAD_LIMIT)),
+        )
 }
 
-struct LabRow {
+pub(super) struct LabRow {
     id: i64,
     name: String,
     accreditation: String,
@@ -74,7 +86,7 @@ fn scope_text(scope: &[ScopeEntry]) -> String {
         .join("; ")
 }
 
-fn lab_row(lab: &Lab, today: Date, lang: Lang) -> LabRow {
+pub(super) fn lab_row(lab: &Lab, today: Date, lang: Lang) -> LabRow {
     let current = accreditation_on(&lab.accreditation, today);
     // A validity that ran out reads as lapsed, whatever the last record says.
     let status = match current {
@@ -492,88 +504,4 @@ async fn add_account(
         .await
         .map_err(registry_error(lang))?;
     Ok(Redirect::to("/review/labs").into_response())
-}
-
-struct IncidentRow {
-    id: i64,
-    label_number: String,
-    case: String,
-    summary: String,
-    improvement: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "labs/lab_home.html")]
-struct LabHome {
-    chrome: Chrome,
-    lab: LabRow,
-    notices: Vec<(String, String)>,
-    incidents: Vec<IncidentRow>,
-    labels: Vec<(String, String, String)>,
-}
-
-/// The lab a logged-in user works for, or a refusal in the page's language.
-async fn own_lab(state: &AppState, current: &CurrentUser, lang: Lang) -> Result<Lab, WebError> {
-    state.registry.lab_of(&current.user).await.map_err(registry_error(lang))?.ok_or_else(|| {
-        view::bilingual_error(
-            StatusCode::FORBIDDEN,
-            "This page is for a registered lab's staff.",
-            "このページは登録された評価機関の職員のためのものです。",
-            lang,
-        )
-    })
-}
-
-async fn lab_home(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    current: CurrentUser,
-) -> Result<Response, WebError> {
-    let lab = own_lab(&state, &current, lang).await?;
-    let notices = state.registry.notices(&current.user).await.map_err(registry_error(lang))?;
-    let incidents = state.registry.lab_incidents(lab.id).await.map_err(registry_error(lang))?;
-    let labels = state.registry.labels_evaluated_by_lab(lab.id).await.map_err(registry_error(lang))?;
-    let page = LabHome {
-        chrome: current.chrome(lang),
-        lab: lab_row(&lab, state.clock.today(), lang),
-        notices: notices.into_iter().map(|n| (n.subject.get(lang).to_owned(), n.body.get(lang).to_owned())).collect(),
-        incidents: incidents
-            .into_iter()
-            .map(|i| IncidentRow {
-                id: i.id,
-                label_number: i.label_number,
-                case: i.case.name().to_owned(),
-                summary: i.summary,
-                improvement: i.improvement.map(|m| m.text),
-            })
-            .collect(),
-        labels,
-    };
-    view::private_page(StatusCode::OK, &page).map_err(|e| e.in_lang(lang))
-}
-
-#[derive(Debug, Deserialize)]
-struct ImprovementForm {
-    csrf: String,
-    improvement: String,
-}
-
-impl CsrfField for ImprovementForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
-async fn record_improvement(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    SessionForm { current, lang, form }: SessionForm<ImprovementForm>,
-) -> Result<Response, WebError> {
-    let id = path_id(&id, lang)?;
-    state
-        .registry
-        .record_improvement(&current.user, id, &form.improvement, state.clock.now())
-        .await
-        .map_err(registry_error(lang))?;
-    Ok(Redirect::to("/lab").into_response())
 }
