@@ -13,6 +13,20 @@ fn japan() -> TimeZone {
     TimeZone::fixed(jiff::tz::offset(9))
 }
 
+/// The record of a dated history in effect on `day`: the last that took effect on or before it,
+/// where `effective` reads a record's day. Records are in the order they were written, so a later
+/// record for the same day (or back-dated before another) overrides an earlier one; `None` before
+/// the first. A register's standing over time (an evaluator's, a lab's accreditation) reads so.
+pub fn in_effect_on<T>(history: &[T], day: Date, effective: impl Fn(&T) -> Date) -> Option<&T> {
+    let mut found: Option<&T> = None;
+    for record in history.iter().filter(|r| effective(r) <= day) {
+        if found.is_none_or(|f| effective(record) >= effective(f)) {
+            found = Some(record);
+        }
+    }
+    found
+}
+
 /// The scheme's day (Japan time) at `timestamp`.
 pub fn scheme_day(timestamp: jiff::Timestamp) -> Date {
     scheme_time(timestamp).date()

@@ -277,30 +277,27 @@ async fn demo_assessors(
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO lab_accreditations (lab_id, status, effective, valid_until, scope, reason, decided_by, at) \
-             VALUES ($1, 'active', $2, $3, $4, 'registered (demo)', NULL, $5)",
-        )
-        .bind(id)
-        .bind(&from)
-        .bind(&until)
-        .bind(scope)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+        // The third lab's accreditation lapsed a month ago.
+        let mut history = vec![("active", from.as_str(), "registered (demo)")];
         if n == 2 {
+            history.push(("lapsed", lapsed_on.as_str(), "not renewed (demo)"));
+        }
+        for (status, effective, reason) in &history {
             sqlx::query(
                 "INSERT INTO lab_accreditations (lab_id, status, effective, valid_until, scope, reason, decided_by, at) \
-                 VALUES ($1, 'lapsed', $2, $3, $4, 'not renewed (demo)', NULL, $5)",
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
             )
             .bind(id)
-            .bind(&lapsed_on)
+            .bind(*status)
+            .bind(*effective)
             .bind(&until)
             .bind(scope)
+            .bind(*reason)
             .bind(now)
             .execute(&mut **tx)
             .await?;
-        } else {
+        }
+        if n != 2 {
             labs.push(id);
         }
     }

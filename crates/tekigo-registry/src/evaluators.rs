@@ -86,13 +86,7 @@ impl Evaluator {
 /// registration. Changes are in the order they were recorded; a later record for the same day
 /// overrides an earlier one.
 pub fn standing_on(changes: &[StandingChange], day: Date) -> Option<Standing> {
-    let mut found: Option<&StandingChange> = None;
-    for change in changes.iter().filter(|c| c.effective <= day) {
-        if found.is_none_or(|f| change.effective >= f.effective) {
-            found = Some(change);
-        }
-    }
-    found.map(|c| c.standing)
+    tekigo_base::calendar::in_effect_on(changes, day, |c| c.effective).map(|c| c.standing)
 }
 
 /// What staff enter to register an evaluator.
@@ -107,14 +101,6 @@ pub struct NewEvaluator {
     pub from: Date,
 }
 
-fn staff_only(user: &User) -> Result<(), RegistryError> {
-    if user.role.is_staff() {
-        Ok(())
-    } else {
-        Err(RegistryError::Forbidden("only the certification body's staff keep the register of evaluators".into()))
-    }
-}
-
 impl Registry {
     /// Registers an evaluator, in good standing from `new.from`. Every problem with the entry is
     /// named at once and nothing is stored.
@@ -124,7 +110,7 @@ impl Registry {
         new: NewEvaluator,
         now: i64,
     ) -> Result<Evaluator, RegistryError> {
-        staff_only(staff)?;
+        Self::require_staff(staff)?;
         let mut problems = Vec::new();
         for (field, value) in [
             (("evaluator's name", "評価者の氏名"), &new.name),
@@ -205,7 +191,7 @@ impl Registry {
         reason: &str,
         now: i64,
     ) -> Result<Evaluator, RegistryError> {
-        staff_only(staff)?;
+        Self::require_staff(staff)?;
         crate::validate::name(("reason", "理由"), reason).map_err(|problem| RegistryError::Rejected(vec![problem]))?;
         let evaluator = self.evaluator(id).await?;
         let mut tx = self.begin_write().await?;
@@ -240,25 +226,36 @@ impl Registry {
     }
 
     pub async fn evaluator(&self, id: i64) -> Result<Evaluator, RegistryError> {
-        self.evaluators()
-            .await?
-            .into_iter()
-            .find(|e| e.id == id)
-            .ok_or_else(|| RegistryError::NotFound(format!("evaluator {id}")))
+        self.evaluators_where(Some(id)).await?.pop().ok_or_else(|| RegistryError::NotFound(format!("evaluator {id}")))
     }
 
     /// The whole register, with each evaluator's standing history. A stored row that does not
     /// read (a corrupt key, qualification list, day or status) is an error, never an evaluator
     /// in good standing.
     pub async fn evaluators(&self) -> Result<Vec<Evaluator>, RegistryError> {
-        let rows = sqlx::query(
-            "SELECT id, name, organisation, key_id, public_key_pem, qualifications, independence FROM evaluators ORDER BY id",
-        )
+        self.evaluators_where(None).await
+    }
+
+    /// One evaluator's rows (a label page names them), or the whole register.
+    async fn evaluators_where(&self, id: Option<i64>) -> Result<Vec<Evaluator>, RegistryError> {
+        let (filter, standing_filter) =
+            if id.is_some() { ("WHERE id = $1", "WHERE evaluator_id = $1") } else { ("", "") };
+        let rows = sqlx::query(safe!(
+            "SELECT id, name, organisation, key_id, public_key_pem, qualifications, independence FROM evaluators {filter} ORDER BY id"
+        ));
+        let rows = match id {
+            Some(id) => rows.bind(id),
+            None => rows,
+        }
         .fetch_all(&self.pool)
         .await?;
-        let changes = sqlx::query(
-            "SELECT evaluator_id, status, effective, reason FROM evaluator_standing ORDER BY evaluator_id, id",
-        )
+        let changes = sqlx::query(safe!(
+            "SELECT evaluator_id, status, effective, reason FROM evaluator_standing {standing_filter} ORDER BY evaluator_id, id"
+        ));
+        let changes = match id {
+            Some(id) => changes.bind(id),
+            None => changes,
+        }
         .fetch_all(&self.pool)
         .await?;
         let corrupt = |what: &str| RegistryError::Corrupt {

@@ -102,13 +102,7 @@ pub struct Lab {
 /// The accreditation in effect on `day`: the last change that took effect on or before it (a
 /// later record for the same day overrides an earlier one); `None` before registration.
 pub fn accreditation_on(changes: &[AccreditationChange], day: Date) -> Option<&AccreditationChange> {
-    let mut found: Option<&AccreditationChange> = None;
-    for change in changes.iter().filter(|c| c.effective <= day) {
-        if found.is_none_or(|f| change.effective >= f.effective) {
-            found = Some(change);
-        }
-    }
-    found
+    tekigo_base::calendar::in_effect_on(changes, day, |c| c.effective)
 }
 
 impl Lab {
@@ -175,14 +169,6 @@ pub struct NewLab {
     pub valid_until: Date,
 }
 
-fn staff_only(user: &User) -> Result<(), RegistryError> {
-    if user.role.is_staff() {
-        Ok(())
-    } else {
-        Err(RegistryError::Forbidden("only the certification body's staff keep the register of labs".into()))
-    }
-}
-
 fn scope_problems(scope: &[ScopeEntry], catalog: &tekigo_criteria::Catalog) -> Vec<Text> {
     let mut problems = Vec::new();
     if scope.is_empty() {
@@ -213,7 +199,7 @@ impl Registry {
     /// Registers a lab, accredited from `new.from` to `new.valid_until` for `new.scope`. Every
     /// problem with the entry is named at once and nothing is stored.
     pub async fn register_lab(&self, staff: &User, new: NewLab, now: i64) -> Result<Lab, RegistryError> {
-        staff_only(staff)?;
+        Self::require_staff(staff)?;
         let mut problems = Vec::new();
         for (field, value) in [
             (("lab's name", "評価機関の名称"), &new.name),
@@ -253,22 +239,7 @@ impl Registry {
                 format!("鍵 {key_id} はすでに別の評価機関に登録されています"),
             ));
         }
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
-            .bind(new.name.trim())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
-            return Err(invalid(
-                format!("an organisation named `{}` is registered already", new.name.trim()),
-                format!("組織 `{}` は登録済みです", new.name.trim()),
-            ));
-        }
-        let organisation: i64 =
-            sqlx::query_scalar("INSERT INTO organisations (name, kind, created) VALUES ($1, 'lab', $2) RETURNING id")
-                .bind(new.name.trim())
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
+        let organisation = Self::new_organisation_in(&mut tx, new.name.trim(), "lab", now).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO labs (name, accreditation_body, accreditation_number, key_id, public_key_pem, contact, registered_by, at, organisation_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -313,7 +284,7 @@ impl Registry {
         reason: &str,
         now: i64,
     ) -> Result<(Lab, Vec<(String, i64)>), RegistryError> {
-        staff_only(staff)?;
+        Self::require_staff(staff)?;
         crate::validate::name(("reason", "理由"), reason).map_err(|problem| RegistryError::Rejected(vec![problem]))?;
         if let Some(scope) = &scope {
             let problems = scope_problems(scope, &self.catalog);
@@ -421,7 +392,7 @@ impl Registry {
         now: i64,
     ) -> Result<crate::Label, RegistryError> {
         use crate::labels::rules::{self, ReleaseFact};
-        staff_only(staff)?;
+        Self::require_staff(staff)?;
         crate::validate::name(("the lab's re-confirmation", "評価機関の再確認"), reconfirmation)
             .map_err(|problem| RegistryError::Rejected(vec![problem]))?;
         let label =
@@ -497,7 +468,7 @@ impl Registry {
         password: &str,
         now: i64,
     ) -> Result<User, RegistryError> {
-        staff_only(staff)?;
+        Self::require_staff(staff)?;
         let lab = self.lab(lab_id).await?;
         let Some(organisation) = lab.organisation_id else {
             return Err(invalid(
@@ -505,18 +476,18 @@ impl Registry {
                 format!("評価機関 {} にはアカウント用の組織がありません", lab.name),
             ));
         };
-        let user = self.add_member(organisation, crate::Role::Evaluator, email, name, password, now).await?;
-        let mut tx = self.begin_write().await?;
-        Self::audit(
-            &mut tx,
-            now,
-            &staff.email,
-            "lab-account",
-            &format!("lab:{lab_id}"),
-            serde_json::json!({ "user": user.email }),
-        )
-        .await?;
-        tx.commit().await?;
+        let user = self
+            .add_member(
+                staff,
+                organisation,
+                crate::Role::Evaluator,
+                email,
+                name,
+                password,
+                ("lab-account", &format!("lab:{lab_id}")),
+                now,
+            )
+            .await?;
         Ok(user)
     }
 
@@ -525,11 +496,8 @@ impl Registry {
         if user.role != crate::Role::Evaluator {
             return Ok(None);
         }
-        Ok(self
-            .labs()
-            .await?
-            .into_iter()
-            .find(|lab| lab.organisation_id.is_some() && lab.organisation_id == user.organisation_id))
+        let Some(organisation) = user.organisation_id else { return Ok(None) };
+        Ok(self.labs_where("organisation_id", Some(organisation)).await?.pop())
     }
 
     /// Who evaluated a label's product, as an incident names them: the lab (with the
@@ -580,24 +548,37 @@ impl Registry {
     }
 
     pub async fn lab(&self, id: i64) -> Result<Lab, RegistryError> {
-        self.labs()
-            .await?
-            .into_iter()
-            .find(|lab| lab.id == id)
-            .ok_or_else(|| RegistryError::NotFound(format!("lab {id}")))
+        self.labs_where("id", Some(id)).await?.pop().ok_or_else(|| RegistryError::NotFound(format!("lab {id}")))
     }
 
     /// The whole register, each lab with its accreditation history. A stored row that does not
     /// read is an error, never an accredited lab.
     pub async fn labs(&self) -> Result<Vec<Lab>, RegistryError> {
-        let rows = sqlx::query(
-            "SELECT id, name, accreditation_body, accreditation_number, key_id, public_key_pem, contact, organisation_id FROM labs ORDER BY id",
-        )
+        self.labs_where("id", None).await
+    }
+
+    /// The labs whose `column` (`id` or `organisation_id`, a constant) is `value`, or all of
+    /// them: one lab's page or account reads its own rows, not the whole register.
+    async fn labs_where(&self, column: &'static str, value: Option<i64>) -> Result<Vec<Lab>, RegistryError> {
+        let filter = if value.is_some() { format!("WHERE {column} = $1") } else { String::new() };
+        let rows = sqlx::query(safe!(
+            "SELECT id, name, accreditation_body, accreditation_number, key_id, public_key_pem, contact, organisation_id \
+             FROM labs {filter} ORDER BY id"
+        ));
+        let rows = match value {
+            Some(value) => rows.bind(value),
+            None => rows,
+        }
         .fetch_all(&self.pool)
         .await?;
-        let changes = sqlx::query(
-            "SELECT lab_id, status, effective, valid_until, scope, reason FROM lab_accreditations ORDER BY lab_id, id",
-        )
+        let changes = sqlx::query(safe!(
+            "SELECT lab_id, status, effective, valid_until, scope, reason FROM lab_accreditations \
+             WHERE lab_id IN (SELECT id FROM labs {filter}) ORDER BY lab_id, id"
+        ));
+        let changes = match value {
+            Some(value) => changes.bind(value),
+            None => changes,
+        }
         .fetch_all(&self.pool)
         .await?;
         let corrupt = |what: String| RegistryError::Corrupt {

@@ -6,28 +6,8 @@
 use ed25519_dalek::SigningKey;
 use jiff::civil::date;
 use tekigo_registry::evaluators::{NewEvaluator, Qualification, Standing};
-use tekigo_registry::{NewProduct, Registry, RegistryError, Role, User};
-use tekigo_testkit::{NOW, TODAY, on_both, public_pem, signed_star_two_sample};
-
-fn camera() -> NewProduct {
-    NewProduct {
-        name: "EXC-100 network camera".into(),
-        model: "EXC-100".into(),
-        models: Vec::new(),
-        firmware_version: "2.4.1".into(),
-        product_type: Some("network-camera".into()),
-        support_end: "2030-03-31".into(),
-        vulnerability_contact: "https://example.com/security".into(),
-    }
-}
-
-fn refusal(result: Result<impl std::fmt::Debug, RegistryError>) -> String {
-    match result {
-        Err(RegistryError::Invalid(text)) => text.en,
-        Err(RegistryError::Rejected(texts)) => texts.into_iter().map(|t| t.en).collect::<Vec<_>>().join("; "),
-        other => panic!("expected a refusal, got {other:?}"),
-    }
-}
+use tekigo_registry::{Registry, RegistryError, Role, User};
+use tekigo_testkit::{NOW, TODAY, camera, on_both, public_pem, refusal, signed_star_two_sample};
 
 fn hanako(key: &SigningKey) -> NewEvaluator {
     NewEvaluator {

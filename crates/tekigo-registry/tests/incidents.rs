@@ -7,21 +7,9 @@ use ed25519_dalek::SigningKey;
 use tekigo_registry::cases::lifecycle::Lifecycle;
 use tekigo_registry::incidents::NewIncident;
 use tekigo_registry::incidents::{Action, Case, Cause, Stakeholder};
-use tekigo_registry::{NewProduct, Role, User};
 use tekigo_registry::{Registry, RegistryError};
-use tekigo_testkit::{NOW, TODAY, count, on_both, public_pem, signed_sample_as};
-
-fn camera() -> NewProduct {
-    NewProduct {
-        name: "EXC-100 network camera".into(),
-        model: "EXC-100".into(),
-        models: Vec::new(),
-        firmware_version: "2.4.1".into(),
-        product_type: Some("network-camera".into()),
-        support_end: "2030-03-31".into(),
-        vulnerability_contact: "https://example.com/security".into(),
-    }
-}
+use tekigo_registry::{Role, User};
+use tekigo_testkit::{NOW, TODAY, camera, count, on_both, public_pem, signed_sample_as};
 
 async fn reviewer(registry: &Registry) -> User {
     registry

@@ -9,24 +9,12 @@ use ed25519_dalek::SigningKey;
 use tekigo_registry::applications::vulnerability_check::Outcome;
 use tekigo_registry::{NewProduct, Role, Upload, User};
 use tekigo_registry::{Registry, RegistryError};
-use tekigo_testkit::{NOW, TODAY, catalog, count, on_both, public_pem, signed_sample, vulnerability_database};
+use tekigo_testkit::{NOW, TODAY, camera, catalog, count, on_both, public_pem, signed_sample, vulnerability_database};
 
 const BUSYBOX_CVE: &str = "CVE-2026-41001";
 const BUSYBOX_CPE: &str = "cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*";
 /// The sample's security design document, evidence E2 of its declaration.
 const SECURITY_DESIGN: &str = "019a67e9fc19-security-design.md";
-
-fn camera() -> NewProduct {
-    NewProduct {
-        name: "EXC-100 network camera".into(),
-        model: "EXC-100".into(),
-        models: Vec::new(),
-        firmware_version: "2.4.1".into(),
-        product_type: Some("network-camera".into()),
-        support_end: "2030-03-31".into(),
-        vulnerability_contact: "https://example.com/security".into(),
-    }
-}
 
 async fn vendor(registry: &Registry, key: &SigningKey) -> User {
     let user = registry

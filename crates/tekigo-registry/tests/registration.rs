@@ -7,20 +7,8 @@
 use ed25519_dalek::SigningKey;
 use tekigo_assess::declaration::DecidedBy;
 use tekigo_registry::applications::{AgentUpload, Route};
-use tekigo_registry::{NewProduct, Registry, RegistryError, Role, Search, Upload, User};
-use tekigo_testkit::{NOW, TODAY, on_both, public_pem, signed_psti_sample, signed_sample};
-
-fn camera() -> NewProduct {
-    NewProduct {
-        name: "EXC-100 network camera".into(),
-        model: "EXC-100".into(),
-        models: Vec::new(),
-        firmware_version: "2.4.1".into(),
-        product_type: Some("network-camera".into()),
-        support_end: "2030-03-31".into(),
-        vulnerability_contact: "https://example.com/security".into(),
-    }
-}
+use tekigo_registry::{Registry, RegistryError, Role, Search, Upload, User};
+use tekigo_testkit::{NOW, TODAY, camera, on_both, public_pem, refusal, signed_psti_sample, signed_sample};
 
 async fn setup(registry: &Registry, key: &SigningKey) -> (User, User, i64) {
     let vendor = registry
@@ -34,14 +22,6 @@ async fn setup(registry: &Registry, key: &SigningKey) -> (User, User, i64) {
         .unwrap();
     let product = registry.create_product(&vendor, camera(), TODAY, NOW).await.unwrap();
     (vendor, reviewer, product.id)
-}
-
-fn refusal(result: Result<impl std::fmt::Debug, RegistryError>) -> String {
-    match result {
-        Err(RegistryError::Invalid(text)) => text.en,
-        Err(RegistryError::Rejected(texts)) => texts.into_iter().map(|t| t.en).collect::<Vec<_>>().join("; "),
-        other => panic!("expected a refusal, got {other:?}"),
-    }
 }
 
 async fn an_agent_files_and_the_fee_comes_before_the_label(registry: &Registry) {

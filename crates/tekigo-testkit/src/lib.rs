@@ -116,6 +116,32 @@ macro_rules! on_both {
     };
 }
 
+/// The sample network camera as a vendor registers it (the product the sample assessment
+/// declares).
+pub fn camera() -> tekigo_registry::NewProduct {
+    tekigo_registry::NewProduct {
+        name: "EXC-100 network camera".into(),
+        model: "EXC-100".into(),
+        models: Vec::new(),
+        firmware_version: "2.4.1".into(),
+        product_type: Some("network-camera".into()),
+        support_end: "2030-03-31".into(),
+        vulnerability_contact: "https://example.com/security".into(),
+    }
+}
+
+/// The English text of a refusal (`Invalid` or every problem of `Rejected`); panics on anything
+/// else, so a test that expects a refusal fails loudly when the call went through.
+pub fn refusal(result: Result<impl std::fmt::Debug, tekigo_registry::RegistryError>) -> String {
+    match result {
+        Err(tekigo_registry::RegistryError::Invalid(text)) => text.en,
+        Err(tekigo_registry::RegistryError::Rejected(texts)) => {
+            texts.into_iter().map(|t| t.en).collect::<Vec<_>>().join("; ")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
 /// A row count, for "nothing was stored" checks.
 pub async fn count(registry: &Registry, table: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))

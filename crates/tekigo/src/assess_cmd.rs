@@ -16,13 +16,31 @@ use tekigo_assess::{crosswalk, keys, publish, verify};
 use tekigo_base::Lang;
 use tekigo_criteria::{Catalog, LevelSelector};
 
-use crate::cli::{AssessCommand, AssessDeclareArgs, AssessInitArgs, DeclarationCommand, Format, KeysCommand};
+use crate::cli::{
+    AssessCommand, AssessDeclareArgs, AssessInitArgs, DeclarationCommand, Format, KeysCommand, ToolReports,
+};
 use crate::criteria_cmd::load_catalog;
 use crate::exit;
 use crate::output::{LocalizedContext, localized, table, table_or_json, tr, write_json};
 
 pub(crate) fn now() -> String {
     jiff::Timestamp::now().round(jiff::Unit::Second).unwrap_or_else(|_| jiff::Timestamp::now()).to_string()
+}
+
+/// A declaration's or report's issue time: `--date` (RFC 3339), or now.
+pub(crate) fn issue_time(date: Option<&str>) -> anyhow::Result<String> {
+    Ok(match date {
+        Some(date) => date
+            .parse::<jiff::Timestamp>()
+            .with_context_tr(|| {
+                (
+                    format!("--date `{date}`: not an RFC 3339 date-time"),
+                    format!("--date `{date}`: RFC 3339 の日時ではありません"),
+                )
+            })?
+            .to_string(),
+        None => now(),
+    })
 }
 
 /// The assessment's date: the scheme's day (Japan time), as the registry counts it.
@@ -85,21 +103,13 @@ pub(crate) fn run(
         }
         AssessCommand::Import(args) => {
             let mut assessment = Assessment::load(&args.dir, &catalog)?;
-            if args.probe.is_none() && args.sbom_check.is_none() {
+            if args.reports.is_empty() {
                 return Err(localized(
                     "nothing to import: give --probe REPORT and/or --sbom-check REPORT [--sbom SBOM]",
                     "取り込むものがありません: --probe REPORT か --sbom-check REPORT [--sbom SBOM] を指定してください",
                 ));
             }
-            import_reports(
-                &mut assessment,
-                &catalog,
-                args.probe.as_deref(),
-                args.sbom_check.as_deref(),
-                args.sbom.as_deref(),
-                lang,
-                out,
-            )?;
+            import_reports(&mut assessment, &catalog, &args.reports, lang, out)?;
             print_summary(&assessment.evaluate(&catalog, today())?, lang, out)?;
             Ok(exit::Answer::Yes)
         }
@@ -135,13 +145,11 @@ pub(crate) fn run(
 pub(crate) fn import_reports(
     assessment: &mut Assessment,
     catalog: &Catalog,
-    probe: Option<&Path>,
-    sbom_check: Option<&Path>,
-    sbom: Option<&Path>,
+    reports: &ToolReports,
     lang: Lang,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    if let Some(path) = probe {
+    if let Some(path) = &reports.probe {
         let (id, report) = assessment.import_probe(path, catalog, &now())?;
         writeln!(
             out,
@@ -152,8 +160,8 @@ pub(crate) fn import_reports(
             tr(lang, "findings", "件の検出"),
         )?;
     }
-    if let Some(path) = sbom_check {
-        let (ids, report) = assessment.import_sbom_check(path, sbom, catalog, &now())?;
+    if let Some(path) = &reports.sbom_check {
+        let (ids, report) = assessment.import_sbom_check(path, reports.sbom.as_deref(), catalog, &now())?;
         writeln!(
             out,
             "{}: {} {} ({})",
@@ -490,18 +498,7 @@ fn declare_command(
     if declarant.organisation.is_empty() {
         declarant.organisation.clone_from(&assessment.file.product.vendor);
     }
-    let issued = match &args.date {
-        Some(date) => date
-            .parse::<jiff::Timestamp>()
-            .with_context_tr(|| {
-                (
-                    format!("--date `{date}`: not an RFC 3339 date-time"),
-                    format!("--date `{date}`: RFC 3339 の日時ではありません"),
-                )
-            })?
-            .to_string(),
-        None => now(),
-    };
+    let issued = issue_time(args.date.as_deref())?;
     let source_scope = assessment.scope(catalog)?;
     let (parts, default_out) = match &args.as_scheme {
         None => {

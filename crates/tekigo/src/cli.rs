@@ -551,6 +551,13 @@ pub(crate) struct AssessEvidenceArgs {
 pub(crate) struct AssessImportArgs {
     /// The assessment folder / 評価フォルダ
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub reports: ToolReports,
+}
+
+/// The tools' JSON reports an assessment or a lab's evaluation imports as evidence.
+#[derive(Debug, Args)]
+pub(crate) struct ToolReports {
     /// A `tekigo probe --format json` report / プローブの結果
     #[arg(long, value_name = "REPORT")]
     pub probe: Option<PathBuf>,
@@ -560,6 +567,12 @@ pub(crate) struct AssessImportArgs {
     /// The SBOM that was checked, kept as evidence / 検査した SBOM
     #[arg(long, value_name = "FILE", requires = "sbom_check")]
     pub sbom: Option<PathBuf>,
+}
+
+impl ToolReports {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.probe.is_none() && self.sbom_check.is_none()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -689,15 +702,8 @@ pub(crate) struct EvaluateRecordArgs {
     /// What the lab observed, or why the item does not apply / 所見、または該当しない理由
     #[arg(long)]
     pub note: Option<String>,
-    /// A `tekigo probe --format json` report of the device / プローブの結果
-    #[arg(long, value_name = "REPORT")]
-    pub probe: Option<PathBuf>,
-    /// A `tekigo sbom check --format json` report / SBOM 検査の結果
-    #[arg(long, value_name = "REPORT")]
-    pub sbom_check: Option<PathBuf>,
-    /// The SBOM that was checked / 検査した SBOM
-    #[arg(long, value_name = "FILE", requires = "sbom_check")]
-    pub sbom: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: ToolReports,
 }
 
 #[derive(Debug, Args)]

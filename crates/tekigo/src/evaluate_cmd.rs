@@ -8,7 +8,7 @@ use std::path::Path;
 
 use tekigo_assess::declaration::{Accreditation, Answer, Declaration, DeclarationKind, EvaluatorRef, EvidenceKind};
 use tekigo_assess::declare::{self, Parts};
-use tekigo_assess::folder::{Assessment, EvidenceSource, LabEngagement};
+use tekigo_assess::folder::{Assessment, Evaluation, EvidenceSource, LabEngagement};
 use tekigo_assess::{keys, oscal, publish};
 use tekigo_base::{Lang, Text};
 use tekigo_criteria::{Catalog, Method};
@@ -54,7 +54,8 @@ pub(crate) fn run(
         }
         EvaluateCommand::Plan(args) => {
             let assessment = load(&args.dir, &catalog)?;
-            let draft = draft_report(&assessment, &catalog, None, &now())?;
+            let evaluation = assessment.evaluate(&catalog, today())?;
+            let draft = draft_report(&assessment, evaluation, &catalog, None, &now())?;
             let plan = oscal::assessment_plan(&draft, Lang::En);
             let path = args.out.clone().unwrap_or_else(|| args.dir.join(oscal::ASSESSMENT_PLAN_FILE));
             let mut bytes = serde_json::to_vec_pretty(&plan)?;
@@ -75,7 +76,7 @@ pub(crate) fn run(
         EvaluateCommand::Status(args) => {
             let assessment = load(&args.dir, &catalog)?;
             let evaluation = assessment.evaluate(&catalog, today())?;
-            let problems = report_problems(&assessment, &catalog)?;
+            let problems = report_problems(&assessment, &evaluation, &catalog)?;
             let ready = problems.is_empty();
             let engagement = assessment.file.evaluation.as_ref();
             match table_or_json(args.format)? {
@@ -147,11 +148,11 @@ fn lab_ref(assessment: &Assessment, key_id: String) -> Option<EvaluatorRef> {
 /// The report as it stands (unsigned): what the plan is written from and the report signs.
 fn draft_report(
     assessment: &Assessment,
+    evaluation: Evaluation,
     catalog: &Catalog,
     lab_key_id: Option<String>,
     issued: &str,
 ) -> anyhow::Result<Declaration> {
-    let evaluation = assessment.evaluate(catalog, today())?;
     let scope = assessment.scope(catalog)?;
     Ok(declare::build(Parts {
         kind: DeclarationKind::ThirdPartyEvaluation,
@@ -170,10 +171,9 @@ fn draft_report(
 
 /// What stands between the evaluation and a signed report: open items, facts, and the level's
 /// evidence rules for a lab (SCHEME §2).
-fn report_problems(assessment: &Assessment, catalog: &Catalog) -> anyhow::Result<Vec<Text>> {
-    let evaluation = assessment.evaluate(catalog, today())?;
+fn report_problems(assessment: &Assessment, evaluation: &Evaluation, catalog: &Catalog) -> anyhow::Result<Vec<Text>> {
     let scope = assessment.scope(catalog)?;
-    let mut problems = declare::blockers(&evaluation, &assessment.file.declarant);
+    let mut problems = declare::blockers(evaluation, &assessment.file.declarant);
     problems.extend(declare::assurance_problems(
         scope.level.assurance,
         DeclarationKind::ThirdPartyEvaluation,
@@ -214,21 +214,13 @@ fn record(
             "証跡と所見は評価項目に付けます: --for ID/ITEM と --result を指定してください",
         ));
     }
-    if args.for_item.is_none() && args.probe.is_none() && args.sbom_check.is_none() {
+    if args.for_item.is_none() && args.reports.is_empty() {
         return Err(localized(
             "nothing to record: give --for ID/ITEM --result, or --probe REPORT / --sbom-check REPORT",
             "記録するものがありません: --for ID/ITEM --result、または --probe / --sbom-check を指定してください",
         ));
     }
-    assess_cmd::import_reports(
-        &mut assessment,
-        catalog,
-        args.probe.as_deref(),
-        args.sbom_check.as_deref(),
-        args.sbom.as_deref(),
-        lang,
-        out,
-    )?;
+    assess_cmd::import_reports(&mut assessment, catalog, &args.reports, lang, out)?;
     if let (Some(for_item), Some(result)) = (&args.for_item, args.result) {
         let (requirement, item) = assess_cmd::resolve_item(&assessment, catalog, for_item)?;
         let answer = match result {
@@ -287,23 +279,13 @@ fn report(
 ) -> anyhow::Result<exit::Answer> {
     let assessment = load(&args.dir, catalog)?;
     let lab_key = keys::read_private(&args.lab_key)?;
-    let problems = report_problems(&assessment, catalog)?;
+    let evaluation = assessment.evaluate(catalog, today())?;
+    let problems = report_problems(&assessment, &evaluation, catalog)?;
     if !problems.is_empty() {
         return Err(declare::DeclareError::NotReady(problems).into());
     }
-    let issued = match &args.date {
-        Some(date) => date
-            .parse::<jiff::Timestamp>()
-            .with_context_tr(|| {
-                (
-                    format!("--date `{date}`: not an RFC 3339 date-time"),
-                    format!("--date `{date}`: RFC 3339 の日時ではありません"),
-                )
-            })?
-            .to_string(),
-        None => now(),
-    };
-    let draft = draft_report(&assessment, catalog, Some(keys::key_id(&lab_key.verifying_key())), &issued)?;
+    let issued = assess_cmd::issue_time(args.date.as_deref())?;
+    let draft = draft_report(&assessment, evaluation, catalog, Some(keys::key_id(&lab_key.verifying_key())), &issued)?;
     let out_dir = args.out.clone().unwrap_or_else(|| args.dir.join("report"));
     let (report, files) = publish::publish(draft, catalog, None, Some(&lab_key), &out_dir, &args.dir)?;
     writeln!(

@@ -40,6 +40,8 @@ CREATE INDEX labels_by_lab ON labels(lab_id);
 -- An incident of case A-2 or B-1 (SCHEME §6) names who evaluated the product, so they are told
 -- and record how they improve their evaluation.
 ALTER TABLE incidents ADD COLUMN evaluated_by TEXT;
+ALTER TABLE incidents ADD COLUMN lab_id BIGINT REFERENCES labs(id);
+CREATE INDEX incidents_by_lab ON incidents(lab_id);
 ALTER TABLE incidents ADD COLUMN improvement TEXT;
 ALTER TABLE incidents ADD COLUMN improvement_at BIGINT;
 ALTER TABLE incidents ADD COLUMN improvement_by TEXT;

@@ -114,46 +114,96 @@ impl Registry {
         })
     }
 
-    /// Staff add an account to an organisation that is not a vendor's (a lab's staff, role
-    /// `evaluator`); the caller has checked the organisation is the right one.
-    pub(crate) async fn add_member(
-        &self,
-        organisation_id: i64,
-        role: Role,
-        email: &str,
-        name: &str,
-        password: &str,
-        now: i64,
-    ) -> Result<User, RegistryError> {
+    /// An e-mail address as accounts keep it: trimmed, lower case, plausible.
+    fn checked_email(email: &str) -> Result<String, RegistryError> {
         let email = email.trim().to_lowercase();
-        validate::name(("name", "氏名"), name).map_err(RegistryError::Invalid)?;
         if !email.contains('@') || email.len() > 254 {
             return Err(invalid(
                 format!("`{email}` is not an e-mail address"),
                 format!("`{email}` はメールアドレスではありません"),
             ));
         }
-        let hash = Self::hash_password_off_thread(password).await?;
-        let mut tx = self.begin_write().await?;
+        Ok(email)
+    }
+
+    /// A new organisation of `kind` (`vendor`, `lab`), in `tx`; refused when the name is taken.
+    pub(crate) async fn new_organisation_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        name: &str,
+        kind: &str,
+        now: i64,
+    ) -> Result<i64, RegistryError> {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if taken.is_some() {
+            return Err(invalid(
+                format!("an organisation named `{name}` is registered already"),
+                format!("組織 `{name}` は登録済みです"),
+            ));
+        }
+        Ok(sqlx::query_scalar("INSERT INTO organisations (name, kind, created) VALUES ($1, $2, $3) RETURNING id")
+            .bind(name)
+            .bind(kind)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?)
+    }
+
+    /// A new user, in `tx`; refused when the e-mail address has an account already.
+    async fn new_user_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        email: &str,
+        name: &str,
+        role: Role,
+        organisation_id: Option<i64>,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<i64, RegistryError> {
         let taken: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
+            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(&mut **tx).await?;
         if taken.is_some() {
             return Err(invalid(
                 format!("`{email}` has an account already"),
                 format!("`{email}` のアカウントは登録済みです"),
             ));
         }
-        let id: i64 = sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "INSERT INTO users (email, name, role, organisation_id, password_hash, created) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(&email)
-        .bind(name.trim())
+        .bind(email)
+        .bind(name)
         .bind(role.name())
         .bind(organisation_id)
-        .bind(&hash)
+        .bind(password_hash)
         .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(&mut **tx)
+        .await?)
+    }
+
+    /// Staff add an account to an organisation that is not a vendor's (a lab's staff, role
+    /// `evaluator`); the caller has checked the organisation is the right one. `audit` is the
+    /// action and object the audit record names.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn add_member(
+        &self,
+        staff: &User,
+        organisation_id: i64,
+        role: Role,
+        email: &str,
+        name: &str,
+        password: &str,
+        audit: (&str, &str),
+        now: i64,
+    ) -> Result<User, RegistryError> {
+        let email = Self::checked_email(email)?;
+        validate::name(("name", "氏名"), name).map_err(RegistryError::Invalid)?;
+        let hash = Self::hash_password_off_thread(password).await?;
+        let mut tx = self.begin_write().await?;
+        let id = Self::new_user_in(&mut tx, &email, name.trim(), role, Some(organisation_id), &hash, now).await?;
+        let (action, object) = audit;
+        Self::audit(&mut tx, now, &staff.email, action, object, serde_json::json!({ "user": email })).await?;
         tx.commit().await?;
         Ok(User { id, email, name: name.trim().to_owned(), role, organisation_id: Some(organisation_id) })
     }
@@ -168,55 +218,17 @@ impl Registry {
         now: i64,
     ) -> Result<User, RegistryError> {
         let organisation = organisation.trim();
-        let email = email.trim().to_lowercase();
         if organisation.is_empty() || name.trim().is_empty() {
             return Err(invalid("organisation and name are required", "組織名と氏名は必須です"));
         }
         validate::name(("organisation", "組織名"), organisation).map_err(RegistryError::Invalid)?;
         validate::name(("name", "氏名"), name).map_err(RegistryError::Invalid)?;
-        if !email.contains('@') || email.len() > 254 {
-            return Err(invalid(
-                format!("`{email}` is not an e-mail address"),
-                format!("`{email}` はメールアドレスではありません"),
-            ));
-        }
+        let email = Self::checked_email(email)?;
         let hash = Self::hash_password_off_thread(password).await?;
         let mut tx = self.begin_write().await?;
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
-            .bind(organisation)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
-            return Err(invalid(
-                format!("an organisation named `{organisation}` is registered already"),
-                format!("組織 `{organisation}` は登録済みです"),
-            ));
-        }
-        let taken: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
-        if taken.is_some() {
-            return Err(invalid(
-                format!("`{email}` has an account already"),
-                format!("`{email}` のアカウントは登録済みです"),
-            ));
-        }
-        let organisation_id: i64 = sqlx::query_scalar(
-            "INSERT INTO organisations (name, kind, created) VALUES ($1, 'vendor', $2) RETURNING id",
-        )
-        .bind(organisation)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, name, role, organisation_id, password_hash, created) VALUES ($1, $2, 'vendor', $3, $4, $5) RETURNING id",
-        )
-        .bind(&email)
-        .bind(name.trim())
-        .bind(organisation_id)
-        .bind(&hash)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let organisation_id = Self::new_organisation_in(&mut tx, organisation, "vendor", now).await?;
+        let id =
+            Self::new_user_in(&mut tx, &email, name.trim(), Role::Vendor, Some(organisation_id), &hash, now).await?;
         Self::audit(
             &mut tx,
             now,
@@ -251,38 +263,15 @@ impl Registry {
                 "職員のアカウントは reviewer・committee・admin のいずれかです",
             ));
         }
-        let email = email.trim().to_lowercase();
         let name = name.trim();
         if name.is_empty() {
             return Err(invalid("the name is required", "氏名は必須です"));
         }
         validate::name(("name", "氏名"), name).map_err(RegistryError::Invalid)?;
-        if !email.contains('@') || email.len() > 254 {
-            return Err(invalid(
-                format!("`{email}` is not an e-mail address"),
-                format!("`{email}` はメールアドレスではありません"),
-            ));
-        }
+        let email = Self::checked_email(email)?;
         let hash = Self::hash_password_off_thread(password).await?;
         let mut tx = self.begin_write().await?;
-        let taken: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?;
-        if taken.is_some() {
-            return Err(invalid(
-                format!("`{email}` has an account already"),
-                format!("`{email}` のアカウントは登録済みです"),
-            ));
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, name, role, organisation_id, password_hash, created) VALUES ($1, $2, $3, NULL, $4, $5) RETURNING id",
-        )
-        .bind(&email)
-        .bind(name)
-        .bind(role.name())
-        .bind(&hash)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = Self::new_user_in(&mut tx, &email, name, role, None, &hash, now).await?;
         let by = actor.map_or("system".to_owned(), |a| a.email.clone());
         Self::audit(
             &mut tx,
@@ -374,6 +363,10 @@ impl Registry {
     pub async fn end_session(&self, token: &str) -> Result<(), RegistryError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
         Ok(())
+    }
+
+    pub(crate) fn require_staff(user: &User) -> Result<(), RegistryError> {
+        if user.role.is_staff() { Ok(()) } else { Err(RegistryError::Forbidden("staff only".into())) }
     }
 
     pub(crate) fn require_reviewer(user: &User) -> Result<(), RegistryError> {

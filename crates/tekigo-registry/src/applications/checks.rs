@@ -206,10 +206,21 @@ fn issue_day(declaration: &Declaration) -> Result<Date, Text> {
     })
 }
 
+/// Whether the co-signature (`evaluator_signature`) verifies with the key a register holds.
+fn cosigned_with(document: &serde_json::Value, key: Option<&ed25519_dalek::VerifyingKey>) -> bool {
+    key.is_some_and(|key| {
+        tekigo_assess::sign::verify_signer(document, tekigo_assess::sign::Signer::Evaluator, key).is_ok()
+    })
+}
+
 /// The lab a third-party evaluation report names is on the register under the accreditation
 /// number the report gives, signed the report with its registered key, and was accredited for
 /// the product type and level on the day the report was issued.
-fn registered_lab(declaration: &Declaration, bytes: &[u8], register: &[Lab]) -> Result<Option<Text>, Text> {
+fn registered_lab(
+    declaration: &Declaration,
+    document: &serde_json::Value,
+    register: &[Lab],
+) -> Result<Option<Text>, Text> {
     let Some(named) = &declaration.evaluator else { return Ok(None) };
     let Some(accreditation) = &named.accreditation else { return Ok(None) };
     let Some(lab) = register.iter().find(|lab| lab.key_id == named.key_id) else {
@@ -233,12 +244,7 @@ fn registered_lab(declaration: &Declaration, bytes: &[u8], register: &[Lab]) -> 
             ),
         ));
     }
-    let document: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
-    let signed = lab
-        .key
-        .as_ref()
-        .map(|key| tekigo_assess::sign::verify_signer(&document, tekigo_assess::sign::Signer::Evaluator, key));
-    if !matches!(signed, Some(Ok(()))) {
+    if !cosigned_with(document, lab.key.as_ref()) {
         return Err(Text::new(
             format!("the report's lab signature does not verify with {}'s registered key", lab.name),
             format!("報告書の評価機関の署名が {} の登録済みの鍵で検証できません", lab.name),
@@ -270,7 +276,11 @@ fn registered_lab(declaration: &Declaration, bytes: &[u8], register: &[Lab]) -> 
 /// key registered for them, and was in good standing on the day the declaration was issued.
 /// `Ok(None)` for a declaration without an evaluator (whether the level needs one is the
 /// assurance rule `verify` applies).
-fn registered_evaluator(declaration: &Declaration, bytes: &[u8], register: &[Evaluator]) -> Result<Option<Text>, Text> {
+fn registered_evaluator(
+    declaration: &Declaration,
+    document: &serde_json::Value,
+    register: &[Evaluator],
+) -> Result<Option<Text>, Text> {
     let Some(named) = declaration.evaluator.as_ref().filter(|e| e.accreditation.is_none()) else { return Ok(None) };
     let Some(evaluator) = register.iter().find(|e| e.key_id == named.key_id) else {
         return Err(Text::new(
@@ -284,12 +294,7 @@ fn registered_evaluator(declaration: &Declaration, bytes: &[u8], register: &[Eva
             ),
         ));
     };
-    let document: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
-    let signed = evaluator
-        .key
-        .as_ref()
-        .map(|key| tekigo_assess::sign::verify_signer(&document, tekigo_assess::sign::Signer::Evaluator, key));
-    if !matches!(signed, Some(Ok(()))) {
+    if !cosigned_with(document, evaluator.key.as_ref()) {
         return Err(Text::new(
             format!("the evaluator signature does not verify with {}'s registered key", evaluator.name),
             format!("評価者署名が {} の登録済みの鍵で検証できません", evaluator.name),
@@ -397,12 +402,14 @@ pub fn check_application(
         ));
     }
     failures.extend(problems);
-    match registered_evaluator(&declaration, declaration_bytes, expected.evaluators) {
+    // Read once for both co-signature checks (the signature check above read it too).
+    let document: serde_json::Value = serde_json::from_slice(declaration_bytes).unwrap_or_default();
+    match registered_evaluator(&declaration, &document, expected.evaluators) {
         Ok(Some(detail)) => results.push(CheckResult { check: "evaluator".into(), passed: true, detail }),
         Ok(None) => {}
         Err(problem) => failures.push(problem),
     }
-    match registered_lab(&declaration, declaration_bytes, expected.labs) {
+    match registered_lab(&declaration, &document, expected.labs) {
         Ok(Some(detail)) => results.push(CheckResult { check: "lab".into(), passed: true, detail }),
         Ok(None) => {}
         Err(problem) => failures.push(problem),

@@ -420,31 +420,27 @@ impl Registry {
         }))
     }
 
-    /// An application whoever asks (the caller has checked they may see it).
-    pub(crate) async fn application_unchecked(&self, id: i64) -> Result<Application, RegistryError> {
-        let row = sqlx::query(safe!("SELECT {} WHERE a.id = $1", Self::APPLICATION_COLUMNS))
+    async fn application_row(&self, id: i64) -> Result<AnyRow, RegistryError> {
+        sqlx::query(safe!("SELECT {} WHERE a.id = $1", Self::APPLICATION_COLUMNS))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("application {id}")))?;
-        Self::application_from(&row)
+            .ok_or_else(|| RegistryError::NotFound(format!("application {id}")))
     }
 
+    /// An application whoever asks (the caller has checked they may see it).
+    pub(crate) async fn application_unchecked(&self, id: i64) -> Result<Application, RegistryError> {
+        Self::application_from(&self.application_row(id).await?)
+    }
+
+    /// An application its vendor or staff may see; another vendor's reads as not found.
     pub async fn application(&self, user: &User, id: i64) -> Result<Application, RegistryError> {
-        let row = sqlx::query(safe!("SELECT {} WHERE a.id = $1", Self::APPLICATION_COLUMNS))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => {
-                let organisation: i64 = row.try_get("organisation_id")?;
-                if user.role.is_staff() || user.organisation_id == Some(organisation) {
-                    Self::application_from(&row)
-                } else {
-                    Err(RegistryError::NotFound(format!("application {id}")))
-                }
-            }
-            None => Err(RegistryError::NotFound(format!("application {id}"))),
+        let row = self.application_row(id).await?;
+        let organisation: i64 = row.try_get("organisation_id")?;
+        if user.role.is_staff() || user.organisation_id == Some(organisation) {
+            Self::application_from(&row)
+        } else {
+            Err(RegistryError::NotFound(format!("application {id}")))
         }
     }
 

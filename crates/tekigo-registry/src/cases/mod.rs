@@ -474,10 +474,6 @@ impl Registry {
         }
         Ok(out)
     }
-
-    pub(crate) fn require_staff(user: &User) -> Result<(), RegistryError> {
-        if user.role.is_staff() { Ok(()) } else { Err(RegistryError::Forbidden("staff only".into())) }
-    }
 }
 
 /// One event the sweep recorded in a label's feed.

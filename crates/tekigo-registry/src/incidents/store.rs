@@ -245,8 +245,9 @@ impl Registry {
             // SCHEME §6 A-2, B-1: the evaluator finds why conformity was misjudged and improves
             // its evaluation; a lab is told through its account's notices.
             if let Some(evaluated_by) = Self::evaluated_by_in(&mut tx, number).await? {
-                sqlx::query("UPDATE incidents SET evaluated_by = $1 WHERE id = $2")
+                sqlx::query("UPDATE incidents SET evaluated_by = $1, lab_id = $2 WHERE id = $3")
                     .bind(serde_json::to_string(&evaluated_by).unwrap_or_default())
+                    .bind((evaluated_by.kind == "lab").then_some(evaluated_by.id))
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
@@ -360,6 +361,11 @@ impl Registry {
     /// One incident with its responsibilities (staff).
     pub async fn incident(&self, staff: &User, id: i64) -> Result<IncidentRecord, RegistryError> {
         Self::require_staff(staff)?;
+        self.incident_record(id).await
+    }
+
+    /// One incident with its responsibilities, whoever asks (the caller has checked).
+    async fn incident_record(&self, id: i64) -> Result<IncidentRecord, RegistryError> {
         let row = sqlx::query(safe!("SELECT {INCIDENT_COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
@@ -387,12 +393,7 @@ impl Registry {
                 "改善内容を記入してください（4,000 字まで）",
             ));
         }
-        let row = sqlx::query(safe!("SELECT {INCIDENT_COLUMNS} WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("incident {id}")))?;
-        let incident = incident_from(&row)?;
+        let incident = self.incident_record(id).await?.incident;
         let Some(named) = &incident.evaluated_by else {
             return Err(invalid(
                 format!("incident {id} names no evaluator or lab"),
@@ -430,26 +431,16 @@ impl Registry {
         )
         .await?;
         tx.commit().await?;
-        let incident = incident_from(
-            &sqlx::query(safe!("SELECT {INCIDENT_COLUMNS} WHERE id = $1")).bind(id).fetch_one(self.pool()).await?,
-        )?;
-        let responsibilities = incidents::responsibilities(incident.case);
-        Ok(IncidentRecord { incident, responsibilities })
+        self.incident_record(id).await
     }
 
     /// The incidents that name a lab (for its staff).
     pub async fn lab_incidents(&self, lab_id: i64) -> Result<Vec<Incident>, RegistryError> {
-        let rows =
-            sqlx::query(safe!("SELECT {INCIDENT_COLUMNS} WHERE evaluated_by LIKE $1 ORDER BY id DESC LIMIT 200"))
-                .bind(format!("%\"kind\":\"lab\",\"id\":{lab_id},%"))
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter()
-            .map(incident_from)
-            .filter(|i| {
-                i.as_ref().map_or(true, |i| i.evaluated_by.as_ref().is_some_and(|e| e.kind == "lab" && e.id == lab_id))
-            })
-            .collect()
+        let rows = sqlx::query(safe!("SELECT {INCIDENT_COLUMNS} WHERE lab_id = $1 ORDER BY id DESC LIMIT 200"))
+            .bind(lab_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(incident_from).collect()
     }
 
     /// Incidents, newest first (staff).
